@@ -1,0 +1,88 @@
+/* The local catalog: an SQLite cache of one repository's index, snapshots
+ * and the files cache. Everything here can be rebuilt from the repository
+ * (lib/repo does that); deleting the file loses nothing but time.
+ *
+ * Schema versions are tracked with PRAGMA user_version; an unknown newer
+ * version, or a file that is not a catalog, is discarded and recreated by
+ * cairn_catalog_open (it is only a cache). Every function is thread-safe
+ * (one internal mutex) and returns 0 or a negative CAIRN_E* code with a
+ * detail naming the catalog file.
+ */
+#ifndef CAIRN_CATALOG_H
+#define CAIRN_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/crypto.h"
+#include "cairn/pack.h"
+
+struct cairn_catalog;
+
+/* Open or create the catalog at `path` (parent directories are created with
+ * mode 0700). `repo_id` (hex) binds the file to one repository: a catalog
+ * made for another repository is wiped and rebuilt. */
+int cairn_catalog_open(const char *path, const char *repo_id, struct cairn_catalog **ret);
+void cairn_catalog_close(struct cairn_catalog *c); /* NULL ok */
+
+/* Group many writes into one transaction (much faster). Nested begin calls
+ * are counted; only the outermost commit commits. rollback undoes all. */
+int cairn_catalog_begin(struct cairn_catalog *c);
+int cairn_catalog_commit(struct cairn_catalog *c);
+int cairn_catalog_rollback(struct cairn_catalog *c);
+
+/* Blob index. put replaces an existing row for the same id. get returns
+ * CAIRN_ENOTFOUND when unknown. */
+int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc *loc);
+int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], struct cairn_blob_loc *ret_loc);
+/* 1 when some blob row names this pack, 0 when none, negative on error. */
+int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES]);
+/* Counts for status output. */
+int cairn_catalog_blob_count(struct cairn_catalog *c, uint64_t *ret_blobs, uint64_t *ret_packs);
+
+/* Index objects already loaded into the blob table. */
+int cairn_catalog_index_seen(struct cairn_catalog *c, const char *name); /* 1, 0 or <0 */
+int cairn_catalog_index_mark(struct cairn_catalog *c, const char *name);
+/* Call cb for every index object name marked as loaded. */
+int cairn_catalog_index_each(struct cairn_catalog *c, int (*cb)(void *ctx, const char *name), void *ctx);
+/* Forget an index object and nothing else (blob rows stay; used when an
+ * index object disappears from the repository, after a full resync). */
+int cairn_catalog_index_forget(struct cairn_catalog *c, const char *name);
+
+/* Snapshots: id (64 hex), time in ns since the epoch, and the decrypted
+ * snapshot document (JSON text). */
+struct cairn_catalog_snapshot {
+	char id[CAIRN_ID_HEX];
+	int64_t time_ns;
+	char *json; /* owned by whoever received the row */
+};
+int cairn_catalog_snapshot_put(struct cairn_catalog *c, const char *id, int64_t time_ns, const char *json);
+int cairn_catalog_snapshot_delete(struct cairn_catalog *c, const char *id);
+/* 1 when known, 0 when not, <0 on error. */
+int cairn_catalog_snapshot_known(struct cairn_catalog *c, const char *id);
+/* Calls cb for each snapshot in ascending time order (ties by id). The row
+ * (and its json) is valid only during the call. */
+int cairn_catalog_snapshot_each(struct cairn_catalog *c,
+				int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx);
+
+/* Files cache: what a file looked like when it was last backed up and
+ * which content blobs it had. Keyed by the path bytes (any bytes). */
+struct cairn_catalog_file {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	size_t count;    /* content blob ids */
+	uint8_t *ids;    /* count * 32 bytes, malloc'd; owned by the receiver */
+};
+/* CAIRN_ENOTFOUND when the path has no entry. */
+int cairn_catalog_file_get(struct cairn_catalog *c, const void *path, size_t path_len,
+			   struct cairn_catalog_file *ret_file);
+int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t path_len,
+			   const struct cairn_catalog_file *file);
+void cairn_catalog_file_clear(struct cairn_catalog_file *f); /* frees ids */
+
+/* Small key/value store for bookkeeping. get returns a malloc'd string or
+ * CAIRN_ENOTFOUND. */
+int cairn_catalog_meta_get(struct cairn_catalog *c, const char *key, char **ret_value);
+int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char *value);
+
+#endif

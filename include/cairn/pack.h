@@ -1,0 +1,113 @@
+/* Blobs, packs and index objects: exactly docs/FORMAT.md "Blobs", "Packs"
+ * and "Index objects".
+ *
+ * Stored blob  = seal(enc key, AD = "cairn-blob-v1" || type(u8) || blob id(32),
+ *                     plaintext = codec(u8: 0 raw, 1 zstd) || payload)
+ * Pack         = stored blob || stored blob || ... ||
+ *                seal(enc key, AD = "cairn-pack-header-v1", header) ||
+ *                u32le(length of sealed header) || "CAIRNPK1"
+ * Header       = u32le count || count * entry
+ * Entry (49 B) = type u8 || blob id[32] || offset u64le || length u32le ||
+ *                raw_length u32le
+ * Index object = seal(enc key, AD = "cairn-index-v1", body)
+ * Body         = "CAIRNIX1" || u32le pack count || per pack:
+ *                  pack id[32] || u32le blob count || count * entry
+ *                || u32le superseded count || count * index id[32]
+ */
+#ifndef CAIRN_PACK_H
+#define CAIRN_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/buf.h"
+#include "cairn/compress.h"
+#include "cairn/crypto.h"
+
+enum cairn_blob_type { CAIRN_BLOB_DATA = 1, CAIRN_BLOB_TREE = 2 };
+
+#define CAIRN_PACK_MAGIC "CAIRNPK1"
+#define CAIRN_PACK_TRAILER_BYTES 12 /* u32 header length + 8-byte magic */
+#define CAIRN_PACK_ENTRY_BYTES 49
+#define CAIRN_PACK_TARGET_DEFAULT (16u * 1024u * 1024u)
+#define CAIRN_INDEX_MAGIC "CAIRNIX1"
+/* Upper bounds that parsers enforce on untrusted input. */
+#define CAIRN_BLOB_MAX_RAW (64u * 1024u * 1024u)
+#define CAIRN_PACK_MAX_ENTRIES 1000000u
+
+/* Where a blob lives. */
+struct cairn_blob_loc {
+	uint8_t id[CAIRN_ID_BYTES];
+	uint8_t type;  /* enum cairn_blob_type */
+	uint8_t pack[CAIRN_ID_BYTES];
+	uint64_t offset;     /* of the stored blob within the pack */
+	uint32_t length;     /* stored (sealed) length */
+	uint32_t raw_length; /* plaintext payload length */
+};
+
+/* Encode a blob: compress with `z` when that is smaller (z may be NULL: never
+ * compress), seal, append the stored bytes to `out`. `id` must be the blob ID
+ * of `plain` (computed by the caller, usually already for deduplication). */
+int cairn_blob_encode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
+		      const uint8_t id[CAIRN_ID_BYTES], const void *plain, size_t len, struct cairn_buf *out);
+
+/* Decode stored blob bytes: open, decompress, check the payload is raw_length
+ * bytes and that its blob ID equals `id`; append the plaintext to `out`.
+ * CAIRN_ECORRUPT (detail recorded, naming the blob) on any mismatch. */
+int cairn_blob_decode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
+		      const uint8_t id[CAIRN_ID_BYTES], const void *stored, size_t len, uint32_t raw_length,
+		      struct cairn_buf *out);
+
+/* Pack writer: collects stored blobs and their header entries. */
+struct cairn_pack_writer;
+int cairn_pack_writer_new(struct cairn_pack_writer **ret);
+void cairn_pack_writer_free(struct cairn_pack_writer *w); /* NULL ok */
+/* Append an already encoded blob. 0 or CAIRN_ENOMEM / CAIRN_EINVAL. */
+int cairn_pack_writer_add(struct cairn_pack_writer *w, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
+			  const void *stored, size_t len, uint32_t raw_length);
+size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w);  /* stored bytes so far */
+size_t cairn_pack_writer_count(const struct cairn_pack_writer *w);  /* blobs so far */
+/* Seal the header, append the trailer and hand over the finished pack: the
+ * pack bytes are moved into *ret_pack (caller owns, cairn_buf_free), the pack
+ * id (SHA-256 of those bytes) written to ret_id, and the blob locations
+ * (with pack filled in) returned as a malloc'd array of *ret_count entries
+ * (caller frees). The writer is then empty and can be reused. */
+int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_keys *keys,
+			     struct cairn_buf *ret_pack, uint8_t ret_id[CAIRN_ID_BYTES],
+			     struct cairn_blob_loc **ret_locs, size_t *ret_count);
+
+/* Read a pack's header. `tail` holds the last `tail_len` bytes of a pack of
+ * `pack_size` bytes (tail_len >= CAIRN_PACK_TRAILER_BYTES). If the sealed
+ * header does not fit in `tail`, returns CAIRN_EINVAL and sets *ret_need to
+ * the number of tail bytes required; call again with that many. On success
+ * returns the entries (pack id taken from `pack_id`) as a malloc'd array.
+ * CAIRN_ECORRUPT (detail recorded) for a bad magic, a header that fails
+ * authentication, or entries that lie outside the pack or overlap it. */
+int cairn_pack_read_header(const struct cairn_keys *keys, const uint8_t pack_id[CAIRN_ID_BYTES],
+			   const void *tail, size_t tail_len, uint64_t pack_size, size_t *ret_need,
+			   struct cairn_blob_loc **ret_locs, size_t *ret_count);
+
+/* Index objects. An index lists blob locations, grouped by pack. */
+struct cairn_index_builder;
+int cairn_index_builder_new(struct cairn_index_builder **ret);
+void cairn_index_builder_free(struct cairn_index_builder *b);
+/* Add the blobs of one pack (all locs[i].pack must be equal). */
+int cairn_index_builder_add_pack(struct cairn_index_builder *b, const struct cairn_blob_loc *locs, size_t count);
+/* Record an index object this one replaces (used by prune; may be unused). */
+int cairn_index_builder_supersede(struct cairn_index_builder *b, const uint8_t index_id[CAIRN_ID_BYTES]);
+size_t cairn_index_builder_packs(const struct cairn_index_builder *b);
+/* Seal into an index object appended to `out`; the builder is emptied. */
+int cairn_index_builder_finish(struct cairn_index_builder *b, const struct cairn_keys *keys, struct cairn_buf *out);
+
+/* Parse a sealed index object. Calls `on_blob` for every blob location in
+ * order, and `on_superseded` (may be NULL) for every superseded index id. A
+ * non-zero return from a callback stops parsing and is returned.
+ * CAIRN_ECORRUPT (detail recorded) on authentication or structure errors; in
+ * that case callbacks may already have run for a prefix of the entries only
+ * if the structure was valid up to there — authentication is checked first,
+ * so tampered objects produce no callbacks. */
+int cairn_index_parse(const struct cairn_keys *keys, const void *obj, size_t len,
+		      int (*on_blob)(void *ctx, const struct cairn_blob_loc *loc),
+		      int (*on_superseded)(void *ctx, const uint8_t index_id[CAIRN_ID_BYTES]), void *ctx);
+
+#endif

@@ -1,0 +1,110 @@
+/* The storage contract: a flat namespace of immutable objects.
+ *
+ * Names are relative paths of the repository layout ("config",
+ * "data/ab/abcd...", "index/...", "snapshots/...", "keys/...", "locks/...").
+ * Drivers implement the operations; decorators (retry, faults) wrap a store
+ * without the driver knowing. All operations are thread-safe.
+ *
+ * Errors: CAIRN_ENOTFOUND for a missing object, CAIRN_EEXIST from put when
+ * the object exists (put never overwrites), transient classes for anything a
+ * retry may fix, CAIRN_EAUTH for credential problems. Every error records a
+ * detail naming the store and the object.
+ */
+#ifndef CAIRN_STORE_H
+#define CAIRN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/buf.h"
+
+struct cairn_store;
+
+struct cairn_store_ops {
+	/* Store `len` bytes under `name` atomically: afterwards the object is
+	 * complete or absent, never partial. CAIRN_EEXIST if it already exists
+	 * (the existing object is left untouched). */
+	int (*put)(struct cairn_store *s, const char *name, const void *data, size_t len);
+	/* Append bytes [offset, offset+length) of `name` to `out`; length
+	 * UINT64_MAX means "to the end". A range past the end is CAIRN_EINVAL;
+	 * a short object read is CAIRN_ECORRUPT. */
+	int (*get)(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
+		   struct cairn_buf *out);
+	/* Size of `name`, or CAIRN_ENOTFOUND. */
+	int (*stat)(struct cairn_store *s, const char *name, uint64_t *ret_size);
+	/* Call cb(name, size) for each object whose name starts with `prefix`
+	 * (e.g. "index/"), in no particular order. A non-zero return from cb
+	 * stops listing and is returned. */
+	int (*list)(struct cairn_store *s, const char *prefix,
+		    int (*cb)(void *ctx, const char *name, uint64_t size), void *ctx);
+	/* Remove `name`; CAIRN_ENOTFOUND if absent. */
+	int (*del)(struct cairn_store *s, const char *name);
+	/* Release the driver. */
+	void (*free)(struct cairn_store *s);
+};
+
+struct cairn_store {
+	const struct cairn_store_ops *ops;
+	const char *description; /* e.g. "file:///srv/repo"; owned by the driver */
+	void *impl;              /* driver state */
+};
+
+static inline int cairn_store_put(struct cairn_store *s, const char *name, const void *data, size_t len)
+{
+	return s->ops->put(s, name, data, len);
+}
+static inline int cairn_store_get(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
+				  struct cairn_buf *out)
+{
+	return s->ops->get(s, name, offset, length, out);
+}
+static inline int cairn_store_stat(struct cairn_store *s, const char *name, uint64_t *ret_size)
+{
+	return s->ops->stat(s, name, ret_size);
+}
+static inline int cairn_store_list(struct cairn_store *s, const char *prefix,
+				   int (*cb)(void *ctx, const char *name, uint64_t size), void *ctx)
+{
+	return s->ops->list(s, prefix, cb, ctx);
+}
+static inline int cairn_store_del(struct cairn_store *s, const char *name)
+{
+	return s->ops->del(s, name);
+}
+/* NULL is a no-op. */
+void cairn_store_free(struct cairn_store *s);
+
+/* Local directory driver rooted at `root` (created when `create` is set,
+ * with mode 0700; otherwise it must exist: CAIRN_ENOTFOUND). put writes a
+ * temporary file under root/tmp/, fsyncs it, links it into place without
+ * replacing (EEXIST -> CAIRN_EEXIST), and fsyncs the directory. Missing
+ * parent directories (data/ab/) are created on demand. */
+int cairn_store_local_open(const char *root, int create, struct cairn_store **ret);
+
+/* In-memory driver for tests. */
+int cairn_store_mem_open(struct cairn_store **ret);
+
+/* Fault decorator for tests: wraps `inner` (taking ownership). Faults are
+ * set with cairn_store_fault_set(). */
+enum cairn_fault_kind {
+	CAIRN_FAULT_NONE = 0,
+	CAIRN_FAULT_FAIL,      /* the operation returns `code` without running */
+	CAIRN_FAULT_FLIP_BIT,  /* get succeeds but one bit of the result is flipped */
+	CAIRN_FAULT_TRUNCATE   /* get returns only half the requested bytes */
+};
+enum cairn_fault_op { CAIRN_OP_PUT = 1, CAIRN_OP_GET = 2, CAIRN_OP_STAT = 4, CAIRN_OP_LIST = 8, CAIRN_OP_DEL = 16 };
+int cairn_store_fault_wrap(struct cairn_store *inner, struct cairn_store **ret);
+/* From the nth matching call on (1-based) for `times` calls (0 = forever),
+ * calls whose op is in `ops` (bit mask) and whose name contains `substr`
+ * (NULL = any) get `kind`; `code` is returned for CAIRN_FAULT_FAIL. */
+void cairn_store_fault_set(struct cairn_store *s, enum cairn_fault_kind kind, unsigned ops, const char *substr,
+			   unsigned nth, unsigned times, int code);
+/* Number of calls seen per op since wrap. */
+unsigned cairn_store_fault_calls(struct cairn_store *s, enum cairn_fault_op op);
+
+/* Open a store from a repository URL: "file:///path" or a bare path (local
+ * driver). Other schemes give CAIRN_EUNSUPPORTED with a message naming the
+ * URL. */
+int cairn_store_open_url(const char *url, int create, struct cairn_store **ret);
+
+#endif
