@@ -20,13 +20,19 @@
 struct cairn_catalog;
 
 /* Open or create the catalog at `path` (parent directories are created with
- * mode 0700). `repo_id` (hex) binds the file to one repository: a catalog
- * made for another repository is wiped and rebuilt. */
+ * mode 0700, the file with 0600). `repo_id` (hex) binds the file to one
+ * repository: a catalog made for another repository is wiped and rebuilt.
+ * Several handles, in one or more processes, may open the same file; a
+ * writer waits up to 10 s for another's transaction, then CAIRN_ELOCKED. */
 int cairn_catalog_open(const char *path, const char *repo_id, struct cairn_catalog **ret);
 void cairn_catalog_close(struct cairn_catalog *c); /* NULL ok */
 
 /* Group many writes into one transaction (much faster). Nested begin calls
- * are counted; only the outermost commit commits. rollback undoes all. */
+ * are counted; only the outermost commit commits. rollback undoes all and
+ * ends every nesting level (a later commit returns CAIRN_EINVAL); with no
+ * transaction open it does nothing and returns 0. commit without begin is
+ * CAIRN_EINVAL. The transaction belongs to the handle, so writes from other
+ * threads sharing the handle join it. */
 int cairn_catalog_begin(struct cairn_catalog *c);
 int cairn_catalog_commit(struct cairn_catalog *c);
 int cairn_catalog_rollback(struct cairn_catalog *c);
@@ -37,16 +43,19 @@ int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc 
 int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], struct cairn_blob_loc *ret_loc);
 /* 1 when some blob row names this pack, 0 when none, negative on error. */
 int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES]);
-/* Counts for status output. */
+/* Counts for status output. Either result pointer may be NULL. */
 int cairn_catalog_blob_count(struct cairn_catalog *c, uint64_t *ret_blobs, uint64_t *ret_packs);
 
 /* Index objects already loaded into the blob table. */
 int cairn_catalog_index_seen(struct cairn_catalog *c, const char *name); /* 1, 0 or <0 */
 int cairn_catalog_index_mark(struct cairn_catalog *c, const char *name);
-/* Call cb for every index object name marked as loaded. */
+/* Call cb for every index object name marked as loaded, in name order.
+ * Callbacks run without the catalog lock held and may call the catalog; a
+ * non-zero return stops the walk and is returned. */
 int cairn_catalog_index_each(struct cairn_catalog *c, int (*cb)(void *ctx, const char *name), void *ctx);
 /* Forget an index object and nothing else (blob rows stay; used when an
- * index object disappears from the repository, after a full resync). */
+ * index object disappears from the repository, after a full resync).
+ * Forgetting an unknown name returns 0. */
 int cairn_catalog_index_forget(struct cairn_catalog *c, const char *name);
 
 /* Snapshots: id (64 hex), time in ns since the epoch, and the decrypted
@@ -56,12 +65,16 @@ struct cairn_catalog_snapshot {
 	int64_t time_ns;
 	char *json; /* owned by whoever received the row */
 };
+/* put replaces a row with the same id; the id must be 64 lowercase hex
+ * digits (else CAIRN_EINVAL). delete of an unknown id returns 0. */
 int cairn_catalog_snapshot_put(struct cairn_catalog *c, const char *id, int64_t time_ns, const char *json);
 int cairn_catalog_snapshot_delete(struct cairn_catalog *c, const char *id);
 /* 1 when known, 0 when not, <0 on error. */
 int cairn_catalog_snapshot_known(struct cairn_catalog *c, const char *id);
 /* Calls cb for each snapshot in ascending time order (ties by id). The row
- * (and its json) is valid only during the call. */
+ * (and its json) is valid only during the call. Callbacks run without the
+ * catalog lock held and may call the catalog; a non-zero return stops the
+ * walk and is returned. */
 int cairn_catalog_snapshot_each(struct cairn_catalog *c,
 				int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx);
 
@@ -73,7 +86,9 @@ struct cairn_catalog_file {
 	size_t count;    /* content blob ids */
 	uint8_t *ids;    /* count * 32 bytes, malloc'd; owned by the receiver */
 };
-/* CAIRN_ENOTFOUND when the path has no entry. */
+/* path_len must be at least 1. get: CAIRN_ENOTFOUND when the path has no
+ * entry, CAIRN_ECORRUPT when the stored ids are not a multiple of 32 bytes;
+ * ids is NULL when count is 0. put replaces the entry for that path. */
 int cairn_catalog_file_get(struct cairn_catalog *c, const void *path, size_t path_len,
 			   struct cairn_catalog_file *ret_file);
 int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t path_len,
@@ -81,7 +96,8 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 void cairn_catalog_file_clear(struct cairn_catalog_file *f); /* frees ids */
 
 /* Small key/value store for bookkeeping. get returns a malloc'd string or
- * CAIRN_ENOTFOUND. */
+ * CAIRN_ENOTFOUND. The key "repo_id" is set by open; meta_set refuses it
+ * (CAIRN_EINVAL). */
 int cairn_catalog_meta_get(struct cairn_catalog *c, const char *key, char **ret_value);
 int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char *value);
 

@@ -6,6 +6,8 @@
  *
  *   hash = (hash << 1) + gear[byte]            (mod 2^64, for every byte
  *                                               from position min on)
+ *   (positions are 1-based like n: the first byte hashed is byte i = min-1,
+ *   so the first test is made on the hash of exactly one byte, at n = min)
  *   a chunk ends after byte i (1-based length n = i+1) when
  *     n >= min and n <  avg and (hash & mask_s) == 0, or
  *     n >= avg and n <  max and (hash & mask_l) == 0, or

@@ -11,7 +11,8 @@
 
 struct cairn_zctx;
 
-/* level 1..19. 0 or CAIRN_ENOMEM. Free with cairn_zctx_free (NULL ok). */
+/* level 1..19 (else CAIRN_EINVAL). 0 or CAIRN_ENOMEM. Free with
+ * cairn_zctx_free (NULL ok). */
 int cairn_zctx_new(int level, struct cairn_zctx **ret);
 void cairn_zctx_free(struct cairn_zctx *z);
 

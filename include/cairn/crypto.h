@@ -95,11 +95,13 @@ int cairn_secret_read_passphrase_file(const char *path, struct cairn_secret **re
 
 /* Read a raw key file. Refused (CAIRN_EPERM, with a chmod hint) when the file
  * is readable or writable by group or others. Format: "cairn-key-v1 " then 64
- * hex digits and an optional newline. */
+ * hex digits and an optional newline. CAIRN_EFORMAT when the magic is not
+ * there, CAIRN_ECORRUPT for a bad length or hex digit. */
 int cairn_secret_read_key_file(const char *path, struct cairn_secret **ret);
 
 /* Create a new raw key file at `path` with mode 0600 (O_EXCL: never
- * overwrites) holding 32 fresh random bytes; the secret is returned too. */
+ * overwrites, CAIRN_EEXIST) holding 32 fresh random bytes; the secret is
+ * returned too. */
 int cairn_secret_create_key_file(const char *path, struct cairn_secret **ret);
 
 /* Argon2id parameters for passphrase-wrapped keys. */
@@ -112,7 +114,10 @@ struct cairn_kdf_params {
 struct cairn_kdf_params cairn_kdf_params_default(void);
 
 /* Wrap `master` for `secret` into a key object (JSON text, see FORMAT.md
- * "Key objects"), appended to `out`. `host` and `label` are informational. */
+ * "Key objects"), appended to `out`. `host` and `label` are informational
+ * (NULL = ""). `params` NULL means cairn_kdf_params_default(); it is ignored
+ * for key-file secrets. CAIRN_EINVAL for kdf parameters out of range
+ * (opslimit 1..64, memlimit 8 KiB..4 GiB) or host/label not UTF-8. */
 int cairn_keyobj_wrap(const uint8_t master[CAIRN_KEY_BYTES], const struct cairn_secret *secret,
 		      const struct cairn_kdf_params *params, const char *host, const char *label,
 		      struct cairn_buf *out);

@@ -47,13 +47,17 @@ struct cairn_blob_loc {
 
 /* Encode a blob: compress with `z` when that is smaller (z may be NULL: never
  * compress), seal, append the stored bytes to `out`. `id` must be the blob ID
- * of `plain` (computed by the caller, usually already for deduplication). */
+ * of `plain` (computed by the caller, usually already for deduplication).
+ * CAIRN_EINVAL for an unknown type or len > CAIRN_BLOB_MAX_RAW. */
 int cairn_blob_encode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
 		      const uint8_t id[CAIRN_ID_BYTES], const void *plain, size_t len, struct cairn_buf *out);
 
 /* Decode stored blob bytes: open, decompress, check the payload is raw_length
  * bytes and that its blob ID equals `id`; append the plaintext to `out`.
- * CAIRN_ECORRUPT (detail recorded, naming the blob) on any mismatch. */
+ * CAIRN_ECORRUPT (detail recorded, naming the blob) on any mismatch, including
+ * raw_length > CAIRN_BLOB_MAX_RAW or a stored length that no blob of
+ * raw_length bytes can have (see the entry bounds below). `z` may be NULL (a
+ * context is made when needed). On error `out` is left as it was. */
 int cairn_blob_decode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
 		      const uint8_t id[CAIRN_ID_BYTES], const void *stored, size_t len, uint32_t raw_length,
 		      struct cairn_buf *out);
@@ -62,7 +66,11 @@ int cairn_blob_decode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8
 struct cairn_pack_writer;
 int cairn_pack_writer_new(struct cairn_pack_writer **ret);
 void cairn_pack_writer_free(struct cairn_pack_writer *w); /* NULL ok */
-/* Append an already encoded blob. 0 or CAIRN_ENOMEM / CAIRN_EINVAL. */
+/* Append an already encoded blob. 0 or CAIRN_ENOMEM / CAIRN_EINVAL (entry
+ * out of bounds, or the pack already holds CAIRN_PACK_MAX_ENTRIES blobs).
+ * Entry bounds, enforced by every parser too: known type, raw_length <=
+ * CAIRN_BLOB_MAX_RAW, 1 + CAIRN_SEAL_OVERHEAD <= length <= raw_length + 1 +
+ * CAIRN_SEAL_OVERHEAD (zstd is only used when it is smaller than raw). */
 int cairn_pack_writer_add(struct cairn_pack_writer *w, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
 			  const void *stored, size_t len, uint32_t raw_length);
 size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w);  /* stored bytes so far */
@@ -71,7 +79,10 @@ size_t cairn_pack_writer_count(const struct cairn_pack_writer *w);  /* blobs so 
  * pack bytes are moved into *ret_pack (caller owns, cairn_buf_free), the pack
  * id (SHA-256 of those bytes) written to ret_id, and the blob locations
  * (with pack filled in) returned as a malloc'd array of *ret_count entries
- * (caller frees). The writer is then empty and can be reused. */
+ * (caller frees). The writer is then empty and can be reused. *ret_pack is
+ * overwritten, not freed: pass a zeroed buffer. CAIRN_EINVAL when the writer
+ * holds no blobs (empty packs are never written); on error the writer is
+ * unchanged. */
 int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_keys *keys,
 			     struct cairn_buf *ret_pack, uint8_t ret_id[CAIRN_ID_BYTES],
 			     struct cairn_blob_loc **ret_locs, size_t *ret_count);
@@ -82,7 +93,11 @@ int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_key
  * the number of tail bytes required; call again with that many. On success
  * returns the entries (pack id taken from `pack_id`) as a malloc'd array.
  * CAIRN_ECORRUPT (detail recorded) for a bad magic, a header that fails
- * authentication, or entries that lie outside the pack or overlap it. */
+ * authentication, or entries that lie outside the pack or overlap it.
+ * Also CAIRN_ECORRUPT: a header with no entries, more than
+ * CAIRN_PACK_MAX_ENTRIES, or entries out of the bounds given at
+ * cairn_pack_writer_add. Entries need not be in offset order. CAIRN_EINVAL
+ * (no *ret_need) when tail_len > pack_size. ret_need may be NULL. */
 int cairn_pack_read_header(const struct cairn_keys *keys, const uint8_t pack_id[CAIRN_ID_BYTES],
 			   const void *tail, size_t tail_len, uint64_t pack_size, size_t *ret_need,
 			   struct cairn_blob_loc **ret_locs, size_t *ret_count);
@@ -91,7 +106,9 @@ int cairn_pack_read_header(const struct cairn_keys *keys, const uint8_t pack_id[
 struct cairn_index_builder;
 int cairn_index_builder_new(struct cairn_index_builder **ret);
 void cairn_index_builder_free(struct cairn_index_builder *b);
-/* Add the blobs of one pack (all locs[i].pack must be equal). */
+/* Add the blobs of one pack (all locs[i].pack must be equal; count >= 1;
+ * entries within the bounds given at cairn_pack_writer_add). Copies locs.
+ * 0 or CAIRN_EINVAL / CAIRN_ENOMEM. */
 int cairn_index_builder_add_pack(struct cairn_index_builder *b, const struct cairn_blob_loc *locs, size_t count);
 /* Record an index object this one replaces (used by prune; may be unused). */
 int cairn_index_builder_supersede(struct cairn_index_builder *b, const uint8_t index_id[CAIRN_ID_BYTES]);
@@ -105,7 +122,9 @@ int cairn_index_builder_finish(struct cairn_index_builder *b, const struct cairn
  * CAIRN_ECORRUPT (detail recorded) on authentication or structure errors; in
  * that case callbacks may already have run for a prefix of the entries only
  * if the structure was valid up to there — authentication is checked first,
- * so tampered objects produce no callbacks. */
+ * so tampered objects produce no callbacks. (This implementation validates the
+ * whole body before the first callback, so a corrupt object never produces
+ * callbacks.) on_blob may be NULL too. */
 int cairn_index_parse(const struct cairn_keys *keys, const void *obj, size_t len,
 		      int (*on_blob)(void *ctx, const struct cairn_blob_loc *loc),
 		      int (*on_superseded)(void *ctx, const uint8_t index_id[CAIRN_ID_BYTES]), void *ctx);

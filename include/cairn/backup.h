@@ -1,0 +1,36 @@
+/* Taking a snapshot of files and directories. */
+#ifndef CAIRN_BACKUP_H
+#define CAIRN_BACKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/repo.h"
+#include "cairn/snapshot.h"
+
+struct cairn_backup_opts {
+	const char *const *paths; /* absolute or relative; made absolute */
+	size_t npaths;
+	const char *const *tags;
+	size_t ntags;
+	const char *host;         /* NULL: gethostname() */
+	int threads;              /* workers for hashing/compression/encryption; 0 = online CPUs */
+	int no_files_cache;       /* read every file even when unchanged */
+	/* Called about every 250 ms from the calling thread (may be NULL). */
+	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
+	/* Called for each entry that could not be read (may be NULL). */
+	void (*on_warning)(void *ctx, const char *path, const char *msg);
+	void *ctx;
+};
+
+/* Back up opts->paths into a new snapshot. On success the snapshot (whose
+ * id and statistics are in *ret_snap, owned by the caller: clear it with
+ * cairn_snapshot_clear) is complete in the repository. Unreadable entries
+ * do not fail the backup: they are reported through on_warning, counted in
+ * stats.errors, and the snapshot is marked partial. A path given on the
+ * command line that does not exist fails the backup (CAIRN_ENOTFOUND). On
+ * any error no snapshot is written; data already stored is reused by the
+ * next run. */
+int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts, struct cairn_snapshot *ret_snap);
+
+#endif

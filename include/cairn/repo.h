@@ -1,0 +1,96 @@
+/* A repository: its store, keys, configuration and local catalog
+ * (docs/FORMAT.md "Layout", "Configuration", "Keys", "Snapshots").
+ */
+#ifndef CAIRN_REPO_H
+#define CAIRN_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/catalog.h"
+#include "cairn/chunk.h"
+#include "cairn/crypto.h"
+#include "cairn/store.h"
+
+#define CAIRN_FORMAT_VERSION 1
+
+struct cairn_repo_config {
+	uint32_t version;
+	char id[CAIRN_ID_HEX]; /* random repository id, hex */
+	struct cairn_chunker_params chunker;
+	uint32_t pack_target; /* bytes */
+	int zstd_level;
+};
+
+struct cairn_repo;
+
+/* Create a repository at `url` (which must not hold one: CAIRN_EEXIST) with
+ * a fresh master key wrapped for `secret`. `cfg` may be NULL (defaults);
+ * ret_id (may be NULL) receives the repository id. */
+int cairn_repo_init(const char *url, const struct cairn_secret *secret, const char *host,
+		    const struct cairn_repo_config *cfg, char ret_id[CAIRN_ID_HEX]);
+
+/* Open the repository at `url` with `secret`, and its catalog under
+ * `state_dir`/<repo id>/catalog.db. Errors: CAIRN_ENOTFOUND "no repository at
+ * '<url>'", CAIRN_ECORRUPT / CAIRN_EFORMAT for a malformed or newer config,
+ * CAIRN_EAUTH "wrong key or passphrase" when no key object opens.
+ * The catalog is not synchronised yet: call cairn_repo_sync(). */
+int cairn_repo_open(const char *url, const struct cairn_secret *secret, const char *state_dir,
+		    struct cairn_repo **ret);
+void cairn_repo_close(struct cairn_repo *r); /* NULL ok */
+
+const struct cairn_repo_config *cairn_repo_config(const struct cairn_repo *r);
+const struct cairn_keys *cairn_repo_keys(const struct cairn_repo *r);
+struct cairn_store *cairn_repo_store(struct cairn_repo *r);
+struct cairn_catalog *cairn_repo_catalog(struct cairn_repo *r);
+const char *cairn_repo_key_id(const struct cairn_repo *r); /* key object that opened it */
+
+/* Bring the catalog up to date with the repository: load index objects and
+ * snapshots it does not know yet, forget snapshots that are gone. When an
+ * index object the catalog loaded has disappeared, the blob table is rebuilt
+ * from scratch. Damaged index or snapshot objects are skipped with a warning
+ * through `on_warning` (may be NULL) and make the call return CAIRN_ECORRUPT
+ * after everything else was loaded. */
+int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+
+/* Find packs that no index object lists (left by an interrupted backup),
+ * read their headers and write an index object for them, so that the next
+ * backup reuses their blobs instead of uploading them again. Packs whose
+ * header is damaged are skipped (they hold nothing a snapshot refers to).
+ * Call after cairn_repo_sync(). ret_recovered (may be NULL) gets the number
+ * of packs indexed. */
+int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered);
+
+/* Sealed objects (index, snapshots): seal `plain` with AD `ad`, store as
+ * `dir`/<storage id>; ret_id receives the id. An existing identical object
+ * is success. */
+int cairn_repo_put_sealed(struct cairn_repo *r, const char *dir, const char *ad, const void *plain, size_t len,
+			  char ret_id[CAIRN_ID_HEX]);
+/* Fetch `dir`/<id>, check its SHA-256 against id and open it with AD `ad`,
+ * appending the plaintext to out. CAIRN_ECORRUPT names the object. */
+int cairn_repo_get_sealed(struct cairn_repo *r, const char *dir, const char *id, const char *ad,
+			  struct cairn_buf *out);
+
+/* Object name of a pack: "data/<first 2 hex>/<64 hex>". */
+#define CAIRN_PACK_NAME_MAX 80
+void cairn_repo_pack_name(const uint8_t pack_id[CAIRN_ID_BYTES], char out[CAIRN_PACK_NAME_MAX]);
+
+/* Read a blob by id through the catalog: locate, fetch, decode, verify.
+ * CAIRN_ENOTFOUND when the catalog does not know it; CAIRN_ECORRUPT (detail
+ * names the pack object and the blob) on damage. `z` may be NULL (one is
+ * made per call). Appends to out. ret_loc (may be NULL) gets the location. */
+int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
+			 struct cairn_buf *out, struct cairn_blob_loc *ret_loc);
+
+/* Keys. */
+int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, const char *host, const char *label,
+		       char ret_id[CAIRN_ID_HEX]);
+int cairn_repo_key_list(struct cairn_repo *r,
+			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
+			void *ctx);
+/* Remove the key object whose id starts with `id_prefix` (at least 8 hex).
+ * Refuses (CAIRN_EINVAL) to remove the key that opened the repository or
+ * the last key; CAIRN_ENOTFOUND / CAIRN_EINVAL (ambiguous) otherwise. */
+int cairn_repo_key_remove(struct cairn_repo *r, const char *id_prefix);
+
+#endif

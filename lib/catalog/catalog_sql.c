@@ -1,0 +1,85 @@
+/* The catalog's cached statements and SQLite error mapping helpers. */
+#include "catalog/catalog_internal.h"
+
+#include "cairn/err.h"
+
+const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
+	[CAT_BLOB_GET] = "SELECT type, pack, off, len, raw_len FROM blobs WHERE id = ?1",
+	[CAT_BLOB_PUT] = "INSERT OR REPLACE INTO blobs (id, type, pack, off, len, raw_len) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[CAT_PACK_KNOWN] = "SELECT 1 FROM blobs WHERE pack = ?1 LIMIT 1",
+	[CAT_BLOB_COUNT] = "SELECT count(*) FROM blobs",
+	[CAT_PACK_COUNT] = "SELECT count(DISTINCT pack) FROM blobs",
+	[CAT_INDEX_SEEN] = "SELECT 1 FROM index_objects WHERE name = ?1",
+	[CAT_INDEX_MARK] = "INSERT OR IGNORE INTO index_objects (name) VALUES (?1)",
+	[CAT_INDEX_EACH] = "SELECT name FROM index_objects ORDER BY name",
+	[CAT_INDEX_FORGET] = "DELETE FROM index_objects WHERE name = ?1",
+	[CAT_SNAP_PUT] = "INSERT OR REPLACE INTO snapshots (id, time_ns, json) VALUES (?1, ?2, ?3)",
+	[CAT_SNAP_DELETE] = "DELETE FROM snapshots WHERE id = ?1",
+	[CAT_SNAP_KNOWN] = "SELECT 1 FROM snapshots WHERE id = ?1",
+	[CAT_SNAP_EACH] = "SELECT id, time_ns, json FROM snapshots ORDER BY time_ns, id",
+	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids FROM files WHERE path = ?1",
+	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[CAT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[CAT_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+};
+
+int cairn_catalog_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return CAIRN_ELOCKED;
+	case SQLITE_FULL:
+		return CAIRN_ENOSPC;
+	case SQLITE_NOMEM:
+		return CAIRN_ENOMEM;
+	default:
+		return CAIRN_EIO;
+	}
+}
+
+int cairn_catalog_sqlerr(const char *path, sqlite3 *db, int rc, const char *what)
+{
+	const char *msg = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	return cairn_err(cairn_catalog_code(rc), "catalog '%s': %s: %s", path, what, msg);
+}
+
+int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int ret = 0;
+
+	if (rc == SQLITE_ROW)
+		ret = cairn_err(CAIRN_EBUG, "catalog '%s': %s: statement returned a row", c->path, what);
+	else if (rc != SQLITE_DONE)
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int cairn_catalog_step_exists(struct cairn_catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int ret;
+
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int cairn_catalog_exec(struct cairn_catalog *c, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return cairn_catalog_sqlerr(c->path, c->db, rc, what);
+	return 0;
+}

@@ -1,0 +1,163 @@
+/* Pack writer: stored blobs, then the sealed header and the trailer
+ * (docs/FORMAT.md "Packs"). */
+#include "cairn/err.h"
+#include "cairn/pack.h"
+#include "pack/pack_entry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PACK_HEADER_AD "cairn-pack-header-v1"
+
+struct cairn_pack_writer {
+	struct cairn_buf data;         /* stored blobs, back to back */
+	struct cairn_blob_loc *locs;   /* one per blob, pack not yet known */
+	size_t count, cap;
+};
+
+int cairn_pack_writer_new(struct cairn_pack_writer **ret)
+{
+	struct cairn_pack_writer *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate a pack writer");
+	*ret = w;
+	return 0;
+}
+
+void cairn_pack_writer_free(struct cairn_pack_writer *w)
+{
+	if (w == NULL)
+		return;
+	cairn_buf_free(&w->data);
+	free(w->locs);
+	free(w);
+}
+
+static int grow_locs(struct cairn_pack_writer *w)
+{
+	size_t cap = w->cap ? w->cap * 2 : 64;
+	struct cairn_blob_loc *p;
+
+	if (w->count < w->cap)
+		return 0;
+	p = cairn_reallocarray(w->locs, cap, sizeof(*p));
+	if (p == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot grow the pack entry list to %zu entries", cap);
+	w->locs = p;
+	w->cap = cap;
+	return 0;
+}
+
+int cairn_pack_writer_add(struct cairn_pack_writer *w, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
+			  const void *stored, size_t len, uint32_t raw_length)
+{
+	struct cairn_blob_loc *loc;
+	const char *why;
+	int rc;
+
+	why = cairn_pack_entry_check(type, len, raw_length);
+	if (why != NULL)
+		return cairn_err(CAIRN_EINVAL, "blob %s: %s (type %u, stored %zu bytes, raw %u bytes)",
+				 cairn_pack_hex(id).s, why, type, len, raw_length);
+	if (w->count >= CAIRN_PACK_MAX_ENTRIES)
+		return cairn_err(CAIRN_EINVAL, "pack already holds the maximum of %u blobs", CAIRN_PACK_MAX_ENTRIES);
+	rc = grow_locs(w);
+	if (rc < 0)
+		return rc;
+	loc = &w->locs[w->count];
+	memset(loc, 0, sizeof(*loc));
+	loc->type = type;
+	memcpy(loc->id, id, CAIRN_ID_BYTES);
+	loc->offset = w->data.len;
+	loc->length = (uint32_t)len;
+	loc->raw_length = raw_length;
+	rc = cairn_buf_append(&w->data, stored, len);
+	if (rc < 0)
+		return rc;
+	w->count++;
+	return 0;
+}
+
+size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w)
+{
+	return w->data.len;
+}
+
+size_t cairn_pack_writer_count(const struct cairn_pack_writer *w)
+{
+	return w->count;
+}
+
+/* Header plaintext: u32le count || count * entry. */
+static int encode_header(const struct cairn_pack_writer *w, struct cairn_buf *out)
+{
+	uint8_t *p;
+	int rc;
+
+	rc = cairn_buf_reserve(out, 4 + w->count * CAIRN_PACK_ENTRY_BYTES);
+	if (rc < 0)
+		return rc;
+	cairn_le32_store(out->data + out->len, (uint32_t)w->count);
+	p = out->data + out->len + 4;
+	for (size_t i = 0; i < w->count; i++)
+		cairn_pack_entry_store(p + i * CAIRN_PACK_ENTRY_BYTES, &w->locs[i]);
+	out->len += 4 + w->count * CAIRN_PACK_ENTRY_BYTES;
+	return 0;
+}
+
+/* Append sealed header || u32le sealed length || magic to the blob bytes. */
+static int append_header(struct cairn_pack_writer *w, const struct cairn_keys *keys)
+{
+	struct cairn_buf hdr = { 0 };
+	size_t start = w->data.len;
+	uint8_t trailer[CAIRN_PACK_TRAILER_BYTES];
+	int rc;
+
+	rc = encode_header(w, &hdr);
+	if (rc < 0)
+		goto out;
+	rc = cairn_seal(keys->enc, PACK_HEADER_AD, strlen(PACK_HEADER_AD), hdr.data, hdr.len, NULL, &w->data);
+	if (rc < 0)
+		goto out;
+	cairn_le32_store(trailer, (uint32_t)(w->data.len - start));
+	memcpy(trailer + 4, CAIRN_PACK_MAGIC, CAIRN_PACK_TRAILER_BYTES - 4);
+	rc = cairn_buf_append(&w->data, trailer, sizeof(trailer));
+out:
+	if (rc < 0)
+		w->data.len = start;
+	cairn_buf_free(&hdr);
+	return rc;
+}
+
+int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_keys *keys,
+			     struct cairn_buf *ret_pack, uint8_t ret_id[CAIRN_ID_BYTES],
+			     struct cairn_blob_loc **ret_locs, size_t *ret_count)
+{
+	struct cairn_blob_loc *locs;
+	uint8_t id[CAIRN_ID_BYTES];
+	int rc;
+
+	if (w->count == 0)
+		return cairn_err(CAIRN_EINVAL, "cannot finish a pack with no blobs");
+	locs = cairn_calloc(w->count, sizeof(*locs));
+	if (locs == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate %zu blob locations", w->count);
+	rc = append_header(w, keys);
+	if (rc < 0) {
+		free(locs);
+		return rc;
+	}
+	cairn_storage_id(w->data.data, w->data.len, id);
+	for (size_t i = 0; i < w->count; i++) {
+		locs[i] = w->locs[i];
+		memcpy(locs[i].pack, id, CAIRN_ID_BYTES);
+	}
+	*ret_pack = w->data;
+	memcpy(ret_id, id, CAIRN_ID_BYTES);
+	*ret_locs = locs;
+	*ret_count = w->count;
+	memset(&w->data, 0, sizeof(w->data));
+	w->count = 0;
+	return 0;
+}

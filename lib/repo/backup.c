@@ -1,0 +1,404 @@
+/* A backup run: set-up, the virtual root over the given paths, the final
+ * flush and the snapshot object, written last. */
+#include "backup_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/timeutil.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void backup_fail(struct backup_ctx *c, int rc)
+{
+	pthread_mutex_lock(&c->fail_lock);
+	if (!atomic_load(&c->failed)) {
+		c->fail_rc = rc;
+		snprintf(c->fail_msg, sizeof(c->fail_msg), "%s", cairn_err_msg());
+		atomic_store(&c->failed, 1);
+	}
+	pthread_mutex_unlock(&c->fail_lock);
+}
+
+void backup_warn(struct backup_ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->stats.errors++;
+	if (c->opts->on_warning != NULL)
+		c->opts->on_warning(c->opts->ctx, path, msg);
+}
+
+static void fill_stats(struct backup_ctx *c, struct cairn_snapshot_stats *out)
+{
+	const struct cairn_packer_stats *ps = cairn_packer_stats(c->packer);
+
+	*out = c->stats;
+	out->bytes_read = atomic_load(&c->bytes_read);
+	out->bytes_added = atomic_load(&ps->bytes_added);
+	out->bytes_stored = atomic_load(&ps->bytes_stored);
+	out->blobs_added = atomic_load(&ps->blobs_added);
+	out->packs_written = atomic_load(&ps->packs_written);
+	out->duration_ns = cairn_time_now_ns() - c->start_ns;
+}
+
+void backup_progress(struct backup_ctx *c, const char *current, int force)
+{
+	struct cairn_snapshot_stats st;
+	int64_t now;
+
+	if (c->opts->on_progress == NULL)
+		return;
+	now = cairn_time_now_ns();
+	if (!force && now - c->last_progress_ns < 250000000LL)
+		return;
+	c->last_progress_ns = now;
+	fill_stats(c, &st);
+	c->opts->on_progress(c->opts->ctx, &st, current);
+}
+
+/* Lexically clean an absolute or relative path into a malloc'd absolute
+ * one: no "." or ".." components, no repeated or trailing '/'. */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	char *joined, *out, *w;
+	const char *p;
+
+	if (path[0] == '/') {
+		joined = cairn_strdup(path);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return NULL;
+		joined = cairn_asprintf("%s/%s", cwd, path);
+	}
+	if (joined == NULL)
+		return NULL;
+	out = malloc(strlen(joined) + 2);
+	if (out == NULL) {
+		free(joined);
+		return NULL;
+	}
+	w = out;
+	for (p = joined; *p;) {
+		const char *end;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			/* skip */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (w > out && *--w != '/')
+				;
+		} else {
+			*w++ = '/';
+			memcpy(w, p, len);
+			w += len;
+		}
+		p += len;
+	}
+	if (w == out)
+		*w++ = '/';
+	*w = '\0';
+	free(joined);
+	return out;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when `path` lies strictly below `dir`. */
+static int is_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return strcmp(path, "/") != 0;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* The tree for directory `prefix` holding only the given paths (sorted, all
+ * strictly below prefix, none below another). */
+static int virtual_dir(struct backup_ctx *c, const char *prefix, char **paths, size_t n,
+		       uint8_t ret_tree[CAIRN_ID_BYTES])
+{
+	struct dir_item *items = cairn_calloc(n, sizeof(*items));
+	size_t count = 0, plen = strcmp(prefix, "/") == 0 ? 0 : strlen(prefix);
+	int rc = 0;
+
+	if (items == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate root tree");
+	for (size_t i = 0; i < n;) {
+		const char *comp = paths[i] + plen + 1;
+		size_t clen = strcspn(comp, "/"), j = i + 1;
+		struct dir_item *item = &items[count++];
+		char *child;
+		struct stat st;
+
+		item->name = malloc(clen + 1);
+		if (item->name == NULL) {
+			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate name");
+			goto out;
+		}
+		memcpy(item->name, comp, clen);
+		item->name[clen] = '\0';
+		child = backup_join_path(prefix, item->name);
+		if (child == NULL) {
+			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate path");
+			goto out;
+		}
+		while (j < n && is_below(paths[j], child))
+			j++;
+		if (lstat(child, &st) < 0) {
+			rc = cairn_err(cairn_err_from_errno(errno), "cannot back up '%s': %s", child, strerror(errno));
+			free(child);
+			goto out;
+		}
+		item->entry.name = (uint8_t *)cairn_strdup(item->name);
+		item->entry.name_len = clen;
+		if (item->entry.name == NULL) {
+			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate name");
+			free(child);
+			goto out;
+		}
+		if (strcmp(paths[i], child) == 0) {
+			rc = backup_entry(c, child, &st, item);
+		} else if (!S_ISDIR(st.st_mode)) {
+			rc = cairn_err(CAIRN_EINVAL, "cannot back up '%s': '%s' is not a directory", paths[i], child);
+		} else {
+			rc = backup_entry_meta(c, child, &st, &item->entry);
+			c->stats.dirs++;
+			if (rc == 0)
+				rc = virtual_dir(c, child, paths + i, j - i, item->entry.subtree);
+		}
+		free(child);
+		if (rc < 0)
+			goto out;
+		i = j;
+	}
+	rc = backup_items_to_tree(c, prefix, items, count, ret_tree);
+out:
+	backup_free_items(items, count);
+	return rc;
+}
+
+static int backup_root(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES], char ***ret_paths, size_t *ret_n)
+{
+	char **paths = cairn_calloc(c->opts->npaths, sizeof(*paths));
+	size_t n = 0;
+	int rc = 0;
+
+	if (paths == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate paths");
+	for (size_t i = 0; i < c->opts->npaths; i++) {
+		char *p = absolute_path(c->opts->paths[i]);
+		struct stat st;
+
+		if (p == NULL) {
+			rc = cairn_err(CAIRN_ENOMEM, "cannot resolve path '%s'", c->opts->paths[i]);
+			goto out;
+		}
+		paths[n++] = p;
+		if (lstat(p, &st) < 0) {
+			rc = cairn_err(cairn_err_from_errno(errno), "cannot back up '%s': %s", c->opts->paths[i],
+				       strerror(errno));
+			goto out;
+		}
+	}
+	qsort(paths, n, sizeof(*paths), str_cmp);
+	/* drop duplicates and paths inside another given path */
+	{
+		size_t kept = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int covered = 0;
+
+			for (size_t k = 0; k < kept; k++)
+				if (strcmp(paths[i], paths[k]) == 0 || is_below(paths[i], paths[k]))
+					covered = 1;
+			if (covered)
+				free(paths[i]);
+			else
+				paths[kept++] = paths[i];
+		}
+		n = kept;
+	}
+	if (n == 1 && strcmp(paths[0], "/") == 0) {
+		c->stats.dirs++;
+		rc = backup_dir(c, "/", ret_tree);
+		if (rc == 1)
+			rc = 0;
+	} else {
+		rc = virtual_dir(c, "/", paths, n, ret_tree);
+	}
+out:
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(paths[i]);
+		free(paths);
+		return rc;
+	}
+	*ret_paths = paths;
+	*ret_n = n;
+	return 0;
+}
+
+/* The newest snapshot of the same host and paths: the parent. */
+static void find_parent(struct cairn_repo *r, struct cairn_snapshot *s)
+{
+	struct cairn_snapshot *all;
+	size_t count;
+
+	if (cairn_snapshot_list(r, &all, &count) < 0)
+		return;
+	for (size_t i = count; i-- > 0;) {
+		int same = strcmp(all[i].host, s->host) == 0 && all[i].npaths == s->npaths;
+
+		for (size_t k = 0; same && k < s->npaths; k++)
+			same = strcmp(all[i].paths[k], s->paths[k]) == 0;
+		if (same) {
+			memcpy(s->parent, all[i].id, CAIRN_ID_HEX);
+			break;
+		}
+	}
+	cairn_snapshots_free(all, count);
+}
+
+static void free_ctx(struct backup_ctx *c)
+{
+	cairn_workpool_free(c->pool);
+	for (int i = 0; c->zctx != NULL && i <= c->threads; i++)
+		cairn_zctx_free(c->zctx[i]);
+	for (int i = 0; c->scratch != NULL && i <= c->threads; i++)
+		cairn_buf_free(&c->scratch[i]);
+	free(c->zctx);
+	free(c->scratch);
+	free(c->readbuf);
+	cairn_packer_free(c->packer);
+	cairn_idmap_free(&c->hardlinks);
+	for (size_t i = 0; i < c->nusers; i++)
+		free(c->users[i].name);
+	for (size_t i = 0; i < c->ngroups; i++)
+		free(c->groups[i].name);
+	free(c->users);
+	free(c->groups);
+	pthread_mutex_destroy(&c->fail_lock);
+}
+
+int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts, struct cairn_snapshot *ret_snap)
+{
+	struct backup_ctx c = { 0 };
+	struct cairn_snapshot snap = { 0 };
+	char host[256] = "", **paths = NULL;
+	size_t npaths = 0;
+	long cpus;
+	int rc;
+
+	c.repo = r;
+	c.opts = opts;
+	c.start_ns = cairn_time_now_ns();
+	pthread_mutex_init(&c.fail_lock, NULL);
+	if (opts->npaths == 0)
+		return cairn_err(CAIRN_EINVAL, "no paths to back up");
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	c.threads = opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 2);
+	rc = cairn_repo_recover_orphans(r, NULL);
+	if (rc < 0)
+		goto out;
+	rc = cairn_packer_new(r, &c.packer);
+	if (rc < 0)
+		goto out;
+	c.zctx = cairn_calloc((size_t)c.threads + 1, sizeof(*c.zctx));
+	c.scratch = cairn_calloc((size_t)c.threads + 1, sizeof(*c.scratch));
+	c.readbuf = malloc(cairn_repo_config(r)->chunker.max);
+	if (c.zctx == NULL || c.scratch == NULL || c.readbuf == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate backup buffers");
+		goto out;
+	}
+	for (int i = 0; i <= c.threads; i++) {
+		rc = cairn_zctx_new(cairn_repo_config(r)->zstd_level, &c.zctx[i]);
+		if (rc < 0)
+			goto out;
+	}
+	rc = cairn_workpool_new(c.threads, (size_t)c.threads * 2 + 2, backup_chunk_worker, &c, &c.pool);
+	if (rc < 0)
+		goto out;
+
+	rc = backup_root(&c, snap.tree, &paths, &npaths);
+	if (rc == 0 && atomic_load(&c.failed))
+		rc = c.fail_rc;
+	if (rc < 0) {
+		if (atomic_load(&c.failed))
+			rc = cairn_err(c.fail_rc, "%s", c.fail_msg);
+		goto out;
+	}
+	/* every pack and index object is stored before the snapshot */
+	rc = cairn_packer_flush(c.packer);
+	if (rc < 0)
+		goto out;
+
+	if (opts->host != NULL)
+		snprintf(host, sizeof(host), "%s", opts->host);
+	else
+		gethostname(host, sizeof(host) - 1);
+	snap.time_ns = c.start_ns;
+	snap.host = cairn_strdup(host);
+	{
+		struct passwd pw, *res = NULL;
+		char buf[4096];
+
+		snap.user = cairn_strdup(getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res ? res->pw_name
+												      : "");
+	}
+	snap.paths = paths;
+	snap.npaths = npaths;
+	paths = NULL;
+	snap.tags = cairn_calloc(opts->ntags, sizeof(*snap.tags));
+	if (snap.host == NULL || snap.user == NULL || snap.tags == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot build snapshot");
+		goto out;
+	}
+	for (size_t i = 0; i < opts->ntags; i++) {
+		snap.tags[i] = cairn_strdup(opts->tags[i]);
+		if (snap.tags[i] == NULL) {
+			rc = cairn_err(CAIRN_ENOMEM, "cannot build snapshot");
+			goto out;
+		}
+		snap.ntags++;
+	}
+	find_parent(r, &snap);
+	fill_stats(&c, &snap.stats);
+	snap.partial = snap.stats.errors > 0;
+	rc = cairn_snapshot_write(r, &snap);
+	if (rc < 0)
+		goto out;
+	snap.stats.duration_ns = cairn_time_now_ns() - c.start_ns;
+	backup_progress(&c, NULL, 1);
+	*ret_snap = snap;
+	memset(&snap, 0, sizeof(snap));
+out:
+	if (paths != NULL) {
+		for (size_t i = 0; i < npaths; i++)
+			free(paths[i]);
+		free(paths);
+	}
+	cairn_snapshot_clear(&snap);
+	free_ctx(&c);
+	return rc;
+}

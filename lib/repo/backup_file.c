@@ -1,0 +1,210 @@
+/* File content: the files cache, reading, chunking, and the chunk worker. */
+#include "backup_internal.h"
+
+#include "cairn/chunk.h"
+#include "cairn/err.h"
+#include "cairn/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * CAIRN_NS_PER_SEC + t->tv_nsec;
+}
+
+void backup_chunk_worker(void *arg, int worker, void *ctx)
+{
+	struct chunk_job *job = arg;
+	struct backup_ctx *c = ctx;
+	uint8_t id[CAIRN_ID_BYTES];
+	int rc;
+
+	if (!atomic_load(&c->failed)) {
+		rc = cairn_packer_add(c->packer, c->zctx[worker], &c->scratch[worker], CAIRN_BLOB_DATA, job->data,
+				      job->len, id, NULL);
+		if (rc < 0)
+			backup_fail(c, rc);
+		else
+			memcpy(job->res->ids + job->index * CAIRN_ID_BYTES, id, CAIRN_ID_BYTES);
+	}
+	free(job->data);
+	free(job);
+}
+
+/* Use the files cache entry when the file is unchanged and all its blobs
+ * are still known. 1 when taken, 0 when not, <0 on error. */
+static int from_files_cache(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res)
+{
+	struct cairn_catalog_file f = { 0 };
+	int rc;
+
+	if (c->opts->no_files_cache)
+		return 0;
+	rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
+	if (rc == CAIRN_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (f.dev != (uint64_t)st->st_dev || f.ino != (uint64_t)st->st_ino || f.size != (uint64_t)st->st_size ||
+	    f.mtime_ns != ts_ns(&st->st_mtim) || f.ctime_ns != ts_ns(&st->st_ctim))
+		goto miss;
+	for (size_t i = 0; i < f.count; i++) {
+		rc = cairn_packer_has(c->packer, f.ids + i * CAIRN_ID_BYTES);
+		if (rc < 0) {
+			cairn_catalog_file_clear(&f);
+			return rc;
+		}
+		if (rc == 0)
+			goto miss;
+	}
+	res->ids = f.ids;
+	res->count = res->cap = f.count;
+	res->size = f.size;
+	res->from_cache = 1;
+	return 1;
+miss:
+	cairn_catalog_file_clear(&f);
+	return 0;
+}
+
+static int submit_chunk(struct backup_ctx *c, struct file_result *res, const uint8_t *data, size_t len)
+{
+	struct chunk_job *job;
+
+	if (res->count == res->cap)
+		return cairn_err(CAIRN_EBUG, "more chunks than the file size allows");
+	job = malloc(sizeof(*job));
+	if (job == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate chunk job");
+	job->data = malloc(len ? len : 1);
+	if (job->data == NULL) {
+		free(job);
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate %zu-byte chunk", len);
+	}
+	memcpy(job->data, data, len);
+	job->len = len;
+	job->res = res;
+	job->index = res->count++;
+	cairn_workpool_submit(c->pool, job);
+	return 0;
+}
+
+/* Read the file through the chunker; at most st_size bytes are taken so that
+ * a file growing during the backup is captured as of its stat. */
+static int read_content(struct backup_ctx *c, int fd, const char *path, const struct stat *st,
+			struct file_result *res)
+{
+	const struct cairn_repo_config *cfg = cairn_repo_config(c->repo);
+	struct cairn_chunker ch;
+	uint64_t remaining = (uint64_t)st->st_size;
+	size_t have = 0; /* bytes of the current chunk in readbuf */
+	int rc;
+
+	cairn_chunker_init(&ch, cairn_repo_keys(c->repo)->gear, &cfg->chunker);
+	while (remaining > 0) {
+		size_t want = cfg->chunker.max - have;
+		ssize_t n;
+		size_t scanned = 0;
+
+		if (want > remaining)
+			want = (size_t)remaining;
+		n = read(fd, c->readbuf + have, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			backup_warn(c, path, "cannot read: %s", strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			break; /* the file shrank */
+		remaining -= (uint64_t)n;
+		res->size += (uint64_t)n;
+		atomic_fetch_add(&c->bytes_read, (uint64_t)n);
+		/* scan the new bytes; each boundary hands a chunk to the workers */
+		while (scanned < (size_t)n) {
+			int boundary;
+			size_t used = cairn_chunker_scan(&ch, c->readbuf + have, (size_t)n - scanned, &boundary);
+
+			have += used;
+			scanned += used;
+			if (!boundary)
+				continue;
+			rc = submit_chunk(c, res, c->readbuf, have);
+			if (rc < 0)
+				return rc;
+			memmove(c->readbuf, c->readbuf + have, (size_t)n - scanned);
+			have = 0;
+		}
+		backup_progress(c, path, 0);
+		if (atomic_load(&c->failed))
+			return 0;
+	}
+	if (have > 0)
+		return submit_chunk(c, res, c->readbuf, have);
+	return 0;
+}
+
+int backup_file_content(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res)
+{
+	const struct cairn_repo_config *cfg = cairn_repo_config(c->repo);
+	struct stat fst;
+	int fd, rc;
+
+	res->st = *st;
+	rc = from_files_cache(c, path, st, res);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		backup_warn(c, path, "cannot open: %s", strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev) {
+		backup_warn(c, path, "file was replaced while being backed up");
+		close(fd);
+		return 1;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	res->cap = (size_t)((uint64_t)st->st_size / cfg->chunker.min) + 2;
+	res->ids = cairn_calloc(res->cap, CAIRN_ID_BYTES);
+	if (res->ids == NULL) {
+		close(fd);
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate content list for '%s'", path);
+	}
+	rc = read_content(c, fd, path, st, res);
+	close(fd);
+	return rc;
+}
+
+int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e)
+{
+	struct cairn_catalog_file f;
+	int rc = 0;
+
+	e->content = res->ids;
+	e->content_count = res->count;
+	e->size = res->size;
+	res->ids = NULL;
+	if (res->from_cache) {
+		c->stats.files_unchanged++;
+		return 0;
+	}
+	/* only a file read whole, and unchanged since its stat, goes into the cache */
+	if (res->size != (uint64_t)res->st.st_size)
+		return 0;
+	f.dev = (uint64_t)res->st.st_dev;
+	f.ino = (uint64_t)res->st.st_ino;
+	f.size = res->size;
+	f.mtime_ns = ts_ns(&res->st.st_mtim);
+	f.ctime_ns = ts_ns(&res->st.st_ctim);
+	f.count = e->content_count;
+	f.ids = e->content;
+	rc = cairn_catalog_file_put(cairn_repo_catalog(c->repo), path, strlen(path), &f);
+	return rc;
+}

@@ -1,0 +1,303 @@
+/* The blob sink of a backup: dedup, pack, store, index (see packer.h).
+ *
+ * Write order, the invariant behind "a snapshot exists whole or not at all":
+ * a pack is stored before any index object lists it, and index objects are
+ * stored before the caller writes a snapshot (cairn_packer_flush). Blobs are
+ * entered into the catalog only from a stored index object, so the catalog
+ * never points at data the repository does not index. */
+#include "packer.h"
+
+#include "idmap.h"
+#include "repo_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/pack.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An index object is written after this many packs or blobs. */
+#define INDEX_MAX_PACKS 64
+#define INDEX_MAX_BLOBS 100000
+
+struct cairn_packer {
+	struct cairn_repo *repo;
+	pthread_mutex_t lock;          /* map, writer, builder, unindexed */
+	pthread_mutex_t index_lock;    /* serialises index writes */
+	struct cairn_idmap map;
+	struct cairn_pack_writer *writer;
+	struct cairn_index_builder *builder;
+	struct cairn_blob_loc *unindexed;
+	size_t unindexed_count, unindexed_cap;
+	size_t builder_packs;
+	struct cairn_packer_stats stats;
+};
+
+int cairn_packer_new(struct cairn_repo *r, struct cairn_packer **ret)
+{
+	struct cairn_packer *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (p == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate packer");
+	p->repo = r;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->index_lock, NULL);
+	rc = cairn_pack_writer_new(&p->writer);
+	if (rc == 0)
+		rc = cairn_index_builder_new(&p->builder);
+	if (rc < 0) {
+		cairn_packer_free(p);
+		return rc;
+	}
+	*ret = p;
+	return 0;
+}
+
+void cairn_packer_free(struct cairn_packer *p)
+{
+	if (p == NULL)
+		return;
+	cairn_pack_writer_free(p->writer);
+	cairn_index_builder_free(p->builder);
+	cairn_idmap_free(&p->map);
+	free(p->unindexed);
+	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->index_lock);
+	free(p);
+}
+
+const struct cairn_packer_stats *cairn_packer_stats(const struct cairn_packer *p)
+{
+	return &p->stats;
+}
+
+/* Caller holds p->lock. */
+static int known_locked(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES])
+{
+	struct cairn_blob_loc loc;
+	int rc;
+
+	if (cairn_idmap_get(&p->map, id) != NULL)
+		return 1;
+	rc = cairn_catalog_blob_get(p->repo->catalog, id, &loc);
+	if (rc == CAIRN_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int cairn_packer_has(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES])
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = known_locked(p, id);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/* Write an index object for every stored, unindexed pack, then enter its
+ * blobs into the catalog and drop them from the map. */
+static int write_index(struct cairn_packer *p)
+{
+	struct cairn_index_builder *builder, *fresh = NULL;
+	struct cairn_blob_loc *locs;
+	struct cairn_buf obj = { 0 };
+	struct cairn_catalog *cat = p->repo->catalog;
+	char id[CAIRN_ID_HEX], name[80];
+	uint8_t sid[CAIRN_ID_BYTES];
+	size_t count;
+	int rc;
+
+	pthread_mutex_lock(&p->index_lock);
+	rc = cairn_index_builder_new(&fresh);
+	if (rc < 0)
+		goto out_unlock;
+	pthread_mutex_lock(&p->lock);
+	builder = p->builder;
+	p->builder = fresh;
+	locs = p->unindexed;
+	count = p->unindexed_count;
+	p->unindexed = NULL;
+	p->unindexed_count = p->unindexed_cap = 0;
+	p->builder_packs = 0;
+	pthread_mutex_unlock(&p->lock);
+	if (count == 0) {
+		cairn_index_builder_free(builder);
+		goto out_unlock;
+	}
+
+	rc = cairn_index_builder_finish(builder, p->repo->keys, &obj);
+	if (rc < 0)
+		goto out;
+	cairn_storage_id(obj.data, obj.len, sid);
+	cairn_hex_encode(sid, sizeof(sid), id);
+	snprintf(name, sizeof(name), "index/%s", id);
+	rc = cairn_store_put(p->repo->store, name, obj.data, obj.len);
+	if (rc == CAIRN_EEXIST)
+		rc = 0;
+	if (rc < 0) {
+		rc = cairn_err_ctx(rc, "cannot store index object '%s'", name);
+		goto out;
+	}
+	atomic_fetch_add(&p->stats.bytes_stored, obj.len);
+	atomic_fetch_add(&p->stats.index_written, 1);
+
+	rc = cairn_catalog_begin(cat);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = cairn_catalog_blob_put(cat, &locs[i]);
+	if (rc == 0)
+		rc = cairn_catalog_index_mark(cat, name);
+	if (rc == 0)
+		rc = cairn_catalog_commit(cat);
+	else
+		cairn_catalog_rollback(cat);
+	if (rc < 0)
+		goto out;
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < count; i++)
+		cairn_idmap_remove(&p->map, locs[i].id);
+	pthread_mutex_unlock(&p->lock);
+out:
+	cairn_index_builder_free(builder);
+	cairn_buf_free(&obj);
+	free(locs);
+out_unlock:
+	pthread_mutex_unlock(&p->index_lock);
+	return rc;
+}
+
+static int reserve_locs(struct cairn_blob_loc **arr, size_t *cap, size_t need)
+{
+	size_t n = *cap ? *cap : 256;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = cairn_reallocarray(*arr, n, sizeof(**arr));
+	if (q == NULL)
+		return -1;
+	*arr = q;
+	*cap = n;
+	return 0;
+}
+
+/* Store a finished pack and record its blobs as stored but not indexed.
+ * Returns 1 when an index object is due. */
+static int store_pack(struct cairn_packer *p, struct cairn_buf *pack, const uint8_t pack_id[CAIRN_ID_BYTES],
+		      struct cairn_blob_loc *locs, size_t count)
+{
+	char name[CAIRN_PACK_NAME_MAX];
+	int rc, due;
+
+	cairn_repo_pack_name(pack_id, name);
+	rc = cairn_store_put(p->repo->store, name, pack->data, pack->len);
+	if (rc == CAIRN_EEXIST)
+		rc = 0;
+	if (rc < 0)
+		return cairn_err_ctx(rc, "cannot store pack '%s'", name);
+	atomic_fetch_add(&p->stats.bytes_stored, pack->len);
+	atomic_fetch_add(&p->stats.packs_written, 1);
+
+	pthread_mutex_lock(&p->lock);
+	rc = cairn_index_builder_add_pack(p->builder, locs, count);
+	if (rc == 0 && reserve_locs(&p->unindexed, &p->unindexed_cap, p->unindexed_count + count) < 0)
+		rc = cairn_err(CAIRN_ENOMEM, "cannot track %zu stored blobs", count);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		struct cairn_idmap_entry *e = cairn_idmap_get(&p->map, locs[i].id);
+
+		if (e != NULL) {
+			e->loc = locs[i];
+			e->state = CAIRN_IDMAP_STORED;
+		}
+		p->unindexed[p->unindexed_count++] = locs[i];
+	}
+	p->builder_packs++;
+	due = p->builder_packs >= INDEX_MAX_PACKS || p->unindexed_count >= INDEX_MAX_BLOBS;
+	pthread_mutex_unlock(&p->lock);
+	return rc < 0 ? rc : due;
+}
+
+/* Finish the current pack (caller holds p->lock, which this releases). */
+static int finish_pack_unlock(struct cairn_packer *p)
+{
+	struct cairn_buf pack = { 0 };
+	struct cairn_blob_loc *locs = NULL;
+	uint8_t pack_id[CAIRN_ID_BYTES];
+	size_t count = 0;
+	int rc;
+
+	rc = cairn_pack_writer_finish(p->writer, p->repo->keys, &pack, pack_id, &locs, &count);
+	pthread_mutex_unlock(&p->lock);
+	if (rc == 0)
+		rc = store_pack(p, &pack, pack_id, locs, count);
+	cairn_buf_free(&pack);
+	free(locs);
+	if (rc == 1)
+		rc = write_index(p);
+	return rc;
+}
+
+int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
+		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added)
+{
+	struct cairn_idmap_entry *e;
+	int rc;
+
+	if (ret_added != NULL)
+		*ret_added = 0;
+	cairn_blob_id(p->repo->keys, data, len, ret_id);
+	pthread_mutex_lock(&p->lock);
+	rc = known_locked(p, ret_id);
+	if (rc != 0) {
+		pthread_mutex_unlock(&p->lock);
+		return rc < 0 ? rc : 0;
+	}
+	e = cairn_idmap_put(&p->map, ret_id, CAIRN_IDMAP_CLAIMED);
+	pthread_mutex_unlock(&p->lock);
+	if (e == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot track new blob");
+
+	cairn_buf_reset(scratch);
+	rc = cairn_blob_encode(p->repo->keys, z, type, ret_id, data, len, scratch);
+	if (rc < 0)
+		goto unclaim;
+	pthread_mutex_lock(&p->lock);
+	rc = cairn_pack_writer_add(p->writer, type, ret_id, scratch->data, scratch->len, (uint32_t)len);
+	if (rc < 0) {
+		pthread_mutex_unlock(&p->lock);
+		goto unclaim;
+	}
+	atomic_fetch_add(&p->stats.blobs_added, 1);
+	atomic_fetch_add(&p->stats.bytes_added, len);
+	if (ret_added != NULL)
+		*ret_added = 1;
+	if (cairn_pack_writer_bytes(p->writer) < p->repo->config.pack_target) {
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	return finish_pack_unlock(p);
+unclaim:
+	pthread_mutex_lock(&p->lock);
+	cairn_idmap_remove(&p->map, ret_id);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+int cairn_packer_flush(struct cairn_packer *p)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (cairn_pack_writer_count(p->writer) > 0)
+		rc = finish_pack_unlock(p);
+	else
+		pthread_mutex_unlock(&p->lock);
+	if (rc == 0)
+		rc = write_index(p);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* The blob sink of a backup: deduplicates blobs against the catalog and the
+ * blobs of this run, encodes new ones into packs, stores full packs and
+ * writes index objects (after the packs they list). Thread-safe. */
+#ifndef CAIRN_PACKER_H
+#define CAIRN_PACKER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/compress.h"
+#include "cairn/repo.h"
+
+struct cairn_packer_stats {
+	_Atomic uint64_t blobs_added;
+	_Atomic uint64_t bytes_added;   /* plaintext */
+	_Atomic uint64_t bytes_stored;  /* packs + index objects */
+	_Atomic uint64_t packs_written;
+	_Atomic uint64_t index_written;
+};
+
+struct cairn_packer;
+
+int cairn_packer_new(struct cairn_repo *r, struct cairn_packer **ret);
+void cairn_packer_free(struct cairn_packer *p); /* NULL ok; unflushed blobs are dropped */
+
+/* Compute the blob id of `data` (into ret_id) and store the blob unless the
+ * repository or this run already has it. `z` and `scratch` belong to the
+ * calling thread. *ret_added (may be NULL) tells whether it was new. */
+int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
+		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added);
+
+/* 1 when the blob is known (repository or this run), 0 when not, <0 error. */
+int cairn_packer_has(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES]);
+
+/* Store the unfinished pack and write an index object for every stored pack
+ * not yet indexed. Call with no cairn_packer_add running. After it returns
+ * 0, every blob added so far is in the repository and findable. */
+int cairn_packer_flush(struct cairn_packer *p);
+
+const struct cairn_packer_stats *cairn_packer_stats(const struct cairn_packer *p);
+
+#endif

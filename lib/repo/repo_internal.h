@@ -1,0 +1,40 @@
+/* Internals of a repository handle, shared by the lib/repo files. */
+#ifndef CAIRN_REPO_INTERNAL_H
+#define CAIRN_REPO_INTERNAL_H
+
+#include "cairn/repo.h"
+
+struct cairn_repo {
+	char *url;
+	struct cairn_store *store;     /* owned */
+	struct cairn_keys *keys;       /* owned, sodium_malloc'd */
+	struct cairn_catalog *catalog; /* owned */
+	char *catalog_path;
+	struct cairn_repo_config config;
+	char key_id[CAIRN_ID_HEX];
+};
+
+#define CAIRN_INDEX_AD "cairn-index-v1"
+
+/* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
+ * CAIRN_ECORRUPT naming the object otherwise. */
+int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *id, struct cairn_buf *out);
+
+/* Parse the config object. */
+int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_config *ret);
+/* Serialise a config object (JSON text) into out. */
+int cairn_repo_config_write(const struct cairn_repo_config *cfg, struct cairn_buf *out);
+
+/* Load every index object not yet in the catalog (see cairn_repo_sync). */
+int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+
+/* 1 when `name` is "<dir>/<64 lowercase hex>" and writes the id part to ret_id. */
+int cairn_repo_parse_object_name(const char *name, const char *dir, char ret_id[CAIRN_ID_HEX]);
+
+/* Store a key object wrapping `master` for `secret` as keys/<storage id>. */
+int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CAIRN_KEY_BYTES],
+			      const struct cairn_secret *secret, const char *host, const char *label,
+			      char ret_id[CAIRN_ID_HEX]);
+
+#endif

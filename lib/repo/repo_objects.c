@@ -1,0 +1,139 @@
+/* Sealed objects, object names and blob reads of an open repository. */
+#include "repo_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/pack.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cairn_repo_parse_object_name(const char *name, const char *dir, char ret_id[CAIRN_ID_HEX])
+{
+	size_t dlen = strlen(dir);
+	const char *id;
+
+	if (strncmp(name, dir, dlen) != 0 || name[dlen] != '/')
+		return 0;
+	id = name + dlen + 1;
+	/* data/ab/<id> */
+	if (strcmp(dir, "data") == 0) {
+		if (strlen(id) != 3 + 64 || id[2] != '/' || strncmp(id, id + 3, 2) != 0)
+			return 0;
+		id += 3;
+	}
+	if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
+		return 0;
+	memcpy(ret_id, id, CAIRN_ID_HEX);
+	return 1;
+}
+
+void cairn_repo_pack_name(const uint8_t pack_id[CAIRN_ID_BYTES], char out[CAIRN_PACK_NAME_MAX])
+{
+	char hex[CAIRN_ID_HEX];
+
+	cairn_hex_encode(pack_id, CAIRN_ID_BYTES, hex);
+	snprintf(out, CAIRN_PACK_NAME_MAX, "data/%.2s/%s", hex, hex);
+}
+
+int cairn_repo_put_sealed(struct cairn_repo *r, const char *dir, const char *ad, const void *plain, size_t len,
+			  char ret_id[CAIRN_ID_HEX])
+{
+	struct cairn_buf sealed = { 0 };
+	uint8_t sid[CAIRN_ID_BYTES];
+	char name[96];
+	int rc;
+
+	rc = cairn_seal(r->keys->enc, ad, strlen(ad), plain, len, NULL, &sealed);
+	if (rc < 0)
+		goto out;
+	cairn_storage_id(sealed.data, sealed.len, sid);
+	cairn_hex_encode(sid, sizeof(sid), ret_id);
+	snprintf(name, sizeof(name), "%s/%s", dir, ret_id);
+	rc = cairn_store_put(r->store, name, sealed.data, sealed.len);
+	if (rc == CAIRN_EEXIST)
+		rc = 0;
+out:
+	cairn_buf_free(&sealed);
+	return rc;
+}
+
+int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *id, struct cairn_buf *out)
+{
+	uint8_t sid[CAIRN_ID_BYTES];
+	char hex[CAIRN_ID_HEX];
+	char name[96];
+	size_t start = out->len;
+	int rc;
+
+	snprintf(name, sizeof(name), "%s/%s", dir, id);
+	rc = cairn_store_get(r->store, name, 0, UINT64_MAX, out);
+	if (rc < 0)
+		return rc;
+	cairn_storage_id(out->data + start, out->len - start, sid);
+	cairn_hex_encode(sid, sizeof(sid), hex);
+	if (strcmp(hex, id) != 0)
+		return cairn_err(CAIRN_ECORRUPT, "object '%s' is damaged: its content does not match its name", name);
+	return 0;
+}
+
+int cairn_repo_get_sealed(struct cairn_repo *r, const char *dir, const char *id, const char *ad,
+			  struct cairn_buf *out)
+{
+	struct cairn_buf sealed = { 0 };
+	char name[96];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s/%s", dir, id);
+	rc = cairn_repo_get_verified(r, dir, id, &sealed);
+	if (rc < 0)
+		goto out;
+	rc = cairn_open(r->keys->enc, ad, strlen(ad), sealed.data, sealed.len, out);
+	if (rc < 0)
+		rc = cairn_err(CAIRN_ECORRUPT, "object '%s' failed authentication (damaged or not ours)", name);
+out:
+	cairn_buf_free(&sealed);
+	return rc;
+}
+
+int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
+			 struct cairn_buf *out, struct cairn_blob_loc *ret_loc)
+{
+	struct cairn_buf stored = { 0 };
+	struct cairn_zctx *own = NULL;
+	struct cairn_blob_loc loc;
+	char name[CAIRN_PACK_NAME_MAX], hex[CAIRN_ID_HEX];
+	int rc;
+
+	rc = cairn_catalog_blob_get(r->catalog, id, &loc);
+	if (rc == CAIRN_ENOTFOUND) {
+		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
+		return cairn_err(CAIRN_ENOTFOUND, "blob %s is not in any index", hex);
+	}
+	if (rc < 0)
+		return rc;
+	if (ret_loc != NULL)
+		*ret_loc = loc;
+	cairn_repo_pack_name(loc.pack, name);
+	if (loc.type != type) {
+		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
+		return cairn_err(CAIRN_ECORRUPT, "blob %s in '%s' has type %u, expected %u", hex, name, loc.type, type);
+	}
+	if (z == NULL) {
+		rc = cairn_zctx_new(r->config.zstd_level, &own);
+		if (rc < 0)
+			return rc;
+		z = own;
+	}
+	rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
+	if (rc == 0 && stored.len != loc.length)
+		rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes instead of %u", stored.len, loc.length);
+	if (rc == 0)
+		rc = cairn_blob_decode(r->keys, z, type, id, stored.data, stored.len, loc.raw_length, out);
+	if (rc == CAIRN_ECORRUPT)
+		rc = cairn_err_ctx(rc, "damaged object '%s'", name);
+	else if (rc < 0)
+		rc = cairn_err_ctx(rc, "cannot read object '%s'", name);
+	cairn_buf_free(&stored);
+	cairn_zctx_free(own);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/* Creating and opening a repository: config, key objects, catalog. */
+#include "repo_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/pack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+static void config_defaults(struct cairn_repo_config *cfg)
+{
+	uint8_t id[CAIRN_ID_BYTES];
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = CAIRN_FORMAT_VERSION;
+	cairn_random_bytes(id, sizeof(id));
+	cairn_hex_encode(id, sizeof(id), cfg->id);
+	cfg->chunker.min = CAIRN_CHUNK_MIN_DEFAULT;
+	cfg->chunker.avg = CAIRN_CHUNK_AVG_DEFAULT;
+	cfg->chunker.max = CAIRN_CHUNK_MAX_DEFAULT;
+	cfg->pack_target = CAIRN_PACK_TARGET_DEFAULT;
+	cfg->zstd_level = CAIRN_ZSTD_LEVEL_DEFAULT;
+}
+
+int cairn_repo_init(const char *url, const struct cairn_secret *secret, const char *host,
+		    const struct cairn_repo_config *cfg_in, char ret_id[CAIRN_ID_HEX])
+{
+	struct cairn_store *store = NULL;
+	struct cairn_repo_config cfg;
+	struct cairn_buf text = { 0 };
+	uint8_t *master;
+	char key_id[CAIRN_ID_HEX];
+	uint64_t size;
+	int rc;
+
+	if (cfg_in != NULL)
+		cfg = *cfg_in;
+	else
+		config_defaults(&cfg);
+	master = sodium_malloc(CAIRN_KEY_BYTES);
+	if (master == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate key memory");
+	cairn_random_bytes(master, CAIRN_KEY_BYTES);
+
+	rc = cairn_store_open_url(url, 1, &store);
+	if (rc < 0)
+		goto out;
+	rc = cairn_store_stat(store, "config", &size);
+	if (rc == 0) {
+		rc = cairn_err(CAIRN_EEXIST, "a repository already exists at '%s'", url);
+		goto out;
+	}
+	if (rc != CAIRN_ENOTFOUND)
+		goto out;
+	/* key first, config last: without a config there is no repository */
+	rc = cairn_repo_put_key_object(store, master, secret, host, "initial key", key_id);
+	if (rc < 0)
+		goto out;
+	rc = cairn_repo_config_write(&cfg, &text);
+	if (rc < 0)
+		goto out;
+	rc = cairn_store_put(store, "config", text.data, text.len);
+	if (rc < 0)
+		goto out;
+	if (ret_id != NULL)
+		memcpy(ret_id, cfg.id, CAIRN_ID_HEX);
+out:
+	if (rc < 0)
+		rc = cairn_err_ctx(rc, "cannot initialise repository '%s'", url);
+	cairn_buf_free(&text);
+	cairn_store_free(store);
+	sodium_free(master);
+	return rc;
+}
+
+struct key_try {
+	struct cairn_store *store;
+	const struct cairn_secret *secret;
+	uint8_t *master;
+	char key_id[CAIRN_ID_HEX];
+	int found;
+	int tried;
+	int last_rc;
+};
+
+static int try_key(void *ctx, const char *name, uint64_t size)
+{
+	struct key_try *t = ctx;
+	struct cairn_buf obj = { 0 };
+	char id[CAIRN_ID_HEX];
+	int rc;
+
+	(void)size;
+	if (!cairn_repo_parse_object_name(name, "keys", id))
+		return 0;
+	rc = cairn_store_get(t->store, name, 0, UINT64_MAX, &obj);
+	if (rc == 0) {
+		t->tried++;
+		rc = cairn_keyobj_unwrap(obj.data, obj.len, t->secret, t->master);
+	}
+	cairn_buf_free(&obj);
+	if (rc == 0) {
+		memcpy(t->key_id, id, sizeof(id));
+		t->found = 1;
+		return 1; /* stop listing */
+	}
+	if (rc != CAIRN_EAUTH)
+		t->last_rc = rc;
+	return 0;
+}
+
+int cairn_repo_open(const char *url, const struct cairn_secret *secret, const char *state_dir,
+		    struct cairn_repo **ret)
+{
+	struct cairn_repo *r;
+	struct cairn_buf cfgtext = { 0 };
+	struct key_try kt = { 0 };
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	kt.master = sodium_malloc(CAIRN_KEY_BYTES);
+	if (r == NULL || kt.master == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate repository handle");
+		goto fail;
+	}
+	r->url = cairn_strdup(url);
+	if (r->url == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate repository handle");
+		goto fail;
+	}
+	rc = cairn_store_open_url(url, 0, &r->store);
+	if (rc == CAIRN_ENOTFOUND) {
+		rc = cairn_err(CAIRN_ENOTFOUND, "no repository at '%s' (run 'cairn-agent init' first)", url);
+		goto fail;
+	}
+	if (rc < 0)
+		goto fail;
+	rc = cairn_store_get(r->store, "config", 0, UINT64_MAX, &cfgtext);
+	if (rc == CAIRN_ENOTFOUND) {
+		rc = cairn_err(CAIRN_ENOTFOUND, "no repository at '%s': it has no config object", url);
+		goto fail;
+	}
+	if (rc < 0)
+		goto fail;
+	rc = cairn_repo_config_parse(cfgtext.data, cfgtext.len, &r->config);
+	if (rc < 0) {
+		rc = cairn_err_ctx(rc, "repository '%s'", url);
+		goto fail;
+	}
+	kt.store = r->store;
+	kt.secret = secret;
+	rc = cairn_store_list(r->store, "keys/", try_key, &kt);
+	if (rc < 0)
+		goto fail;
+	if (!kt.found) {
+		if (kt.tried == 0 && kt.last_rc < 0)
+			rc = cairn_err_ctx(kt.last_rc, "repository '%s': no usable key object", url);
+		else if (kt.tried == 0)
+			rc = cairn_err(CAIRN_ECORRUPT, "repository '%s' has no key objects", url);
+		else
+			rc = cairn_err(CAIRN_EAUTH, "wrong key or passphrase for repository '%s' (tried %d key%s)",
+				       url, kt.tried, kt.tried == 1 ? "" : "s");
+		goto fail;
+	}
+	memcpy(r->key_id, kt.key_id, sizeof(r->key_id));
+	rc = cairn_keys_derive(kt.master, &r->keys);
+	if (rc < 0)
+		goto fail;
+	r->catalog_path = cairn_asprintf("%s/%s/catalog.db", state_dir, r->config.id);
+	if (r->catalog_path == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate catalog path");
+		goto fail;
+	}
+	rc = cairn_catalog_open(r->catalog_path, r->config.id, &r->catalog);
+	if (rc < 0)
+		goto fail;
+	sodium_free(kt.master);
+	cairn_buf_free(&cfgtext);
+	*ret = r;
+	return 0;
+fail:
+	sodium_free(kt.master);
+	cairn_buf_free(&cfgtext);
+	cairn_repo_close(r);
+	return rc;
+}
+
+void cairn_repo_close(struct cairn_repo *r)
+{
+	if (r == NULL)
+		return;
+	cairn_catalog_close(r->catalog);
+	cairn_keys_free(r->keys);
+	cairn_store_free(r->store);
+	free(r->catalog_path);
+	free(r->url);
+	free(r);
+}
+
+const struct cairn_repo_config *cairn_repo_config(const struct cairn_repo *r)
+{
+	return &r->config;
+}
+
+const struct cairn_keys *cairn_repo_keys(const struct cairn_repo *r)
+{
+	return r->keys;
+}
+
+struct cairn_store *cairn_repo_store(struct cairn_repo *r)
+{
+	return r->store;
+}
+
+struct cairn_catalog *cairn_repo_catalog(struct cairn_repo *r)
+{
+	return r->catalog;
+}
+
+const char *cairn_repo_key_id(const struct cairn_repo *r)
+{
+	return r->key_id;
+}

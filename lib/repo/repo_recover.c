@@ -1,0 +1,129 @@
+/* Indexing orphan packs: packs stored by a run that died before writing the
+ * index object that lists them. */
+#include "repo_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/pack.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAIL_GUESS (64 * 1024)
+
+struct orphan_scan {
+	struct cairn_repo *repo;
+	struct cairn_index_builder *builder;
+	struct cairn_blob_loc *locs; /* all recovered, for the catalog */
+	size_t count, cap;
+	size_t packs;
+	int rc;
+};
+
+static int read_header(struct cairn_repo *r, const char *name, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t size,
+		       struct cairn_blob_loc **ret_locs, size_t *ret_count)
+{
+	struct cairn_buf tail = { 0 };
+	uint64_t want = size < TAIL_GUESS ? size : TAIL_GUESS;
+	size_t need = 0;
+	int rc;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		cairn_buf_reset(&tail);
+		rc = cairn_store_get(r->store, name, size - want, want, &tail);
+		if (rc < 0)
+			break;
+		rc = cairn_pack_read_header(r->keys, pack_id, tail.data, tail.len, size, &need, ret_locs, ret_count);
+		if (rc != CAIRN_EINVAL || need == 0 || need > size)
+			break;
+		want = need;
+	}
+	cairn_buf_free(&tail);
+	return rc;
+}
+
+static int scan_pack(void *ctx, const char *name, uint64_t size)
+{
+	struct orphan_scan *s = ctx;
+	struct cairn_blob_loc *locs = NULL;
+	uint8_t pack_id[CAIRN_ID_BYTES];
+	char hex[CAIRN_ID_HEX];
+	size_t count = 0;
+	int rc;
+
+	if (!cairn_repo_parse_object_name(name, "data", hex) || cairn_hex_decode(hex, pack_id, sizeof(pack_id)) < 0)
+		return 0;
+	rc = cairn_catalog_pack_known(s->repo->catalog, pack_id);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (size < CAIRN_PACK_TRAILER_BYTES)
+		return 0; /* not a pack we could have finished writing */
+	rc = read_header(s->repo, name, pack_id, size, &locs, &count);
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EINVAL)
+		return 0; /* damaged: nothing refers to it, prune or check reports it */
+	if (rc < 0)
+		return rc;
+	rc = cairn_index_builder_add_pack(s->builder, locs, count);
+	if (rc == 0 && s->count + count > s->cap) {
+		size_t cap = (s->count + count) * 2;
+		void *p = cairn_reallocarray(s->locs, cap, sizeof(*s->locs));
+
+		if (p == NULL)
+			rc = cairn_err(CAIRN_ENOMEM, "cannot track recovered blobs");
+		else {
+			s->locs = p;
+			s->cap = cap;
+		}
+	}
+	if (rc == 0) {
+		memcpy(s->locs + s->count, locs, count * sizeof(*locs));
+		s->count += count;
+		s->packs++;
+	}
+	free(locs);
+	return rc;
+}
+
+int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered)
+{
+	struct orphan_scan s = { 0 };
+	struct cairn_buf obj = { 0 };
+	uint8_t sid[CAIRN_ID_BYTES];
+	char id[CAIRN_ID_HEX], name[80];
+	int rc;
+
+	s.repo = r;
+	rc = cairn_index_builder_new(&s.builder);
+	if (rc < 0)
+		return rc;
+	rc = cairn_store_list(r->store, "data/", scan_pack, &s);
+	if (rc < 0 || s.packs == 0)
+		goto out;
+	rc = cairn_index_builder_finish(s.builder, r->keys, &obj);
+	if (rc < 0)
+		goto out;
+	cairn_storage_id(obj.data, obj.len, sid);
+	cairn_hex_encode(sid, sizeof(sid), id);
+	snprintf(name, sizeof(name), "index/%s", id);
+	rc = cairn_store_put(r->store, name, obj.data, obj.len);
+	if (rc == CAIRN_EEXIST)
+		rc = 0;
+	if (rc < 0)
+		goto out;
+	rc = cairn_catalog_begin(r->catalog);
+	for (size_t i = 0; rc == 0 && i < s.count; i++)
+		rc = cairn_catalog_blob_put(r->catalog, &s.locs[i]);
+	if (rc == 0)
+		rc = cairn_catalog_index_mark(r->catalog, name);
+	if (rc == 0)
+		rc = cairn_catalog_commit(r->catalog);
+	else
+		cairn_catalog_rollback(r->catalog);
+out:
+	if (rc == 0 && ret_recovered != NULL)
+		*ret_recovered = s.packs;
+	cairn_buf_free(&obj);
+	cairn_index_builder_free(s.builder);
+	free(s.locs);
+	return rc < 0 ? cairn_err_ctx(rc, "cannot index interrupted backup's packs") : 0;
+}

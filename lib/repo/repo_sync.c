@@ -1,0 +1,266 @@
+/* Keeping the catalog in step with the repository: index objects and
+ * snapshots that appeared, snapshots and index objects that went away. */
+#include "repo_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/pack.h"
+#include "cairn/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct id_list {
+	char (*ids)[CAIRN_ID_HEX];
+	size_t count, cap;
+	const char *dir;
+};
+
+static int collect_id(void *ctx, const char *name, uint64_t size)
+{
+	struct id_list *l = ctx;
+	char id[CAIRN_ID_HEX];
+
+	(void)size;
+	if (!cairn_repo_parse_object_name(name, l->dir, id))
+		return 0;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *p = cairn_reallocarray(l->ids, cap, sizeof(*l->ids));
+
+		if (p == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot list '%s/'", l->dir);
+		l->ids = p;
+		l->cap = cap;
+	}
+	memcpy(l->ids[l->count++], id, CAIRN_ID_HEX);
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int list_ids(struct cairn_repo *r, const char *dir, struct id_list *l)
+{
+	char prefix[32];
+	int rc;
+
+	l->dir = dir;
+	snprintf(prefix, sizeof(prefix), "%s/", dir);
+	rc = cairn_store_list(r->store, prefix, collect_id, l);
+	if (rc == 0 && l->count > 1)
+		qsort(l->ids, l->count, sizeof(*l->ids), id_cmp);
+	return rc;
+}
+
+static int list_has(const struct id_list *l, const char *id)
+{
+	return bsearch(id, l->ids, l->count, sizeof(*l->ids), id_cmp) != NULL;
+}
+
+static void warn(void (*on_warning)(void *, const char *), void *ctx)
+{
+	if (on_warning != NULL)
+		on_warning(ctx, cairn_err_msg());
+}
+
+static int put_blob(void *ctx, const struct cairn_blob_loc *loc)
+{
+	return cairn_catalog_blob_put(ctx, loc);
+}
+
+/* Load one index object into the catalog, in one transaction. */
+static int load_index(struct cairn_repo *r, const char *id, struct cairn_buf *scratch)
+{
+	char name[80];
+	int rc;
+
+	cairn_buf_reset(scratch);
+	snprintf(name, sizeof(name), "index/%s", id);
+	rc = cairn_repo_get_verified(r, "index", id, scratch);
+	if (rc < 0)
+		return rc;
+	rc = cairn_catalog_begin(r->catalog);
+	if (rc < 0)
+		return rc;
+	rc = cairn_index_parse(r->keys, scratch->data, scratch->len, put_blob, NULL, r->catalog);
+	if (rc == 0)
+		rc = cairn_catalog_index_mark(r->catalog, name);
+	if (rc < 0) {
+		cairn_catalog_rollback(r->catalog);
+		return cairn_err_ctx(rc, "index object '%s'", name);
+	}
+	return cairn_catalog_commit(r->catalog);
+}
+
+struct seen_check {
+	const struct id_list *present;
+	int missing;
+};
+
+static int check_seen(void *ctx, const char *name)
+{
+	struct seen_check *c = ctx;
+	char id[CAIRN_ID_HEX];
+
+	if (cairn_repo_parse_object_name(name, "index", id) && !list_has(c->present, id))
+		c->missing++;
+	return 0;
+}
+
+/* Throw the catalog away and start a fresh one (it is only a cache). */
+static int reset_catalog(struct cairn_repo *r)
+{
+	char path[4096];
+
+	cairn_catalog_close(r->catalog);
+	r->catalog = NULL;
+	unlink(r->catalog_path);
+	snprintf(path, sizeof(path), "%s-wal", r->catalog_path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", r->catalog_path);
+	unlink(path);
+	return cairn_catalog_open(r->catalog_path, r->config.id, &r->catalog);
+}
+
+int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+{
+	struct id_list present = { 0 };
+	struct seen_check check = { &present, 0 };
+	struct cairn_buf scratch = { 0 };
+	int rc, damaged = 0;
+
+	rc = list_ids(r, "index", &present);
+	if (rc < 0)
+		goto out;
+	rc = cairn_catalog_index_each(r->catalog, check_seen, &check);
+	if (rc < 0)
+		goto out;
+	if (check.missing > 0) {
+		rc = reset_catalog(r);
+		if (rc < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < present.count; i++) {
+		char name[80];
+
+		snprintf(name, sizeof(name), "index/%s", present.ids[i]);
+		rc = cairn_catalog_index_seen(r->catalog, name);
+		if (rc < 0)
+			goto out;
+		if (rc == 1)
+			continue;
+		rc = load_index(r, present.ids[i], &scratch);
+		if (rc == CAIRN_ECORRUPT) {
+			warn(on_warning, ctx);
+			damaged++;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+	}
+	rc = damaged ? cairn_err(CAIRN_ECORRUPT, "%d damaged index object%s skipped", damaged,
+				 damaged == 1 ? "" : "s")
+		     : 0;
+out:
+	cairn_buf_free(&scratch);
+	free(present.ids);
+	return rc;
+}
+
+struct snap_gone {
+	const struct id_list *present;
+	struct id_list gone;
+};
+
+static int find_gone(void *ctx, const struct cairn_catalog_snapshot *row)
+{
+	struct snap_gone *g = ctx;
+
+	if (list_has(g->present, row->id))
+		return 0;
+	if (g->gone.count == g->gone.cap) {
+		size_t cap = g->gone.cap ? 2 * g->gone.cap : 16;
+		void *p = cairn_reallocarray(g->gone.ids, cap, sizeof(*g->gone.ids));
+
+		if (p == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot list removed snapshots");
+		g->gone.ids = p;
+		g->gone.cap = cap;
+	}
+	memcpy(g->gone.ids[g->gone.count++], row->id, CAIRN_ID_HEX);
+	return 0;
+}
+
+int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+{
+	struct id_list present = { 0 };
+	struct snap_gone gone = { &present, { 0 } };
+	struct cairn_buf plain = { 0 };
+	int rc, damaged = 0;
+
+	rc = list_ids(r, "snapshots", &present);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < present.count; i++) {
+		struct cairn_snapshot snap = { 0 };
+		char *json;
+
+		rc = cairn_catalog_snapshot_known(r->catalog, present.ids[i]);
+		if (rc < 0)
+			goto out;
+		if (rc == 1)
+			continue;
+		cairn_buf_reset(&plain);
+		rc = cairn_repo_get_sealed(r, "snapshots", present.ids[i], CAIRN_SNAPSHOT_AD, &plain);
+		if (rc == 0)
+			rc = cairn_snapshot_from_json((const char *)plain.data, plain.len, present.ids[i], &snap);
+		if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+			warn(on_warning, ctx);
+			damaged++;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		json = malloc(plain.len + 1);
+		if (json == NULL) {
+			cairn_snapshot_clear(&snap);
+			rc = cairn_err(CAIRN_ENOMEM, "cannot load snapshot");
+			goto out;
+		}
+		memcpy(json, plain.data, plain.len);
+		json[plain.len] = '\0';
+		rc = cairn_catalog_snapshot_put(r->catalog, present.ids[i], snap.time_ns, json);
+		free(json);
+		cairn_snapshot_clear(&snap);
+		if (rc < 0)
+			goto out;
+	}
+	/* forget snapshots removed from the repository */
+	rc = cairn_catalog_snapshot_each(r->catalog, find_gone, &gone);
+	for (size_t i = 0; rc == 0 && i < gone.gone.count; i++)
+		rc = cairn_catalog_snapshot_delete(r->catalog, gone.gone.ids[i]);
+	if (rc == 0 && damaged)
+		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged snapshot object%s skipped", damaged, damaged == 1 ? "" : "s");
+out:
+	cairn_buf_free(&plain);
+	free(gone.gone.ids);
+	free(present.ids);
+	return rc;
+}
+
+int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+{
+	int rc_index, rc_snap;
+
+	rc_index = cairn_repo_sync_index(r, on_warning, ctx);
+	if (rc_index < 0 && rc_index != CAIRN_ECORRUPT)
+		return rc_index;
+	rc_snap = cairn_repo_sync_snapshots(r, on_warning, ctx);
+	if (rc_snap < 0)
+		return rc_snap;
+	return rc_index;
+}

@@ -1,0 +1,206 @@
+/* Writing file content (holes kept as holes) and entry metadata. */
+#include "restore_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define HOLE_BLOCK 4096
+
+void restore_problem(struct restore_ctx *c, enum cairn_restore_problem kind, const char *path, const char *object,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&c->lock);
+	if (kind == CAIRN_RESTORE_DAMAGED)
+		c->stats.damaged_files++;
+	else
+		c->stats.errors++;
+	if (c->opts->on_problem != NULL)
+		c->opts->on_problem(c->opts->ctx, kind, path, object, msg);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc,
+		     const uint8_t blob_id[CAIRN_ID_BYTES])
+{
+	char object[CAIRN_PACK_NAME_MAX] = "", hex[CAIRN_ID_HEX];
+	const char *detail = cairn_err_msg();
+
+	cairn_hex_encode(blob_id, CAIRN_ID_BYTES, hex);
+	if (loc != NULL) {
+		cairn_repo_pack_name(loc->pack, object);
+		pthread_mutex_lock(&c->lock);
+		if (cairn_idmap_get(&c->damaged, loc->pack) == NULL && cairn_idmap_put(&c->damaged, loc->pack, 1))
+			c->stats.damaged_objects++;
+		pthread_mutex_unlock(&c->lock);
+	}
+	restore_problem(c, CAIRN_RESTORE_DAMAGED, path, object[0] ? object : NULL, "%s (blob %.16s, %s)", detail, hex,
+			rc == CAIRN_ENOTFOUND ? "missing" : "damaged");
+}
+
+/* Write `len` bytes at `off`, skipping whole zero blocks (left as holes). */
+static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
+{
+	static const uint8_t zero[HOLE_BLOCK];
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t run_start, n;
+
+		/* skip zero blocks */
+		while (pos < len) {
+			n = len - pos < HOLE_BLOCK ? len - pos : HOLE_BLOCK;
+			if (n < HOLE_BLOCK || memcmp(data + pos, zero, n) != 0)
+				break;
+			pos += n;
+		}
+		run_start = pos;
+		while (pos < len) {
+			n = len - pos < HOLE_BLOCK ? len - pos : HOLE_BLOCK;
+			if (n == HOLE_BLOCK && memcmp(data + pos, zero, n) == 0)
+				break;
+			pos += n;
+		}
+		for (size_t w = run_start; w < pos;) {
+			ssize_t k = pwrite(fd, data + w, pos - w, (off_t)(off + w));
+
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			w += (size_t)k;
+		}
+	}
+	return 0;
+}
+
+void restore_file_worker(void *arg, int worker, void *ctx)
+{
+	struct file_job *job = arg;
+	struct restore_ctx *c = ctx;
+	struct cairn_buf *buf = &c->scratch[worker];
+	uint64_t off = 0;
+	int ok = 1;
+
+	for (size_t i = 0; i < job->entry.content_count; i++) {
+		const uint8_t *id = job->entry.content + i * CAIRN_ID_BYTES;
+		struct cairn_blob_loc loc;
+		int rc;
+
+		memset(&loc, 0, sizeof(loc));
+		cairn_buf_reset(buf);
+		rc = cairn_repo_blob_read(c->repo, c->zctx[worker], CAIRN_BLOB_DATA, id, buf, &loc);
+		if (rc < 0) {
+			restore_damaged(c, job->relpath, rc, rc == CAIRN_ENOTFOUND ? NULL : &loc, id);
+			ok = 0;
+			break;
+		}
+		rc = write_sparse(job->fd, buf->data, buf->len, off);
+		if (rc < 0) {
+			restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot write: %s", strerror(-rc));
+			ok = 0;
+			break;
+		}
+		off += buf->len;
+		pthread_mutex_lock(&c->lock);
+		if (c->stats.first_byte_ns < 0)
+			c->stats.first_byte_ns = cairn_time_now_ns() - c->start_ns;
+		c->stats.bytes += buf->len;
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (ok && off != job->entry.size) {
+		restore_problem(c, CAIRN_RESTORE_DAMAGED, job->relpath, NULL,
+				"content is %llu bytes but the snapshot recorded %llu", (unsigned long long)off,
+				(unsigned long long)job->entry.size);
+		ok = 0;
+	}
+	if (ok && ftruncate(job->fd, (off_t)off) < 0) {
+		restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot set size: %s", strerror(errno));
+		ok = 0;
+	}
+	if (ok)
+		restore_metadata(c, job->fd, job->dirfd, job->name, job->relpath, &job->entry);
+	else
+		unlinkat(job->dirfd, job->name, 0); /* never leave wrong content behind */
+	close(job->fd);
+	close(job->dirfd);
+	free(job->name);
+	free(job->relpath);
+	cairn_entry_clear(&job->entry);
+	free(job);
+}
+
+static void owner_ids(const struct cairn_entry *e, uid_t *uid, gid_t *gid)
+{
+	char buf[4096];
+	struct passwd pw, *pres = NULL;
+	struct group gr, *gres = NULL;
+
+	*uid = e->uid;
+	*gid = e->gid;
+	/* names win when they exist here: a fresh host may number users differently */
+	if (e->user != NULL && getpwnam_r(e->user, &pw, buf, sizeof(buf), &pres) == 0 && pres != NULL)
+		*uid = pres->pw_uid;
+	if (e->group != NULL && getgrnam_r(e->group, &gr, buf, sizeof(buf), &gres) == 0 && gres != NULL)
+		*gid = gres->gr_gid;
+}
+
+void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
+		      const struct cairn_entry *e)
+{
+	struct timespec times[2];
+	char procpath[64];
+	uid_t uid;
+	gid_t gid;
+	int symlink = e->type == CAIRN_ENTRY_SYMLINK;
+
+	if (c->as_root) {
+		owner_ids(e, &uid, &gid);
+		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
+	}
+	if (!symlink && (fd >= 0 ? fchmod(fd, e->mode) : fchmodat(dirfd, name, e->mode, 0)) < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s", strerror(errno));
+	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d/", dirfd);
+	for (size_t i = 0; i < e->xattr_count; i++) {
+		const struct cairn_xattr *x = &e->xattrs[i];
+		int rc;
+
+		if (fd >= 0) {
+			rc = fsetxattr(fd, x->name, x->value, x->value_len, 0);
+		} else {
+			char *p = cairn_asprintf("%s%s", procpath, name);
+
+			rc = p ? lsetxattr(p, x->name, x->value, x->value_len, 0) : -1;
+			free(p);
+		}
+		if (rc < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
+					x->name, strerror(errno));
+	}
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_OMIT;
+	times[1].tv_sec = (time_t)e->mtime_sec;
+	times[1].tv_nsec = (long)e->mtime_nsec;
+	if ((fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW)) < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set modification time: %s",
+				strerror(errno));
+}

@@ -1,0 +1,60 @@
+/* The storage contract's shared entry points: cairn_store_free, range checks and cairn_store_open_url. */
+#include "cairn/store.h"
+
+#include <string.h>
+
+#include "cairn/err.h"
+#include "store/store_int.h"
+
+void cairn_store_free(struct cairn_store *s)
+{
+	if (s != NULL)
+		s->ops->free(s);
+}
+
+int cairn_store_range(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t length,
+		      size_t *ret_len)
+{
+	uint64_t len;
+
+	if (offset > size)
+		return cairn_err(CAIRN_EINVAL,
+				 "cannot read '%s' in '%s': offset %llu is past the end (size %llu)", name, where,
+				 (unsigned long long)offset, (unsigned long long)size);
+	if (length == UINT64_MAX) {
+		len = size - offset;
+	} else if (length > size - offset) {
+		return cairn_err(CAIRN_EINVAL,
+				 "cannot read '%s' in '%s': range %llu+%llu extends past the end (size %llu)", name,
+				 where, (unsigned long long)offset, (unsigned long long)length,
+				 (unsigned long long)size);
+	} else {
+		len = length;
+	}
+	if (len > SIZE_MAX)
+		return cairn_err(CAIRN_EINVAL, "cannot read '%s' in '%s': %llu bytes do not fit in memory", name,
+				 where, (unsigned long long)len);
+	*ret_len = (size_t)len;
+	return 0;
+}
+
+int cairn_store_open_url(const char *url, int create, struct cairn_store **ret)
+{
+	static const char file_scheme[] = "file://";
+	const char *path;
+
+	if (url == NULL || url[0] == '\0')
+		return cairn_err(CAIRN_EINVAL, "empty repository URL");
+	if (strncmp(url, file_scheme, sizeof(file_scheme) - 1) == 0) {
+		path = url + sizeof(file_scheme) - 1;
+		if (path[0] != '/')
+			return cairn_err(CAIRN_EINVAL,
+					 "invalid repository URL '%s': a file URL needs an absolute path "
+					 "(file:///path) or use a plain path",
+					 url);
+		return cairn_store_local_open(path, create, ret);
+	}
+	if (strstr(url, "://") != NULL)
+		return cairn_err(CAIRN_EUNSUPPORTED, "unsupported repository URL '%s'", url);
+	return cairn_store_local_open(url, create, ret);
+}

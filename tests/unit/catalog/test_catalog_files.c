@@ -1,0 +1,196 @@
+/* Tests for the catalog files cache. */
+#include "cairn_test.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn/catalog.h"
+#include "cairn/err.h"
+
+#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	char *dir;
+	char *path;
+	struct cairn_catalog *c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = cairn_test_mkdtemp("cat-files");
+	f->path = cairn_asprintf("%s/catalog.db", f->dir);
+	assert_non_null(f->path);
+	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cairn_catalog_close(f->c);
+	cairn_test_rmtree(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void assert_file_equal(const struct cairn_catalog_file *got, const struct cairn_catalog_file *want)
+{
+	assert_int_equal(got->dev, want->dev);
+	assert_int_equal(got->ino, want->ino);
+	assert_int_equal(got->size, want->size);
+	assert_int_equal(got->mtime_ns, want->mtime_ns);
+	assert_int_equal(got->ctime_ns, want->ctime_ns);
+	assert_int_equal(got->count, want->count);
+	if (want->count == 0)
+		assert_null(got->ids);
+	else
+		assert_memory_equal(got->ids, want->ids, want->count * CAIRN_ID_BYTES);
+}
+
+static void test_catalog_file_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t ids[3 * CAIRN_ID_BYTES];
+	struct cairn_catalog_file in = {
+		.dev = UINT64_MAX, .ino = 1ull << 63, .size = 12345, .mtime_ns = -1, .ctime_ns = INT64_MAX,
+		.count = 3, .ids = ids,
+	};
+	struct cairn_catalog_file out;
+	static const char path[] = "/home/u/a file\nwith newline\xff\xfe\x80.txt";
+
+	cairn_test_fill_random(ids, sizeof(ids), 3);
+	assert_int_equal(cairn_catalog_file_put(f->c, path, sizeof(path) - 1, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, path, sizeof(path) - 1, &out), 0);
+	assert_file_equal(&out, &in);
+	cairn_catalog_file_clear(&out);
+	assert_null(out.ids);
+	assert_int_equal(out.count, 0);
+	/* A prefix of the path is another key. */
+	assert_int_equal(cairn_catalog_file_get(f->c, path, sizeof(path) - 2, &out), CAIRN_ENOTFOUND);
+	assert_non_null(strstr(cairn_err_msg(), f->path));
+}
+
+static void test_catalog_file_zero_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file in = { .dev = 1, .ino = 2, .size = 0, .mtime_ns = 3, .ctime_ns = 4 };
+	struct cairn_catalog_file out;
+
+	assert_int_equal(cairn_catalog_file_put(f->c, "/empty", 6, &in), 0);
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(cairn_catalog_file_get(f->c, "/empty", 6, &out), 0);
+	assert_file_equal(&out, &in);
+	cairn_catalog_file_clear(&out);
+}
+
+static void test_catalog_file_binary_paths(void **state)
+{
+	struct fixture *f = *state;
+	/* Paths differing only after an embedded NUL are distinct keys. */
+	static const char a[] = "dir\0a";
+	static const char b[] = "dir\0b";
+	uint8_t id_a[CAIRN_ID_BYTES], id_b[CAIRN_ID_BYTES];
+	struct cairn_catalog_file fa = { .size = 1, .count = 1, .ids = id_a };
+	struct cairn_catalog_file fb = { .size = 2, .count = 1, .ids = id_b };
+	struct cairn_catalog_file out;
+
+	memset(id_a, 0xaa, sizeof(id_a));
+	memset(id_b, 0xbb, sizeof(id_b));
+	assert_int_equal(cairn_catalog_file_put(f->c, a, sizeof(a) - 1, &fa), 0);
+	assert_int_equal(cairn_catalog_file_put(f->c, b, sizeof(b) - 1, &fb), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, a, sizeof(a) - 1, &out), 0);
+	assert_file_equal(&out, &fa);
+	cairn_catalog_file_clear(&out);
+	assert_int_equal(cairn_catalog_file_get(f->c, b, sizeof(b) - 1, &out), 0);
+	assert_file_equal(&out, &fb);
+	cairn_catalog_file_clear(&out);
+	assert_int_equal(cairn_catalog_file_get(f->c, "dir", 3, &out), CAIRN_ENOTFOUND);
+}
+
+static void test_catalog_file_put_replaces(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t ids[2 * CAIRN_ID_BYTES];
+	struct cairn_catalog_file first = { .size = 10, .count = 2, .ids = ids };
+	struct cairn_catalog_file second = { .size = 20, .mtime_ns = 7 };
+	struct cairn_catalog_file out;
+
+	cairn_test_fill_random(ids, sizeof(ids), 9);
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 2, &first), 0);
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 2, &second), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/f", 2, &out), 0);
+	assert_file_equal(&out, &second);
+	cairn_catalog_file_clear(&out);
+}
+
+static void test_catalog_file_invalid_args(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file in = { .count = 1, .ids = NULL };
+	struct cairn_catalog_file out = { 0 };
+
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 2, &in), CAIRN_EINVAL);
+	in.count = SIZE_MAX / 16;
+	in.ids = (uint8_t *)"x";
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 2, &in), CAIRN_EINVAL);
+	in.count = 0;
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 0, &in), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_put(f->c, NULL, 2, &in), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_put(f->c, "/f", 2, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_put(NULL, "/f", 2, &in), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/f", 0, &out), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/f", (size_t)INT_MAX + 1, &out), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/f", 2, NULL), CAIRN_EINVAL);
+	/* Nothing was stored by the refused puts. */
+	assert_int_equal(cairn_catalog_file_get(f->c, "/f", 2, &out), CAIRN_ENOTFOUND);
+	cairn_catalog_file_clear(NULL);
+}
+
+static void test_catalog_file_get_corrupt_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file out;
+	sqlite3 *db = NULL;
+
+	/* Rows written behind our back: 33 bytes of ids, NULL ids, text ids. */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO files VALUES (x'2f61', 1, 2, 3, 4, 5, zeroblob(33));"
+				      "INSERT INTO files VALUES (x'2f62', 1, 2, 3, 4, 5, NULL);"
+				      "INSERT INTO files VALUES (x'2f63', 1, 2, 3, 4, 5, '"
+				      "0123456789abcdef0123456789abcdef');",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(cairn_catalog_file_get(f->c, "/a", 2, &out), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), f->path));
+	assert_int_equal(cairn_catalog_file_get(f->c, "/b", 2, &out), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/c", 2, &out), CAIRN_ECORRUPT);
+	/* The result was not written. */
+	assert_int_equal(out.count, 0x5a5a5a5a5a5a5a5aull);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_catalog_file_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_zero_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_binary_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_put_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_invalid_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_get_corrupt_ids, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/* Tests for the catalog snapshot table. */
+#include "cairn_test.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn/catalog.h"
+#include "cairn/err.h"
+
+#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define MAX_ROWS 16
+/* 80 hex digits: longer than a snapshot row's id buffer. */
+#define LONG_ID "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+struct fixture {
+	char *dir;
+	char *path;
+	struct cairn_catalog *c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = cairn_test_mkdtemp("cat-snap");
+	f->path = cairn_asprintf("%s/catalog.db", f->dir);
+	assert_non_null(f->path);
+	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cairn_catalog_close(f->c);
+	cairn_test_rmtree(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A valid id: 64 copies of hex digit `d` (valid until the next call). */
+static const char *snap_id(char d)
+{
+	static char id[CAIRN_ID_HEX];
+
+	memset(id, d, CAIRN_ID_HEX - 1);
+	id[CAIRN_ID_HEX - 1] = '\0';
+	return id;
+}
+
+struct rows {
+	char id[MAX_ROWS][CAIRN_ID_HEX];
+	int64_t time_ns[MAX_ROWS];
+	char json[MAX_ROWS][64];
+	int count;
+	int stop_at;             /* return 9 at this call, or -1 */
+	struct cairn_catalog *c; /* delete each row while walking, or NULL */
+};
+
+static int collect_row(void *ctx, const struct cairn_catalog_snapshot *row)
+{
+	struct rows *r = ctx;
+
+	assert_true(r->count < MAX_ROWS);
+	memcpy(r->id[r->count], row->id, CAIRN_ID_HEX);
+	r->time_ns[r->count] = row->time_ns;
+	snprintf(r->json[r->count], sizeof(r->json[0]), "%s", row->json);
+	if (r->c != NULL)
+		assert_int_equal(cairn_catalog_snapshot_delete(r->c, row->id), 0);
+	return r->count++ == r->stop_at ? 9 : 0;
+}
+
+static void test_catalog_snapshot_put_known_delete(void **state)
+{
+	struct fixture *f = *state;
+	char id[CAIRN_ID_HEX];
+
+	snprintf(id, sizeof(id), "%s", snap_id('a'));
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, id), 0);
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, id, 5, "{\"a\":1}"), 0);
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, id), 1);
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, snap_id('b')), 0);
+	assert_int_equal(cairn_catalog_snapshot_delete(f->c, id), 0);
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, id), 0);
+	assert_int_equal(cairn_catalog_snapshot_delete(f->c, id), 0); /* unknown: fine */
+}
+
+static void test_catalog_snapshot_put_replaces(void **state)
+{
+	struct fixture *f = *state;
+	struct rows r = { .stop_at = -1 };
+
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, snap_id('1'), 5, "{\"v\":1}"), 0);
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, snap_id('1'), 6, "{\"v\":2}"), 0);
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 0);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.time_ns[0], 6);
+	assert_string_equal(r.json[0], "{\"v\":2}");
+}
+
+static void test_catalog_snapshot_each_ordered(void **state)
+{
+	struct fixture *f = *state;
+	struct rows r = { .stop_at = -1 };
+	/* Inserted out of order; ties on time are ordered by id. */
+	static const struct {
+		char d;
+		int64_t t;
+	} in[] = { { 'c', 200 }, { 'f', -5 }, { 'a', 200 }, { '9', 100 }, { 'b', 200 }, { '0', INT64_MAX } };
+	static const char want[] = { 'f', '9', 'a', 'b', 'c', '0' };
+
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 0);
+	assert_int_equal(r.count, 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		char json[32];
+
+		snprintf(json, sizeof(json), "{\"n\":\"%c\",\"\xc3\xa9\":1}", in[i].d);
+		assert_int_equal(cairn_catalog_snapshot_put(f->c, snap_id(in[i].d), in[i].t, json), 0);
+	}
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 0);
+	assert_int_equal(r.count, 6);
+	for (int i = 0; i < 6; i++) {
+		char json[32];
+
+		assert_string_equal(r.id[i], snap_id(want[i]));
+		snprintf(json, sizeof(json), "{\"n\":\"%c\",\"\xc3\xa9\":1}", want[i]);
+		assert_string_equal(r.json[i], json);
+	}
+	assert_int_equal(r.time_ns[0], -5);
+	assert_int_equal(r.time_ns[5], INT64_MAX);
+	/* Stop early. */
+	r = (struct rows){ .stop_at = 2 };
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 9);
+	assert_int_equal(r.count, 3);
+	/* The callback may call the catalog: delete every row while walking. */
+	r = (struct rows){ .stop_at = -1, .c = f->c };
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 0);
+	assert_int_equal(r.count, 6);
+	r = (struct rows){ .stop_at = -1 };
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), 0);
+	assert_int_equal(r.count, 0);
+}
+
+static void test_catalog_snapshot_put_invalid(void **state)
+{
+	struct fixture *f = *state;
+	char id[CAIRN_ID_HEX + 1];
+
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, "abc", 1, "{}"), CAIRN_EINVAL);
+	snprintf(id, sizeof(id), "%s", snap_id('A')); /* uppercase */
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, id, 1, "{}"), CAIRN_EINVAL);
+	snprintf(id, sizeof(id), "%s", snap_id('g')); /* not hex */
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, id, 1, "{}"), CAIRN_EINVAL);
+	snprintf(id, sizeof(id), "%sa", snap_id('a')); /* 65 digits */
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, id, 1, "{}"), CAIRN_EINVAL);
+	assert_non_null(strstr(cairn_err_msg(), f->path));
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, snap_id('a'), 1, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, NULL, 1, "{}"), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_snapshot_put(NULL, snap_id('a'), 1, "{}"), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_snapshot_delete(NULL, snap_id('a')), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, NULL, NULL), CAIRN_EINVAL);
+}
+
+static void test_catalog_snapshot_each_malformed_row(void **state)
+{
+	struct fixture *f = *state;
+	struct rows r = { .stop_at = -1 };
+	sqlite3 *db = NULL;
+
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, snap_id('1'), 1, "{}"), 0);
+	/* An id too long for the row's buffer, written behind our back. */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO snapshots VALUES ('" LONG_ID "', 2, '{}')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), f->path));
+	/* A NULL document. */
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM snapshots WHERE time_ns = 2;"
+					  "UPDATE snapshots SET json = NULL",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	r = (struct rows){ .stop_at = -1 };
+	assert_int_equal(cairn_catalog_snapshot_each(f->c, collect_row, &r), CAIRN_ECORRUPT);
+	assert_int_equal(r.count, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_known_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_ordered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_malformed_row, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,393 @@
+/* Tests for lib/crypto/crypto_keyobj.c: wrapping the master key in key objects. */
+#include "cairn_test.h"
+
+#include "cairn/crypto.h"
+#include "cairn/err.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t keyfile_bytes[CAIRN_KEY_BYTES] = { 0xaa, 0xbb, 0xcc, 1, 2, 3 };
+
+static int group_setup(void **state)
+{
+	(void)state;
+	/* Tiny Argon2 memory so the tests are fast. */
+	setenv("CAIRN_KDF_MEMLIMIT", "8192", 1);
+	return cairn_crypto_init() == 0 ? 0 : -1;
+}
+
+static struct cairn_secret *passphrase(const char *pw)
+{
+	struct cairn_secret *s = NULL;
+
+	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, pw, strlen(pw), &s), 0);
+	return s;
+}
+
+static struct cairn_secret *keyfile(const uint8_t bytes[CAIRN_KEY_BYTES])
+{
+	struct cairn_secret *s = NULL;
+
+	assert_int_equal(cairn_secret_new(CAIRN_SECRET_KEYFILE, bytes, CAIRN_KEY_BYTES, &s), 0);
+	return s;
+}
+
+/* Wrap the test master key for `secret` into `out`. */
+static void wrap(const struct cairn_secret *secret, struct cairn_buf *out)
+{
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, secret, NULL, "host-1", "laptop", out), 0);
+}
+
+static int unwrap_text(const char *text, const struct cairn_secret *secret)
+{
+	uint8_t master[CAIRN_KEY_BYTES];
+
+	return cairn_keyobj_unwrap(text, strlen(text), secret, master);
+}
+
+/* Re-serialise a key object after `edit` changed it; unwrap; return the code. */
+static int unwrap_edited(const struct cairn_buf *obj, const struct cairn_secret *secret, const char *field,
+			 json_t *value)
+{
+	json_t *o = json_loadb((const char *)obj->data, obj->len, 0, NULL);
+	char *text;
+	int rc;
+
+	assert_non_null(o);
+	if (value == NULL)
+		assert_int_equal(json_object_del(o, field), 0);
+	else
+		assert_int_equal(json_object_set_new(o, field, value), 0);
+	text = json_dumps(o, 0);
+	assert_non_null(text);
+	rc = unwrap_text(text, secret);
+	free(text);
+	json_decref(o);
+	return rc;
+}
+
+static void test_kdf_params_default_env(void **state)
+{
+	struct cairn_kdf_params p;
+
+	(void)state;
+	unsetenv("CAIRN_KDF_MEMLIMIT");
+	p = cairn_kdf_params_default();
+	assert_int_equal(p.opslimit, 3);
+	assert_int_equal(p.memlimit, 64u * 1024 * 1024);
+	setenv("CAIRN_KDF_MEMLIMIT", "100", 1); /* below the Argon2 minimum: ignored */
+	assert_int_equal(cairn_kdf_params_default().memlimit, 64u * 1024 * 1024);
+	setenv("CAIRN_KDF_MEMLIMIT", "12k", 1);
+	assert_int_equal(cairn_kdf_params_default().memlimit, 64u * 1024 * 1024);
+	setenv("CAIRN_KDF_MEMLIMIT", "-8192", 1);
+	assert_int_equal(cairn_kdf_params_default().memlimit, 64u * 1024 * 1024);
+	setenv("CAIRN_KDF_MEMLIMIT", "16384", 1);
+	assert_int_equal(cairn_kdf_params_default().memlimit, 16384);
+	setenv("CAIRN_KDF_MEMLIMIT", "8192", 1);
+	assert_int_equal(cairn_kdf_params_default().memlimit, 8192);
+}
+
+static void test_keyobj_wrap_unwrap_passphrase(void **state)
+{
+	struct cairn_secret *s = passphrase("correct horse battery staple");
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 };
+	json_t *o;
+
+	(void)state;
+	wrap(s, &obj);
+	assert_int_equal(cairn_keyobj_unwrap(obj.data, obj.len, s, master), 0);
+	assert_memory_equal(master, cairn_test_master_key, CAIRN_KEY_BYTES);
+	/* the documented fields are there and the master key is not */
+	o = json_loadb((const char *)obj.data, obj.len, 0, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "passphrase");
+	assert_string_equal(json_string_value(json_object_get(o, "kdf")), "argon2id13");
+	assert_int_equal(json_integer_value(json_object_get(o, "opslimit")), 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "memlimit")), 8192);
+	assert_int_equal(strlen(json_string_value(json_object_get(o, "salt"))), 32);
+	assert_int_equal(strlen(json_string_value(json_object_get(o, "nonce"))), 48);
+	assert_int_equal(strlen(json_string_value(json_object_get(o, "wrapped"))), 96);
+	assert_null(memmem(obj.data, obj.len, "000102030405060708090a0b0c0d0e0f", 32));
+	json_decref(o);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_wrap_unwrap_keyfile(void **state)
+{
+	struct cairn_secret *s = keyfile(keyfile_bytes);
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 };
+	json_t *o;
+
+	(void)state;
+	wrap(s, &obj);
+	assert_int_equal(cairn_keyobj_unwrap(obj.data, obj.len, s, master), 0);
+	assert_memory_equal(master, cairn_test_master_key, CAIRN_KEY_BYTES);
+	o = json_loadb((const char *)obj.data, obj.len, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "keyfile");
+	assert_string_equal(json_string_value(json_object_get(o, "kdf")), "blake2b");
+	json_decref(o);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_wrap_fresh_salt_and_nonce(void **state)
+{
+	struct cairn_secret *s = keyfile(keyfile_bytes);
+	struct cairn_buf a = { 0 }, b = { 0 };
+
+	(void)state;
+	wrap(s, &a);
+	wrap(s, &b);
+	assert_true(a.len != b.len || memcmp(a.data, b.data, a.len) != 0);
+	cairn_buf_free(&a);
+	cairn_buf_free(&b);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_wrap_invalid_params(void **state)
+{
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_kdf_params huge = { 3, (size_t)8 << 30 }, ops = { 65, 8192 }, zero = { 0, 8192 },
+				small = { 3, 1024 };
+	struct cairn_buf obj = { 0 };
+
+	(void)state;
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &huge, "h", "l", &obj), CAIRN_EINVAL);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &ops, "h", "l", &obj), CAIRN_EINVAL);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &zero, "h", "l", &obj), CAIRN_EINVAL);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &small, "h", "l", &obj), CAIRN_EINVAL);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, "h", "\xff\xfe", &obj), CAIRN_EINVAL);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, NULL, NULL, "h", "l", &obj), CAIRN_EINVAL);
+	assert_int_equal(obj.len, 0);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_unwrap_wrong_passphrase(void **state)
+{
+	struct cairn_secret *s = passphrase("right"), *w = passphrase("wrong");
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 }, zero[CAIRN_KEY_BYTES] = { 0 };
+
+	(void)state;
+	wrap(s, &obj);
+	assert_int_equal(cairn_keyobj_unwrap(obj.data, obj.len, w, master), CAIRN_EAUTH);
+	assert_string_equal(cairn_err_msg(), "wrong key or passphrase");
+	assert_memory_equal(master, zero, sizeof(zero));
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+	cairn_secret_free(w);
+}
+
+static void test_keyobj_unwrap_wrong_keyfile(void **state)
+{
+	uint8_t other_bytes[CAIRN_KEY_BYTES];
+	struct cairn_secret *s = keyfile(keyfile_bytes), *w;
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES];
+
+	(void)state;
+	memcpy(other_bytes, keyfile_bytes, sizeof(other_bytes));
+	other_bytes[31] ^= 1;
+	w = keyfile(other_bytes);
+	wrap(s, &obj);
+	assert_int_equal(cairn_keyobj_unwrap(obj.data, obj.len, w, master), CAIRN_EAUTH);
+	assert_string_equal(cairn_err_msg(), "wrong key or passphrase");
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+	cairn_secret_free(w);
+}
+
+static void test_keyobj_unwrap_kind_mismatch(void **state)
+{
+	struct cairn_secret *pw = passphrase("pw"), *kf = keyfile(keyfile_bytes);
+	struct cairn_buf pobj = { 0 }, kobj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES];
+
+	(void)state;
+	wrap(pw, &pobj);
+	wrap(kf, &kobj);
+	assert_int_equal(cairn_keyobj_unwrap(pobj.data, pobj.len, kf, master), CAIRN_EAUTH);
+	assert_non_null(strstr(cairn_err_msg(), "needs a passphrase"));
+	assert_int_equal(cairn_keyobj_unwrap(kobj.data, kobj.len, pw, master), CAIRN_EAUTH);
+	assert_non_null(strstr(cairn_err_msg(), "needs a key file"));
+	cairn_buf_free(&pobj);
+	cairn_buf_free(&kobj);
+	cairn_secret_free(pw);
+	cairn_secret_free(kf);
+}
+
+/* Fields that authenticate: any change is a failed unwrap, not a crash. */
+static void test_keyobj_unwrap_tampered_values(void **state)
+{
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_buf obj = { 0 };
+	char hex[97];
+
+	(void)state;
+	wrap(s, &obj);
+	memset(hex, '0', sizeof(hex) - 1);
+	hex[96] = '\0';
+	assert_int_equal(unwrap_edited(&obj, s, "wrapped", json_string(hex)), CAIRN_EAUTH);
+	hex[48] = '\0';
+	assert_int_equal(unwrap_edited(&obj, s, "nonce", json_string(hex)), CAIRN_EAUTH);
+	hex[32] = '\0';
+	assert_int_equal(unwrap_edited(&obj, s, "salt", json_string(hex)), CAIRN_EAUTH);
+	assert_int_equal(unwrap_edited(&obj, s, "opslimit", json_integer(2)), CAIRN_EAUTH);
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_integer(16384)), CAIRN_EAUTH);
+	/* informational fields are not authenticated */
+	assert_int_equal(unwrap_edited(&obj, s, "label", json_string("renamed")), 0);
+	assert_int_equal(unwrap_edited(&obj, s, "host", NULL), 0);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_unwrap_malformed_fields(void **state)
+{
+	static const char *const required[] = { "version", "kind", "kdf", "opslimit", "memlimit",
+						"salt", "nonce", "wrapped" };
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_buf obj = { 0 };
+
+	(void)state;
+	wrap(s, &obj);
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		assert_int_equal(unwrap_edited(&obj, s, required[i], NULL), CAIRN_ECORRUPT);
+		assert_non_null(strstr(cairn_err_msg(), required[i]));
+		assert_int_equal(unwrap_edited(&obj, s, required[i], json_true()), CAIRN_ECORRUPT);
+		assert_non_null(strstr(cairn_err_msg(), required[i]));
+	}
+	assert_int_equal(unwrap_edited(&obj, s, "salt", json_string("00")), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "'salt'"));
+	assert_int_equal(unwrap_edited(&obj, s, "nonce", json_string("zz")), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "wrapped", json_string("")), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "kind", json_string("yubikey")), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "kdf", json_string("blake2b")), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "kdf", json_string("scrypt")), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "version", json_integer(-1)), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "version", json_integer(2)), CAIRN_EFORMAT);
+	assert_int_equal(unwrap_edited(&obj, s, "version", json_integer(0)), CAIRN_EFORMAT);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+/* A hostile object must not make us run Argon2 with absurd parameters. */
+static void test_keyobj_unwrap_hostile_kdf_params(void **state)
+{
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_buf obj = { 0 };
+
+	(void)state;
+	wrap(s, &obj);
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_integer((json_int_t)1 << 40)), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "memlimit"));
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_integer(((json_int_t)4 << 30) + 1)),
+			 CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_integer(-1)), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_integer(100)), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "opslimit", json_integer(65)), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "opslimit"));
+	assert_int_equal(unwrap_edited(&obj, s, "opslimit", json_integer(1000000000)), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "opslimit", json_integer(0)), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_edited(&obj, s, "memlimit", json_real(8192.0)), CAIRN_ECORRUPT);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_unwrap_garbage(void **state)
+{
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES];
+	char *big;
+
+	(void)state;
+	wrap(s, &obj);
+	/* every truncation of a valid object */
+	for (size_t len = 0; len < obj.len - 1; len++)
+		assert_int_equal(cairn_keyobj_unwrap(obj.data, len, s, master), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_text("[1, 2]", s), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_text("\"text\"", s), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_text("{\"version\": 1, \"version\": 1}", s), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_text("{\"version\": 1}", s), CAIRN_ECORRUPT);
+	assert_int_equal(unwrap_text("{\"version\": 7}", s), CAIRN_EFORMAT);
+	assert_int_equal(cairn_keyobj_unwrap(NULL, 0, s, master), CAIRN_ECORRUPT);
+	big = calloc(1, 1 << 20);
+	assert_non_null(big);
+	memset(big, ' ', (1 << 20) - 1);
+	assert_int_equal(unwrap_text(big, s), CAIRN_ECORRUPT);
+	free(big);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_info_fields(void **state)
+{
+	struct cairn_secret *s = keyfile(keyfile_bytes);
+	struct cairn_buf obj = { 0 };
+	struct cairn_keyobj_info info;
+	char long_label[300];
+
+	(void)state;
+	wrap(s, &obj);
+	assert_int_equal(cairn_keyobj_info(obj.data, obj.len, &info), 0);
+	assert_string_equal(info.kind, "keyfile");
+	assert_string_equal(info.host, "host-1");
+	assert_string_equal(info.label, "laptop");
+	/* RFC 3339 UTC: 2024-01-02T03:04:05Z */
+	assert_int_equal(strlen(info.created), 20);
+	assert_int_equal(info.created[4], '-');
+	assert_int_equal(info.created[10], 'T');
+	assert_int_equal(info.created[19], 'Z');
+	cairn_buf_free(&obj);
+
+	memset(long_label, 'x', sizeof(long_label) - 1);
+	long_label[sizeof(long_label) - 1] = '\0';
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, NULL, long_label, &obj), 0);
+	assert_int_equal(cairn_keyobj_info(obj.data, obj.len, &info), 0);
+	assert_string_equal(info.host, "");
+	assert_int_equal(strlen(info.label), sizeof(info.label) - 1);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+static void test_keyobj_info_malformed(void **state)
+{
+	struct cairn_keyobj_info info;
+	const char *bad_kind = "{\"version\": 1, \"kind\": \"other\"}";
+	const char *v2 = "{\"version\": 2, \"kind\": \"keyfile\"}";
+
+	(void)state;
+	assert_int_equal(cairn_keyobj_info("{", 1, &info), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_keyobj_info(bad_kind, strlen(bad_kind), &info), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_keyobj_info(v2, strlen(v2), &info), CAIRN_EFORMAT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kdf_params_default_env),
+		cmocka_unit_test(test_keyobj_wrap_unwrap_passphrase),
+		cmocka_unit_test(test_keyobj_wrap_unwrap_keyfile),
+		cmocka_unit_test(test_keyobj_wrap_fresh_salt_and_nonce),
+		cmocka_unit_test(test_keyobj_wrap_invalid_params),
+		cmocka_unit_test(test_keyobj_unwrap_wrong_passphrase),
+		cmocka_unit_test(test_keyobj_unwrap_wrong_keyfile),
+		cmocka_unit_test(test_keyobj_unwrap_kind_mismatch),
+		cmocka_unit_test(test_keyobj_unwrap_tampered_values),
+		cmocka_unit_test(test_keyobj_unwrap_malformed_fields),
+		cmocka_unit_test(test_keyobj_unwrap_hostile_kdf_params),
+		cmocka_unit_test(test_keyobj_unwrap_garbage),
+		cmocka_unit_test(test_keyobj_info_fields),
+		cmocka_unit_test(test_keyobj_info_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}

@@ -1,0 +1,594 @@
+/* One storage conformance suite run against every driver: local, mem, and fault-wrapped mem without faults. */
+#include "cairn_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn/err.h"
+#include "cairn/store.h"
+
+struct fixture;
+
+struct driver {
+	const char *name;
+	void (*open)(struct fixture *fx);
+};
+
+struct fixture {
+	const struct driver *drv;
+	struct cairn_store *s;
+	char *outer; /* local driver: a directory holding only the root */
+	char *root;
+};
+
+static void open_local(struct fixture *fx)
+{
+	fx->outer = cairn_test_mkdtemp("store_conf");
+	fx->root = cairn_asprintf("%s/repo", fx->outer);
+	assert_non_null(fx->root);
+	assert_int_equal(cairn_store_local_open(fx->root, 1, &fx->s), 0);
+}
+
+static void open_mem(struct fixture *fx)
+{
+	assert_int_equal(cairn_store_mem_open(&fx->s), 0);
+}
+
+static void open_fault_mem(struct fixture *fx)
+{
+	struct cairn_store *inner;
+
+	assert_int_equal(cairn_store_mem_open(&inner), 0);
+	assert_int_equal(cairn_store_fault_wrap(inner, &fx->s), 0);
+}
+
+static const struct driver drv_local = { "local", open_local };
+static const struct driver drv_mem = { "mem", open_mem };
+static const struct driver drv_fault_mem = { "fault+mem", open_fault_mem };
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	fx->drv = *state;
+	fx->drv->open(fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	cairn_store_free(fx->s);
+	if (fx->outer != NULL)
+		cairn_test_rmtree(fx->outer);
+	free(fx->outer);
+	free(fx->root);
+	free(fx);
+	return 0;
+}
+
+static void put_random(struct cairn_store *s, const char *name, size_t len, uint64_t seed)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	assert_non_null(p);
+	cairn_test_fill_random(p, len, seed);
+	assert_int_equal(cairn_store_put(s, name, p, len), 0);
+	free(p);
+}
+
+static void assert_object(struct cairn_store *s, const char *name, size_t len, uint64_t seed)
+{
+	struct cairn_buf b = { 0 };
+	uint8_t *want = malloc(len ? len : 1);
+	uint64_t size = 1234;
+
+	assert_non_null(want);
+	cairn_test_fill_random(want, len, seed);
+	assert_int_equal(cairn_store_get(s, name, 0, UINT64_MAX, &b), 0);
+	assert_int_equal(b.len, len);
+	if (len > 0)
+		assert_memory_equal(b.data, want, len);
+	assert_int_equal(cairn_store_stat(s, name, &size), 0);
+	assert_int_equal(size, len);
+	cairn_buf_free(&b);
+	free(want);
+}
+
+static void test_put_round_trip(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint64_t size = 99;
+
+	put_random(fx->s, "config", 100, 1);
+	assert_object(fx->s, "config", 100, 1);
+	/* Empty objects, with and without a data pointer. */
+	assert_int_equal(cairn_store_put(fx->s, "keys/empty", "", 0), 0);
+	assert_int_equal(cairn_store_put(fx->s, "keys/empty2", NULL, 0), 0);
+	assert_int_equal(cairn_store_get(fx->s, "keys/empty", 0, UINT64_MAX, &b), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(cairn_store_get(fx->s, "keys/empty2", 0, 0, &b), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(cairn_store_stat(fx->s, "keys/empty", &size), 0);
+	assert_int_equal(size, 0);
+	/* A 3 MiB object in a nested directory. */
+	put_random(fx->s, "data/ab/ab0123456789", 3 << 20, 2);
+	assert_object(fx->s, "data/ab/ab0123456789", 3 << 20, 2);
+	/* A data pointer without bytes is refused. */
+	assert_int_equal(cairn_store_put(fx->s, "keys/bad", NULL, 5), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_stat(fx->s, "keys/bad", &size), CAIRN_ENOTFOUND);
+	cairn_buf_free(&b);
+}
+
+static void test_get_ranges(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint8_t want[1000];
+
+	cairn_test_fill_random(want, sizeof(want), 7);
+	assert_int_equal(cairn_store_put(fx->s, "index/ff", want, sizeof(want)), 0);
+	/* get appends after what the buffer already holds */
+	assert_int_equal(cairn_buf_append(&b, "XY", 2), 0);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 0, 100, &b), 0);
+	assert_int_equal(b.len, 102);
+	assert_memory_equal(b.data, "XY", 2);
+	assert_memory_equal(b.data + 2, want, 100);
+	cairn_buf_reset(&b);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 400, 200, &b), 0);
+	assert_int_equal(b.len, 200);
+	assert_memory_equal(b.data, want + 400, 200);
+	cairn_buf_reset(&b);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 900, UINT64_MAX, &b), 0);
+	assert_int_equal(b.len, 100);
+	assert_memory_equal(b.data, want + 900, 100);
+	cairn_buf_reset(&b);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 1000, 0, &b), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 1000, UINT64_MAX, &b), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(cairn_store_get(fx->s, "index/ff", 999, 1, &b), 0);
+	assert_int_equal(b.len, 1);
+	assert_int_equal(b.data[0], want[999]);
+	cairn_buf_free(&b);
+}
+
+static void test_get_range_past_end(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint8_t want[1000];
+
+	cairn_test_fill_random(want, sizeof(want), 8);
+	assert_int_equal(cairn_store_put(fx->s, "index/ee", want, sizeof(want)), 0);
+	assert_int_equal(cairn_buf_append(&b, "XY", 2), 0);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", 1001, 0, &b), CAIRN_EINVAL);
+	assert_non_null(strstr(cairn_err_msg(), "index/ee"));
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", 1001, UINT64_MAX, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", 900, 101, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", 0, 1001, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", 1, UINT64_MAX - 1, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", UINT64_MAX, 1, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "index/ee", UINT64_MAX, UINT64_MAX, &b), CAIRN_EINVAL);
+	/* failed gets leave the buffer alone */
+	assert_int_equal(b.len, 2);
+	assert_memory_equal(b.data, "XY", 2);
+	cairn_buf_free(&b);
+}
+
+static void test_stat_size(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t size = 0;
+
+	put_random(fx->s, "snapshots/s1", 12345, 3);
+	assert_int_equal(cairn_store_stat(fx->s, "snapshots/s1", &size), 0);
+	assert_int_equal(size, 12345);
+}
+
+static void test_missing_not_found(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint64_t size = 77;
+	const char *names[] = { "config", "data/zz/0000", "snapshots/none" };
+
+	put_random(fx->s, "data/zy/0001", 10, 1);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(cairn_store_get(fx->s, names[i], 0, UINT64_MAX, &b), CAIRN_ENOTFOUND);
+		assert_non_null(strstr(cairn_err_msg(), names[i]));
+		assert_int_equal(cairn_store_stat(fx->s, names[i], &size), CAIRN_ENOTFOUND);
+		assert_non_null(strstr(cairn_err_msg(), names[i]));
+		assert_int_equal(cairn_store_del(fx->s, names[i]), CAIRN_ENOTFOUND);
+		assert_non_null(strstr(cairn_err_msg(), names[i]));
+	}
+	/* a directory part of a name is not an object */
+	assert_int_equal(cairn_store_stat(fx->s, "data/zy", &size), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_store_get(fx->s, "data", 0, UINT64_MAX, &b), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_store_del(fx->s, "data/zy"), CAIRN_ENOTFOUND);
+	assert_int_equal(size, 77);
+	assert_int_equal(b.len, 0);
+	cairn_buf_free(&b);
+}
+
+static void test_put_exists(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t other[50];
+
+	put_random(fx->s, "keys/k1", 40, 11);
+	memset(other, 0xee, sizeof(other));
+	assert_int_equal(cairn_store_put(fx->s, "keys/k1", other, sizeof(other)), CAIRN_EEXIST);
+	assert_non_null(strstr(cairn_err_msg(), "keys/k1"));
+	assert_int_equal(cairn_store_put(fx->s, "keys/k1", NULL, 0), CAIRN_EEXIST);
+	assert_object(fx->s, "keys/k1", 40, 11);
+}
+
+#define LIST_N 2500
+
+struct list_ctx {
+	unsigned calls;
+	unsigned seen[LIST_N];
+	unsigned others;
+	uint64_t bytes;
+	unsigned stop_after;
+};
+
+static void list_name(char *out, size_t len, unsigned i)
+{
+	snprintf(out, len, "data/%02x/%02x%08x", i % 251, i % 251, i);
+}
+
+static size_t list_size(unsigned i)
+{
+	return i % 300;
+}
+
+static int list_cb(void *vctx, const char *name, uint64_t size)
+{
+	struct list_ctx *ctx = vctx;
+	unsigned xx, yy, i;
+	char expect[64];
+
+	ctx->calls++;
+	if (sscanf(name, "data/%2x/%2x%8x", &xx, &yy, &i) == 3 && i < LIST_N) {
+		list_name(expect, sizeof(expect), i);
+		assert_string_equal(name, expect);
+		assert_int_equal(size, list_size(i));
+		ctx->seen[i]++;
+		ctx->bytes += size;
+	} else {
+		ctx->others++;
+	}
+	if (ctx->stop_after != 0 && ctx->calls == ctx->stop_after)
+		return 42;
+	return 0;
+}
+
+static void test_list_prefix(void **state)
+{
+	struct fixture *fx = *state;
+	struct list_ctx *ctx = calloc(1, sizeof(*ctx));
+	uint64_t total = 0;
+	unsigned under_07 = 0;
+	char name[64];
+
+	assert_non_null(ctx);
+	for (unsigned i = 0; i < LIST_N; i++) {
+		list_name(name, sizeof(name), i);
+		put_random(fx->s, name, list_size(i), i + 1);
+		total += list_size(i);
+		under_07 += i % 251 == 7;
+	}
+	put_random(fx->s, "config", 10, 1);
+	put_random(fx->s, "index/0001", 20, 1);
+	put_random(fx->s, "data-not-a-dir", 5, 1);
+	if (fx->root != NULL) {
+		/* leftovers of writers: temp files and hidden files are not objects */
+		char *p = cairn_asprintf("%s/tmp/0123456789abcdef.tmp", fx->root);
+		FILE *f;
+
+		assert_non_null(p);
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		free(p);
+		p = cairn_asprintf("%s/data/07/.07leftover.tmp", fx->root);
+		assert_non_null(p);
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		free(p);
+	}
+
+	assert_int_equal(cairn_store_list(fx->s, "data/", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, LIST_N);
+	assert_int_equal(ctx->others, 0);
+	assert_int_equal(ctx->bytes, total);
+	for (unsigned i = 0; i < LIST_N; i++)
+		assert_int_equal(ctx->seen[i], 1);
+
+	/* everything */
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, LIST_N + 3);
+	assert_int_equal(ctx->others, 3);
+
+	/* "data" without a slash also matches "data-not-a-dir" */
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "data", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, LIST_N + 1);
+
+	/* one directory, and a prefix ending inside a component */
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "data/07/", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, under_07);
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "data/0", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, 0x10 * (LIST_N / 251) + (LIST_N % 251 < 16 ? LIST_N % 251 : 16));
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "data/07/0700000007", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, 1);
+	assert_int_equal(ctx->seen[7], 1);
+
+	/* prefixes that match nothing */
+	memset(ctx, 0, sizeof(*ctx));
+	assert_int_equal(cairn_store_list(fx->s, "snapshots/", list_cb, ctx), 0);
+	assert_int_equal(cairn_store_list(fx->s, "config/", list_cb, ctx), 0);
+	assert_int_equal(cairn_store_list(fx->s, "data/zz/", list_cb, ctx), 0);
+	assert_int_equal(ctx->calls, 0);
+	free(ctx);
+}
+
+static void test_list_stop(void **state)
+{
+	struct fixture *fx = *state;
+	struct list_ctx *ctx = calloc(1, sizeof(*ctx));
+	char name[64];
+
+	assert_non_null(ctx);
+	for (unsigned i = 0; i < 10; i++) {
+		list_name(name, sizeof(name), i);
+		put_random(fx->s, name, list_size(i), i + 1);
+	}
+	ctx->stop_after = 3;
+	assert_int_equal(cairn_store_list(fx->s, "data/", list_cb, ctx), 42);
+	assert_int_equal(ctx->calls, 3);
+	/* a negative code is returned the same way */
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->stop_after = 1;
+	assert_int_equal(cairn_store_list(fx->s, "", list_cb, ctx), 42);
+	assert_int_equal(ctx->calls, 1);
+	free(ctx);
+}
+
+static int del_during_list_cb(void *vctx, const char *name, uint64_t size)
+{
+	struct cairn_store *s = vctx;
+
+	(void)size;
+	return cairn_store_del(s, name);
+}
+
+static void test_del_then_get(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint64_t size;
+
+	put_random(fx->s, "locks/l1", 30, 5);
+	assert_int_equal(cairn_store_del(fx->s, "locks/l1"), 0);
+	assert_int_equal(cairn_store_get(fx->s, "locks/l1", 0, UINT64_MAX, &b), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_store_stat(fx->s, "locks/l1", &size), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_store_del(fx->s, "locks/l1"), CAIRN_ENOTFOUND);
+	/* the name can be used again */
+	put_random(fx->s, "locks/l1", 31, 6);
+	assert_object(fx->s, "locks/l1", 31, 6);
+	/* deleting from inside a list callback works (no lock held) */
+	put_random(fx->s, "locks/l2", 3, 7);
+	assert_int_equal(cairn_store_list(fx->s, "locks/", del_during_list_cb, fx->s), 0);
+	assert_int_equal(cairn_store_stat(fx->s, "locks/l1", &size), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_store_stat(fx->s, "locks/l2", &size), CAIRN_ENOTFOUND);
+	cairn_buf_free(&b);
+}
+
+/* Sorted names of the entries of `dir`, joined by '\n' (caller frees). */
+static char *dir_listing(const char *dir)
+{
+	struct dirent **ents;
+	struct cairn_buf b = { 0 };
+	int n = scandir(dir, &ents, NULL, alphasort);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(cairn_buf_append(&b, ents[i]->d_name, strlen(ents[i]->d_name)), 0);
+		assert_int_equal(cairn_buf_append(&b, "\n", 1), 0);
+		free(ents[i]);
+	}
+	free(ents);
+	assert_int_equal(cairn_buf_append(&b, "", 1), 0);
+	return (char *)b.data;
+}
+
+static int count_cb(void *vctx, const char *name, uint64_t size)
+{
+	unsigned *n = vctx;
+
+	(void)name;
+	(void)size;
+	(*n)++;
+	return 0;
+}
+
+static void test_hostile_names_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	char long_name[300];
+	const char *hostile[] = {
+		"../x", "/abs", "a//b", "a/./b", "a/../../b", "", "x\n", "..", ".", "a/", "a/..", "./a",
+		"data/ab/../../../escape", "a b", "a\\b", "data/ab/\x01", "tmp/x", "tmp", ".hidden",
+		"data/.ab/x", "data/ab/caf\xc3\xa9", long_name,
+	};
+	const char *bad_prefixes[] = { "../", "/", "a//", "./", "/etc/", "..", "x\n", "data/../" };
+	char *outer_before = NULL, *root_before = NULL;
+	struct cairn_buf b = { 0 };
+	uint64_t size = 5;
+	unsigned n = 0;
+	struct stat st;
+
+	memset(long_name, 'a', 256);
+	long_name[256] = '\0';
+	put_random(fx->s, "config", 8, 1);
+	if (fx->root != NULL) {
+		outer_before = dir_listing(fx->outer);
+		root_before = dir_listing(fx->root);
+	}
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		assert_int_equal(cairn_store_put(fx->s, hostile[i], "evil", 4), CAIRN_EINVAL);
+		assert_true(cairn_err_msg()[0] != '\0');
+		assert_null(strchr(cairn_err_msg(), '\n'));
+		assert_int_equal(cairn_store_get(fx->s, hostile[i], 0, UINT64_MAX, &b), CAIRN_EINVAL);
+		assert_int_equal(cairn_store_stat(fx->s, hostile[i], &size), CAIRN_EINVAL);
+		assert_int_equal(cairn_store_del(fx->s, hostile[i]), CAIRN_EINVAL);
+	}
+	assert_int_equal(cairn_store_put(fx->s, NULL, "x", 1), CAIRN_EINVAL);
+	for (size_t i = 0; i < sizeof(bad_prefixes) / sizeof(bad_prefixes[0]); i++)
+		assert_int_equal(cairn_store_list(fx->s, bad_prefixes[i], count_cb, &n), CAIRN_EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(size, 5);
+	/* the one real object is still the only one */
+	assert_int_equal(cairn_store_list(fx->s, "", count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	assert_object(fx->s, "config", 8, 1);
+	assert_true(stat("/abs", &st) != 0);
+	if (fx->root != NULL) {
+		char *outer_after = dir_listing(fx->outer), *root_after = dir_listing(fx->root);
+
+		assert_string_equal(outer_after, outer_before);
+		assert_string_equal(outer_before, ".\n..\nrepo\n");
+		assert_string_equal(root_after, root_before);
+		free(outer_after);
+		free(root_after);
+	}
+	/* the longest valid name works */
+	long_name[255] = '\0';
+	put_random(fx->s, long_name, 3, 2);
+	assert_object(fx->s, long_name, 3, 2);
+	free(outer_before);
+	free(root_before);
+	cairn_buf_free(&b);
+}
+
+#define PUT_THREADS 4
+#define PUT_LEN (256 * 1024)
+
+struct put_thread {
+	struct cairn_store *s;
+	pthread_barrier_t *barrier;
+	const char *name;
+	unsigned idx;
+	int rc;
+};
+
+static void *put_thread_main(void *arg)
+{
+	struct put_thread *t = arg;
+	uint8_t *p = malloc(PUT_LEN);
+
+	if (p == NULL) {
+		t->rc = CAIRN_ENOMEM;
+		return NULL;
+	}
+	cairn_test_fill_random(p, PUT_LEN, 100 + t->idx);
+	pthread_barrier_wait(t->barrier);
+	t->rc = cairn_store_put(t->s, t->name, p, PUT_LEN);
+	free(p);
+	return NULL;
+}
+
+static void test_put_concurrent_same_name(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (unsigned round = 0; round < 5; round++) {
+		struct put_thread t[PUT_THREADS];
+		pthread_t tid[PUT_THREADS];
+		pthread_barrier_t barrier;
+		char name[64];
+		int winner = -1, eexist = 0;
+
+		snprintf(name, sizeof(name), "data/c%u/race%u", round, round);
+		assert_int_equal(pthread_barrier_init(&barrier, NULL, PUT_THREADS), 0);
+		for (unsigned i = 0; i < PUT_THREADS; i++) {
+			t[i] = (struct put_thread){ fx->s, &barrier, name, i, 1 };
+			assert_int_equal(pthread_create(&tid[i], NULL, put_thread_main, &t[i]), 0);
+		}
+		for (unsigned i = 0; i < PUT_THREADS; i++)
+			assert_int_equal(pthread_join(tid[i], NULL), 0);
+		pthread_barrier_destroy(&barrier);
+		for (unsigned i = 0; i < PUT_THREADS; i++) {
+			if (t[i].rc == 0) {
+				assert_int_equal(winner, -1);
+				winner = (int)i;
+			} else {
+				assert_int_equal(t[i].rc, CAIRN_EEXIST);
+				eexist++;
+			}
+		}
+		assert_true(winner >= 0);
+		assert_int_equal(eexist, PUT_THREADS - 1);
+		assert_object(fx->s, name, PUT_LEN, 100 + (unsigned)winner);
+	}
+	if (fx->root != NULL) {
+		/* no temp file left behind by the losers */
+		char *tmp = cairn_asprintf("%s/tmp", fx->root);
+		char *listing;
+
+		assert_non_null(tmp);
+		listing = dir_listing(tmp);
+		assert_string_equal(listing, ".\n..\n");
+		free(listing);
+		free(tmp);
+	}
+}
+
+#define CONFORMANCE_TESTS(drv)                                                                          \
+	cmocka_unit_test_prestate_setup_teardown(test_put_round_trip, setup, teardown, (void *)&drv),      \
+		cmocka_unit_test_prestate_setup_teardown(test_get_ranges, setup, teardown, (void *)&drv),  \
+		cmocka_unit_test_prestate_setup_teardown(test_get_range_past_end, setup, teardown,         \
+							 (void *)&drv),                                    \
+		cmocka_unit_test_prestate_setup_teardown(test_stat_size, setup, teardown, (void *)&drv),   \
+		cmocka_unit_test_prestate_setup_teardown(test_missing_not_found, setup, teardown,          \
+							 (void *)&drv),                                    \
+		cmocka_unit_test_prestate_setup_teardown(test_put_exists, setup, teardown, (void *)&drv),  \
+		cmocka_unit_test_prestate_setup_teardown(test_list_prefix, setup, teardown, (void *)&drv), \
+		cmocka_unit_test_prestate_setup_teardown(test_list_stop, setup, teardown, (void *)&drv),   \
+		cmocka_unit_test_prestate_setup_teardown(test_del_then_get, setup, teardown, (void *)&drv), \
+		cmocka_unit_test_prestate_setup_teardown(test_hostile_names_rejected, setup, teardown,     \
+							 (void *)&drv),                                    \
+		cmocka_unit_test_prestate_setup_teardown(test_put_concurrent_same_name, setup, teardown,   \
+							 (void *)&drv)
+
+int main(void)
+{
+	const struct CMUnitTest local_tests[] = { CONFORMANCE_TESTS(drv_local) };
+	const struct CMUnitTest mem_tests[] = { CONFORMANCE_TESTS(drv_mem) };
+	const struct CMUnitTest fault_mem_tests[] = { CONFORMANCE_TESTS(drv_fault_mem) };
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("store conformance: local", local_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("store conformance: mem", mem_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("store conformance: fault+mem", fault_mem_tests, NULL, NULL);
+	return failed;
+}
