@@ -49,12 +49,12 @@ struct cairn_catalog {
 
 static inline void cairn_catalog_lock(struct cairn_catalog *c)
 {
-	(void)c;
+	pthread_mutex_lock(&c->lock);
 }
 
 static inline void cairn_catalog_unlock(struct cairn_catalog *c)
 {
-	(void)c;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Map an SQLite result code to a CAIRN_E* code: BUSY/LOCKED -> ELOCKED,

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -287,12 +288,19 @@ static void close_db(struct cairn_catalog *c)
 /* One attempt: 0 when open and valid, OPEN_WIPE, or <0. */
 static int open_once(struct cairn_catalog *c, const char *repo_id)
 {
+	char *name;
 	int rc = precreate(c->path);
 
 	if (rc != 0)
 		return rc;
-	rc = sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	/* SQLite may be built to read "file:..." names as URIs: keep the
+	 * path a path. */
+	name = strncasecmp(c->path, "file:", 5) == 0 ? cairn_asprintf("./%s", c->path) : c->path;
+	if (name == NULL)
+		return cairn_err(CAIRN_ENOMEM, "catalog '%s': out of memory", c->path);
+	rc = sqlite3_open_v2(name, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (name != c->path)
+		free(name);
 	if (rc != SQLITE_OK)
 		return cairn_catalog_sqlerr(c->path, c->db, rc, "cannot open");
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);

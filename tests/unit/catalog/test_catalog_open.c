@@ -384,6 +384,29 @@ static void test_catalog_open_unusable_path(void **state)
 	free(dir);
 }
 
+static void test_catalog_open_uri_like_name(void **state)
+{
+	char *dir = cairn_test_mkdtemp("cat-open");
+	char *literal = join(dir, "file:cat.db?mode=ro");
+	struct cairn_catalog *c = NULL;
+	char cwd[4096];
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	/* Taken as a relative path, not as a read-only URI. */
+	seed("file:cat.db?mode=ro", REPO_A);
+	assert_int_equal(chdir(cwd), 0);
+	assert_usable(literal, REPO_A);
+	assert_int_equal(cairn_catalog_open(literal, REPO_A, &c), 0);
+	assert_int_equal(has_seed(c), 0);
+	cairn_catalog_close(c);
+
+	cairn_test_rmtree(dir);
+	free(literal);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_open_foreign_database_replaced),
 		cmocka_unit_test(test_catalog_open_invalid_args),
 		cmocka_unit_test(test_catalog_open_unusable_path),
+		cmocka_unit_test(test_catalog_open_uri_like_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
