@@ -399,7 +399,7 @@ static int walk_dir(struct walk *w, int fd, size_t rel_len)
 			break;
 		}
 		/* Hidden entries (and "." and "..") are never objects. */
-		if (0)
+		if (de->d_name[0] == '.')
 			continue;
 		nlen = strlen(de->d_name);
 		if (rel_len + nlen > CAIRN_STORE_NAME_MAX)

@@ -1,0 +1,71 @@
+/* cairn-agent init: create a repository and its first key. */
+#include "agent.h"
+
+#include "cli_args.h"
+
+#include "cairn/err.h"
+#include "cairn/repo.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char usage[] = "usage: cairn-agent init --repo URL (--key-file FILE | --passphrase-file FILE)\n"
+			    "\n"
+			    "Creates the repository and wraps a new random master key for the given key.\n"
+			    "A key file that does not exist yet is created (mode 0600).\n"
+			    "\n" CLI_COMMON_OPTIONS_HELP;
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cli_repo_opts o = { 0 };
+	struct cairn_secret *secret = NULL;
+	char id[CAIRN_ID_HEX], host[256] = "";
+	int opt, help = 0, code, rc;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int r = cli_common_option(&o, opt, optarg, &help);
+
+		if (r < 0 || (r == 0)) {
+			fputs(usage, stderr);
+			return CAIRN_EXIT_USAGE;
+		}
+	}
+	if (help) {
+		fputs(usage, stdout);
+		return CAIRN_EXIT_OK;
+	}
+	if (optind != argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return CAIRN_EXIT_USAGE;
+	}
+	cli_repo_opts_env(&o);
+	if (o.repo == NULL) {
+		cli_error("no repository given: use --repo URL or set CAIRN_REPO");
+		return CAIRN_EXIT_USAGE;
+	}
+	code = cli_load_secret(&o, 1, &secret);
+	if (code != 0)
+		return code;
+	gethostname(host, sizeof(host) - 1);
+	rc = cairn_repo_init(o.repo, secret, host, NULL, id);
+	cairn_secret_free(secret);
+	if (rc < 0) {
+		code = cli_fail(rc, NULL);
+		return rc == CAIRN_EEXIST ? CAIRN_EXIT_USAGE : code;
+	}
+	if (o.json) {
+		json_t *j = json_pack("{s:s, s:s, s:i}", "repository", o.repo, "id", id, "format", CAIRN_FORMAT_VERSION);
+		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+		if (text != NULL)
+			puts(text);
+		free(text);
+		json_decref(j);
+	} else if (!o.quiet) {
+		printf("created repository %.8s at %s\n", id, o.repo);
+	}
+	return CAIRN_EXIT_OK;
+}

@@ -1,0 +1,56 @@
+/* cairn-agent: takes encrypted, deduplicated snapshots. */
+#include "agent.h"
+
+#include "cli.h"
+
+#include "cairn/crypto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: cairn-agent COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  init        create a repository (--repo URL) and its first key\n"
+	"  backup      back up PATH... into a new snapshot [--tag T] [--json]\n"
+	"  snapshots   list the snapshots [--json]\n"
+	"  key         manage keys: key add | key list | key remove ID\n"
+	"  version     print the version\n"
+	"\n"
+	"Run 'cairn-agent COMMAND --help' for a command's options.\n"
+	"\n" CAIRN_EXIT_CODES_HELP;
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	cli_set_program("cairn-agent");
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CAIRN_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return CAIRN_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("cairn-agent %s (repository format %d)\n", CAIRN_VERSION, CAIRN_FORMAT_VERSION);
+		return CAIRN_EXIT_OK;
+	}
+	if (cairn_crypto_init() < 0) {
+		cli_error("cannot initialise libsodium");
+		return CAIRN_EXIT_ERROR;
+	}
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "snapshots") == 0)
+		return cmd_snapshots(argc - 1, argv + 1);
+	if (strcmp(cmd, "key") == 0)
+		return cmd_key(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
+	return CAIRN_EXIT_USAGE;
+}

@@ -1,0 +1,273 @@
+/* Shared command-line plumbing for cairn-agent and cairn-restore. */
+#include "cli.h"
+
+#include "cairn/err.h"
+#include "cairn/timeutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Set once at start-up by main(), read-only afterwards. */
+static const char *program_name = "cairn";
+
+void cli_set_program(const char *name)
+{
+	program_name = name;
+}
+
+const char *cli_program(void)
+{
+	return program_name;
+}
+
+static void vmessage(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", program_name, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(const struct cli_repo_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->quiet || o->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for(int rc)
+{
+	switch (rc) {
+	case 0:
+		return CAIRN_EXIT_OK;
+	case CAIRN_EINVAL:
+		return CAIRN_EXIT_USAGE;
+	case CAIRN_EAUTH:
+		return CAIRN_EXIT_AUTH;
+	case CAIRN_EFORMAT:
+		return CAIRN_EXIT_REPO;
+	case CAIRN_ECORRUPT:
+		return CAIRN_EXIT_DAMAGED;
+	case CAIRN_ELOCKED:
+		return CAIRN_EXIT_LOCKED;
+	default:
+		return CAIRN_EXIT_ERROR;
+	}
+}
+
+int cli_fail(int rc, const char *what)
+{
+	const char *detail = cairn_err_msg();
+
+	if (what != NULL && detail[0] != '\0')
+		cli_error("%s: %s", what, detail);
+	else if (what != NULL)
+		cli_error("%s: %s", what, cairn_err_desc(rc));
+	else
+		cli_error("%s", detail[0] ? detail : cairn_err_desc(rc));
+	return cli_exit_for(rc);
+}
+
+static const char *env_or(const char *value, const char *name)
+{
+	const char *v;
+
+	if (value != NULL)
+		return value;
+	v = getenv(name);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void cli_repo_opts_env(struct cli_repo_opts *o)
+{
+	o->repo = env_or(o->repo, "CAIRN_REPO");
+	o->key_file = env_or(o->key_file, "CAIRN_KEY_FILE");
+	o->passphrase_file = env_or(o->passphrase_file, "CAIRN_PASSPHRASE_FILE");
+	o->state_dir = env_or(o->state_dir, "CAIRN_STATE_DIR");
+}
+
+int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct cairn_secret **ret)
+{
+	const char *pass = getenv("CAIRN_PASSPHRASE");
+	struct stat st;
+	int rc;
+
+	if (o->key_file != NULL && o->passphrase_file != NULL) {
+		cli_error("give either a key file or a passphrase file, not both");
+		return CAIRN_EXIT_USAGE;
+	}
+	if (o->key_file != NULL) {
+		if (create_key_file && stat(o->key_file, &st) < 0 && errno == ENOENT) {
+			rc = cairn_secret_create_key_file(o->key_file, ret);
+			if (rc < 0)
+				return cli_fail(rc, "cannot create key file");
+			cli_info(o, "created key file '%s': keep a copy in a safe place, the repository cannot be "
+				 "read without it", o->key_file);
+			return 0;
+		}
+		rc = cairn_secret_read_key_file(o->key_file, ret);
+		if (rc < 0) {
+			cli_fail(rc, "cannot use key file");
+			return CAIRN_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (o->passphrase_file != NULL) {
+		rc = cairn_secret_read_passphrase_file(o->passphrase_file, ret);
+		if (rc < 0) {
+			cli_fail(rc, "cannot use passphrase file");
+			return CAIRN_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (pass != NULL && pass[0] != '\0') {
+		rc = cairn_secret_new(CAIRN_SECRET_PASSPHRASE, pass, strlen(pass), ret);
+		return rc < 0 ? cli_fail(rc, "cannot use CAIRN_PASSPHRASE") : 0;
+	}
+	cli_error("no key given: set --key-file or CAIRN_KEY_FILE, --passphrase-file or CAIRN_PASSPHRASE_FILE, or "
+		  "CAIRN_PASSPHRASE");
+	return CAIRN_EXIT_USAGE;
+}
+
+static char *default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return cairn_asprintf("%s/cairn", xdg);
+	if (home != NULL && home[0] == '/')
+		return cairn_asprintf("%s/.cache/cairn", home);
+	return cairn_strdup("/var/cache/cairn");
+}
+
+static void sync_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_warn("%s", msg);
+}
+
+int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
+{
+	struct cairn_secret *secret = NULL;
+	char *state = NULL;
+	int rc, code;
+
+	if (o->repo == NULL) {
+		cli_error("no repository given: use --repo URL or set CAIRN_REPO");
+		return CAIRN_EXIT_USAGE;
+	}
+	code = cli_load_secret(o, 0, &secret);
+	if (code != 0)
+		return code;
+	state = o->state_dir ? cairn_strdup(o->state_dir) : default_state_dir();
+	if (state == NULL) {
+		cairn_secret_free(secret);
+		cli_error("out of memory");
+		return CAIRN_EXIT_ERROR;
+	}
+	rc = cairn_repo_open(o->repo, secret, state, ret);
+	cairn_secret_free(secret);
+	free(state);
+	if (rc < 0) {
+		code = cli_fail(rc, NULL);
+		if (rc == CAIRN_ENOTFOUND || rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT)
+			code = CAIRN_EXIT_REPO;
+		return code;
+	}
+	rc = cairn_repo_sync(*ret, sync_warning, NULL);
+	if (rc == CAIRN_ECORRUPT) {
+		cli_warn("%s", cairn_err_msg());
+		return 0; /* usable; what is damaged was reported */
+	}
+	if (rc < 0) {
+		code = cli_fail(rc, "cannot read the repository's index");
+		cairn_repo_close(*ret);
+		*ret = NULL;
+		return code;
+	}
+	return 0;
+}
+
+void cli_format_bytes(uint64_t bytes, char *out, size_t len)
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024.0 && u < 5) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+void cli_progress_init(struct cli_progress *p, const struct cli_repo_opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->enabled = !o->quiet && !o->json;
+	p->tty = isatty(STDERR_FILENO);
+	p->start_ns = cairn_time_now_ns();
+	p->last_line_ns = p->start_ns;
+}
+
+void cli_progress_line(struct cli_progress *p, const char *fmt, ...)
+{
+	char line[512];
+	int64_t now = cairn_time_now_ns();
+	va_list ap;
+
+	if (!p->enabled)
+		return;
+	if (!p->tty && now - p->last_line_ns < 10 * CAIRN_NS_PER_SEC)
+		return;
+	p->last_line_ns = now;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (p->tty) {
+		/* keep within a usual terminal width */
+		fprintf(stderr, "\r\033[K%.150s", line);
+		p->dirty = 1;
+	} else {
+		fprintf(stderr, "%s\n", line);
+	}
+	fflush(stderr);
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+	if (p->dirty) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->dirty = 0;
+	}
+}

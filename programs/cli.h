@@ -1,0 +1,90 @@
+/* What cairn-agent and cairn-restore share: exit codes, messages, options
+ * for opening a repository, progress output and formatting. */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cairn/crypto.h"
+#include "cairn/repo.h"
+
+/* Exit codes, documented in README.md and in --help. */
+enum cairn_exit {
+	CAIRN_EXIT_OK = 0,
+	CAIRN_EXIT_ERROR = 1,       /* the command failed (I/O error, internal error) */
+	CAIRN_EXIT_USAGE = 2,       /* bad arguments or configuration */
+	CAIRN_EXIT_PARTIAL = 3,     /* completed, but some entries could not be read/restored */
+	CAIRN_EXIT_AUTH = 4,        /* wrong key or passphrase */
+	CAIRN_EXIT_REPO = 5,        /* repository missing, malformed or of an unsupported version */
+	CAIRN_EXIT_LOCKED = 6,      /* another run holds the repository */
+	CAIRN_EXIT_RPO = 7,         /* the recovery point is older than the RPO allows */
+	CAIRN_EXIT_DAMAGED = 8,     /* damaged or missing data was found */
+	CAIRN_EXIT_NO_POINT = 9     /* no recovery point at or before the requested time */
+};
+
+#define CAIRN_EXIT_CODES_HELP                                                              \
+	"Exit codes:\n"                                                                    \
+	"  0  success\n"                                                                   \
+	"  1  failure (I/O or internal error)\n"                                           \
+	"  2  usage error: bad arguments, or a target that is not empty\n"                 \
+	"  3  partial: some entries could not be read (backup) or restored (restore)\n"    \
+	"  4  wrong key or passphrase\n"                                                   \
+	"  5  repository missing, malformed or of an unsupported version\n"                \
+	"  6  repository locked by another run\n"                                          \
+	"  7  RPO not met: the recovery point is older than --rpo allows\n"                \
+	"  8  damaged or missing data found in the repository\n"                           \
+	"  9  no recovery point at or before the requested time\n"
+
+/* Options every repository command takes. Strings are borrowed from argv or
+ * the environment. */
+struct cli_repo_opts {
+	const char *repo;            /* --repo, CAIRN_REPO */
+	const char *key_file;        /* --key-file, CAIRN_KEY_FILE */
+	const char *passphrase_file; /* --passphrase-file, CAIRN_PASSPHRASE_FILE */
+	const char *state_dir;       /* --state-dir, CAIRN_STATE_DIR */
+	int json;
+	int quiet;
+	int threads;
+};
+
+/* The program name for messages ("cairn-agent"). */
+void cli_set_program(const char *name);
+const char *cli_program(void);
+
+/* "cairn-agent: error: <msg>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_info(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the library's error detail for rc and return the exit code for it. */
+int cli_fail(int rc, const char *what);
+/* The exit code for a library error code. */
+int cli_exit_for(int rc);
+
+/* Fill unset fields from the environment and defaults. */
+void cli_repo_opts_env(struct cli_repo_opts *o);
+/* Load the secret named by the options (key file, passphrase file, or the
+ * CAIRN_PASSPHRASE environment variable). `create_key_file`: create a
+ * missing key file (init). */
+int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct cairn_secret **ret);
+/* Open and synchronise the repository; prints errors. Returns an exit code. */
+int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret);
+
+/* Human sizes and rates. */
+void cli_format_bytes(uint64_t bytes, char *out, size_t len);
+
+/* Progress on stderr: a rewritten line on a terminal, a plain line every
+ * 10 s otherwise, nothing with --quiet or --json. */
+struct cli_progress {
+	int enabled;
+	int tty;
+	int64_t start_ns;
+	int64_t last_line_ns;
+	int dirty;
+};
+void cli_progress_init(struct cli_progress *p, const struct cli_repo_opts *o);
+void cli_progress_line(struct cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_done(struct cli_progress *p);
+
+#endif

@@ -1,0 +1,49 @@
+/* Parsing the options shared by every repository command. */
+#ifndef CAIRN_CLI_ARGS_H
+#define CAIRN_CLI_ARGS_H
+
+#include <getopt.h>
+
+#include "cli.h"
+
+/* Long option values of the common options (>= 1000 to stay clear of
+ * single-letter options). */
+enum {
+	CLI_OPT_REPO = 1000,
+	CLI_OPT_KEY_FILE,
+	CLI_OPT_PASSPHRASE_FILE,
+	CLI_OPT_STATE_DIR,
+	CLI_OPT_JSON,
+	CLI_OPT_QUIET,
+	CLI_OPT_THREADS,
+	CLI_OPT_HELP,
+	CLI_OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
+};
+
+#define CLI_COMMON_LONG_OPTIONS                                                   \
+	{ "repo", required_argument, NULL, CLI_OPT_REPO },                        \
+	{ "key-file", required_argument, NULL, CLI_OPT_KEY_FILE },                \
+	{ "passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE },  \
+	{ "state-dir", required_argument, NULL, CLI_OPT_STATE_DIR },              \
+	{ "json", no_argument, NULL, CLI_OPT_JSON },                              \
+	{ "quiet", no_argument, NULL, CLI_OPT_QUIET },                            \
+	{ "threads", required_argument, NULL, CLI_OPT_THREADS },                  \
+	{ "help", no_argument, NULL, CLI_OPT_HELP }
+
+#define CLI_COMMON_OPTIONS_HELP                                                          \
+	"Repository options (also from the environment):\n"                              \
+	"  --repo URL              file:///path or a path      (CAIRN_REPO)\n"           \
+	"  --key-file FILE         raw key file, mode 0600     (CAIRN_KEY_FILE)\n"       \
+	"  --passphrase-file FILE  file holding a passphrase   (CAIRN_PASSPHRASE_FILE;\n" \
+	"                          or the passphrase itself in CAIRN_PASSPHRASE)\n"      \
+	"  --state-dir DIR         local catalog cache         (CAIRN_STATE_DIR,\n"      \
+	"                          default ~/.cache/cairn)\n"                            \
+	"  --json                  machine-readable output on stdout\n"                  \
+	"  --quiet                 no progress or informational messages\n"              \
+	"  --threads N             worker threads (default: number of CPUs)\n"
+
+/* Handle a common option. Returns 1 if `opt` was one, 0 if not, -1 for a
+ * bad value (message printed). CLI_OPT_HELP sets *want_help. */
+int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *want_help);
+
+#endif

@@ -1,0 +1,72 @@
+/* Listing snapshots (recovery points) for people and for scripts. */
+#include "snapshot_print.h"
+
+#include "cli.h"
+
+#include "cairn/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static json_t *string_array(char *const *items, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+json_t *snapshot_json(const struct cairn_snapshot *s)
+{
+	char when[CAIRN_TIME_STR], tree[CAIRN_ID_HEX];
+
+	cairn_time_format(s->time_ns, 1, when);
+	cairn_hex_encode(s->tree, CAIRN_ID_BYTES, tree);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:b, s:{s:I, s:I, s:I, s:I, s:I}}", "id", s->id,
+			 "time", when, "time_ns", (json_int_t)s->time_ns, "host", s->host ? s->host : "", "user",
+			 s->user ? s->user : "", "paths", string_array(s->paths, s->npaths), "tags",
+			 string_array(s->tags, s->ntags), "tree", tree, "parent",
+			 s->parent[0] ? json_string(s->parent) : json_null(), "partial", s->partial, "stats", "files",
+			 (json_int_t)s->stats.files, "dirs", (json_int_t)s->stats.dirs, "bytes",
+			 (json_int_t)s->stats.bytes, "bytes_added", (json_int_t)s->stats.bytes_added, "errors",
+			 (json_int_t)s->stats.errors);
+}
+
+void snapshot_print_list(const struct cairn_snapshot *snaps, size_t count, int json)
+{
+	if (json) {
+		json_t *a = json_array();
+		char *text;
+
+		for (size_t i = 0; a != NULL && i < count; i++)
+			json_array_append_new(a, snapshot_json(&snaps[i]));
+		text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+		if (text != NULL)
+			puts(text);
+		free(text);
+		json_decref(a);
+		return;
+	}
+	if (count == 0) {
+		printf("no snapshots\n");
+		return;
+	}
+	printf("%-8s  %-20s  %-16s  %10s  %8s  %s\n", "ID", "TIME (UTC)", "HOST", "SIZE", "FILES", "PATHS");
+	for (size_t i = 0; i < count; i++) {
+		const struct cairn_snapshot *s = &snaps[i];
+		char when[CAIRN_TIME_STR], size[32];
+
+		cairn_time_format(s->time_ns, 0, when);
+		cli_format_bytes(s->stats.bytes, size, sizeof(size));
+		printf("%.8s  %-20s  %-16.16s  %10s  %8llu  ", s->id, when, s->host ? s->host : "", size,
+		       (unsigned long long)s->stats.files);
+		for (size_t k = 0; k < s->npaths; k++)
+			printf("%s%s", k ? " " : "", s->paths[k]);
+		for (size_t k = 0; k < s->ntags; k++)
+			printf("%s#%s", k ? "," : "  ", s->tags[k]);
+		if (s->partial)
+			printf("  (partial)");
+		putchar('\n');
+	}
+}

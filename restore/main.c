@@ -1,0 +1,51 @@
+/* cairn-restore: lists recovery points and restores one of them. */
+#include "restore_cmds.h"
+
+#include "cli.h"
+
+#include "cairn/crypto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: cairn-restore COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  points      list the recovery points [--json]\n"
+	"  restore     restore a point: (--at TIME | --snapshot ID) --target DIR\n"
+	"              [--include PATTERN...] [--rpo DURATION] [--overwrite] [--json]\n"
+	"  version     print the version\n"
+	"\n"
+	"Run 'cairn-restore COMMAND --help' for a command's options.\n"
+	"\n" CAIRN_EXIT_CODES_HELP;
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	cli_set_program("cairn-restore");
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CAIRN_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return CAIRN_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("cairn-restore %s (repository format %d)\n", CAIRN_VERSION, CAIRN_FORMAT_VERSION);
+		return CAIRN_EXIT_OK;
+	}
+	if (cairn_crypto_init() < 0) {
+		cli_error("cannot initialise libsodium");
+		return CAIRN_EXIT_ERROR;
+	}
+	if (strcmp(cmd, "points") == 0)
+		return cmd_points(argc - 1, argv + 1);
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (see 'cairn-restore --help')", cmd);
+	return CAIRN_EXIT_USAGE;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run the whole test suite twice: a normal
+# build and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+#   test.sh            both builds
+#   test.sh --fast     the normal build only
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh" test
+
+run_suite() {
+	local dir=$1
+	shift
+	"$top/scripts/build.sh" "$dir" "$@"
+	(cd "$dir" && ctest --output-on-failure --timeout 1800 -j2)
+}
+
+echo "== normal build"
+run_suite "$top/build"
+if [ "${1:-}" != "--fast" ]; then
+	echo "== sanitizer build (ASan + UBSan)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		run_suite "$top/build-asan" -DCAIRN_SANITIZE=ON
+fi
