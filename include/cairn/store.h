@@ -9,6 +9,14 @@
  * the object exists (put never overwrites), transient classes for anything a
  * retry may fix, CAIRN_EAUTH for credential problems. Every error records a
  * detail naming the store and the object.
+ *
+ * Names (and list prefixes) are checked by every driver; an invalid one is
+ * CAIRN_EINVAL before anything is touched. A valid name is 1..255 bytes of
+ * [A-Za-z0-9._-/], relative, with components separated by single '/', no
+ * empty, "." or ".." component, no component starting with '.' (hidden
+ * files are not objects) and a first component other than "tmp" (reserved
+ * for the local driver's temporary files). A list prefix is "" or a valid
+ * name optionally followed by '/'.
  */
 #ifndef CAIRN_STORE_H
 #define CAIRN_STORE_H
@@ -78,10 +86,15 @@ void cairn_store_free(struct cairn_store *s);
  * with mode 0700; otherwise it must exist: CAIRN_ENOTFOUND). put writes a
  * temporary file under root/tmp/, fsyncs it, links it into place without
  * replacing (EEXIST -> CAIRN_EEXIST), and fsyncs the directory. Missing
- * parent directories (data/ab/) are created on demand. */
+ * parent directories (data/ab/) are created on demand. A root that is not a
+ * directory is CAIRN_EINVAL. Temporary files older than a day (left by a
+ * killed writer) are removed at open. Symbolic links inside the root are not
+ * objects: list skips them and get/stat refuse them (CAIRN_EIO). The
+ * description is "file://<absolute root>". */
 int cairn_store_local_open(const char *root, int create, struct cairn_store **ret);
 
-/* In-memory driver for tests. */
+/* In-memory driver for tests; same semantics and errors as the local driver.
+ * Its description is "mem://". */
 int cairn_store_mem_open(struct cairn_store **ret);
 
 /* Fault decorator for tests: wraps `inner` (taking ownership). Faults are
@@ -96,10 +109,14 @@ enum cairn_fault_op { CAIRN_OP_PUT = 1, CAIRN_OP_GET = 2, CAIRN_OP_STAT = 4, CAI
 int cairn_store_fault_wrap(struct cairn_store *inner, struct cairn_store **ret);
 /* From the nth matching call on (1-based) for `times` calls (0 = forever),
  * calls whose op is in `ops` (bit mask) and whose name contains `substr`
- * (NULL = any) get `kind`; `code` is returned for CAIRN_FAULT_FAIL. */
+ * (NULL = any) get `kind`; `code` is returned for CAIRN_FAULT_FAIL. The
+ * name of a list call is its prefix. Setting a fault replaces the previous
+ * one and restarts the count; nth 0 means 1; a store that is not a fault
+ * decorator is left alone. */
 void cairn_store_fault_set(struct cairn_store *s, enum cairn_fault_kind kind, unsigned ops, const char *substr,
 			   unsigned nth, unsigned times, int code);
-/* Number of calls seen per op since wrap. */
+/* Number of calls seen per op since wrap, faulted or not (0 for a store that
+ * is not a fault decorator or an op that is not a single CAIRN_OP_*). */
 unsigned cairn_store_fault_calls(struct cairn_store *s, enum cairn_fault_op op);
 
 /* Open a store from a repository URL: "file:///path" or a bare path (local

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cairn/err.h"
+#include "store/store_fs.h"
 #include "store/store_int.h"
 
 #define TMP_DIR "tmp"
@@ -33,68 +34,6 @@ static int local_errno(int errnum, const char *what, const char *name, const cha
 	if (code == CAIRN_ENOSPC)
 		return cairn_err(code, "no space left to %s '%s' in '%s'", what, name, where);
 	return cairn_err(code, "cannot %s '%s' in '%s': %s", what, name, where, strerror(errnum));
-}
-
-/* fsync the directory `path` (relative to dirfd). */
-static int fsync_dir_at(int dirfd, const char *path)
-{
-	int fd, rc = 0;
-
-	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0 && errno != EINVAL)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* fsync the directory holding `path` (relative to dirfd). `path` is modified
- * temporarily. */
-static int fsync_parent_at(int dirfd, char *path)
-{
-	char *slash = strrchr(path, '/');
-	int rc;
-
-	if (slash == NULL)
-		return fsync_dir_at(dirfd, ".");
-	if (slash == path)
-		return fsync_dir_at(dirfd, "/");
-	*slash = '\0';
-	rc = fsync_dir_at(dirfd, path);
-	*slash = '/';
-	return rc;
-}
-
-/* mkdir -p of `path` relative to dirfd, each new directory with `mode` and
- * made durable in its parent. A concurrent creator is not an error. Returns
- * 0 or -errno. */
-static int mkdir_p_at(int dirfd, const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-	int rc;
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		if (buf[i - 1] == '/')
-			continue;
-		buf[i] = '\0';
-		if (mkdirat(dirfd, buf, mode) == 0) {
-			rc = fsync_parent_at(dirfd, buf);
-			if (rc != 0)
-				return rc;
-		} else if (errno != EEXIST) {
-			return -errno;
-		}
-		if (i < len)
-			buf[i] = '/';
-	}
-	return 0;
 }
 
 /* Remove temporary files older than a day that a killed writer left behind.
@@ -152,24 +91,6 @@ static int open_tmp(struct local *l, const char *name, char *tmpname, size_t tmp
 	return cairn_err(CAIRN_EIO, "cannot create a temporary file for '%s' in '%s'", name, l->desc);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Link the finished temporary file to `name`, creating parent directories. */
 static int link_into_place(struct local *l, const char *tmpname, const char *name)
 {
@@ -184,7 +105,7 @@ static int link_into_place(struct local *l, const char *tmpname, const char *nam
 		return -errno;
 	memcpy(parent, name, (size_t)(slash - name));
 	parent[slash - name] = '\0';
-	rc = mkdir_p_at(l->rootfd, parent, 0700);
+	rc = cairn_store_mkdir_p_at(l->rootfd, parent, 0700);
 	if (rc != 0)
 		return rc;
 	if (linkat(l->rootfd, tmpname, l->rootfd, name, 0) != 0)
@@ -211,7 +132,7 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 	rc = open_tmp(l, name, tmpname, sizeof(tmpname), &fd);
 	if (rc != 0)
 		return rc;
-	err = -write_all(fd, data, len);
+	err = -cairn_store_write_all(fd, data, len);
 	if (err == 0 && fsync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && err == 0)
@@ -225,9 +146,9 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 		rc = cairn_err(CAIRN_EEXIST, "object '%s' already exists in '%s'", name, l->desc);
 		goto err_unlink;
 	}
-	if (err == ENOTDIR) {
-		rc = cairn_err(CAIRN_EIO, "cannot store '%s' in '%s': a parent path is not a directory", name,
-			       l->desc);
+	if (err == ENOTDIR || err == ENOENT) {
+		rc = cairn_err(CAIRN_EIO, "cannot store '%s' in '%s': %s", name, l->desc,
+			       err == ENOTDIR ? "a parent path is not a directory" : strerror(err));
 		goto err_unlink;
 	}
 	if (err != 0) {
@@ -236,7 +157,7 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 	}
 	unlinkat(l->rootfd, tmpname, 0);
 	memcpy(path, name, strlen(name) + 1);
-	err = -fsync_parent_at(l->rootfd, path);
+	err = -cairn_store_fsync_parent_at(l->rootfd, path);
 	if (err != 0)
 		return local_errno(err, "sync the directory of", name, l->desc);
 	return 0;
@@ -350,7 +271,7 @@ static int local_del(struct cairn_store *s, const char *name)
 		return local_errno(errno, "delete", name, l->desc);
 	}
 	memcpy(path, name, strlen(name) + 1);
-	err = -fsync_parent_at(l->rootfd, path);
+	err = -cairn_store_fsync_parent_at(l->rootfd, path);
 	if (err != 0)
 		return local_errno(err, "sync the directory of", name, l->desc);
 	return 0;
@@ -499,7 +420,7 @@ int cairn_store_local_open(const char *root, int create, struct cairn_store **re
 	if (root == NULL || root[0] == '\0')
 		return cairn_err(CAIRN_EINVAL, "empty repository path");
 	if (create) {
-		err = -mkdir_p_at(AT_FDCWD, root, 0700);
+		err = -cairn_store_mkdir_p_at(AT_FDCWD, root, 0700);
 		if (err != 0)
 			return cairn_err(cairn_err_from_errno(err), "cannot create repository directory '%s': %s",
 					 root, strerror(err));

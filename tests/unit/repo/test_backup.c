@@ -1,0 +1,276 @@
+/* Unit tests for the backup and restore engines on a local repository:
+ * round trip, deduplication, the files cache, orphan packs, damage. */
+#include "cairn_test.h"
+
+#include "cairn/backup.h"
+#include "cairn/err.h"
+#include "cairn/restore.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* test paths are short; snprintf into fixed buffers is fine here */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+struct fixture {
+	char *dir;
+	char repo[512], state[512], src[512], out[512];
+	struct cairn_secret *secret;
+	struct cairn_repo *r;
+};
+
+static void write_file(const char *path, size_t len, uint64_t seed)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	cairn_test_fill_random(buf, len, seed);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char p[700];
+
+	assert_int_equal(cairn_crypto_init(), 0);
+	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
+	f->dir = cairn_test_mkdtemp("backup");
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
+	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
+	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
+	assert_int_equal(mkdir(f->src, 0755), 0);
+	snprintf(p, sizeof(p), "%s/sub", f->src);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof(p), "%s/big.bin", f->src);
+	write_file(p, 9 * 1024 * 1024 + 17, 1);
+	snprintf(p, sizeof(p), "%s/sub/small.txt", f->src);
+	write_file(p, 100, 2);
+	snprintf(p, sizeof(p), "%s/empty", f->src);
+	write_file(p, 0, 3);
+	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
+	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
+	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cairn_repo_close(f->r);
+	cairn_secret_free(f->secret);
+	cairn_test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
+{
+	const char *paths[1] = { f->src };
+	struct cairn_backup_opts o = { 0 };
+
+	o.paths = paths;
+	o.npaths = 1;
+	o.threads = 2;
+	if (cairn_backup_run(f->r, &o, snap) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	if (system(cmd) != 0)
+		fail_msg("'%s' and '%s' differ", a, b);
+}
+
+static void test_backup_round_trip_and_dedup(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
+	struct cairn_restore_opts ro = { 0 };
+	struct cairn_restore_stats rs;
+	char a[1024], b[1024];
+	struct stat st;
+
+	run_backup(f, &s1);
+	assert_int_equal(s1.stats.files, 3);
+	assert_int_equal(s1.stats.bytes_read, 9 * 1024 * 1024 + 17 + 100);
+	assert_true(s1.stats.blobs_added >= 4); /* >= 3 chunks of the big file, 1 small file, trees */
+	assert_int_equal(s1.partial, 0);
+	/* unchanged: nothing read, nothing added */
+	run_backup(f, &s2);
+	assert_int_equal(s2.stats.bytes_read, 0);
+	assert_int_equal(s2.stats.files_unchanged, 3);
+	assert_int_equal(s2.stats.blobs_added, 0);
+	assert_memory_equal(s1.tree, s2.tree, CAIRN_ID_BYTES);
+	assert_string_equal(s2.parent, s1.id);
+
+	ro.target = f->out;
+	ro.threads = 2;
+	if (cairn_restore_run(f->r, &s1, &ro, &rs) != 0)
+		fail_msg("restore: %s", cairn_err_msg());
+	assert_int_equal(rs.files, 3);
+	assert_int_equal(rs.bytes, 9 * 1024 * 1024 + 17 + 100);
+	snprintf(a, sizeof(a), "%s/big.bin", f->src);
+	snprintf(b, sizeof(b), "%s%s/big.bin", f->out, f->src);
+	assert_same_file(a, b);
+	snprintf(a, sizeof(a), "%s/sub/small.txt", f->src);
+	snprintf(b, sizeof(b), "%s%s/sub/small.txt", f->out, f->src);
+	assert_same_file(a, b);
+	snprintf(b, sizeof(b), "%s%s/sub", f->out, f->src);
+	assert_int_equal(stat(b, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	/* restoring into the now non-empty target is refused without overwrite */
+	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_EEXIST);
+	ro.overwrite = 1;
+	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), 0);
+	snprintf(b, sizeof(b), "%s%s/sub/small.txt", f->out, f->src);
+	assert_same_file(a, b);
+	cairn_snapshot_clear(&s1);
+	cairn_snapshot_clear(&s2);
+}
+
+static void test_backup_changed_file_is_reread(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
+	char p[700];
+
+	run_backup(f, &s1);
+	snprintf(p, sizeof(p), "%s/sub/small.txt", f->src);
+	write_file(p, 200, 9);
+	run_backup(f, &s2);
+	assert_int_equal(s2.stats.bytes_read, 200);
+	assert_int_equal(s2.stats.files_unchanged, 2);
+	assert_true(s2.stats.blobs_added >= 1);
+	assert_memory_not_equal(s1.tree, s2.tree, CAIRN_ID_BYTES);
+	cairn_snapshot_clear(&s1);
+	cairn_snapshot_clear(&s2);
+}
+
+static void test_backup_reuses_orphan_packs(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
+	char cmd[1200];
+	size_t recovered = 0;
+
+	run_backup(f, &s1);
+	/* as if the run had died after storing its packs: no index, no
+	 * snapshot, no catalog */
+	cairn_repo_close(f->r);
+	f->r = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/index/* %s/snapshots/* %s", f->repo, f->repo, f->state);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	assert_int_equal(cairn_repo_recover_orphans(f->r, &recovered), 0);
+	assert_true(recovered >= 1);
+	/* the next backup stores no file data again: only the trees of the
+	 * directories above the source whose mtimes changed meanwhile */
+	run_backup(f, &s2);
+	assert_true(s2.stats.bytes_added < 4096);
+	assert_true(s2.stats.packs_written <= 1);
+	cairn_snapshot_clear(&s1);
+	cairn_snapshot_clear(&s2);
+}
+
+struct problems {
+	int damaged;
+	char object[128];
+	char path[512];
+};
+
+static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+		       const char *msg)
+{
+	struct problems *p = ctx;
+
+	(void)msg;
+	if (kind == CAIRN_RESTORE_DAMAGED) {
+		p->damaged++;
+		snprintf(p->object, sizeof(p->object), "%s", object ? object : "");
+		snprintf(p->path, sizeof(p->path), "%s", path);
+	}
+}
+
+static void test_restore_reports_damaged_pack(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 };
+	struct cairn_restore_opts ro = { 0 };
+	struct cairn_restore_stats rs;
+	struct problems pr = { 0 };
+	char cmd[1500], p[1024];
+	struct stat st;
+
+	run_backup(f, &s1);
+	/* flip one byte in the middle of the largest pack (the big file's data) */
+	snprintf(cmd, sizeof(cmd),
+		 "f=$(ls -S %s/data/*/* | head -1); sz=$(stat -c %%s \"$f\"); "
+		 "printf '\\xff' | dd of=\"$f\" bs=1 seek=$((sz / 2)) conv=notrunc status=none",
+		 f->repo);
+	assert_int_equal(system(cmd), 0);
+	ro.target = f->out;
+	ro.threads = 2;
+	ro.on_problem = on_problem;
+	ro.ctx = &pr;
+	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_ECORRUPT);
+	assert_int_equal(pr.damaged, 1);
+	assert_int_equal(rs.damaged_files, 1);
+	assert_int_equal(rs.damaged_objects, 1);
+	assert_non_null(strstr(pr.object, "data/"));
+	assert_non_null(strstr(pr.path, "big.bin"));
+	/* the damaged file is not left behind; the others are restored */
+	snprintf(p, sizeof(p), "%s%s/big.bin", f->out, f->src);
+	assert_int_equal(stat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s%s/sub/small.txt", f->out, f->src);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 100);
+	cairn_snapshot_clear(&s1);
+}
+
+static void test_backup_missing_path_fails(void **state)
+{
+	struct fixture *f = *state;
+	const char *paths[1] = { "/nonexistent/cairn/path" };
+	struct cairn_backup_opts o = { 0 };
+	struct cairn_snapshot s = { 0 };
+	struct cairn_snapshot *all = NULL;
+	size_t count = 0;
+
+	o.paths = paths;
+	o.npaths = 1;
+	assert_int_equal(cairn_backup_run(f->r, &o, &s), CAIRN_ENOTFOUND);
+	assert_non_null(strstr(cairn_err_msg(), "/nonexistent/cairn/path"));
+	assert_int_equal(cairn_snapshot_list(f->r, &all, &count), 0);
+	assert_int_equal(count, 0);
+	cairn_snapshots_free(all, count);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_backup_round_trip_and_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_changed_file_is_reread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_reuses_orphan_packs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_reports_damaged_pack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_missing_path_fails, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
