@@ -5,7 +5,7 @@
 #   install-deps.sh bench   testing + restic and borg for bench/
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libsodium-dev libzstd-dev libsqlite3-dev libjansson-dev)
+build_pkgs=(build-essential cmake pkg-config libsodium-dev libzstd-dev libsqlite3-dev libjansson-dev libssl-dev)
 test_pkgs=(libcmocka-dev python3 attr acl util-linux)
 bench_pkgs=(restic borgbackup time)
 

@@ -1,12 +1,13 @@
 /* Keyed blob IDs (BLAKE2b-256), storage IDs and streaming SHA-256. */
 #include "cairn/crypto.h"
 
+#include "cairn/err.h"
+
+#include <openssl/evp.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct cairn_sha256 *)0)->state),
-	       "struct cairn_sha256 must hold crypto_hash_sha256_state");
-_Static_assert(_Alignof(crypto_hash_sha256_state) <= 16, "struct cairn_sha256 alignment is too small");
 _Static_assert(crypto_hash_sha256_BYTES == CAIRN_ID_BYTES, "storage IDs are SHA-256");
 _Static_assert(crypto_generichash_KEYBYTES == CAIRN_KEY_BYTES, "blob-id key is a BLAKE2b key");
 
@@ -22,38 +23,43 @@ void cairn_blob_id(const struct cairn_keys *keys, const void *data, size_t len, 
 
 void cairn_storage_id(const void *data, size_t len, uint8_t out[CAIRN_ID_BYTES])
 {
+	unsigned int n = 0;
+
 	if (len == 0)
 		data = empty_input;
-	crypto_hash_sha256(out, data, len);
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != CAIRN_ID_BYTES)
+		abort(); /* only fails when libcrypto cannot allocate a few bytes */
 }
 
-/* The state is copied in and out with memcpy so the byte array in the public
- * struct is never accessed through an incompatible type. */
-void cairn_sha256_init(struct cairn_sha256 *h)
+int cairn_sha256_init(struct cairn_sha256 *h)
 {
-	crypto_hash_sha256_state st;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	crypto_hash_sha256_init(&st);
-	memset(h->state, 0, sizeof(h->state));
-	memcpy(h->state, &st, sizeof(st));
+	h->ctx = NULL;
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return cairn_err(CAIRN_ENOMEM, "cannot start a SHA-256 hash");
+	}
+	h->ctx = ctx;
+	return 0;
 }
 
 void cairn_sha256_update(struct cairn_sha256 *h, const void *data, size_t len)
 {
-	crypto_hash_sha256_state st;
-
-	if (len == 0)
-		return;
-	memcpy(&st, h->state, sizeof(st));
-	crypto_hash_sha256_update(&st, data, len);
-	memcpy(h->state, &st, sizeof(st));
+	if (len > 0)
+		EVP_DigestUpdate(h->ctx, data, len);
 }
 
 void cairn_sha256_final(struct cairn_sha256 *h, uint8_t out[CAIRN_ID_BYTES])
 {
-	crypto_hash_sha256_state st;
+	unsigned int n = 0;
 
-	memcpy(&st, h->state, sizeof(st));
-	crypto_hash_sha256_final(&st, out);
-	memset(h->state, 0, sizeof(h->state));
+	EVP_DigestFinal_ex(h->ctx, out, &n);
+	cairn_sha256_abort(h);
+}
+
+void cairn_sha256_abort(struct cairn_sha256 *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
 }

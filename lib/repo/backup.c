@@ -326,7 +326,7 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 		goto out;
 	c.zctx = cairn_calloc((size_t)c.threads + 1, sizeof(*c.zctx));
 	c.scratch = cairn_calloc((size_t)c.threads + 1, sizeof(*c.scratch));
-	c.readbuf = malloc(cairn_repo_config(r)->chunker.max);
+	c.readbuf = malloc(2 * (size_t)cairn_repo_config(r)->chunker.max);
 	if (c.zctx == NULL || c.scratch == NULL || c.readbuf == NULL) {
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate backup buffers");
 		goto out;

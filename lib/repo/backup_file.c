@@ -94,25 +94,32 @@ static int submit_chunk(struct backup_ctx *c, struct file_result *res, const uin
 }
 
 /* Read the file through the chunker; at most st_size bytes are taken so that
- * a file growing during the backup is captured as of its stat. */
+ * a file growing during the backup is captured as of its stat. readbuf holds
+ * two maximum chunks: [start, end) is read but not yet handed to a worker;
+ * the unfinished chunk moves to the front only when the buffer is full. */
 static int read_content(struct backup_ctx *c, int fd, const char *path, const struct stat *st,
 			struct file_result *res)
 {
 	const struct cairn_repo_config *cfg = cairn_repo_config(c->repo);
-	struct cairn_chunker ch;
+	size_t cap = 2 * (size_t)cfg->chunker.max, start = 0, end = 0;
 	uint64_t remaining = (uint64_t)st->st_size;
-	size_t have = 0; /* bytes of the current chunk in readbuf */
+	struct cairn_chunker ch;
 	int rc;
 
 	cairn_chunker_init(&ch, cairn_repo_keys(c->repo)->gear, &cfg->chunker);
 	while (remaining > 0) {
-		size_t want = cfg->chunker.max - have;
+		size_t want, pos;
 		ssize_t n;
-		size_t scanned = 0;
 
+		if (end == cap) {
+			memmove(c->readbuf, c->readbuf + start, end - start);
+			end -= start;
+			start = 0;
+		}
+		want = cap - end;
 		if (want > remaining)
 			want = (size_t)remaining;
-		n = read(fd, c->readbuf + have, want);
+		n = read(fd, c->readbuf + end, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -124,27 +131,23 @@ static int read_content(struct backup_ctx *c, int fd, const char *path, const st
 		remaining -= (uint64_t)n;
 		res->size += (uint64_t)n;
 		atomic_fetch_add(&c->bytes_read, (uint64_t)n);
-		/* scan the new bytes; each boundary hands a chunk to the workers */
-		while (scanned < (size_t)n) {
+		for (pos = end, end += (size_t)n; pos < end;) {
 			int boundary;
-			size_t used = cairn_chunker_scan(&ch, c->readbuf + have, (size_t)n - scanned, &boundary);
 
-			have += used;
-			scanned += used;
+			pos += cairn_chunker_scan(&ch, c->readbuf + pos, end - pos, &boundary);
 			if (!boundary)
 				continue;
-			rc = submit_chunk(c, res, c->readbuf, have);
+			rc = submit_chunk(c, res, c->readbuf + start, pos - start);
 			if (rc < 0)
 				return rc;
-			memmove(c->readbuf, c->readbuf + have, (size_t)n - scanned);
-			have = 0;
+			start = pos;
 		}
 		backup_progress(c, path, 0);
 		if (atomic_load(&c->failed))
 			return 0;
 	}
-	if (have > 0)
-		return submit_chunk(c, res, c->readbuf, have);
+	if (end > start)
+		return submit_chunk(c, res, c->readbuf + start, end - start);
 	return 0;
 }
 

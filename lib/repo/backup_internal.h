@@ -50,7 +50,7 @@ struct backup_ctx {
 	int threads;
 	struct cairn_zctx **zctx;       /* one per worker, plus [threads] for the main thread */
 	struct cairn_buf *scratch;      /* likewise */
-	uint8_t *readbuf;               /* main thread read buffer, max chunk size */
+	uint8_t *readbuf;               /* main thread read buffer, two maximum chunks */
 
 	pthread_mutex_t fail_lock;
 	_Atomic int failed;
