@@ -3,6 +3,7 @@
 #include "backup_internal.h"
 
 #include "cairn/err.h"
+#include "cairn/lock.h"
 #include "cairn/timeutil.h"
 
 #include <errno.h>
@@ -305,6 +306,7 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 {
 	struct backup_ctx c = { 0 };
 	struct cairn_snapshot snap = { 0 };
+	struct cairn_lock *lock = NULL;
 	char host[256] = "", **paths = NULL;
 	size_t npaths = 0;
 	long cpus;
@@ -318,6 +320,9 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 		return cairn_err(CAIRN_EINVAL, "no paths to back up");
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c.threads = opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 2);
+	rc = cairn_lock_acquire(r, 0, "backup", 0, &lock);
+	if (rc < 0)
+		goto out;
 	rc = cairn_repo_recover_orphans(r, NULL);
 	if (rc < 0)
 		goto out;
@@ -400,5 +405,6 @@ out:
 	}
 	cairn_snapshot_clear(&snap);
 	free_ctx(&c);
+	cairn_lock_release(lock);
 	return rc;
 }

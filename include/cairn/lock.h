@@ -1,0 +1,44 @@
+/* Repository locks: leases that expire (docs/FORMAT.md "Locks").
+ *
+ * A lock is a sealed object locks/<random id> naming its owner (host, pid,
+ * start) and an expiry. While the holder lives, a thread refreshes it (a new
+ * object, then the old one deleted) well before it expires; a holder killed
+ * with -9 leaves a lock that simply expires, so it never blocks later runs
+ * for longer than the lease. Shared locks (backup) coexist; an exclusive
+ * lock (prune, later) excludes every other unexpired lock.
+ */
+#ifndef CAIRN_LOCK_H
+#define CAIRN_LOCK_H
+
+#include <stdint.h>
+
+#include "cairn/repo.h"
+
+#define CAIRN_LOCK_AD "cairn-lock-v1"
+#define CAIRN_LOCK_LEASE_NS (30LL * 60 * 1000000000LL)  /* 30 minutes */
+#define CAIRN_LOCK_REFRESH_NS (5LL * 60 * 1000000000LL) /* every 5 minutes */
+
+struct cairn_lock;
+
+struct cairn_lock_info {
+	char host[256];
+	int64_t pid;
+	int64_t start_ns;
+	int64_t expires_ns;
+	int exclusive;
+	char purpose[64];
+};
+
+/* Take a lock. CAIRN_ELOCKED (detail naming the holder: host, pid, purpose,
+ * since, expiry) when an unexpired conflicting lock exists. `lease_ns` 0 =
+ * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release. */
+int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
+		       struct cairn_lock **ret);
+/* Stop refreshing and delete the lock object. NULL ok. */
+void cairn_lock_release(struct cairn_lock *l);
+
+/* Call cb for every lock object that can be read (expired ones too). */
+int cairn_lock_list(struct cairn_repo *r, int (*cb)(void *ctx, const char *id, const struct cairn_lock_info *info),
+		    void *ctx);
+
+#endif
