@@ -8,7 +8,9 @@
 #define CAIRN_ERR_MSG_MAX 1024
 
 /* A detail longer than the buffer is cut short on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 /* errno-like: one detail buffer per thread, written only by cairn_err*. */
 static _Thread_local char err_msg[CAIRN_ERR_MSG_MAX];

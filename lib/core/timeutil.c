@@ -9,7 +9,9 @@
 #include <time.h>
 
 /* Years beyond 9999 would be cut short; such times do not occur. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 int64_t cairn_time_now_ns(void)
 {

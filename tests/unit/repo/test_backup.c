@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 /* test paths are short; snprintf into fixed buffers is fine here */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 struct fixture {
 	char *dir;
