@@ -1,6 +1,6 @@
 /* Fuzz target: index object parsing. The input is sealed with the test key
  * first, so the fuzzer reaches the structural checks behind authentication. */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include "cairn/pack.h"
 

@@ -1,6 +1,6 @@
 /* Fuzz target: key objects (untrusted JSON in keys/). A key-file secret is
  * used so no expensive Argon2 run is ever started by hostile parameters. */
-#include "fuzz_common.h"
+#include "harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

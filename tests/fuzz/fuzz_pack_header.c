@@ -1,7 +1,7 @@
 /* Fuzz target: pack header reading. The first 8 input bytes give the claimed
  * pack size; the rest is treated as the pack's tail, whose sealed header is
  * re-sealed with the test key so the structural checks are reached. */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include "cairn/pack.h"
 

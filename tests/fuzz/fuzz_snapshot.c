@@ -1,5 +1,5 @@
 /* Fuzz target: snapshot documents (JSON after opening). */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include "cairn/snapshot.h"
 

@@ -1,5 +1,5 @@
 /* Fuzz target: tree blob decoding (plaintext after a blob is opened). */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include "cairn/tree.h"
 

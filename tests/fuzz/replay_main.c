@@ -1,7 +1,7 @@
 /* Runs a fuzz target without libFuzzer: every file of the seed corpus given
  * on the command line, then deterministic mutations of each (bit flips,
  * truncations, byte insertions), so the targets run in every CI build. */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>

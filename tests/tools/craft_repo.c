@@ -4,10 +4,10 @@
  *   craft_repo hostile-tree REPO_URL KEY_FILE STATE_DIR
  *       One snapshot whose root tree is
  *         ok.txt                       a normal file (content OK_CONTENT)
- *         dotdot/   -> { "..":            dir  -> { pwned-dotdot.txt } }
- *         escape/   -> { "../../escape":  dir  -> { pwned-dotdot.txt } }
- *         absolute/ -> { "/etc/cairn-pwned": file }
- *         slash/    -> { "x/y":           file }
+ *         c-dotdot/   -> { "..":            dir  -> { pwned-dotdot.txt } }
+ *         c-escape/   -> { "../../escape":  dir  -> { pwned-dotdot.txt } }
+ *         c-absolute/ -> { "/etc/cairn-pwned": file }
+ *         c-slash/    -> { "x/y":           file }
  *       Each hostile name sits alone in its own subtree, so that only that
  *       subtree is rejected and ok.txt still restores. The tree bytes are
  *       built by hand: cairn_tree_encode() refuses such names.
@@ -203,10 +203,10 @@ static void hostile_tree(void)
 	{
 		struct raw_entry e[] = {
 			{ "ok.txt", CAIRN_ENTRY_FILE, NULL, NULL, ok, strlen(OK_CONTENT) },
-			{ "dotdot", CAIRN_ENTRY_DIR, t_dotdot, NULL, NULL, 0 },
-			{ "escape", CAIRN_ENTRY_DIR, t_escape, NULL, NULL, 0 },
-			{ "absolute", CAIRN_ENTRY_DIR, t_abs, NULL, NULL, 0 },
-			{ "slash", CAIRN_ENTRY_DIR, t_slash, NULL, NULL, 0 },
+			{ "c-dotdot", CAIRN_ENTRY_DIR, t_dotdot, NULL, NULL, 0 },
+			{ "c-escape", CAIRN_ENTRY_DIR, t_escape, NULL, NULL, 0 },
+			{ "c-absolute", CAIRN_ENTRY_DIR, t_abs, NULL, NULL, 0 },
+			{ "c-slash", CAIRN_ENTRY_DIR, t_slash, NULL, NULL, 0 },
 		};
 		add_tree(e, sizeof(e) / sizeof(e[0]), root);
 	}

@@ -1,5 +1,5 @@
 /* Shared set-up for the fuzz targets: a fixed repository key. */
-#include "fuzz_common.h"
+#include "harness.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* Shared set-up for the fuzz targets: a fixed repository key. */
-#ifndef CAIRN_FUZZ_COMMON_H
-#define CAIRN_FUZZ_COMMON_H
+#ifndef CAIRN_FUZZ_HARNESS_H
+#define CAIRN_FUZZ_HARNESS_H
 
 #include <stddef.h>
 #include <stdint.h>
