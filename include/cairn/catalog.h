@@ -40,7 +40,8 @@ int cairn_catalog_rollback(struct cairn_catalog *c);
 /* Blob index. put replaces an existing row for the same id. get returns
  * CAIRN_ENOTFOUND when unknown. */
 int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc *loc);
-int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], struct cairn_blob_loc *ret_loc);
+int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], uint8_t type,
+			   struct cairn_blob_loc *ret_loc);
 /* 1 when some blob row names this pack, 0 when none, negative on error. */
 int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES]);
 /* Counts for status output. Either result pointer may be NULL. */

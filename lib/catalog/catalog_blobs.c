@@ -29,7 +29,8 @@ static int read_loc(struct cairn_catalog *c, sqlite3_stmt *st, const uint8_t *id
 	return 0;
 }
 
-int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], struct cairn_blob_loc *ret_loc)
+int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BYTES], uint8_t type,
+			   struct cairn_blob_loc *ret_loc)
 {
 	struct cairn_blob_loc loc;
 	sqlite3_stmt *st;
@@ -40,6 +41,8 @@ int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BY
 	cairn_catalog_lock(c);
 	st = c->stmt[CAT_BLOB_GET];
 	rc = sqlite3_bind_blob(st, 1, id, CAIRN_ID_BYTES, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 2, type);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)

@@ -5,8 +5,9 @@
  *   meta(key TEXT PRIMARY KEY, value TEXT)
  *       bookkeeping; 'repo_id' (hex) binds the file to one repository and is
  *       written once, when the file is created.
- *   blobs(id BLOB PRIMARY KEY, type INT, pack BLOB, off INT, len INT,
- *         raw_len INT) WITHOUT ROWID, index blobs_pack(pack)
+ *   blobs(id BLOB, type INT, pack BLOB, off INT, len INT, raw_len INT,
+ *         PRIMARY KEY (id, type)) WITHOUT ROWID, index blobs_pack(pack);
+ *         a data blob and a tree blob may share an id (same bytes)
  *       where every known blob lives (struct cairn_blob_loc); off is the
  *       u64 offset stored as a two's-complement int64.
  *   index_objects(name TEXT PRIMARY KEY) WITHOUT ROWID
@@ -47,8 +48,8 @@
 
 static const char schema_v1[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-	"CREATE TABLE blobs (id BLOB PRIMARY KEY, type INT, pack BLOB, off INT, len INT,"
-	" raw_len INT) WITHOUT ROWID;"
+	"CREATE TABLE blobs (id BLOB, type INT, pack BLOB, off INT, len INT,"
+	" raw_len INT, PRIMARY KEY (id, type)) WITHOUT ROWID;"
 	"CREATE INDEX blobs_pack ON blobs (pack);"
 	"CREATE TABLE index_objects (name TEXT PRIMARY KEY) WITHOUT ROWID;"
 	"CREATE TABLE snapshots (id TEXT PRIMARY KEY, time_ns INT, json TEXT);"

@@ -4,7 +4,7 @@
 #include "cairn/err.h"
 
 const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
-	[CAT_BLOB_GET] = "SELECT type, pack, off, len, raw_len FROM blobs WHERE id = ?1",
+	[CAT_BLOB_GET] = "SELECT type, pack, off, len, raw_len FROM blobs WHERE id = ?1 AND type = ?2",
 	[CAT_BLOB_PUT] = "INSERT OR REPLACE INTO blobs (id, type, pack, off, len, raw_len) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[CAT_PACK_KNOWN] = "SELECT 1 FROM blobs WHERE pack = ?1 LIMIT 1",

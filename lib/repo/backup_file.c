@@ -53,7 +53,7 @@ static int from_files_cache(struct backup_ctx *c, const char *path, const struct
 	    f.mtime_ns != ts_ns(&st->st_mtim) || f.ctime_ns != ts_ns(&st->st_ctim))
 		goto miss;
 	for (size_t i = 0; i < f.count; i++) {
-		rc = cairn_packer_has(c->packer, f.ids + i * CAIRN_ID_BYTES);
+		rc = cairn_packer_has(c->packer, CAIRN_BLOB_DATA, f.ids + i * CAIRN_ID_BYTES);
 		if (rc < 0) {
 			cairn_catalog_file_clear(&f);
 			return rc;

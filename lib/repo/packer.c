@@ -26,7 +26,8 @@ struct cairn_packer {
 	struct cairn_repo *repo;
 	pthread_mutex_t lock;          /* map, writer, builder, unindexed */
 	pthread_mutex_t index_lock;    /* serialises index writes */
-	struct cairn_idmap map;
+	struct cairn_idmap map;        /* data blobs */
+	struct cairn_idmap tree_map;   /* tree blobs */
 	struct cairn_pack_writer *writer;
 	struct cairn_index_builder *builder;
 	struct cairn_blob_loc *unindexed;
@@ -63,6 +64,7 @@ void cairn_packer_free(struct cairn_packer *p)
 	cairn_pack_writer_free(p->writer);
 	cairn_index_builder_free(p->builder);
 	cairn_idmap_free(&p->map);
+	cairn_idmap_free(&p->tree_map);
 	free(p->unindexed);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->index_lock);
@@ -74,26 +76,33 @@ const struct cairn_packer_stats *cairn_packer_stats(const struct cairn_packer *p
 	return &p->stats;
 }
 
+/* The map of this run's unindexed blobs of `type`: a data blob and a tree
+ * blob with equal bytes share an id, and each must be stored. */
+static struct cairn_idmap *map_for(struct cairn_packer *p, uint8_t type)
+{
+	return type == CAIRN_BLOB_TREE ? &p->tree_map : &p->map;
+}
+
 /* Caller holds p->lock. */
-static int known_locked(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES])
+static int known_locked(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
 {
 	struct cairn_blob_loc loc;
 	int rc;
 
-	if (cairn_idmap_get(&p->map, id) != NULL)
+	if (cairn_idmap_get(map_for(p, type), id) != NULL)
 		return 1;
-	rc = cairn_catalog_blob_get(p->repo->catalog, id, &loc);
+	rc = cairn_catalog_blob_get(p->repo->catalog, id, type, &loc);
 	if (rc == CAIRN_ENOTFOUND)
 		return 0;
 	return rc < 0 ? rc : 1;
 }
 
-int cairn_packer_has(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES])
+int cairn_packer_has(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
 {
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	rc = known_locked(p, id);
+	rc = known_locked(p, type, id);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
 }
@@ -158,7 +167,7 @@ static int write_index(struct cairn_packer *p)
 		goto out;
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < count; i++)
-		cairn_idmap_remove(&p->map, locs[i].id);
+		cairn_idmap_remove(map_for(p, locs[i].type), locs[i].id);
 	pthread_mutex_unlock(&p->lock);
 out:
 	cairn_index_builder_free(builder);
@@ -208,7 +217,7 @@ static int store_pack(struct cairn_packer *p, struct cairn_buf *pack, const uint
 	if (rc == 0 && reserve_locs(&p->unindexed, &p->unindexed_cap, p->unindexed_count + count) < 0)
 		rc = cairn_err(CAIRN_ENOMEM, "cannot track %zu stored blobs", count);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
-		struct cairn_idmap_entry *e = cairn_idmap_get(&p->map, locs[i].id);
+		struct cairn_idmap_entry *e = cairn_idmap_get(map_for(p, locs[i].type), locs[i].id);
 
 		if (e != NULL) {
 			e->loc = locs[i];
@@ -252,12 +261,12 @@ int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_
 		*ret_added = 0;
 	cairn_blob_id(p->repo->keys, data, len, ret_id);
 	pthread_mutex_lock(&p->lock);
-	rc = known_locked(p, ret_id);
+	rc = known_locked(p, type, ret_id);
 	if (rc != 0) {
 		pthread_mutex_unlock(&p->lock);
 		return rc < 0 ? rc : 0;
 	}
-	e = cairn_idmap_put(&p->map, ret_id, CAIRN_IDMAP_CLAIMED);
+	e = cairn_idmap_put(map_for(p, type), ret_id, CAIRN_IDMAP_CLAIMED);
 	pthread_mutex_unlock(&p->lock);
 	if (e == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot track new blob");
@@ -283,7 +292,7 @@ int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_
 	return finish_pack_unlock(p);
 unclaim:
 	pthread_mutex_lock(&p->lock);
-	cairn_idmap_remove(&p->map, ret_id);
+	cairn_idmap_remove(map_for(p, type), ret_id);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
 }

@@ -30,8 +30,9 @@ void cairn_packer_free(struct cairn_packer *p); /* NULL ok; unflushed blobs are 
 int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
 		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added);
 
-/* 1 when the blob is known (repository or this run), 0 when not, <0 error. */
-int cairn_packer_has(struct cairn_packer *p, const uint8_t id[CAIRN_ID_BYTES]);
+/* 1 when the blob of `type` is known (repository or this run), 0 when not,
+ * <0 error. */
+int cairn_packer_has(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES]);
 
 /* Store the unfinished pack and write an index object for every stored pack
  * not yet indexed. Call with no cairn_packer_add running. After it returns

@@ -104,10 +104,11 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 	char name[CAIRN_PACK_NAME_MAX], hex[CAIRN_ID_HEX];
 	int rc;
 
-	rc = cairn_catalog_blob_get(r->catalog, id, &loc);
+	rc = cairn_catalog_blob_get(r->catalog, id, type, &loc);
 	if (rc == CAIRN_ENOTFOUND) {
 		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
-		return cairn_err(CAIRN_ENOTFOUND, "blob %s is not in any index", hex);
+		return cairn_err(CAIRN_ENOTFOUND, "%s blob %s is not in any index",
+				 type == CAIRN_BLOB_TREE ? "tree" : "data", hex);
 	}
 	if (rc < 0)
 		return rc;

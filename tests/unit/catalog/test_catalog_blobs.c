@@ -97,14 +97,14 @@ static void test_catalog_blob_put_get(void **state)
 	loc.raw_length = UINT32_MAX - 1;
 	assert_int_equal(cairn_catalog_blob_put(f->c, &loc), 0);
 	memset(&got, 0x5a, sizeof(got));
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &loc);
 	loc = make_loc(2, 0xbb);
 	loc.offset = 0;
 	loc.length = 0;
 	loc.raw_length = 0;
 	assert_int_equal(cairn_catalog_blob_put(f->c, &loc), 0);
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &loc);
 }
 
@@ -119,7 +119,7 @@ static void test_catalog_blob_put_replaces(void **state)
 	memset(moved.pack, 0xcc, sizeof(moved.pack));
 	moved.offset = 77;
 	assert_int_equal(cairn_catalog_blob_put(f->c, &moved), 0);
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &moved);
 	assert_int_equal(cairn_catalog_blob_count(f->c, &blobs, NULL), 0);
 	assert_int_equal(blobs, 1);
@@ -137,12 +137,12 @@ static void test_catalog_blob_get_not_found(void **state)
 	loc.id[31] ^= 1;
 	memset(&got, 0x5a, sizeof(got));
 	untouched = got;
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), CAIRN_ENOTFOUND);
 	assert_memory_equal(&got, &untouched, sizeof(got));
 	assert_non_null(strstr(cairn_err_msg(), f->path));
-	assert_int_equal(cairn_catalog_blob_get(f->c, NULL, &got), CAIRN_EINVAL);
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, NULL), CAIRN_EINVAL);
-	assert_int_equal(cairn_catalog_blob_get(NULL, loc.id, &got), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_blob_get(f->c, NULL, 1, &got), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_blob_get(NULL, loc.id, loc.type, &got), CAIRN_EINVAL);
 	assert_int_equal(cairn_catalog_blob_put(f->c, NULL), CAIRN_EINVAL);
 }
 
@@ -153,16 +153,16 @@ static void test_catalog_blob_get_malformed_row(void **state)
 	uint8_t id[CAIRN_ID_BYTES];
 
 	/* Rows written behind our back: short pack id, negative length,
-	 * out-of-range type. */
+	 * negative or too large raw length. */
 	raw_exec(f->path, "INSERT INTO blobs VALUES (zeroblob(32), 1, x'0102', 0, 1, 1);"
 			  "INSERT INTO blobs VALUES (CAST(x'01' || zeroblob(31) AS BLOB), 1, zeroblob(32), 0, -1, 1);"
-			  "INSERT INTO blobs VALUES (CAST(x'02' || zeroblob(31) AS BLOB), 300, zeroblob(32), 0, 1, 1);"
+			  "INSERT INTO blobs VALUES (CAST(x'02' || zeroblob(31) AS BLOB), 1, zeroblob(32), 0, 1, -1);"
 			  "INSERT INTO blobs VALUES (CAST(x'03' || zeroblob(31) AS BLOB), 1, zeroblob(32), 0, 1,"
 			  " 4294967296);");
 	for (uint8_t i = 0; i < 4; i++) {
 		memset(id, 0, sizeof(id));
 		id[0] = i;
-		assert_int_equal(cairn_catalog_blob_get(f->c, id, &got), CAIRN_ECORRUPT);
+		assert_int_equal(cairn_catalog_blob_get(f->c, id, 1, &got), CAIRN_ECORRUPT);
 		assert_non_null(strstr(cairn_err_msg(), f->path));
 	}
 }
@@ -223,7 +223,7 @@ static void test_catalog_blob_put_many(void **state)
 	t0 = now_s();
 	for (uint32_t i = 0; i < MANY; i++) {
 		loc = make_loc(i, (uint8_t)(i / 1000));
-		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 		assert_int_equal(got.offset, loc.offset);
 		assert_int_equal(got.pack[0], loc.pack[0]);
 	}
@@ -232,7 +232,7 @@ static void test_catalog_blob_put_many(void **state)
 	t0 = now_s();
 	for (uint32_t i = 0; i < MANY; i++) {
 		loc = make_loc(MANY + i, 0);
-		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), CAIRN_ENOTFOUND);
+		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), CAIRN_ENOTFOUND);
 	}
 	miss_s = now_s() - t0;
 
@@ -241,7 +241,7 @@ static void test_catalog_blob_put_many(void **state)
 	assert_int_equal(cairn_catalog_begin(f->c), 0);
 	for (uint32_t i = 0; i < MANY; i++) {
 		loc = make_loc(i, (uint8_t)(i / 1000));
-		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+		assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 		assert_int_equal(got.length, loc.length);
 	}
 	assert_int_equal(cairn_catalog_commit(f->c), 0);
@@ -326,7 +326,7 @@ static void test_catalog_index_forget(void **state)
 	assert_int_equal(cairn_catalog_index_seen(f->c, "bb"), 1);
 	assert_int_equal(cairn_catalog_index_forget(f->c, "never"), 0);
 	/* Blob rows stay. */
-	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, &got), 0);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), 0);
 	/* The callback may call the catalog: forget everything while walking. */
 	n.c = f->c;
 	assert_int_equal(cairn_catalog_index_each(f->c, collect_name, &n), 0);

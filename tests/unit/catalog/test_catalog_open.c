@@ -98,7 +98,7 @@ static void seed(const char *path, const char *repo)
 static int has_seed(struct cairn_catalog *c)
 {
 	struct cairn_blob_loc want = make_loc(1), got;
-	int rc = cairn_catalog_blob_get(c, want.id, &got);
+	int rc = cairn_catalog_blob_get(c, want.id, want.type, &got);
 
 	if (rc == 0)
 		assert_loc_equal(&got, &want);
@@ -112,7 +112,7 @@ static void assert_usable(const char *path, const char *repo)
 
 	assert_int_equal(cairn_catalog_open(path, repo, &c), 0);
 	assert_int_equal(cairn_catalog_blob_put(c, &loc), 0);
-	assert_int_equal(cairn_catalog_blob_get(c, loc.id, &got), 0);
+	assert_int_equal(cairn_catalog_blob_get(c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &loc);
 	cairn_catalog_close(c);
 	assert_int_equal(raw_user_version(path), 1);
@@ -276,7 +276,7 @@ static void test_catalog_open_truncated_never_lies(void **state)
 		for (uint32_t i = 0; i < 2000; i++) {
 			struct cairn_blob_loc want = make_loc(i), got;
 
-			rc = cairn_catalog_blob_get(c, want.id, &got);
+			rc = cairn_catalog_blob_get(c, want.id, want.type, &got);
 			if (rc == 0) {
 				assert_loc_equal(&got, &want);
 				found++;

@@ -61,7 +61,7 @@ static void test_catalog_blob_put_locked_times_out(void **state)
 	assert_true(waited > 9.0);
 	assert_non_null(strstr(cairn_err_msg(), path));
 	/* Reads still work, and writes once the lock is released. */
-	assert_int_equal(cairn_catalog_blob_get(c, loc.id, &loc), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_catalog_blob_get(c, loc.id, loc.type, &loc), CAIRN_ENOTFOUND);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	assert_int_equal(cairn_catalog_blob_put(c, &loc), 0);

@@ -89,7 +89,7 @@ static void put(struct cairn_catalog *c, uint32_t thread, uint32_t n)
 static int get(struct cairn_catalog *c, uint32_t thread, uint32_t n)
 {
 	struct cairn_blob_loc want = make_loc(thread, n), got;
-	int rc = cairn_catalog_blob_get(c, want.id, &got);
+	int rc = cairn_catalog_blob_get(c, want.id, want.type, &got);
 
 	if (rc == 0)
 		assert_true(loc_equal(&got, &want));
@@ -223,16 +223,16 @@ static void *worker_main(void *arg)
 			break;
 		case 1:
 			want = make_loc(w->thread, puts - 1);
-			if (cairn_catalog_blob_get(w->c, want.id, &got) != 0 || !loc_equal(&got, &want))
+			if (cairn_catalog_blob_get(w->c, want.id, want.type, &got) != 0 || !loc_equal(&got, &want))
 				w->failures++;
 			break;
 		default:
 			want = make_loc(other, seen > 0 ? (op * 7919u) % seen : 0);
-			rc = cairn_catalog_blob_get(w->c, want.id, &got);
+			rc = cairn_catalog_blob_get(w->c, want.id, want.type, &got);
 			if (seen > 0 ? (rc != 0 || !loc_equal(&got, &want)) : (rc != 0 && rc != CAIRN_ENOTFOUND))
 				w->failures++;
 			want = make_loc(w->thread + THREADS, op);
-			if (cairn_catalog_blob_get(w->c, want.id, &got) != CAIRN_ENOTFOUND)
+			if (cairn_catalog_blob_get(w->c, want.id, want.type, &got) != CAIRN_ENOTFOUND)
 				w->failures++;
 			break;
 		}

@@ -246,6 +246,39 @@ static void test_restore_reports_damaged_pack(void **state)
 	cairn_snapshot_clear(&s1);
 }
 
+/* A file whose bytes equal a tree blob (here: an empty directory's tree)
+ * has the same blob id: both must be stored and both restore. */
+static void test_backup_data_blob_equal_to_tree(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 };
+	struct cairn_restore_opts ro = { 0 };
+	struct cairn_restore_stats rs;
+	char p[1024];
+	FILE *fp;
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/a-tree-lookalike", f->src);
+	fp = fopen(p, "wb");
+	assert_non_null(fp);
+	fwrite("CAIRNTR1\0\0\0\0", 1, 12, fp);
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/z-empty-dir", f->src);
+	assert_int_equal(mkdir(p, 0755), 0);
+	run_backup(f, &s1);
+	ro.target = f->out;
+	if (cairn_restore_run(f->r, &s1, &ro, &rs) != 0)
+		fail_msg("restore: %s", cairn_err_msg());
+	assert_int_equal(rs.damaged_files, 0);
+	snprintf(p, sizeof(p), "%s%s/z-empty-dir", f->out, f->src);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(p, sizeof(p), "%s%s/a-tree-lookalike", f->out, f->src);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 12);
+	cairn_snapshot_clear(&s1);
+}
+
 static void test_backup_missing_path_fails(void **state)
 {
 	struct fixture *f = *state;
@@ -271,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_changed_file_is_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_reuses_orphan_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_reports_damaged_pack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_data_blob_equal_to_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_missing_path_fails, setup, teardown),
 	};
 
