@@ -96,42 +96,67 @@ struct walk {
 static int restore_tree(struct walk *w, int dirfd, const char *relpath, const uint8_t tree_id[CAIRN_ID_BYTES],
 			int all, uint64_t *ret_restored);
 
+/* Remember the first entry of a hardlink group (returns its 1-based slot),
+ * or queue this entry as a link to an earlier one (returns 0, *ret_queued). */
+static int hardlink_register(struct restore_ctx *c, const char *relpath, uint64_t hardlink, size_t *ret_slot,
+			     int *ret_queued)
+{
+	uint8_t key[CAIRN_ID_BYTES] = { 0 };
+	struct cairn_idmap_entry *h;
+
+	*ret_slot = 0;
+	*ret_queued = 0;
+	cairn_le64_store(key, hardlink);
+	h = cairn_idmap_get(&c->hardlinks, key);
+	if (h != NULL) {
+		struct link_pending *p = cairn_reallocarray(c->pending, c->npending + 1, sizeof(*c->pending));
+
+		if (p == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
+		c->pending = p;
+		p[c->npending].first = (size_t)h->loc.offset;
+		p[c->npending].relpath = cairn_strdup(relpath);
+		if (p[c->npending].relpath == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
+		c->npending++;
+		*ret_queued = 1;
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	{
+		struct link_first *l = cairn_reallocarray(c->links, c->nlinks + 1, sizeof(*c->links));
+
+		if (l != NULL) {
+			c->links = l;
+			l[c->nlinks].relpath = cairn_strdup(relpath);
+			l[c->nlinks].ok = 0;
+		}
+		if (l == NULL || l[c->nlinks].relpath == NULL) {
+			pthread_mutex_unlock(&c->lock);
+			return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
+		}
+		c->nlinks++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	h = cairn_idmap_put(&c->hardlinks, key, 1);
+	if (h == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
+	h->loc.offset = c->nlinks - 1;
+	*ret_slot = c->nlinks;
+	return 0;
+}
+
 static int restore_file(struct walk *w, int dirfd, const char *name, const char *relpath, struct cairn_entry *e)
 {
 	struct restore_ctx *c = w->c;
 	struct file_job *job;
-	int fd;
+	size_t slot = 0;
+	int fd, queued = 0, rc;
 
 	if (e->hardlink != 0) {
-		struct cairn_idmap_entry *h;
-		uint8_t key[CAIRN_ID_BYTES] = { 0 };
-
-		cairn_le64_store(key, e->hardlink);
-		h = cairn_idmap_get(&c->hardlinks, key);
-		if (h != NULL) {
-			const char *base;
-			int pfd = open_parent_nofollow(w->rootfd, c->links[h->loc.offset], &base);
-
-			if (pfd >= 0 && linkat(pfd, base, dirfd, name, 0) == 0) {
-				close(pfd);
-				c->stats.files++;
-				return 0;
-			}
-			if (pfd >= 0)
-				close(pfd);
-			/* the first link was not restored: restore this one in full */
-		} else {
-			char **links = cairn_reallocarray(c->links, c->nlinks + 1, sizeof(*c->links));
-
-			if (links == NULL)
-				return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
-			c->links = links;
-			c->links[c->nlinks] = cairn_strdup(relpath);
-			h = cairn_idmap_put(&c->hardlinks, key, 1);
-			if (c->links[c->nlinks] == NULL || h == NULL)
-				return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
-			h->loc.offset = c->nlinks++;
-		}
+		rc = hardlink_register(c, relpath, e->hardlink, &slot, &queued);
+		if (rc < 0 || queued)
+			return rc;
 	}
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST && c->opts->overwrite && clear_name(dirfd, name) == 0)
@@ -163,9 +188,100 @@ static int restore_file(struct walk *w, int dirfd, const char *name, const char 
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate file job");
 	}
 	job->entry = *e;
+	job->link_slot = slot;
 	memset(e, 0, sizeof(*e));
 	cairn_workpool_submit(c->pool, job);
 	return 0;
+}
+
+/* Keep a directory's metadata for the end (children are queued first). */
+static int queue_dir_meta(struct restore_ctx *c, const char *relpath, const struct cairn_entry *e)
+{
+	struct dir_meta *d = cairn_reallocarray(c->dirs, c->ndirs + 1, sizeof(*c->dirs));
+
+	if (d == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot track directories");
+	c->dirs = d;
+	memset(&d[c->ndirs], 0, sizeof(d[c->ndirs]));
+	d[c->ndirs].relpath = cairn_strdup(relpath);
+	d[c->ndirs].entry = *e;
+	/* the tree's array keeps (and frees) the members; copy what we need */
+	d[c->ndirs].entry.name = NULL;
+	d[c->ndirs].entry.name_len = 0;
+	d[c->ndirs].entry.target = NULL;
+	d[c->ndirs].entry.content = NULL;
+	d[c->ndirs].entry.content_count = 0;
+	d[c->ndirs].entry.user = e->user ? cairn_strdup(e->user) : NULL;
+	d[c->ndirs].entry.group = e->group ? cairn_strdup(e->group) : NULL;
+	d[c->ndirs].entry.xattrs = NULL;
+	d[c->ndirs].entry.xattr_count = 0;
+	if (e->xattr_count > 0) {
+		d[c->ndirs].entry.xattrs = cairn_calloc(e->xattr_count, sizeof(*e->xattrs));
+		if (d[c->ndirs].entry.xattrs == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot track directories");
+		for (size_t i = 0; i < e->xattr_count; i++) {
+			struct cairn_xattr *x = &d[c->ndirs].entry.xattrs[i];
+
+			d[c->ndirs].entry.xattr_count = i + 1;
+			x->name = cairn_strdup(e->xattrs[i].name);
+			x->value = malloc(e->xattrs[i].value_len + 1);
+			if (x->name == NULL || x->value == NULL)
+				return cairn_err(CAIRN_ENOMEM, "cannot track directories");
+			memcpy(x->value, e->xattrs[i].value, e->xattrs[i].value_len);
+			x->value_len = e->xattrs[i].value_len;
+		}
+	}
+	c->ndirs++;
+	if (d[c->ndirs - 1].relpath == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot track directories");
+	return 0;
+}
+
+/* After every file is written: create the queued hardlinks whose first
+ * entry restored completely, then set the directories' metadata, deepest
+ * first. Nothing here follows a symlink. */
+static void restore_finish(struct restore_ctx *c, int rootfd)
+{
+	for (size_t i = 0; i < c->npending; i++) {
+		struct link_pending *p = &c->pending[i];
+		const struct link_first *first = &c->links[p->first];
+		const char *fbase, *nbase;
+		int ffd, nfd;
+
+		if (!first->ok) {
+			restore_problem(c, CAIRN_RESTORE_DAMAGED, p->relpath, NULL,
+					"not restored: it is a hardlink of '%s', which could not be restored",
+					first->relpath);
+			continue;
+		}
+		ffd = open_parent_nofollow(rootfd, first->relpath, &fbase);
+		nfd = open_parent_nofollow(rootfd, p->relpath, &nbase);
+		if (ffd < 0 || nfd < 0 || linkat(ffd, fbase, nfd, nbase, 0) < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, p->relpath, NULL, "cannot create hardlink to '%s': %s",
+					first->relpath, strerror(errno));
+		else
+			c->stats.files++;
+		if (ffd >= 0)
+			close(ffd);
+		if (nfd >= 0)
+			close(nfd);
+	}
+	for (size_t i = 0; i < c->ndirs; i++) {
+		const char *base;
+		int pfd = open_parent_nofollow(rootfd, c->dirs[i].relpath, &base), fd = -1;
+
+		if (pfd >= 0)
+			fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, c->dirs[i].relpath, NULL,
+					"cannot open directory to set its metadata: %s", strerror(errno));
+		else
+			restore_metadata(c, fd, pfd, base, c->dirs[i].relpath, &c->dirs[i].entry);
+		if (fd >= 0)
+			close(fd);
+		if (pfd >= 0)
+			close(pfd);
+	}
 }
 
 static int restore_dir(struct walk *w, int dirfd, const char *name, const char *relpath, const struct cairn_entry *e,
@@ -211,13 +327,10 @@ static int restore_dir(struct walk *w, int dirfd, const char *name, const char *
 		unlinkat(dirfd, name, AT_REMOVEDIR);
 		return 0;
 	}
-	/* the files' content is written by workers; their creation is done, so
-	 * the directory's own times can be set now */
-	c->stats.dirs++;
-	restore_metadata(c, fd, dirfd, name, relpath, e);
 	close(fd);
+	c->stats.dirs++;
 	(*ret_restored)++;
-	return 0;
+	return queue_dir_meta(c, relpath, e);
 }
 
 static int restore_special(struct walk *w, int dirfd, const char *name, const char *relpath,
@@ -394,6 +507,8 @@ int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, c
 	w.rootfd = rootfd;
 	rc = restore_tree(&w, rootfd, "/", snap->tree, 0, &restored);
 	cairn_workpool_drain(c.pool);
+	if (rc == 0)
+		restore_finish(&c, rootfd);
 	if (rc == 0 && opts->nincludes > 0 && restored == 0)
 		rc = cairn_err(CAIRN_ENOTFOUND, "no entry of snapshot %.8s matches the include patterns", snap->id);
 	c.stats.duration_ns = cairn_time_now_ns() - c.start_ns;
@@ -420,8 +535,16 @@ out:
 	cairn_idmap_free(&c.damaged);
 	cairn_idmap_free(&c.hardlinks);
 	for (size_t i = 0; i < c.nlinks; i++)
-		free(c.links[i]);
+		free(c.links[i].relpath);
 	free(c.links);
+	for (size_t i = 0; i < c.npending; i++)
+		free(c.pending[i].relpath);
+	free(c.pending);
+	for (size_t i = 0; i < c.ndirs; i++) {
+		free(c.dirs[i].relpath);
+		cairn_entry_clear(&c.dirs[i].entry);
+	}
+	free(c.dirs);
 	pthread_mutex_destroy(&c.lock);
 	return rc;
 }

@@ -136,10 +136,16 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 		restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot set size: %s", strerror(errno));
 		ok = 0;
 	}
-	if (ok)
+	if (ok) {
 		restore_metadata(c, job->fd, job->dirfd, job->name, job->relpath, &job->entry);
-	else
+		if (job->link_slot > 0) {
+			pthread_mutex_lock(&c->lock);
+			c->links[job->link_slot - 1].ok = 1;
+			pthread_mutex_unlock(&c->lock);
+		}
+	} else {
 		unlinkat(job->dirfd, job->name, 0); /* never leave wrong content behind */
+	}
 	close(job->fd);
 	close(job->dirfd);
 	free(job->name);

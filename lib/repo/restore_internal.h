@@ -25,9 +25,34 @@ struct restore_ctx {
 	int64_t start_ns;
 	int64_t last_progress_ns;
 
-	struct cairn_idmap hardlinks; /* key: hardlink id; value index into links[] */
-	char **links;                 /* relative path of the first entry of each hardlink id */
+	/* Hardlinks: the first entry of each hardlink id is restored in full;
+	 * the others are linked to it at the end, once its content is known to
+	 * be complete (a damaged file must not survive under another name). */
+	struct cairn_idmap hardlinks; /* key: hardlink id; loc.offset: index into links[] */
+	struct link_first *links;     /* realloc'd under `lock` (workers set .ok) */
 	size_t nlinks;
+	struct link_pending *pending;
+	size_t npending;
+
+	/* Directories' metadata is applied at the very end, deepest first, so
+	 * that neither a read-only mode nor a later link changes what was set. */
+	struct dir_meta *dirs;
+	size_t ndirs;
+};
+
+struct link_first {
+	char *relpath;
+	int ok; /* content written completely */
+};
+
+struct link_pending {
+	size_t first;  /* index into links[] */
+	char *relpath; /* the name to create */
+};
+
+struct dir_meta {
+	char *relpath;
+	struct cairn_entry entry; /* without content */
 };
 
 /* A file whose content a worker writes. */
@@ -37,6 +62,7 @@ struct file_job {
 	char *name;         /* in the parent */
 	char *relpath;      /* for messages */
 	struct cairn_entry entry; /* owned */
+	size_t link_slot;   /* 1 + index into links[] for the first of a hardlink group, else 0 */
 };
 
 void restore_problem(struct restore_ctx *c, enum cairn_restore_problem kind, const char *path, const char *object,

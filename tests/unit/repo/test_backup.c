@@ -193,7 +193,8 @@ static void test_backup_reuses_orphan_packs(void **state)
 
 struct problems {
 	int damaged;
-	char object[128];
+	char first_object[128];
+	char first_path[512];
 	char path[512];
 };
 
@@ -204,8 +205,10 @@ static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *p
 
 	(void)msg;
 	if (kind == CAIRN_RESTORE_DAMAGED) {
-		p->damaged++;
-		snprintf(p->object, sizeof(p->object), "%s", object ? object : "");
+		if (p->damaged++ == 0) {
+			snprintf(p->first_object, sizeof(p->first_object), "%s", object ? object : "");
+			snprintf(p->first_path, sizeof(p->first_path), "%s", path);
+		}
 		snprintf(p->path, sizeof(p->path), "%s", path);
 	}
 }
@@ -220,6 +223,10 @@ static void test_restore_reports_damaged_pack(void **state)
 	char cmd[1500], p[1024];
 	struct stat st;
 
+	/* a hardlink of the damaged file must not survive under its other name */
+	snprintf(p, sizeof(p), "%s/big.bin", f->src);
+	snprintf(cmd, sizeof(cmd), "%s/zz-big-link", f->src);
+	assert_int_equal(link(p, cmd), 0);
 	run_backup(f, &s1);
 	/* flip one byte in the middle of the largest pack (the big file's data) */
 	snprintf(cmd, sizeof(cmd),
@@ -232,13 +239,16 @@ static void test_restore_reports_damaged_pack(void **state)
 	ro.on_problem = on_problem;
 	ro.ctx = &pr;
 	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_ECORRUPT);
-	assert_int_equal(pr.damaged, 1);
-	assert_int_equal(rs.damaged_files, 1);
+	assert_int_equal(pr.damaged, 2);
+	assert_int_equal(rs.damaged_files, 2);
 	assert_int_equal(rs.damaged_objects, 1);
-	assert_non_null(strstr(pr.object, "data/"));
-	assert_non_null(strstr(pr.path, "big.bin"));
-	/* the damaged file is not left behind; the others are restored */
+	assert_non_null(strstr(pr.first_object, "data/"));
+	assert_non_null(strstr(pr.first_path, "big.bin"));
+	assert_non_null(strstr(pr.path, "zz-big-link"));
+	/* the damaged file is not left behind, under either name; the others are restored */
 	snprintf(p, sizeof(p), "%s%s/big.bin", f->out, f->src);
+	assert_int_equal(stat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s%s/zz-big-link", f->out, f->src);
 	assert_int_equal(stat(p, &st), -1);
 	snprintf(p, sizeof(p), "%s%s/sub/small.txt", f->out, f->src);
 	assert_int_equal(stat(p, &st), 0);
