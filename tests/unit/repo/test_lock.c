@@ -90,7 +90,7 @@ static void test_lock_expired_lease_does_not_block(void **state)
 	char cmd[1200];
 
 	/* a holder killed with -9: its lock object stays, its lease runs out */
-	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 200000000LL, &stale), 0);
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 3000000000LL, &stale), 0);
 	snprintf(cmd, sizeof(cmd), "cp -a %s/locks %s/locks.keep", f->repo, f->dir);
 	assert_int_equal(system(cmd), 0);
 	cairn_lock_release(stale);
@@ -98,7 +98,7 @@ static void test_lock_expired_lease_does_not_block(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(locks_in(f), 1);
 	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &x), CAIRN_ELOCKED);
-	usleep(300000);
+	sleep(4); /* past the 3 s lease */
 	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &x), 0);
 	cairn_lock_release(x);
 }
@@ -108,9 +108,10 @@ static void test_lock_refresh_keeps_lease_alive(void **state)
 	struct fixture *f = *state;
 	struct cairn_lock *l = NULL, *x = NULL;
 
-	/* lease 300 ms, refreshed every 100 ms: still held after 1 s */
-	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 300000000LL, &l), 0);
-	usleep(1000000);
+	/* lease 1.5 s, refreshed every 0.5 s: still held after 4 s (a loaded
+	 * machine has a whole second for each refresh) */
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 1500000000LL, &l), 0);
+	sleep(4);
 	assert_int_equal(locks_in(f), 1);
 	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &x), CAIRN_ELOCKED);
 	cairn_lock_release(l);
