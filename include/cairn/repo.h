@@ -47,8 +47,8 @@ const char *cairn_repo_key_id(const struct cairn_repo *r); /* key object that op
 
 /* Bring the catalog up to date with the repository: load index objects and
  * snapshots it does not know yet, forget snapshots that are gone. When an
- * index object the catalog loaded has disappeared, the blob table is rebuilt
- * from scratch. Damaged index or snapshot objects are skipped with a warning
+ * index object the catalog loaded has disappeared, the whole catalog (files
+ * cache included) is discarded and rebuilt from the repository. Damaged index or snapshot objects are skipped with a warning
  * through `on_warning` (may be NULL) and make the call return CAIRN_ECORRUPT
  * after everything else was loaded. */
 int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);

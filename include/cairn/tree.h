@@ -73,7 +73,9 @@ void cairn_entry_clear(struct cairn_entry *e); /* frees members, zeroes */
 int cairn_tree_name_check(const uint8_t *name, size_t len);
 
 /* Encode entries (sorted here, in place) into a tree blob appended to
- * `out`. CAIRN_EINVAL for an invalid or duplicate name. */
+ * `out`. CAIRN_EINVAL for an invalid or duplicate name, an unknown type,
+ * mtime_nsec >= 10^9 or an xattr without a name: exactly what the decoder
+ * refuses, so every encoded tree decodes. */
 int cairn_tree_encode(struct cairn_entry *entries, size_t count, struct cairn_buf *out);
 
 /* Decode a tree blob. Entries are returned as a malloc'd array (caller frees

@@ -39,7 +39,7 @@ static int lock_encode(const struct cairn_lock_info *info, char **ret)
 
 static int lock_decode(const void *data, size_t len, struct cairn_lock_info *info)
 {
-	json_t *j = json_loadb(data, len, 0, NULL);
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
 	const char *host = "", *purpose = "";
 	json_int_t version = 0, pid = 0, start = 0, expires = 0;
 	int exclusive = 0, rc = 0;

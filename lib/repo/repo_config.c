@@ -63,7 +63,8 @@ int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_conf
 	}
 	cfg.version = (uint32_t)version;
 	memcpy(cfg.id, id, sizeof(cfg.id));
-	if (cmin <= 0 || cavg <= 0 || cmax <= 0 || cmax > CAIRN_BLOB_MAX_RAW) {
+	if (cmin <= 0 || cavg <= 0 || cmax <= 0 || cmin > CAIRN_BLOB_MAX_RAW || cavg > CAIRN_BLOB_MAX_RAW ||
+	    cmax > CAIRN_BLOB_MAX_RAW) {
 		rc = cairn_err(CAIRN_ECORRUPT, "config has invalid chunker parameters");
 		goto out;
 	}

@@ -148,8 +148,15 @@ int cairn_snapshot_from_json(const char *json, size_t len, const char *id, struc
 		rc = cairn_err(CAIRN_ECORRUPT, "snapshot %.8s has an invalid tree id", id ? id : "");
 		goto out;
 	}
-	if (parent != NULL && json_is_string(parent) && strlen(json_string_value(parent)) == 64)
-		memcpy(s.parent, json_string_value(parent), CAIRN_ID_HEX);
+	if (parent != NULL && !json_is_null(parent)) {
+		const char *p = json_string_value(parent);
+
+		if (p == NULL || strlen(p) != 64 || strspn(p, "0123456789abcdef") != 64) {
+			rc = cairn_err(CAIRN_ECORRUPT, "snapshot %.8s has an invalid parent id", id ? id : "");
+			goto out;
+		}
+		memcpy(s.parent, p, CAIRN_ID_HEX);
+	}
 	if (stats != NULL)
 		json_unpack(stats, "{s?I, s?I, s?I, s?I, s?I, s?I, s?I, s?I, s?I, s?I, s?I, s?I}", "files", &st[0],
 			    "dirs", &st[1], "others", &st[2], "bytes", &st[3], "bytes_read", &st[4], "bytes_added",

@@ -114,6 +114,13 @@ int cairn_tree_encode(struct cairn_entry *entries, size_t count, struct cairn_bu
 		if (entries[i].type < CAIRN_ENTRY_FILE || entries[i].type > CAIRN_ENTRY_SOCK)
 			return cairn_err(CAIRN_EINVAL, "entry '%.*s' has unknown type %u", (int)entries[i].name_len,
 					 (const char *)entries[i].name, entries[i].type);
+		if (entries[i].mtime_nsec >= 1000000000u)
+			return cairn_err(CAIRN_EINVAL, "entry '%.*s' has an invalid mtime", (int)entries[i].name_len,
+					 (const char *)entries[i].name);
+		for (size_t k = 0; k < entries[i].xattr_count; k++)
+			if (entries[i].xattrs[k].name == NULL || entries[i].xattrs[k].name[0] == '\0')
+				return cairn_err(CAIRN_EINVAL, "entry '%.*s' has an extended attribute without a name",
+						 (int)entries[i].name_len, (const char *)entries[i].name);
 	}
 	if (count > 1)
 		qsort(entries, count, sizeof(*entries), entry_cmp);
