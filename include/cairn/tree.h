@@ -82,7 +82,8 @@ int cairn_tree_encode(struct cairn_entry *entries, size_t count, struct cairn_bu
  * each with cairn_entry_clear and then the array). CAIRN_ECORRUPT (detail
  * recorded) for any structural error: bad magic, truncation, trailing
  * bytes, unknown type, invalid or unsorted/duplicate names, a directory
- * without a subtree, counts larger than the remaining bytes. */
+ * without a subtree, counts larger than the remaining bytes, mtime_nsec >=
+ * 10^9, an xattr name that is empty or contains NUL. */
 int cairn_tree_decode(const void *blob, size_t len, struct cairn_entry **ret_entries, size_t *ret_count);
 
 void cairn_entries_free(struct cairn_entry *entries, size_t count); /* NULL ok */

@@ -24,6 +24,10 @@
 #     E2E_DIR        directory holding lib.sh and treetool.py
 #     TREETOOL       path of treetool.py (use the `treetool` function)
 #     WORK           the per-test work dir
+#     OUT_DIR        $WORK/out, for scratch files (assert_exit output goes there too).
+#                    A snapshot records the metadata of the parents of a backed-up
+#                    path, so creating files directly in $WORK between two backups
+#                    of $WORK/src changes the snapshot's directory metadata.
 #     REPO_DIR       $WORK/repo (the path inside CAIRN_REPO)
 #     LAST_OUT, LAST_ERR   files holding stdout/stderr of the last assert_exit
 #     TEST_NAME      basename of the test script without .sh
@@ -75,7 +79,8 @@ export CAIRN_REPO="file://$REPO_DIR"
 export CAIRN_KEY_FILE="$WORK/key"
 export CAIRN_STATE_DIR="$WORK/state"
 unset CAIRN_PASSPHRASE CAIRN_PASSPHRASE_FILE
-mkdir -p "$WORK/out"
+OUT_DIR="$WORK/out"
+mkdir -p "$OUT_DIR"
 LAST_OUT="$WORK/out/last.out"
 LAST_ERR="$WORK/out/last.err"
 : >"$LAST_OUT"

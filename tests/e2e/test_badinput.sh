@@ -244,7 +244,8 @@ deleted_pack() {
 }
 
 # Two hardlinks to one file whose data is damaged: neither name may be left
-# with partial content.
+# with partial content (the second name is linked to the first before the
+# first one's content is written).
 damaged_hardlink() {
 	local d="$WORK/hl" pack
 	mkdir -p "$d/src"
@@ -253,7 +254,9 @@ damaged_hardlink() {
 	echo "not damaged" >"$d/src/c"
 	agent init --quiet --repo "$d/repo" --key-file "$d/key"
 	agent backup --quiet --repo "$d/repo" --key-file "$d/key" --state-dir "$d/state" "$d/src"
-	pack="$(largest_pack "$d/repo")"
+	# the smallest pack is the last one written: it holds the end of the file,
+	# so the restore meets the damage only after writing most of it
+	pack="$(find "$d/repo/data" -type f -printf '%s %p\n' | sort -n | head -n 1 | cut -d' ' -f2-)"
 	flip_byte "$pack" $(($(stat -c %s "$pack") / 2))
 	assert_exit 8 restore_cmd restore --json --repo "$d/repo" --key-file "$d/key" --state-dir "$d/state" \
 		--at latest --target "$d/t"

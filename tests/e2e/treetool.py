@@ -35,7 +35,7 @@ Commands (all write errors to stderr and exit 2 on bad usage):
       "added": [{"path", "size"}]} (paths relative, decoded with
       surrogateescape).
 
-  manifest DIR [--out FILE] [--only REL]...
+  manifest DIR [--out FILE] [--only REL]... [--with-parents]
       A canonical description of every entry below DIR, DIR itself as ".",
       one line per entry sorted by the raw bytes of the relative path:
         <path> type=<f|d|l|p|c|b|s> mode=<octal 07777 bits> uid= gid=
@@ -47,8 +47,10 @@ Commands (all write errors to stderr and exit 2 on bad usage):
       other byte becomes \\xNN. link= is the first path (in this order) of the
       entries in the tree sharing the inode, for every member of a group of 2
       or more. --only REL (repeatable) keeps "." plus entries equal to or below
-      REL (a plain relative path, e.g. deep/a). Without --out, writes to
-      stdout. Equal trees give byte-identical manifests.
+      REL (a plain relative path, e.g. deep/a); --with-parents also keeps the
+      directories leading to each REL. Hardlink groups are computed among the
+      kept entries. Without --out, writes to stdout. Equal trees give
+      byte-identical manifests.
 
   compare A B [--ignore FIELD[,FIELD...]]
       Compares two manifest files, prints entries only in A, only in B, and
@@ -450,13 +452,18 @@ def xattr_list(path):
     return ",".join(items) if items else "-"
 
 
-def manifest_lines(root, only=()):
+def manifest_lines(root, only=(), with_parents=False):
     root = os.fsencode(os.path.abspath(root))
     entries = [(b".", os.lstat(root))] + walk(root)
     entries.sort(key=lambda e: e[0])
     if only:
         keep = [os.fsencode(o).rstrip(b"/") for o in only]
-        entries = [e for e in entries if e[0] == b"." or any(
+        parents = set()
+        if with_parents:
+            for k in keep:
+                parts = k.split(b"/")
+                parents.update(b"/".join(parts[:i]) for i in range(1, len(parts)))
+        entries = [e for e in entries if e[0] == b"." or e[0] in parents or any(
             e[0] == k or e[0].startswith(k + b"/") for k in keep)]
     groups = {}
     for rel, st in entries:
@@ -482,7 +489,7 @@ def manifest_lines(root, only=()):
 
 
 def cmd_manifest(a):
-    text = "".join(l + "\n" for l in manifest_lines(a.dir, a.only or ()))
+    text = "".join(l + "\n" for l in manifest_lines(a.dir, a.only or (), a.with_parents))
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)
@@ -578,6 +585,7 @@ def main():
     p.add_argument("dir")
     p.add_argument("--out")
     p.add_argument("--only", action="append")
+    p.add_argument("--with-parents", action="store_true")
     p.set_defaults(fn=cmd_manifest)
     p = sub.add_parser("compare")
     p.add_argument("a")
