@@ -86,6 +86,28 @@ static void test_seal_fixed_nonce(void **state)
 	cairn_buf_free(&b);
 }
 
+/* docs/FORMAT.md "Test vectors": a sealed box with the enc subkey of the
+ * master key 00..1f, AD "cairn-blob-v1", plaintext "cairn", nonce 24 x 0x01. */
+static void test_seal_format_vector(void **state)
+{
+	static const char expect[] = "010101010101010101010101010101010101010101010101"
+				     "7b21b9a8cfc1e4c4d9442fa2c05e5277a866e50d78";
+	struct cairn_keys *keys = NULL;
+	struct cairn_buf out = { 0 };
+	uint8_t nonce[CAIRN_NONCE_BYTES];
+	char hex[2 * 45 + 1];
+
+	(void)state;
+	assert_int_equal(cairn_keys_derive(cairn_test_master_key, &keys), 0);
+	memset(nonce, 1, sizeof(nonce));
+	assert_int_equal(cairn_seal(keys->enc, "cairn-blob-v1", 13, "cairn", 5, nonce, &out), 0);
+	assert_int_equal(out.len, 45);
+	cairn_hex_encode(out.data, out.len, hex);
+	assert_string_equal(hex, expect);
+	cairn_buf_free(&out);
+	cairn_keys_free(keys);
+}
+
 static void test_open_tampered_every_byte(void **state)
 {
 	struct cairn_buf box = { 0 }, out = { 0 };
@@ -171,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_seal_appends),
 		cmocka_unit_test(test_seal_random_nonce),
 		cmocka_unit_test(test_seal_fixed_nonce),
+		cmocka_unit_test(test_seal_format_vector),
 		cmocka_unit_test(test_open_tampered_every_byte),
 		cmocka_unit_test(test_open_wrong_ad),
 		cmocka_unit_test(test_open_wrong_key),
