@@ -396,7 +396,7 @@ static int restore_tree(struct walk *w, int dirfd, const char *relpath, const ui
 		rc = cairn_tree_decode(buf->data, buf->len, &entries, &count);
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
 		/* a damaged tree loses its directory's contents, nothing else */
-		restore_damaged(c, relpath, rc, rc == CAIRN_ENOTFOUND ? NULL : &loc, tree_id);
+		restore_damaged(c, relpath, rc, restore_loc_known(&loc) ? &loc : NULL, tree_id);
 		return 0;
 	}
 	if (rc < 0)

@@ -55,6 +55,13 @@ void restore_damaged(struct restore_ctx *c, const char *path, int rc, const stru
 			rc == CAIRN_ENOTFOUND ? "missing" : "damaged");
 }
 
+int restore_loc_known(const struct cairn_blob_loc *loc)
+{
+	static const uint8_t zero[CAIRN_ID_BYTES];
+
+	return memcmp(loc->pack, zero, CAIRN_ID_BYTES) != 0;
+}
+
 /* Write `len` bytes at `off`, skipping whole zero blocks (left as holes). */
 static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
 {
@@ -109,7 +116,7 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 		cairn_buf_reset(buf);
 		rc = cairn_repo_blob_read(c->repo, c->zctx[worker], CAIRN_BLOB_DATA, id, buf, &loc);
 		if (rc < 0) {
-			restore_damaged(c, job->relpath, rc, rc == CAIRN_ENOTFOUND ? NULL : &loc, id);
+			restore_damaged(c, job->relpath, rc, restore_loc_known(&loc) ? &loc : NULL, id);
 			ok = 0;
 			break;
 		}

@@ -71,6 +71,9 @@ void restore_problem(struct restore_ctx *c, enum cairn_restore_problem kind, con
 void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc,
 		     const uint8_t blob_id[CAIRN_ID_BYTES]);
 void restore_file_worker(void *job, int worker, void *ctx);
+/* 1 when cairn_repo_blob_read filled in the location (the catalog knew the
+ * blob, even if its pack then turned out missing or damaged). */
+int restore_loc_known(const struct cairn_blob_loc *loc);
 /* Ownership, mode, xattrs and times of an entry, through an fd when fd >= 0
  * or else by name in dirfd. Failures are reported, not returned. */
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,

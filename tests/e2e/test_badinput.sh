@@ -13,9 +13,14 @@ CRAFT="${CAIRN_BUILD_DIR:?CAIRN_BUILD_DIR must name the build directory}/tests/c
 
 FAILED=()
 # scenario NAME: run the function NAME in a subshell with errexit on
+SCENARIO_N=0
 scenario() {
 	local rc
 	log "--- scenario $1"
+	# distinct assert_exit output files per scenario (the counter of lib.sh
+	# does not come back from the subshell)
+	SCENARIO_N=$((SCENARIO_N + 1))
+	_E2E_ASSERT_SEQ=$((SCENARIO_N * 100))
 	trap - ERR
 	set +e
 	(

@@ -60,7 +60,7 @@ for delay in 0.2 0.5 1.0 1.5 2.5; do
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null || true
 	rc=0
-	wait "$pid" || rc=$?
+	wait "$pid" 2>/dev/null || rc=$?
 	[[ $rc -eq 137 || $rc -eq 0 ]] || { cat "$WORK/out/killed-backup.err" >&2; fail "backup exited $rc"; }
 	if [[ $rc -eq 0 && -z "$first_stored" ]]; then
 		# not killed in time: this is the first backup that completed
@@ -97,7 +97,7 @@ pid=$!
 sleep 1.0
 kill -9 "$pid" 2>/dev/null || true
 rc=0
-wait "$pid" || rc=$?
+wait "$pid" 2>/dev/null || rc=$?
 log "restore killed after 1.0s (exit $rc): $(du_bytes "$WORK/t-killed") bytes written"
 
 assert_exit 0 restore_cmd restore --quiet --at latest --target "$WORK/t-fresh"
