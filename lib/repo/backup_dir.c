@@ -88,6 +88,7 @@ void backup_free_items(struct dir_item *items, size_t count)
 		free(items[i].name);
 		cairn_entry_clear(&items[i].entry);
 		free(items[i].res.ids);
+		free(items[i].res.error);
 	}
 	free(items);
 }
@@ -156,6 +157,15 @@ int backup_items_to_tree(struct backup_ctx *c, const char *path, struct dir_item
 				if (fp == NULL) {
 					rc = cairn_err(CAIRN_ENOMEM, "cannot build path");
 					break;
+				}
+				if (items[i].res.error != NULL) {
+					/* a worker could not read it: metadata only */
+					backup_warn(c, fp, "%s", items[i].res.error);
+					items[i].entry.flags |= CAIRN_ENTRY_F_UNREADABLE;
+					free(fp);
+					entries[n++] = items[i].entry;
+					memset(&items[i].entry, 0, sizeof(items[i].entry));
+					continue;
 				}
 				rc = backup_file_finish(c, fp, &items[i].res, &items[i].entry);
 				free(fp);

@@ -16,6 +16,53 @@ static int64_t ts_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * CAIRN_NS_PER_SEC + t->tv_nsec;
 }
 
+/* Read a whole small file (worker thread). 0, or -1 with res->error set. */
+static int read_small_file(struct backup_ctx *c, struct chunk_job *job)
+{
+	const struct stat *want = &job->res->st;
+	size_t cap = (size_t)want->st_size, have = 0;
+	struct stat st;
+	int fd;
+
+	fd = open(job->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(job->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		job->res->error = cairn_asprintf("cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != want->st_ino || st.st_dev != want->st_dev) {
+		job->res->error = cairn_strdup("file was replaced while being backed up");
+		close(fd);
+		return -1;
+	}
+	job->data = malloc(cap ? cap : 1);
+	if (job->data == NULL) {
+		close(fd);
+		job->res->error = cairn_strdup("out of memory");
+		return -1;
+	}
+	while (have < cap) {
+		ssize_t n = read(fd, job->data + have, cap - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			job->res->error = cairn_asprintf("cannot read: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break; /* the file shrank */
+		have += (size_t)n;
+	}
+	close(fd);
+	job->len = have;
+	job->res->size = have;
+	atomic_fetch_add(&c->bytes_read, (uint64_t)have);
+	return 0;
+}
+
 void backup_chunk_worker(void *arg, int worker, void *ctx)
 {
 	struct chunk_job *job = arg;
@@ -23,7 +70,11 @@ void backup_chunk_worker(void *arg, int worker, void *ctx)
 	uint8_t id[CAIRN_ID_BYTES];
 	int rc;
 
-	if (!atomic_load(&c->failed)) {
+	if (job->path != NULL && !atomic_load(&c->failed) && read_small_file(c, job) < 0) {
+		if (job->res->error == NULL)
+			backup_fail(c, cairn_err(CAIRN_ENOMEM, "cannot record a read error"));
+		job->res->count = 0;
+	} else if (!atomic_load(&c->failed)) {
 		rc = cairn_packer_add(c->packer, c->zctx[worker], &c->scratch[worker], CAIRN_BLOB_DATA, job->data,
 				      job->len, id, NULL);
 		if (rc < 0)
@@ -32,6 +83,7 @@ void backup_chunk_worker(void *arg, int worker, void *ctx)
 			memcpy(job->res->ids + job->index * CAIRN_ID_BYTES, id, CAIRN_ID_BYTES);
 	}
 	free(job->data);
+	free(job->path);
 	free(job);
 }
 
@@ -77,7 +129,7 @@ static int submit_chunk(struct backup_ctx *c, struct file_result *res, const uin
 
 	if (res->count == res->cap)
 		return cairn_err(CAIRN_EBUG, "more chunks than the file size allows");
-	job = malloc(sizeof(*job));
+	job = calloc(1, sizeof(*job));
 	if (job == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate chunk job");
 	job->data = malloc(len ? len : 1);
@@ -161,6 +213,26 @@ int backup_file_content(struct backup_ctx *c, const char *path, const struct sta
 	rc = from_files_cache(c, path, st, res);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
+	if (st->st_size == 0)
+		return 0; /* no content blobs */
+	if ((uint64_t)st->st_size <= cfg->chunker.min) {
+		/* one chunk at most: the worker reads it (I/O of small files overlaps) */
+		struct chunk_job *job = calloc(1, sizeof(*job));
+
+		res->cap = 1;
+		res->ids = cairn_calloc(1, CAIRN_ID_BYTES);
+		if (job != NULL)
+			job->path = cairn_strdup(path);
+		if (job == NULL || job->path == NULL || res->ids == NULL) {
+			free(job);
+			return cairn_err(CAIRN_ENOMEM, "cannot queue '%s'", path);
+		}
+		job->res = res;
+		job->index = 0;
+		res->count = 1;
+		cairn_workpool_submit(c->pool, job);
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);

@@ -20,6 +20,7 @@ struct file_result {
 	uint64_t size;    /* bytes read */
 	struct stat st;   /* as seen before reading, for the files cache */
 	int from_cache;
+	char *error;      /* set by a worker that could not read the file */
 };
 
 /* One entry of a directory being backed up. */
@@ -30,11 +31,15 @@ struct dir_item {
 	int has_content;
 };
 
+/* A piece of work for the pool: a chunk already read (data), or a whole
+ * small file for the worker to read itself (path), so that reading many
+ * small files overlaps their I/O. */
 struct chunk_job {
 	struct file_result *res;
 	size_t index;
 	uint8_t *data; /* owned by the job */
 	size_t len;
+	char *path;    /* small-file job: owned; read at most res->st.st_size bytes */
 };
 
 struct name_cache_entry {

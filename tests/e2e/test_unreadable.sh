@@ -13,8 +13,20 @@ fi
 [[ "$(id -u)" -eq 0 ]] || fail "this test must run as root (it switches to nobody)"
 AS_NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 
-# `nobody` must reach the work dir (mktemp -d makes it 0700)
+# `nobody` must reach the work dir (mktemp -d makes it 0700). When a parent
+# of $WORK is not world-searchable (a build tree under a private home, or the
+# unit tests' 0700 scratch dir), work in a fresh directory under /tmp instead.
 chmod 755 "$WORK"
+if ! "${AS_NOBODY[@]}" test -x "$WORK"; then
+	NOBODY_DIR=$(mktemp -d /tmp/cairn-unreadable.XXXXXX)
+	chmod 755 "$NOBODY_DIR"
+	on_exit "rm -rf '$NOBODY_DIR'"
+	WORK=$NOBODY_DIR
+	REPO_DIR=$WORK/repo
+	OUT_DIR=$WORK/out
+	mkdir -p "$OUT_DIR"
+	export CAIRN_REPO=file://$WORK/repo CAIRN_KEY_FILE=$WORK/key CAIRN_STATE_DIR=$WORK/state
+fi
 "${AS_NOBODY[@]}" test -x "$WORK" || fail "user nobody cannot reach $WORK (a parent is not world-searchable)"
 
 SRC="$WORK/src"
