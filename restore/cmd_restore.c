@@ -213,7 +213,7 @@ int cmd_restore(int argc, char **argv)
 		}
 	}
 	if (o.json) {
-		json_t *j = json_pack("{s:o, s:s, s:I, s:I, s:f, s:O?, s:b, s:s}", "point", snapshot_json(&snap),
+		json_t *j = json_pack("{s:o, s:s, s:I, s:I, s:f, s:o?, s:b, s:s}", "point", snapshot_json(&snap),
 				      "requested_time", asked, "requested_time_ns", (json_int_t)at_ns, "window_ns",
 				      (json_int_t)window_ns, "window_seconds", (double)window_ns / 1e9, "rpo_seconds",
 				      rpo_ns >= 0 ? json_real((double)rpo_ns / 1e9) : NULL, "rpo_met", rpo_met,
@@ -229,7 +229,7 @@ int cmd_restore(int argc, char **argv)
 						      "damaged_objects", (json_int_t)st.damaged_objects, "seconds",
 						      (double)st.duration_ns / 1e9, "first_byte_seconds",
 						      st.first_byte_ns >= 0 ? (double)st.first_byte_ns / 1e9 : 0.0));
-			json_object_set(j, "problems", ui.problems ? ui.problems : json_array());
+			json_object_set_new(j, "problems", ui.problems ? json_incref(ui.problems) : json_array());
 		}
 		json_object_set_new(j, "exit_code", json_integer(code));
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;

@@ -139,6 +139,7 @@ treetool() {
 	python3 "$TREETOOL" "$@"
 }
 
+# shellcheck disable=SC2120 # arguments are optional
 init_repo() {
 	agent init --quiet "$@" || fail "cairn-agent init failed"
 }
