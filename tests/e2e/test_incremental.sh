@@ -29,7 +29,10 @@ size_after="$(du_bytes "$REPO_DIR")"
 assert_eq "$(json_get "$OUT/b2.json" stats.bytes_read)" 0 "unchanged tree: bytes_read"
 assert_eq "$(json_get "$OUT/b2.json" stats.files_unchanged)" "$FILES" "unchanged tree: files_unchanged"
 assert_eq "$(json_get "$OUT/b2.json" stats.files)" "$FILES" "unchanged tree: files"
-assert_eq "$(json_get "$OUT/b2.json" stats.bytes_added)" 0 "unchanged tree: bytes_added"
+# Only tree blobs of the directories above the source may be new: their
+# mtimes change when other tests write next to this one (the root tree mirrors
+# absolute paths). No file data is added.
+assert_le "$(json_get "$OUT/b2.json" stats.bytes_added)" 4096 "unchanged tree: bytes_added (ancestor trees only)"
 assert_eq "$(json_get "$OUT/b2.json" stats.errors)" 0 "unchanged tree: errors"
 assert_le $((size_after - size_before)) $((64 * 1024)) "unchanged tree: repository growth"
 
