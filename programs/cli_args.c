@@ -2,6 +2,7 @@
 #include "cli_args.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *want_help)
 {
@@ -37,6 +38,24 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 		return 1;
 	case CLI_OPT_HELP:
 		*want_help = 1;
+		return 1;
+	/* S3 settings are the standard AWS variables: a flag sets the variable
+	 * for this process, so flags and environment mean exactly the same */
+	case CLI_OPT_S3_ENDPOINT:
+		setenv("AWS_ENDPOINT_URL_S3", arg, 1);
+		return 1;
+	case CLI_OPT_S3_REGION:
+		setenv("AWS_REGION", arg, 1);
+		return 1;
+	case CLI_OPT_S3_ADDRESSING:
+		if (strcmp(arg, "path") != 0 && strcmp(arg, "virtual") != 0) {
+			cli_error("--s3-addressing takes 'path' or 'virtual', not '%s'", arg);
+			return -1;
+		}
+		setenv("CAIRN_S3_ADDRESSING", arg, 1);
+		return 1;
+	case CLI_OPT_CA_BUNDLE:
+		setenv("AWS_CA_BUNDLE", arg, 1);
 		return 1;
 	default:
 		return 0;

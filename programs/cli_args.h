@@ -17,6 +17,10 @@ enum {
 	CLI_OPT_QUIET,
 	CLI_OPT_THREADS,
 	CLI_OPT_HELP,
+	CLI_OPT_S3_ENDPOINT,
+	CLI_OPT_S3_REGION,
+	CLI_OPT_S3_ADDRESSING,
+	CLI_OPT_CA_BUNDLE,
 	CLI_OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -28,7 +32,11 @@ enum {
 	{ "json", no_argument, NULL, CLI_OPT_JSON },                              \
 	{ "quiet", no_argument, NULL, CLI_OPT_QUIET },                            \
 	{ "threads", required_argument, NULL, CLI_OPT_THREADS },                  \
-	{ "help", no_argument, NULL, CLI_OPT_HELP }
+	{ "help", no_argument, NULL, CLI_OPT_HELP },                              \
+	{ "s3-endpoint", required_argument, NULL, CLI_OPT_S3_ENDPOINT },          \
+	{ "s3-region", required_argument, NULL, CLI_OPT_S3_REGION },              \
+	{ "s3-addressing", required_argument, NULL, CLI_OPT_S3_ADDRESSING },      \
+	{ "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE }
 
 #define CLI_COMMON_OPTIONS_HELP                                                          \
 	"Repository options (also from the environment):\n"                              \
@@ -40,7 +48,14 @@ enum {
 	"                          default ~/.cache/cairn)\n"                            \
 	"  --json                  machine-readable output on stdout\n"                  \
 	"  --quiet                 no progress or informational messages\n"              \
-	"  --threads N             worker threads (default: number of CPUs)\n"
+	"  --threads N             worker threads (default: number of CPUs)\n"              \
+	"S3 repositories (URL s3://BUCKET/PREFIX; credentials from AWS_ACCESS_KEY_ID,\n"  \
+	"AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or ~/.aws/credentials with AWS_PROFILE):\n" \
+	"  --s3-endpoint URL       endpoint, http:// only when given so\n"                 \
+	"                          (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)\n"              \
+	"  --s3-region REGION      signing region (AWS_REGION, AWS_DEFAULT_REGION)\n"       \
+	"  --s3-addressing STYLE   path or virtual (CAIRN_S3_ADDRESSING)\n"                 \
+	"  --ca-bundle FILE        CA certificates for a private CA (AWS_CA_BUNDLE)\n"
 
 /* Handle a common option. Returns 1 if `opt` was one, 0 if not, -1 for a
  * bad value (message printed). CLI_OPT_HELP sets *want_help. */
