@@ -15,6 +15,9 @@ struct cairn_repo {
 };
 
 #define CAIRN_INDEX_AD "cairn-index-v1"
+/* Reads of an object or blob that fails verification before it is called
+ * damaged: the first failure may be damage in transit. */
+#define CAIRN_REPO_VERIFY_ATTEMPTS 3
 
 /* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
  * CAIRN_ECORRUPT naming the object otherwise. */

@@ -66,14 +66,22 @@ int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *i
 	int rc;
 
 	snprintf(name, sizeof(name), "%s/%s", dir, id);
-	rc = cairn_store_get(r->store, name, 0, UINT64_MAX, out);
-	if (rc < 0)
-		return rc;
-	cairn_storage_id(out->data + start, out->len - start, sid);
-	cairn_hex_encode(sid, sizeof(sid), hex);
-	if (strcmp(hex, id) != 0)
-		return cairn_err(CAIRN_ECORRUPT, "object '%s' is damaged: its content does not match its name", name);
-	return 0;
+	/* bytes can be damaged on the way (a proxy, a flaky link) as well as at
+	 * rest: fetch again before calling the object damaged */
+	for (int attempt = 1;; attempt++) {
+		out->len = start;
+		rc = cairn_store_get(r->store, name, 0, UINT64_MAX, out);
+		if (rc < 0)
+			return rc;
+		cairn_storage_id(out->data + start, out->len - start, sid);
+		cairn_hex_encode(sid, sizeof(sid), hex);
+		if (strcmp(hex, id) == 0)
+			return 0;
+		if (attempt == CAIRN_REPO_VERIFY_ATTEMPTS)
+			return cairn_err(CAIRN_ECORRUPT,
+					 "object '%s' is damaged: its content does not match its name (%d reads)", name,
+					 attempt);
+	}
 }
 
 int cairn_repo_get_sealed(struct cairn_repo *r, const char *dir, const char *id, const char *ad,
@@ -125,11 +133,21 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 			return rc;
 		z = own;
 	}
-	rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
-	if (rc == 0 && stored.len != loc.length)
-		rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes instead of %u", stored.len, loc.length);
-	if (rc == 0)
-		rc = cairn_blob_decode(r->keys, z, type, id, stored.data, stored.len, loc.raw_length, out);
+	/* a blob that fails verification is fetched again (damage in transit)
+	 * before it is declared damaged (damage at rest) */
+	for (int attempt = 1;; attempt++) {
+		size_t start = out->len;
+
+		cairn_buf_reset(&stored);
+		rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
+		if (rc == 0 && stored.len != loc.length)
+			rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes instead of %u", stored.len, loc.length);
+		if (rc == 0)
+			rc = cairn_blob_decode(r->keys, z, type, id, stored.data, stored.len, loc.raw_length, out);
+		if (rc != CAIRN_ECORRUPT || attempt == CAIRN_REPO_VERIFY_ATTEMPTS)
+			break;
+		out->len = start;
+	}
 	if (rc == CAIRN_ECORRUPT)
 		rc = cairn_err_ctx(rc, "damaged object '%s'", name);
 	else if (rc < 0)

@@ -2,6 +2,8 @@
  * round trip, deduplication, the files cache, orphan packs, damage. */
 #include "cairn_test.h"
 
+#include "repo/repo_internal.h"
+
 #include "cairn/backup.h"
 #include "cairn/err.h"
 #include "cairn/restore.h"
@@ -289,6 +291,39 @@ static void test_backup_data_blob_equal_to_tree(void **state)
 	cairn_snapshot_clear(&s1);
 }
 
+/* A blob whose bytes arrive damaged once is fetched again and restores; one
+ * damaged on every read is reported. */
+static void test_restore_refetches_damaged_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 };
+	struct cairn_restore_opts ro = { 0 };
+	struct cairn_restore_stats rs;
+	struct cairn_store *faulty = NULL;
+	char out2[700], a[1024], b[1024], cmd[2200];
+
+	run_backup(f, &s1);
+	assert_int_equal(cairn_store_fault_wrap(f->r->store, &faulty), 0);
+	f->r->store = faulty;
+	cairn_store_fault_set(faulty, CAIRN_FAULT_FLIP_BIT, CAIRN_OP_GET, "data/", 2, 1, 0);
+	ro.target = f->out;
+	ro.threads = 1;
+	if (cairn_restore_run(f->r, &s1, &ro, &rs) != 0)
+		fail_msg("restore with one damaged read: %s", cairn_err_msg());
+	assert_int_equal(rs.damaged_files, 0);
+	snprintf(a, sizeof(a), "%s/big.bin", f->src);
+	snprintf(b, sizeof(b), "%s%s/big.bin", f->out, f->src);
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	assert_int_equal(system(cmd), 0);
+	/* every read of the packs damaged: reported, not restored */
+	cairn_store_fault_set(faulty, CAIRN_FAULT_FLIP_BIT, CAIRN_OP_GET, "data/", 1, 0, 0);
+	snprintf(out2, sizeof(out2), "%s/out2", f->dir);
+	ro.target = out2;
+	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_ECORRUPT);
+	assert_true(rs.damaged_files >= 1);
+	cairn_snapshot_clear(&s1);
+}
+
 static void test_backup_missing_path_fails(void **state)
 {
 	struct fixture *f = *state;
@@ -315,6 +350,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_reuses_orphan_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_reports_damaged_pack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_data_blob_equal_to_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_refetches_damaged_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_missing_path_fails, setup, teardown),
 	};
 
