@@ -139,7 +139,9 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 		goto fail;
 	rc = cairn_store_get(r->store, "config", 0, UINT64_MAX, &cfgtext);
 	if (rc == CAIRN_ENOTFOUND) {
-		rc = cairn_err(CAIRN_ENOTFOUND, "no repository at '%s': it has no config object", url);
+		/* keep the store's detail: it tells a missing bucket from a missing config */
+		rc = cairn_err_ctx(CAIRN_ENOTFOUND, "no repository at '%s' (no config object; run 'cairn-agent init' "
+				   "first)", url);
 		goto fail;
 	}
 	if (rc < 0)
