@@ -46,6 +46,9 @@ int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BY
 int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES]);
 /* Counts for status output. Either result pointer may be NULL. */
 int cairn_catalog_blob_count(struct cairn_catalog *c, uint64_t *ret_blobs, uint64_t *ret_packs);
+/* End of the last blob the catalog knows in a pack (offset + length): a
+ * reader may fetch any range below it. CAIRN_ENOTFOUND for an unknown pack. */
+int cairn_catalog_pack_data_end(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t *ret_end);
 
 /* Index objects already loaded into the blob table. */
 int cairn_catalog_index_seen(struct cairn_catalog *c, const char *name); /* 1, 0 or <0 */

@@ -108,6 +108,31 @@ int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIR
 	return ret;
 }
 
+int cairn_catalog_pack_data_end(struct cairn_catalog *c, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t *ret_end)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (c == NULL || pack_id == NULL || ret_end == NULL)
+		return cairn_err(CAIRN_EINVAL, "catalog pack end: catalog, pack id and result are required");
+	cairn_catalog_lock(c);
+	st = c->stmt[CAT_PACK_END];
+	rc = sqlite3_bind_blob(st, 1, pack_id, CAIRN_ID_BYTES, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL)
+		ret = cairn_err(CAIRN_ENOTFOUND, "catalog '%s': pack not found", c->path);
+	else if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		*ret_end = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_ROW)
+		ret = cairn_err(CAIRN_ECORRUPT, "catalog '%s': malformed blob rows", c->path);
+	else
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot look up pack extent");
+	sqlite3_reset(st);
+	cairn_catalog_unlock(c);
+	return ret;
+}
+
 static int count_rows(struct cairn_catalog *c, sqlite3_stmt *st, uint64_t *ret)
 {
 	int rc = sqlite3_step(st);

@@ -8,6 +8,7 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_BLOB_PUT] = "INSERT OR REPLACE INTO blobs (id, type, pack, off, len, raw_len) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[CAT_PACK_KNOWN] = "SELECT 1 FROM blobs WHERE pack = ?1 LIMIT 1",
+	[CAT_PACK_END] = "SELECT max(off + len) FROM blobs WHERE pack = ?1",
 	[CAT_BLOB_COUNT] = "SELECT count(*) FROM blobs",
 	[CAT_PACK_COUNT] = "SELECT count(DISTINCT pack) FROM blobs",
 	[CAT_INDEX_SEEN] = "SELECT 1 FROM index_objects WHERE name = ?1",

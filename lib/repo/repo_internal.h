@@ -3,12 +3,14 @@
 #define CAIRN_REPO_INTERNAL_H
 
 #include "cairn/repo.h"
+#include "packcache.h"
 
 struct cairn_repo {
 	char *url;
 	struct cairn_store *store;     /* owned */
 	struct cairn_keys *keys;       /* owned, sodium_malloc'd */
 	struct cairn_catalog *catalog; /* owned */
+	struct cairn_packcache *packcache; /* owned; remote stores only, else NULL */
 	char *catalog_path;
 	struct cairn_repo_config config;
 	char key_id[CAIRN_ID_HEX];
@@ -18,6 +20,9 @@ struct cairn_repo {
 /* Reads of an object or blob that fails verification before it is called
  * damaged: the first failure may be damage in transit. */
 #define CAIRN_REPO_VERIFY_ATTEMPTS 3
+/* Pack windows kept for remote reads: 8 of 4 MiB. */
+#define CAIRN_REPO_PACKCACHE_SLOTS 8
+#define CAIRN_REPO_PACKCACHE_WINDOW (4u * 1024 * 1024)
 
 /* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
  * CAIRN_ECORRUPT naming the object otherwise. */

@@ -139,7 +139,12 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 		size_t start = out->len;
 
 		cairn_buf_reset(&stored);
-		rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
+		/* a retry after a failed verification bypasses the cache */
+		if (r->packcache != NULL && attempt == 1)
+			rc = cairn_packcache_get(r->packcache, r->store, r->catalog, loc.pack, name, loc.offset,
+						 loc.length, &stored);
+		else
+			rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
 		if (rc == 0 && stored.len != loc.length)
 			rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes instead of %u", stored.len, loc.length);
 		if (rc == 0)

@@ -178,6 +178,12 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 	rc = cairn_catalog_open(r->catalog_path, r->config.id, &r->catalog);
 	if (rc < 0)
 		goto fail;
+	/* remote stores: read packs in windows, many blobs per request */
+	if (strncmp(url, "s3://", 5) == 0) {
+		rc = cairn_packcache_new(CAIRN_REPO_PACKCACHE_SLOTS, CAIRN_REPO_PACKCACHE_WINDOW, &r->packcache);
+		if (rc < 0)
+			goto fail;
+	}
 	sodium_free(kt.master);
 	cairn_buf_free(&cfgtext);
 	*ret = r;
@@ -194,6 +200,7 @@ void cairn_repo_close(struct cairn_repo *r)
 	if (r == NULL)
 		return;
 	cairn_catalog_close(r->catalog);
+	cairn_packcache_free(r->packcache);
 	cairn_keys_free(r->keys);
 	cairn_store_free(r->store);
 	free(r->catalog_path);
