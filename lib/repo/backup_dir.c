@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,7 @@ int backup_read_names(struct backup_ctx *c, const char *path, struct dir_item **
 			memset(items + cap, 0, (ncap - cap) * sizeof(*items));
 			cap = ncap;
 		}
+		items[count].ino = (uint64_t)de->d_ino;
 		items[count].name = cairn_strdup(de->d_name);
 		if (items[count].name == NULL) {
 			rc = cairn_err(CAIRN_ENOMEM, "cannot list directory '%s'", path);
@@ -187,6 +190,46 @@ int backup_items_to_tree(struct backup_ctx *c, const char *path, struct dir_item
 	return rc;
 }
 
+static int ino_cmp(const void *a, const void *b)
+{
+	const struct dir_item *x = *(const struct dir_item *const *)a, *y = *(const struct dir_item *const *)b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* lstat every entry, in inode order: on a cold cache the inode table is
+ * then read front to back instead of in name order. */
+static void stat_in_inode_order(const char *path, struct dir_item *items, size_t count)
+{
+	struct dir_item **order = cairn_calloc(count, sizeof(*order));
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	for (size_t i = 0; i < count; i++)
+		if (order != NULL)
+			order[i] = &items[i];
+	if (order != NULL && count > 1)
+		qsort(order, count, sizeof(*order), ino_cmp);
+	for (size_t i = 0; i < count; i++) {
+		struct dir_item *it = order != NULL ? order[i] : &items[i];
+		int r;
+
+		if (dfd >= 0) {
+			r = fstatat(dfd, it->name, &it->st, AT_SYMLINK_NOFOLLOW);
+		} else {
+			char *child = backup_join_path(path, it->name);
+
+			r = child != NULL ? lstat(child, &it->st) : -1;
+			if (child == NULL)
+				errno = ENOMEM;
+			free(child);
+		}
+		it->stat_errno = r < 0 ? errno : 0;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(order);
+}
+
 int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID_BYTES])
 {
 	struct dir_item *items = NULL;
@@ -201,9 +244,9 @@ int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID
 	}
 	if (rc < 0)
 		goto out;
+	stat_in_inode_order(path, items, count);
 	for (size_t i = 0; i < count && !atomic_load(&c->failed); i++) {
 		size_t nlen = strlen(items[i].name);
-		struct stat st;
 
 		free(child);
 		child = backup_join_path(path, items[i].name);
@@ -211,8 +254,8 @@ int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID
 			rc = cairn_err(CAIRN_ENOMEM, "cannot build path under '%s'", path);
 			goto out;
 		}
-		if (lstat(child, &st) < 0) {
-			backup_warn(c, child, "cannot stat: %s", strerror(errno));
+		if (items[i].stat_errno != 0) {
+			backup_warn(c, child, "cannot stat: %s", strerror(items[i].stat_errno));
 			items[i].entry.type = 0; /* dropped below */
 			continue;
 		}
@@ -222,7 +265,7 @@ int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID
 			goto out;
 		}
 		items[i].entry.name_len = nlen;
-		rc = backup_entry(c, child, &st, &items[i]);
+		rc = backup_entry(c, child, &items[i].st, &items[i]);
 		if (rc < 0)
 			goto out;
 		backup_progress(c, child, 0);

@@ -26,6 +26,9 @@ struct file_result {
 /* One entry of a directory being backed up. */
 struct dir_item {
 	char *name;
+	uint64_t ino;             /* from readdir: entries are stat'ed in inode order */
+	struct stat st;
+	int stat_errno;           /* 0, or why lstat failed */
 	struct cairn_entry entry; /* type 0: dropped (vanished) */
 	struct file_result res;
 	int has_content;
