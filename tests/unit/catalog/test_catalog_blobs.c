@@ -7,42 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog_fixture.h"
+
 #include "cairn/catalog.h"
 #include "cairn/err.h"
 
-#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define REPO CATALOG_FIXTURE_REPO
 #define MANY 100000
 
-struct fixture {
-	char *dir;
-	char *path;
-	struct cairn_catalog *c;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = cairn_test_mkdtemp("cat-blobs");
-	f->path = cairn_asprintf("%s/catalog.db", f->dir);
-	assert_non_null(f->path);
-	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	cairn_catalog_close(f->c);
-	cairn_test_rmtree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static double now_s(void)
 {
@@ -337,16 +309,16 @@ static void test_catalog_index_forget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog_blob_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_blob_put_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_blob_get_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_blob_get_malformed_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_pack_known, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_blob_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_blob_put_many, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_index_seen_mark, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_index_each, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_index_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_put_get, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_get_not_found, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_get_malformed_row, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_pack_known, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_count, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_blob_put_many, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_index_seen_mark, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_index_each, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_index_forget, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,41 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_fixture.h"
+
 #include "cairn/catalog.h"
 #include "cairn/err.h"
 
-#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define REPO CATALOG_FIXTURE_REPO
 
-struct fixture {
-	char *dir;
-	char *path;
-	struct cairn_catalog *c;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = cairn_test_mkdtemp("cat-files");
-	f->path = cairn_asprintf("%s/catalog.db", f->dir);
-	assert_non_null(f->path);
-	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	cairn_catalog_close(f->c);
-	cairn_test_rmtree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static void assert_file_equal(const struct cairn_catalog_file *got, const struct cairn_catalog_file *want)
 {
@@ -184,12 +156,12 @@ static void test_catalog_file_get_corrupt_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog_file_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_file_zero_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_file_binary_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_file_put_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_file_invalid_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_file_get_corrupt_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_roundtrip, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_zero_ids, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_binary_paths, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_invalid_args, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_get_corrupt_ids, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,44 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_fixture.h"
+
 #include "cairn/catalog.h"
 #include "cairn/err.h"
 
-#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define REPO CATALOG_FIXTURE_REPO
 #define MAX_ROWS 16
 /* 80 hex digits: longer than a snapshot row's id buffer. */
 #define LONG_ID "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-struct fixture {
-	char *dir;
-	char *path;
-	struct cairn_catalog *c;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = cairn_test_mkdtemp("cat-snap");
-	f->path = cairn_asprintf("%s/catalog.db", f->dir);
-	assert_non_null(f->path);
-	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	cairn_catalog_close(f->c);
-	cairn_test_rmtree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* A valid id: 64 copies of hex digit `d` (valid until the next call). */
 static const char *snap_id(char d)
@@ -198,11 +170,11 @@ static void test_catalog_snapshot_each_malformed_row(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_known_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_ordered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_malformed_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_known_delete, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_ordered, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_invalid, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_malformed_row, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

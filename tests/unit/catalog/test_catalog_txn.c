@@ -10,43 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog_fixture.h"
+
 #include "cairn/catalog.h"
 #include "cairn/err.h"
 
-#define REPO "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define REPO CATALOG_FIXTURE_REPO
 #define THREADS 4
 #define THREAD_OPS 10000
 
-struct fixture {
-	char *dir;
-	char *path;
-	struct cairn_catalog *c;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = cairn_test_mkdtemp("cat-txn");
-	f->path = cairn_asprintf("%s/catalog.db", f->dir);
-	assert_non_null(f->path);
-	assert_int_equal(cairn_catalog_open(f->path, REPO, &f->c), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	cairn_catalog_close(f->c);
-	cairn_test_rmtree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static double now_s(void)
 {
@@ -377,14 +349,14 @@ static void test_catalog_two_handles_writer_waits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog_rollback_discards, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_begin_nested, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_rollback_nested_ends_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_close_open_transaction_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_meta_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_threads_share_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_two_handles_write_while_reading, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_two_handles_writer_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_rollback_discards, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_begin_nested, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_rollback_nested_ends_all, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_close_open_transaction_rolls_back, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_meta_roundtrip, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_threads_share_handle, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_two_handles_write_while_reading, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_two_handles_writer_waits, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
