@@ -6,10 +6,11 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh" build
-"$top/scripts/build.sh" "$top/build" >/dev/null
+# the programs only: the test suite (and cmocka) is scripts/test.sh's business
+"$top/scripts/build.sh" "$top/build-quickstart" -DCAIRN_TESTS=OFF >/dev/null
 
-agent=$top/build/cairn-agent
-restore=$top/build/cairn-restore
+agent=$top/build-quickstart/cairn-agent
+restore=$top/build-quickstart/cairn-restore
 demo=${CAIRN_DEMO_DIR:-/tmp/cairn-demo}
 rm -rf "$demo"
 mkdir -p "$demo/data/docs" "$demo/data/photos"

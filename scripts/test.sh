@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 run_suite() {
 	local dir=$1
 	shift
-	"$top/scripts/build.sh" "$dir" "$@"
+	"$top/scripts/build.sh" "$dir" -DCAIRN_TESTS=ON "$@"
 	(cd "$dir" && ctest --output-on-failure --timeout 1800 -j2)
 }
 
