@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cairn/err.h"
+#include "cairn/s3.h"
 #include "store/store_int.h"
 
 void cairn_store_free(struct cairn_store *s)
@@ -54,6 +55,10 @@ int cairn_store_open_url(const char *url, int create, struct cairn_store **ret)
 					 url);
 		return cairn_store_local_open(path, create, ret);
 	}
+	/* s3://BUCKET/PREFIX: endpoint, region and credentials from the environment;
+	 * nothing to create (the bucket must exist, a prefix needs no creation) */
+	if (strncmp(url, "s3://", 5) == 0)
+		return cairn_s3_open_url(url, ret);
 	if (strstr(url, "://") != NULL)
 		return cairn_err(CAIRN_EUNSUPPORTED, "unsupported repository URL '%s'", url);
 	return cairn_store_local_open(url, create, ret);
