@@ -139,7 +139,10 @@ int cairn_s3_options_from_url(const char *url, struct cairn_s3_options *o);
 
 /* Open an S3 store from *o (copied; o may be freed afterwards). Nothing is
  * sent yet. The description is "s3://BUCKET[/PREFIX]". Unless o->no_retry,
- * the driver comes wrapped in the retry decorator with o->retry. 0,
+ * the driver comes wrapped in the retry decorator with o->retry, and the
+ * per-request timeout is capped at the retry deadline (an operation may
+ * still end up to one stall or request timeout after its deadline: the
+ * attempt running when it passes is not cut short). 0,
  * CAIRN_EINVAL (a missing or invalid option, named), CAIRN_EAUTH (no
  * credentials), CAIRN_ENOMEM. */
 int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret);

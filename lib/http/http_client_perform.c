@@ -198,12 +198,14 @@ static int set_options(struct cairn_http_client *c, CURL *h, struct xfer *x, str
 		SET(CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)o->max_send_speed);
 	if (o->max_recv_speed > 0)
 		SET(CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)o->max_recv_speed);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	/* big reads for throughput; small ones when a low download limit must be kept smoothly */
-	if (o->max_recv_speed > 0 && o->max_recv_speed < 1024 * 1024)
-		SET(CURLOPT_BUFFERSIZE, o->max_recv_speed / 8 > 1024 ? (long)(o->max_recv_speed / 8) : 1024L);
+	/* Big reads for throughput. Under a download limit libcurl still reads up
+	 * to 100 buffers in a burst before it checks the rate: size the buffer
+	 * so that a burst is about one second's budget. */
+	if (o->max_recv_speed > 0 && o->max_recv_speed / 100 < 128 * 1024)
+		SET(CURLOPT_BUFFERSIZE, o->max_recv_speed / 100 > 1024 ? (long)(o->max_recv_speed / 100) : 1024L);
 	else
 		SET(CURLOPT_BUFFERSIZE, 128L * 1024);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, x);
 	SET(CURLOPT_WRITEFUNCTION, on_write);

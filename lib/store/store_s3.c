@@ -194,7 +194,6 @@ static int s3_get(struct cairn_store *st, const char *name, uint64_t offset, uin
 	struct cairn_sigv4_kv hdr[1] = { { "range", range } };
 	struct s3_req r = { .method = "GET", .name = name, .headers = hdr, .sink = out };
 	size_t before = out->len;
-	uint64_t size;
 	char *key;
 	int rc;
 
@@ -213,9 +212,7 @@ static int s3_get(struct cairn_store *st, const char *name, uint64_t offset, uin
 	r.key = key;
 	if (length == 0) {
 		/* HTTP cannot ask for zero bytes: check the range with HEAD */
-		rc = s3_head(s, name, key, &size);
-		if (rc == 0)
-			rc = s3_get_past_end(s, name, key, offset, length);
+		rc = s3_get_past_end(s, name, key, offset, length);
 		goto out;
 	}
 	if (offset != 0 || length != UINT64_MAX) {
@@ -229,6 +226,14 @@ static int s3_get(struct cairn_store *st, const char *name, uint64_t offset, uin
 		r.max_body = length == UINT64_MAX ? 0 : length;
 	}
 	rc = cairn_s3_request(s, &r);
+	if (rc == CAIRN_ETRANSIENT && r.resp.status == 200 && r.n_headers == 1 && r.max_body != 0) {
+		/* the server ignored the Range header and sent more: fetch the object whole, then cut */
+		out->len = before;
+		cairn_http_response_free(&r.resp);
+		r.n_headers = 0;
+		r.max_body = 0;
+		rc = cairn_s3_request(s, &r);
+	}
 	if (rc == 0)
 		rc = s3_get_check(s, name, &r, offset, length, out, before);
 	else if (r.resp.status == 416)
@@ -421,6 +426,9 @@ int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret)
 	ho = o->http;
 	ho.ca_bundle = o->ca_bundle;
 	ho.user_agent = NULL;
+	/* no single request outlives the deadline of the operation it belongs to */
+	if (!o->no_retry && o->retry.deadline_ns > 0 && o->retry.deadline_ns / 1000000 < ho.request_timeout_ms)
+		ho.request_timeout_ms = o->retry.deadline_ns / 1000000 > 0 ? o->retry.deadline_ns / 1000000 : 1;
 	rc = cairn_http_client_new(&ho, &s->http);
 	if (rc != 0) {
 		rc = cairn_err_ctx(rc, "cannot open '%s'", s->desc);
