@@ -49,6 +49,12 @@ struct cairn_store_ops {
 	int (*del)(struct cairn_store *s, const char *name);
 	/* Release the driver. */
 	void (*free)(struct cairn_store *s);
+	/* Optional (NULL: put, with CAIRN_EEXIST taken as success). Store an
+	 * object whose name is derived from its bytes, so that an object
+	 * already under that name holds these very bytes: the driver may write
+	 * it again instead of checking first (S3: one PUT rather than a GET and
+	 * a PUT). Atomic like put; 0 also when the object was already there. */
+	int (*put_content)(struct cairn_store *s, const char *name, const void *data, size_t len);
 };
 
 struct cairn_store {
@@ -61,6 +67,9 @@ static inline int cairn_store_put(struct cairn_store *s, const char *name, const
 {
 	return s->ops->put(s, name, data, len);
 }
+/* Store a content-addressed object (see put_content above): "already
+ * there" is success. The caller guarantees the name comes from the bytes. */
+int cairn_store_put_content(struct cairn_store *s, const char *name, const void *data, size_t len);
 static inline int cairn_store_get(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
 				  struct cairn_buf *out)
 {
@@ -120,8 +129,9 @@ void cairn_store_fault_set(struct cairn_store *s, enum cairn_fault_kind kind, un
 unsigned cairn_store_fault_calls(struct cairn_store *s, enum cairn_fault_op op);
 
 /* Open a store from a repository URL: "file:///path" or a bare path (local
- * driver). Other schemes give CAIRN_EUNSUPPORTED with a message naming the
- * URL. */
+ * driver), or "s3://BUCKET[/PREFIX]" (S3 driver in its retry decorator,
+ * configured from the environment: see cairn_s3_open_url in s3.h). Other
+ * schemes give CAIRN_EUNSUPPORTED with a message naming the URL. */
 int cairn_store_open_url(const char *url, int create, struct cairn_store **ret);
 
 #endif

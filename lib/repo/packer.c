@@ -144,9 +144,7 @@ static int write_index(struct cairn_packer *p)
 	cairn_storage_id(obj.data, obj.len, sid);
 	cairn_hex_encode(sid, sizeof(sid), id);
 	snprintf(name, sizeof(name), "index/%s", id);
-	rc = cairn_store_put(p->repo->store, name, obj.data, obj.len);
-	if (rc == CAIRN_EEXIST)
-		rc = 0;
+	rc = cairn_store_put_content(p->repo->store, name, obj.data, obj.len);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot store index object '%s'", name);
 		goto out;
@@ -204,9 +202,7 @@ static int store_pack(struct cairn_packer *p, struct cairn_buf *pack, const uint
 	int rc, due;
 
 	cairn_repo_pack_name(pack_id, name);
-	rc = cairn_store_put(p->repo->store, name, pack->data, pack->len);
-	if (rc == CAIRN_EEXIST)
-		rc = 0;
+	rc = cairn_store_put_content(p->repo->store, name, pack->data, pack->len);
 	if (rc < 0)
 		return cairn_err_ctx(rc, "cannot store pack '%s'", name);
 	atomic_fetch_add(&p->stats.bytes_stored, pack->len);

@@ -49,9 +49,7 @@ int cairn_repo_put_sealed(struct cairn_repo *r, const char *dir, const char *ad,
 	cairn_storage_id(sealed.data, sealed.len, sid);
 	cairn_hex_encode(sid, sizeof(sid), ret_id);
 	snprintf(name, sizeof(name), "%s/%s", dir, ret_id);
-	rc = cairn_store_put(r->store, name, sealed.data, sealed.len);
-	if (rc == CAIRN_EEXIST)
-		rc = 0;
+	rc = cairn_store_put_content(r->store, name, sealed.data, sealed.len);
 out:
 	cairn_buf_free(&sealed);
 	return rc;

@@ -105,9 +105,7 @@ int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered)
 	cairn_storage_id(obj.data, obj.len, sid);
 	cairn_hex_encode(sid, sizeof(sid), id);
 	snprintf(name, sizeof(name), "index/%s", id);
-	rc = cairn_store_put(r->store, name, obj.data, obj.len);
-	if (rc == CAIRN_EEXIST)
-		rc = 0;
+	rc = cairn_store_put_content(r->store, name, obj.data, obj.len);
 	if (rc < 0)
 		goto out;
 	rc = cairn_catalog_begin(r->catalog);

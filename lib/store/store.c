@@ -13,6 +13,16 @@ void cairn_store_free(struct cairn_store *s)
 		s->ops->free(s);
 }
 
+int cairn_store_put_content(struct cairn_store *s, const char *name, const void *data, size_t len)
+{
+	int rc;
+
+	if (s->ops->put_content != NULL)
+		return s->ops->put_content(s, name, data, len);
+	rc = s->ops->put(s, name, data, len);
+	return rc == CAIRN_EEXIST ? 0 : rc;
+}
+
 int cairn_store_range(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t length,
 		      size_t *ret_len)
 {

@@ -88,6 +88,17 @@ static int fault_put(struct cairn_store *s, const char *name, const void *data, 
 	return cairn_store_put(f->inner, name, data, len);
 }
 
+/* counted and faulted as a put */
+static int fault_put_content(struct cairn_store *s, const char *name, const void *data, size_t len)
+{
+	struct fault *f = s->impl;
+	int code = 0;
+
+	if (fault_decide(f, CAIRN_OP_PUT, name, &code) == CAIRN_FAULT_FAIL)
+		return injected(code, CAIRN_OP_PUT, name);
+	return cairn_store_put_content(f->inner, name, data, len);
+}
+
 static int fault_get(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
 		     struct cairn_buf *out)
 {
@@ -156,6 +167,7 @@ static void fault_free(struct cairn_store *s)
 
 static const struct cairn_store_ops fault_ops = {
 	.put = fault_put,
+	.put_content = fault_put_content,
 	.get = fault_get,
 	.stat = fault_stat,
 	.list = fault_list,

@@ -49,6 +49,7 @@ struct put_ctx {
 	const char *name;
 	const void *data;
 	size_t len;
+	int content; /* put_content: the name comes from the bytes */
 };
 
 static int put_attempt(struct rstore *r, void *vctx, int failed_before)
@@ -57,6 +58,8 @@ static int put_attempt(struct rstore *r, void *vctx, int failed_before)
 	struct cairn_buf b = { 0 };
 	int rc, g;
 
+	if (c->content)
+		return cairn_store_put_content(r->inner, c->name, c->data, c->len);
 	rc = cairn_store_put(r->inner, c->name, c->data, c->len);
 	if (rc != CAIRN_EEXIST || !failed_before)
 		return rc;
@@ -76,7 +79,18 @@ static int put_attempt(struct rstore *r, void *vctx, int failed_before)
 static int retry_put(struct cairn_store *s, const char *name, const void *data, size_t len)
 {
 	struct rstore *r = s->impl;
-	struct put_ctx c = { name, data, len };
+	struct put_ctx c = { name, data, len, 0 };
+	int rc = run(r, put_attempt, &c);
+
+	if (rc == 0)
+		atomic_fetch_add(&r->bytes_up, len);
+	return rc;
+}
+
+static int retry_put_content(struct cairn_store *s, const char *name, const void *data, size_t len)
+{
+	struct rstore *r = s->impl;
+	struct put_ctx c = { name, data, len, 1 };
 	int rc = run(r, put_attempt, &c);
 
 	if (rc == 0)
@@ -231,6 +245,7 @@ static void retry_free(struct cairn_store *s)
 
 static const struct cairn_store_ops retry_ops = {
 	.put = retry_put,
+	.put_content = retry_put_content,
 	.get = retry_get,
 	.stat = retry_stat,
 	.list = retry_list,

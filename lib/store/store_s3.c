@@ -73,7 +73,10 @@ static int s3_exists(struct s3_store *s, const char *name, const char *key)
 	return rc;
 }
 
-static int s3_put(struct cairn_store *st, const char *name, const void *data, size_t len)
+/* put, or put_content when `content` is set: the name comes from the bytes,
+ * so an object already there has them, and it is simply written again
+ * (no existence check, no condition: one request). */
+static int s3_put_common(struct cairn_store *st, const char *name, const void *data, size_t len, int content)
 {
 	struct s3_store *s = st->impl;
 	char code[64] = "";
@@ -91,8 +94,8 @@ static int s3_put(struct cairn_store *st, const char *name, const void *data, si
 	/* Check first unless the server is known to honour If-None-Match (see
 	 * include/cairn/s3.h); the check also keeps a failing first request
 	 * (a wrong secret, say) down to one request with a clear answer. */
-	cond = atomic_load(&s->cond_put);
-	if (cond != 1 || len > s->multipart_threshold) {
+	cond = content ? -1 : atomic_load(&s->cond_put);
+	if (!content && (cond != 1 || len > s->multipart_threshold)) {
 		rc = s3_exists(s, name, key);
 		if (rc == 0)
 			rc = cairn_err(CAIRN_EEXIST, "object '%s' already exists in '%s'", name, s->desc);
@@ -117,6 +120,16 @@ static int s3_put(struct cairn_store *st, const char *name, const void *data, si
 out:
 	free(key);
 	return rc;
+}
+
+static int s3_put(struct cairn_store *st, const char *name, const void *data, size_t len)
+{
+	return s3_put_common(st, name, data, len, 0);
+}
+
+static int s3_put_content(struct cairn_store *st, const char *name, const void *data, size_t len)
+{
+	return s3_put_common(st, name, data, len, 1);
 }
 
 /* Start, end and total of "bytes A-B/TOTAL" (TOTAL may be '*': UINT64_MAX). */
@@ -308,6 +321,7 @@ static void s3_free(struct cairn_store *st)
 
 static const struct cairn_store_ops s3_ops = {
 	.put = s3_put,
+	.put_content = s3_put_content,
 	.get = s3_get,
 	.stat = s3_stat,
 	.list = cairn_s3_list,

@@ -301,6 +301,23 @@ static void test_put_exists(void **state)
 	assert_object(fx->s, "keys/k1", 40, 11);
 }
 
+/* content-addressed puts: "already there" is success, the object keeps its bytes, plain put still refuses */
+static void test_put_content(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t data[300];
+
+	cairn_test_fill_random(data, sizeof(data), 21);
+	assert_int_equal(cairn_store_put_content(fx->s, "data/pc", data, sizeof(data)), 0);
+	assert_object(fx->s, "data/pc", sizeof(data), 21);
+	assert_int_equal(cairn_store_put_content(fx->s, "data/pc", data, sizeof(data)), 0);
+	assert_object(fx->s, "data/pc", sizeof(data), 21);
+	assert_int_equal(cairn_store_put(fx->s, "data/pc", data, sizeof(data)), CAIRN_EEXIST);
+	assert_int_equal(cairn_store_put_content(fx->s, "data/../x", data, 1), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_put_content(fx->s, "data/empty", NULL, 0), 0);
+	assert_object(fx->s, "data/empty", 0, 0);
+}
+
 #define LIST_N 2500
 
 struct list_ctx {
@@ -699,6 +716,7 @@ static void test_put_concurrent_same_name(void **state)
 		cmocka_unit_test_prestate_setup_teardown(test_missing_not_found, setup, teardown,          \
 							 (void *)&drv),                                    \
 		cmocka_unit_test_prestate_setup_teardown(test_put_exists, setup, teardown, (void *)&drv),  \
+		cmocka_unit_test_prestate_setup_teardown(test_put_content, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_list_prefix, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_list_stop, setup, teardown, (void *)&drv),   \
 		cmocka_unit_test_prestate_setup_teardown(test_del_then_get, setup, teardown, (void *)&drv), \

@@ -395,6 +395,28 @@ static void test_put_conditional_refused(void **state)
 	assert_int_equal(e->f->requests, 7);
 }
 
+/* a content-addressed object: one unconditional PUT, no existence check, also when it is there */
+static void test_put_content_one_request(void **state)
+{
+	struct env *e = *state;
+
+	fake_reply(e->f, R_SEND, 200, "ETag: \"x\"\r\n", NULL, -1);
+	assert_int_equal(cairn_store_put_content(e->s, "data/ab/cd", "hello", 5), 0);
+	assert_int_equal(e->f->requests, 1);
+	assert_non_null(strstr(head_of(e, 0), "PUT /bkt/pfx/data/ab/cd HTTP/1.1\r\n"));
+	assert_null(strstr(head_of(e, 0), "if-none-match"));
+	assert_non_null(strstr(head_of(e, 0), "\r\ncontent-md5: "));
+	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	assert_int_equal(cairn_store_put_content(e->s, "data/ab/cd", "hello", 5), 0);
+	assert_int_equal(e->f->requests, 2);
+	/* errors still come through with their S3 code */
+	fake_reply(e->f, R_SEND, 403, NULL, "<Error><Code>SignatureDoesNotMatch</Code></Error>", -1);
+	assert_int_equal(cairn_store_put_content(e->s, "data/ab/ef", "x", 1), CAIRN_EAUTH);
+	assert_non_null(strstr(cairn_err_msg(), "SignatureDoesNotMatch"));
+	assert_int_equal(cairn_store_put_content(e->s, "../escape", "x", 1), CAIRN_EINVAL);
+	assert_int_equal(e->f->requests, 3);
+}
+
 static void get_ok(struct env *e, uint64_t off, uint64_t len, const char *want)
 {
 	struct cairn_buf b = { 0 };
@@ -695,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_classify_table),
 		T(test_put_request_format),
 		T(test_put_conditional_refused),
+		T(test_put_content_one_request),
 		T(test_get_ranges_checked),
 		T(test_error_details),
 		T(test_retry_decorator_over_driver),
