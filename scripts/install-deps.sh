@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libzstd-dev libsqlite3-dev libjansson-dev libssl-dev
-	libcurl4-openssl-dev libexpat1-dev)
+	libcurl4-openssl-dev libexpat1-dev libinih-dev)
 test_pkgs=(libcmocka-dev python3 python3-boto3 attr acl util-linux)
 bench_pkgs=(restic borgbackup time)
 
