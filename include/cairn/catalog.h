@@ -99,6 +99,20 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 			   const struct cairn_catalog_file *file);
 void cairn_catalog_file_clear(struct cairn_catalog_file *f); /* frees ids */
 
+/* Objects known to be on a replica site, keyed by the site's name (a
+ * configured replica name, or a URL for one-off runs; 1..512 bytes).
+ * has: 1, 0 or <0. put records (or updates) one; forget removes one; clear
+ * removes every object of the site (before a full listing is recorded).
+ * count: objects and bytes recorded. newest: the newest snapshot in the
+ * catalog whose object is recorded on the site (CAIRN_ENOTFOUND if none). */
+int cairn_catalog_site_has(struct cairn_catalog *c, const char *site, const char *name);
+int cairn_catalog_site_put(struct cairn_catalog *c, const char *site, const char *name, uint64_t size);
+int cairn_catalog_site_forget(struct cairn_catalog *c, const char *site, const char *name);
+int cairn_catalog_site_clear(struct cairn_catalog *c, const char *site);
+int cairn_catalog_site_count(struct cairn_catalog *c, const char *site, uint64_t *ret_objects, uint64_t *ret_bytes);
+int cairn_catalog_site_newest(struct cairn_catalog *c, const char *site, char ret_id[CAIRN_ID_HEX],
+			      int64_t *ret_time_ns);
+
 /* Small key/value store for bookkeeping. get returns a malloc'd string or
  * CAIRN_ENOTFOUND. The key "repo_id" is set by open; meta_set refuses it
  * (CAIRN_EINVAL). */

@@ -9,7 +9,7 @@
 #include "cairn/catalog.h"
 
 /* Schema version written to PRAGMA user_version (see catalog_open.c). */
-#define CAIRN_CATALOG_VERSION 1
+#define CAIRN_CATALOG_VERSION 2
 
 /* Every statement the API runs, prepared once at open and reused. */
 enum cairn_catalog_stmt {
@@ -31,6 +31,12 @@ enum cairn_catalog_stmt {
 	CAT_FILE_PUT,
 	CAT_META_GET,
 	CAT_META_SET,
+	CAT_SITE_HAS,
+	CAT_SITE_PUT,
+	CAT_SITE_FORGET,
+	CAT_SITE_CLEAR,
+	CAT_SITE_COUNT,
+	CAT_SITE_NEWEST,
 	CAT_STMT_COUNT
 };
 

@@ -1,6 +1,6 @@
 /* Opening, creating, migrating, wiping and closing the catalog database.
  *
- * Schema (PRAGMA user_version = 1). Ids are raw 32-byte BLOBs, never hex:
+ * Schema (PRAGMA user_version = 2). Ids are raw 32-byte BLOBs, never hex:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)
  *       bookkeeping; 'repo_id' (hex) binds the file to one repository and is
@@ -19,6 +19,12 @@
  *         ctime_ns INT, ids BLOB)
  *       the files cache; path is raw bytes, ids is count * 32 bytes and
  *       dev/ino/size are u64 stored as two's-complement int64.
+ *   site_objects(site TEXT, name TEXT, size INT, PRIMARY KEY (site, name))
+ *         WITHOUT ROWID (version 2)
+ *       objects known to be stored on a replica site (by its name), so that
+ *       a replication run with nothing to do lists nothing there. The
+ *       site's bookkeeping (last run, last full listing) is in meta under
+ *       "site.<name>.<what>".
  *
  * Migrations: migrations[v] takes the schema from version v to v + 1 and
  * runs inside one BEGIN IMMEDIATE transaction together with the new
@@ -57,8 +63,12 @@ static const char schema_v1[] =
 	"CREATE TABLE files (path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT,"
 	" ctime_ns INT, ids BLOB);";
 
+static const char schema_v2[] =
+	"CREATE TABLE site_objects (site TEXT, name TEXT, size INT, PRIMARY KEY (site, name)) WITHOUT ROWID;";
+
 static const char *const migrations[CAIRN_CATALOG_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 /* Errors during open that mean "this file is not a usable catalog": record

@@ -24,6 +24,13 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[CAT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[CAT_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	[CAT_SITE_HAS] = "SELECT 1 FROM site_objects WHERE site = ?1 AND name = ?2",
+	[CAT_SITE_PUT] = "INSERT OR REPLACE INTO site_objects (site, name, size) VALUES (?1, ?2, ?3)",
+	[CAT_SITE_FORGET] = "DELETE FROM site_objects WHERE site = ?1 AND name = ?2",
+	[CAT_SITE_CLEAR] = "DELETE FROM site_objects WHERE site = ?1",
+	[CAT_SITE_COUNT] = "SELECT count(*), coalesce(sum(size), 0) FROM site_objects WHERE site = ?1",
+	[CAT_SITE_NEWEST] = "SELECT s.id, s.time_ns FROM snapshots s JOIN site_objects o ON o.site = ?1 AND "
+			    "o.name = 'snapshots/' || s.id ORDER BY s.time_ns DESC, s.id DESC LIMIT 1",
 };
 
 int cairn_catalog_code(int rc)
