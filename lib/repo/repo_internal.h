@@ -20,9 +20,12 @@ struct cairn_repo {
 /* Reads of an object or blob that fails verification before it is called
  * damaged: the first failure may be damage in transit. */
 #define CAIRN_REPO_VERIFY_ATTEMPTS 3
-/* Pack windows kept for remote reads: 8 of 4 MiB. */
-#define CAIRN_REPO_PACKCACHE_SLOTS 8
-#define CAIRN_REPO_PACKCACHE_WINDOW (4u * 1024 * 1024)
+/* Remote reads (packcache.h): aligned pack windows of 16 MiB (a pack of the
+ * default target size is one request), at most 128 MiB of them in memory,
+ * 3 background threads for prefetch. */
+#define CAIRN_REPO_PACKCACHE_BUDGET (128ull * 1024 * 1024)
+#define CAIRN_REPO_PACKCACHE_WINDOW (16ull * 1024 * 1024)
+#define CAIRN_REPO_PACKCACHE_FETCHERS 3
 
 /* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
  * CAIRN_ECORRUPT naming the object otherwise. */

@@ -140,7 +140,7 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 		/* a retry after a failed verification bypasses the cache */
 		if (r->packcache != NULL && attempt == 1)
 			rc = cairn_packcache_get(r->packcache, r->store, r->catalog, loc.pack, name, loc.offset,
-						 loc.length, &stored);
+						 loc.length, type == CAIRN_BLOB_DATA, &stored);
 		else
 			rc = cairn_store_get(r->store, name, loc.offset, loc.length, &stored);
 		if (rc == 0 && stored.len != loc.length)

@@ -117,6 +117,8 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 	struct cairn_repo *r;
 	struct cairn_buf cfgtext = { 0 };
 	struct key_try kt = { 0 };
+	uint8_t where[CAIRN_ID_BYTES];
+	char where_hex[CAIRN_ID_HEX];
 	int rc;
 
 	r = calloc(1, sizeof(*r));
@@ -170,7 +172,11 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 	rc = cairn_keys_derive(kt.master, &r->keys);
 	if (rc < 0)
 		goto fail;
-	r->catalog_path = cairn_asprintf("%s/%s/catalog.db", state_dir, r->config.id);
+	/* one catalog per repository and location: a replica (same id, maybe
+	 * not every object yet) never shares the primary's catalog */
+	cairn_storage_id(r->store->description, strlen(r->store->description), where);
+	cairn_hex_encode(where, sizeof(where), where_hex);
+	r->catalog_path = cairn_asprintf("%s/%s/%.16s/catalog.db", state_dir, r->config.id, where_hex);
 	if (r->catalog_path == NULL) {
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate catalog path");
 		goto fail;
@@ -180,7 +186,8 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 		goto fail;
 	/* remote stores: read packs in windows, many blobs per request */
 	if (strncmp(url, "s3://", 5) == 0) {
-		rc = cairn_packcache_new(CAIRN_REPO_PACKCACHE_SLOTS, CAIRN_REPO_PACKCACHE_WINDOW, &r->packcache);
+		rc = cairn_packcache_new(CAIRN_REPO_PACKCACHE_BUDGET, CAIRN_REPO_PACKCACHE_WINDOW,
+					 CAIRN_REPO_PACKCACHE_FETCHERS, &r->packcache);
 		if (rc < 0)
 			goto fail;
 	}

@@ -190,6 +190,7 @@ static int restore_file(struct walk *w, int dirfd, const char *name, const char 
 	job->entry = *e;
 	job->link_slot = slot;
 	memset(e, 0, sizeof(*e));
+	restore_plan_file(c->repo, &c->plan, &job->entry);
 	cairn_workpool_submit(c->pool, job);
 	return 0;
 }
@@ -500,13 +501,14 @@ int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, c
 	rc = open_target(opts->target, opts->overwrite, &rootfd);
 	if (rc < 0)
 		goto out;
-	rc = cairn_workpool_new(c.threads, (size_t)c.threads * 2 + 2, restore_file_worker, &c, &c.pool);
+	rc = cairn_workpool_new(c.threads, restore_plan_queue(r, c.threads), restore_file_worker, &c, &c.pool);
 	if (rc < 0)
 		goto out;
 	w.c = &c;
 	w.rootfd = rootfd;
 	rc = restore_tree(&w, rootfd, "/", snap->tree, 0, &restored);
 	cairn_workpool_drain(c.pool);
+	restore_plan_end(r, &c.plan);
 	if (rc == 0)
 		restore_finish(&c, rootfd);
 	if (rc == 0 && opts->nincludes > 0 && restored == 0)

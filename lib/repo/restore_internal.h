@@ -8,12 +8,14 @@
 #include "cairn/restore.h"
 #include "cairn/tree.h"
 #include "idmap.h"
+#include "restore_plan.h"
 #include "workpool.h"
 
 struct restore_ctx {
 	struct cairn_repo *repo;
 	const struct cairn_restore_opts *opts;
 	struct cairn_workpool *pool;
+	struct restore_plan plan;   /* the walk's prefetch hints (remote stores) */
 	int threads;
 	struct cairn_zctx **zctx;   /* per worker, [threads] for the main thread */
 	struct cairn_buf *scratch;  /* likewise */

@@ -231,7 +231,7 @@ static void test_repo_sync_rebuilds_catalog(void **state)
 	cairn_snapshots_free(snaps, count);
 	cairn_repo_close(r);
 	/* a corrupt catalog file is replaced and rebuilt */
-	snprintf(cmd, sizeof(cmd), "for f in %s/*/catalog.db; do echo garbage > \"$f\"; done", other_state);
+	snprintf(cmd, sizeof(cmd), "for f in %s/*/*/catalog.db; do echo garbage > \"$f\"; done", other_state);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(cairn_repo_open(f->repo, f->secret, other_state, &r), 0);
 	assert_int_equal(cairn_repo_sync(r, NULL, NULL), 0);
