@@ -2,6 +2,8 @@
 #include "agent.h"
 
 #include "cli_args.h"
+#include "replicate_print.h"
+#include "store_stats.h"
 
 #include "cairn/backup.h"
 #include "cairn/err.h"
@@ -20,9 +22,13 @@ static const char usage[] = "usage: cairn-agent backup [OPTIONS] PATH...\n"
 			    "  --tag TAG          label the snapshot (repeatable)\n"
 			    "  --host NAME        host name to record (default: this host)\n"
 			    "  --no-files-cache   read every file, even unchanged ones\n"
+			    "  --replicate        then copy the repository to the replicas (--to, or every\n"
+			    "                     configured one); a failure there exits 10, the snapshot\n"
+			    "                     is saved on the primary all the same\n"
+			    "  --to NAME|URL      a replica for --replicate (repeatable)\n"
 			    "\n" CLI_COMMON_OPTIONS_HELP;
 
-enum { OPT_TAG = CLI_OPT_COMMAND_BASE, OPT_HOST, OPT_NO_FILES_CACHE };
+enum { OPT_TAG = CLI_OPT_COMMAND_BASE, OPT_HOST, OPT_NO_FILES_CACHE, OPT_REPLICATE, OPT_TO };
 
 struct backup_ui {
 	struct cli_progress progress;
@@ -52,7 +58,7 @@ static void on_warning(void *ctx, const char *path, const char *msg)
 	cli_warn("'%s': %s", path, msg);
 }
 
-static void print_json(const struct cairn_snapshot *s)
+static void print_json(const struct cairn_snapshot *s, struct cairn_repo *repo, json_t *replication)
 {
 	char when[CAIRN_TIME_STR];
 	json_t *j;
@@ -67,11 +73,32 @@ static void print_json(const struct cairn_snapshot *s)
 		      "blobs_added", (json_int_t)s->stats.blobs_added, "packs_written",
 		      (json_int_t)s->stats.packs_written, "files_unchanged", (json_int_t)s->stats.files_unchanged,
 		      "errors", (json_int_t)s->stats.errors, "seconds", (double)s->stats.duration_ns / 1e9);
+	if (j != NULL)
+		json_object_set_new(j, "store", store_stats_json(repo));
+	if (j != NULL && replication != NULL)
+		json_object_set(j, "replication", replication);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (text != NULL)
 		puts(text);
 	free(text);
 	json_decref(j);
+}
+
+static void print_summary(const struct cairn_snapshot *s, const struct cli_repo_opts *o, struct cairn_repo *repo)
+{
+	char read[32], added[32], stored[32], total[32];
+
+	cli_format_bytes(s->stats.bytes, total, sizeof(total));
+	cli_format_bytes(s->stats.bytes_read, read, sizeof(read));
+	cli_format_bytes(s->stats.bytes_added, added, sizeof(added));
+	cli_format_bytes(s->stats.bytes_stored, stored, sizeof(stored));
+	printf("snapshot %.8s saved%s: %llu files, %llu dirs, %s; read %s, %llu unchanged files skipped; added "
+	       "%s (%s stored) in %.1fs\n",
+	       s->id, s->partial ? " (partial)" : "", (unsigned long long)s->stats.files,
+	       (unsigned long long)s->stats.dirs, total, read, (unsigned long long)s->stats.files_unchanged, added,
+	       stored, (double)s->stats.duration_ns / 1e9);
+	store_stats_print(o, repo);
+	fflush(stdout);
 }
 
 int cmd_backup(int argc, char **argv)
@@ -81,6 +108,8 @@ int cmd_backup(int argc, char **argv)
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "host", required_argument, NULL, OPT_HOST },
 		{ "no-files-cache", no_argument, NULL, OPT_NO_FILES_CACHE },
+		{ "replicate", no_argument, NULL, OPT_REPLICATE },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_repo_opts o = { 0 };
@@ -88,12 +117,17 @@ int cmd_backup(int argc, char **argv)
 	struct backup_ui ui = { 0 };
 	struct cairn_snapshot snap = { 0 };
 	struct cairn_repo *repo = NULL;
-	const char **tags;
-	int opt, help = 0, code, rc;
+	const char **tags, **to;
+	size_t nto = 0;
+	int opt, help = 0, code, rc, replicate = 0, rep_code = CAIRN_EXIT_OK;
 
 	tags = calloc((size_t)argc, sizeof(*tags));
-	if (tags == NULL)
+	to = calloc((size_t)argc, sizeof(*to));
+	if (tags == NULL || to == NULL) {
+		free(tags);
+		free(to);
 		return CAIRN_EXIT_ERROR;
+	}
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		int r = cli_common_option(&o, opt, optarg, &help);
 
@@ -105,27 +139,41 @@ int cmd_backup(int argc, char **argv)
 			bo.host = optarg;
 		} else if (r == 0 && opt == OPT_NO_FILES_CACHE) {
 			bo.no_files_cache = 1;
+		} else if (r == 0 && opt == OPT_REPLICATE) {
+			replicate = 1;
+		} else if (r == 0 && opt == OPT_TO) {
+			to[nto++] = optarg;
 		} else {
 			fputs(usage, stderr);
 			free(tags);
+			free(to);
 			return CAIRN_EXIT_USAGE;
 		}
 	}
 	if (help) {
 		fputs(usage, stdout);
 		free(tags);
+		free(to);
 		return CAIRN_EXIT_OK;
+	}
+	if (replicate && nto == 0) {
+		cli_error("--replicate needs a replica: --to URL (or configure replicas)");
+		free(tags);
+		free(to);
+		return CAIRN_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		cli_error("no paths to back up");
 		fputs(usage, stderr);
 		free(tags);
+		free(to);
 		return CAIRN_EXIT_USAGE;
 	}
 	cli_repo_opts_env(&o);
 	code = cli_open_repo(&o, &repo);
 	if (code != 0) {
 		free(tags);
+		free(to);
 		return code;
 	}
 	bo.paths = (const char *const *)(argv + optind);
@@ -145,20 +193,25 @@ int cmd_backup(int argc, char **argv)
 			code = CAIRN_EXIT_USAGE; /* a path that does not exist */
 		goto out;
 	}
-	if (o.json) {
-		print_json(&snap);
-	} else if (!o.quiet) {
-		char read[32], added[32], stored[32], total[32];
+	if (replicate) {
+		/* the snapshot is safe on the primary: replication can only add */
+		struct replicate_job job = { .o = &o };
+		json_t *sites = o.json ? json_array() : NULL;
 
-		cli_format_bytes(snap.stats.bytes, total, sizeof(total));
-		cli_format_bytes(snap.stats.bytes_read, read, sizeof(read));
-		cli_format_bytes(snap.stats.bytes_added, added, sizeof(added));
-		cli_format_bytes(snap.stats.bytes_stored, stored, sizeof(stored));
-		printf("snapshot %.8s saved%s: %llu files, %llu dirs, %s; read %s, %llu unchanged files skipped; added "
-		       "%s (%s stored) in %.1fs\n",
-		       snap.id, snap.partial ? " (partial)" : "", (unsigned long long)snap.stats.files,
-		       (unsigned long long)snap.stats.dirs, total, read, (unsigned long long)snap.stats.files_unchanged,
-		       added, stored, (double)snap.stats.duration_ns / 1e9);
+		if (!o.json && !o.quiet)
+			print_summary(&snap, &o, repo);
+		rep_code = replicate_sites(repo, &job, to, nto, sites);
+		if (o.json) {
+			json_t *rep = sites ? json_pack("{s:O}", "sites", sites) : NULL;
+
+			print_json(&snap, repo, rep);
+			json_decref(rep);
+		}
+		json_decref(sites);
+	} else if (o.json) {
+		print_json(&snap, repo, NULL);
+	} else if (!o.quiet) {
+		print_summary(&snap, &o, repo);
 	}
 	code = CAIRN_EXIT_OK;
 	if (snap.partial) {
@@ -166,9 +219,13 @@ int cmd_backup(int argc, char **argv)
 			 (unsigned long long)snap.stats.errors, snap.stats.errors == 1 ? "y" : "ies");
 		code = CAIRN_EXIT_PARTIAL;
 	}
+	/* a replication failure says more than a partial snapshot: the RPO of a site is at stake */
+	if (rep_code != CAIRN_EXIT_OK)
+		code = rep_code;
 out:
 	cairn_snapshot_clear(&snap);
 	cairn_repo_close(repo);
 	free(tags);
+	free(to);
 	return code;
 }

@@ -20,7 +20,8 @@ enum cairn_exit {
 	CAIRN_EXIT_LOCKED = 6,      /* another run holds the repository */
 	CAIRN_EXIT_RPO = 7,         /* the recovery point is older than the RPO allows */
 	CAIRN_EXIT_DAMAGED = 8,     /* damaged or missing data was found */
-	CAIRN_EXIT_NO_POINT = 9     /* no recovery point at or before the requested time */
+	CAIRN_EXIT_NO_POINT = 9,    /* no recovery point at or before the requested time */
+	CAIRN_EXIT_REPLICATION = 10 /* replication to a site failed (the primary's snapshots are safe) */
 };
 
 #define CAIRN_EXIT_CODES_HELP                                                              \
@@ -29,12 +30,14 @@ enum cairn_exit {
 	"  1  failure (I/O or internal error)\n"                                           \
 	"  2  usage error: bad arguments, or a target that is not empty\n"                 \
 	"  3  partial: some entries could not be read (backup) or restored (restore)\n"    \
-	"  4  wrong key or passphrase\n"                                                   \
-	"  5  repository missing, malformed or of an unsupported version\n"                \
+	"  4  wrong key or passphrase, or S3 credentials refused\n"                        \
+	"  5  repository (or its S3 bucket) missing, malformed or of an unsupported\n"     \
+	"     version\n"                                                                   \
 	"  6  repository locked by another run\n"                                          \
 	"  7  RPO not met: the recovery point is older than --rpo allows\n"                \
 	"  8  damaged or missing data found in the repository\n"                           \
-	"  9  no recovery point at or before the requested time\n"
+	"  9  no recovery point at or before the requested time\n"                         \
+	"  10 replication to a replica site failed (the primary is unaffected)\n"
 
 /* Options every repository command takes. Strings are borrowed from argv or
  * the environment. */

@@ -57,6 +57,16 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 	case CLI_OPT_CA_BUNDLE:
 		setenv("AWS_CA_BUNDLE", arg, 1);
 		return 1;
+	case CLI_OPT_LIMIT_UPLOAD:
+	case CLI_OPT_LIMIT_DOWNLOAD:
+		/* the value is checked, with the variable named, when the store opens */
+		if (arg[0] == '\0') {
+			cli_error("--limit-%s takes a rate such as 512k or 10M (0 for none), not ''",
+				  opt == CLI_OPT_LIMIT_UPLOAD ? "upload" : "download");
+			return -1;
+		}
+		setenv(opt == CLI_OPT_LIMIT_UPLOAD ? "CAIRN_S3_LIMIT_UPLOAD" : "CAIRN_S3_LIMIT_DOWNLOAD", arg, 1);
+		return 1;
 	default:
 		return 0;
 	}

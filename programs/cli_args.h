@@ -21,6 +21,8 @@ enum {
 	CLI_OPT_S3_REGION,
 	CLI_OPT_S3_ADDRESSING,
 	CLI_OPT_CA_BUNDLE,
+	CLI_OPT_LIMIT_UPLOAD,
+	CLI_OPT_LIMIT_DOWNLOAD,
 	CLI_OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -36,11 +38,14 @@ enum {
 	{ "s3-endpoint", required_argument, NULL, CLI_OPT_S3_ENDPOINT },          \
 	{ "s3-region", required_argument, NULL, CLI_OPT_S3_REGION },              \
 	{ "s3-addressing", required_argument, NULL, CLI_OPT_S3_ADDRESSING },      \
-	{ "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE }
+	{ "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE },              \
+	{ "limit-upload", required_argument, NULL, CLI_OPT_LIMIT_UPLOAD },        \
+	{ "limit-download", required_argument, NULL, CLI_OPT_LIMIT_DOWNLOAD }
 
 #define CLI_COMMON_OPTIONS_HELP                                                          \
 	"Repository options (also from the environment):\n"                              \
-	"  --repo URL              file:///path or a path      (CAIRN_REPO)\n"           \
+	"  --repo URL              file:///path, a path, or    (CAIRN_REPO)\n"           \
+	"                          s3://BUCKET/PREFIX (below)\n"                         \
 	"  --key-file FILE         raw key file, mode 0600     (CAIRN_KEY_FILE)\n"       \
 	"  --passphrase-file FILE  file holding a passphrase   (CAIRN_PASSPHRASE_FILE;\n" \
 	"                          or the passphrase itself in CAIRN_PASSPHRASE)\n"      \
@@ -55,7 +60,17 @@ enum {
 	"                          (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)\n"              \
 	"  --s3-region REGION      signing region (AWS_REGION, AWS_DEFAULT_REGION)\n"       \
 	"  --s3-addressing STYLE   path or virtual (CAIRN_S3_ADDRESSING)\n"                 \
-	"  --ca-bundle FILE        CA certificates for a private CA (AWS_CA_BUNDLE)\n"
+	"  --ca-bundle FILE        CA certificates for a private CA (AWS_CA_BUNDLE)\n"          \
+	"  --limit-upload RATE     bandwidth per request in bytes/s: 512k, 10M, 1.5G;\n"      \
+	"                          0 = none (CAIRN_S3_LIMIT_UPLOAD, default none)\n"          \
+	"  --limit-download RATE   the same for downloads (CAIRN_S3_LIMIT_DOWNLOAD)\n"         \
+	"Timeouts (durations: 90s, 2m, 1h30m): CAIRN_S3_CONNECT_TIMEOUT (10s),\n"           \
+	"CAIRN_S3_STALL_TIMEOUT (30s below 1 KiB/s), CAIRN_S3_REQUEST_TIMEOUT (5m),\n"       \
+	"CAIRN_S3_DEADLINE (2m per operation, retries included)\n"
+
+/* `--from URL`: the repository to read, for restore commands (the same as
+ * --repo; reads better for a replica in a disaster-recovery run). */
+#define CLI_FROM_LONG_OPTION { "from", required_argument, NULL, CLI_OPT_REPO }
 
 /* Handle a common option. Returns 1 if `opt` was one, 0 if not, -1 for a
  * bad value (message printed). CLI_OPT_HELP sets *want_help. */

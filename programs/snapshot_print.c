@@ -74,7 +74,7 @@ void snapshot_print_list(const struct cairn_snapshot *snaps, size_t count, int j
 
 int snapshot_list_command(int argc, char **argv, const char *usage)
 {
-	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, CLI_FROM_LONG_OPTION, { NULL, 0, NULL, 0 } };
 	struct cli_repo_opts o = { 0 };
 	struct cairn_repo *repo = NULL;
 	struct cairn_snapshot *snaps = NULL;

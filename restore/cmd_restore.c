@@ -3,6 +3,7 @@
 
 #include "cli_args.h"
 #include "snapshot_print.h"
+#include "store_stats.h"
 
 #include "cairn/err.h"
 #include "cairn/restore.h"
@@ -29,6 +30,8 @@ static const char usage[] =
 	"  --rpo DURATION       refuse (exit 7, restoring nothing) when the data-loss\n"
 	"                       window exceeds DURATION (e.g. 15m, 1h, 1d)\n"
 	"  --overwrite          replace existing entries in the target\n"
+	"  --from URL           restore from this location, e.g. a replica in another\n"
+	"                       region (the same as --repo)\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_AT = CLI_OPT_COMMAND_BASE, OPT_SNAPSHOT, OPT_TARGET, OPT_INCLUDE, OPT_RPO, OPT_OVERWRITE };
@@ -72,6 +75,7 @@ int cmd_restore(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
+		CLI_FROM_LONG_OPTION,
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 		{ "target", required_argument, NULL, OPT_TARGET },
@@ -210,6 +214,7 @@ int cmd_restore(int argc, char **argv)
 			       "(%.1f MiB/s)\n",
 			       snap.id, when, ro.target, (unsigned long long)st.files, (unsigned long long)st.dirs,
 			       (unsigned long long)st.others, bytes, secs, secs > 0 ? (double)st.bytes / 1048576.0 / secs : 0);
+			store_stats_print(&o, repo);
 		}
 	}
 	if (o.json) {
@@ -231,6 +236,7 @@ int cmd_restore(int argc, char **argv)
 						      st.first_byte_ns >= 0 ? (double)st.first_byte_ns / 1e9 : 0.0));
 			json_object_set_new(j, "problems", ui.problems ? json_incref(ui.problems) : json_array());
 		}
+		json_object_set_new(j, "store", store_stats_json(repo));
 		json_object_set_new(j, "exit_code", json_integer(code));
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		if (text != NULL)

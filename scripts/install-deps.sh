@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libzstd-dev libsqlite3-dev libjansson-dev libssl-dev
 	libcurl4-openssl-dev libexpat1-dev libinih-dev)
-test_pkgs=(libcmocka-dev python3 python3-boto3 attr acl util-linux)
+test_pkgs=(libcmocka-dev python3 python3-boto3 attr acl util-linux curl)
 bench_pkgs=(restic borgbackup time)
 
 want=("${build_pkgs[@]}")
@@ -22,6 +22,11 @@ missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# the tests' second S3 server (s3rver) comes from npm; any npm will do (Debian's,
+# or one bundled with another nodejs)
+if [ "${1:-build}" != build ] && ! command -v npm >/dev/null; then
+	missing+=(npm)
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
 	exit 0
 fi

@@ -7,6 +7,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh" test
 
+# S3 test servers for the S3 tests of both builds, stopped by the EXIT trap:
+# Swift's s3api (strict) and s3rver (lenient; skipped when npm cannot install it)
+# shellcheck source=scripts/s3-test-server.sh
+source "$top/scripts/s3-test-server.sh"
+s3_test_server_start "$top/build/s3-swift"
+s3_test_s3rver_start "$top/build/s3-s3rver"
+
 run_suite() {
 	local dir=$1
 	shift

@@ -328,6 +328,119 @@ static int env_timeouts(struct cairn_s3_options *o)
 	return 0;
 }
 
+/* A rate in bytes per second: DIGITS[.DIGITS][k|M|G] (binary multiples,
+ * either case), "0" for no limit. Slower than MIN_RATE, the stall detector
+ * would count a limited transfer as stalled; more than 1 TiB/s is a typo. */
+#define MIN_RATE 4096ULL
+#define MAX_RATE (1ULL << 40)
+
+static int parse_rate(const char *text, uint64_t *ret)
+{
+	uint64_t whole = 0, frac = 0, scale = 1, mult = 1;
+	const char *p = text;
+
+	if (!isdigit((unsigned char)*p))
+		return cairn_err(CAIRN_EINVAL, "expected a number of bytes per second such as 512k or 10M");
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > MAX_RATE)
+			return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return cairn_err(CAIRN_EINVAL, "expected digits after the '.'");
+		for (; isdigit((unsigned char)*p); p++) {
+			if (scale < 1000000) { /* further digits are below a byte per second */
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	switch (*p) {
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (*p != '\0')
+		return cairn_err(CAIRN_EINVAL, "unexpected '%s': the units are k, M and G (1024, 1024^2, 1024^3 "
+				 "bytes per second)", p);
+	if (whole > MAX_RATE / mult)
+		return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
+	whole = whole * mult + frac * mult / scale;
+	if (whole > MAX_RATE)
+		return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
+	if (whole != 0 && whole < MIN_RATE)
+		return cairn_err(CAIRN_EINVAL, "below the minimum of 4k (4096 bytes per second; 0 means no limit)");
+	*ret = whole;
+	return 0;
+}
+
+static int env_rate(const char *name, uint64_t *ret)
+{
+	const char *v = env(name);
+
+	if (v == NULL)
+		return 0;
+	if (parse_rate(v, ret) != 0)
+		return cairn_err_ctx(CAIRN_EINVAL, "invalid %s '%s'", name, v);
+	return 0;
+}
+
+/* With a limit, one pack-sized object must fit in one request and in the
+ * operation deadline, or every attempt would time out and be retried in
+ * vain: say so at once instead. */
+#define PACK_BYTES (16ULL << 20)
+
+static int check_rate(const struct cairn_s3_options *o, const char *name, uint64_t rate)
+{
+	int64_t need_ms, limit_ms = o->http.request_timeout_ms;
+
+	if (rate == 0)
+		return 0;
+	need_ms = (int64_t)(PACK_BYTES * 1000 / rate);
+	if (o->retry.deadline_ns / 1000000 < limit_ms)
+		limit_ms = o->retry.deadline_ns / 1000000;
+	if (need_ms <= limit_ms)
+		return 0;
+	return cairn_err(CAIRN_EINVAL,
+			 "%s is too low for the timeouts: a 16 MiB pack takes %lld s at that rate, longer than the "
+			 "request timeout (CAIRN_S3_REQUEST_TIMEOUT, %lld s) or the deadline (CAIRN_S3_DEADLINE, "
+			 "%lld s); raise them or the limit",
+			 name, (long long)(need_ms / 1000), (long long)(o->http.request_timeout_ms / 1000),
+			 (long long)(o->retry.deadline_ns / 1000000000));
+}
+
+static int env_limits(struct cairn_s3_options *o)
+{
+	uint64_t up = o->http.max_send_speed, down = o->http.max_recv_speed;
+	int rc;
+
+	if ((rc = env_rate("CAIRN_S3_LIMIT_UPLOAD", &up)) != 0 ||
+	    (rc = env_rate("CAIRN_S3_LIMIT_DOWNLOAD", &down)) != 0)
+		return rc;
+	if ((rc = check_rate(o, "CAIRN_S3_LIMIT_UPLOAD", up)) != 0 ||
+	    (rc = check_rate(o, "CAIRN_S3_LIMIT_DOWNLOAD", down)) != 0)
+		return rc;
+	o->http.max_send_speed = up;
+	o->http.max_recv_speed = down;
+	return 0;
+}
+
 static int env_credentials(struct cairn_s3_options *o)
 {
 	const char *ak = env("AWS_ACCESS_KEY_ID"), *sk = env("AWS_SECRET_ACCESS_KEY"), *file, *home, *profile;
@@ -403,6 +516,8 @@ int cairn_s3_options_from_env(struct cairn_s3_options *o)
 	else
 		o->addressing = endpoint != NULL ? CAIRN_S3_ADDRESSING_PATH : CAIRN_S3_ADDRESSING_VIRTUAL;
 	rc = env_timeouts(o);
+	if (rc == 0)
+		rc = env_limits(o);
 	if (rc != 0)
 		return rc;
 	return env_credentials(o);

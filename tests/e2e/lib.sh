@@ -31,6 +31,7 @@
 #     REPO_DIR       $WORK/repo (the path inside CAIRN_REPO)
 #     LAST_OUT, LAST_ERR   files holding stdout/stderr of the last assert_exit
 #     TEST_NAME      basename of the test script without .sh
+#     E2E_SKIP       77, the exit code of a skipped test
 #
 # Functions:
 #     agent ARGS...              run $CAIRN_AGENT ARGS...
@@ -39,6 +40,8 @@
 #     init_repo [ARGS...]        `agent init --quiet ARGS...` (uses the env), fails the test on error
 #     log MSG...                 print "[test] MSG" on stderr
 #     fail MSG...                print "FAIL: MSG" on stderr and exit 1
+#     skip MSG...                print "SKIP: MSG" and exit $E2E_SKIP (77), which CTest reports as
+#                                skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt); WORK is removed
 #     assert_eq A B [MSG]        fail unless the strings A and B are equal
 #     assert_ne A B [MSG]        fail if equal
 #     assert_le A B [MSG]        fail unless integer A <= integer B (also assert_lt, assert_ge, assert_gt)
@@ -66,6 +69,7 @@ set -Eeuo pipefail
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TREETOOL="$E2E_DIR/treetool.py"
 TEST_NAME="$(basename "${BASH_SOURCE[1]:-$0}" .sh)"
+E2E_SKIP=77
 
 : "${CAIRN_AGENT:?CAIRN_AGENT must name the cairn-agent program}"
 : "${CAIRN_RESTORE:?CAIRN_RESTORE must name the cairn-restore program}"
@@ -109,6 +113,10 @@ _e2e_on_exit() {
 		chmod -R u+rwX "$WORK" 2>/dev/null
 		rm -rf "$WORK"
 		echo "[$TEST_NAME] PASS" >&2
+	elif [[ $rc -eq $E2E_SKIP ]]; then
+		chmod -R u+rwX "$WORK" 2>/dev/null
+		rm -rf "$WORK"
+		echo "[$TEST_NAME] SKIPPED" >&2
 	else
 		echo "[$TEST_NAME] FAILED (exit $rc); work dir kept: $WORK" >&2
 	fi
@@ -125,6 +133,11 @@ log() {
 fail() {
 	echo "[$TEST_NAME] FAIL: $*" >&2
 	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit "$E2E_SKIP"
 }
 
 agent() {

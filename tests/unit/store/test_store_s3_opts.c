@@ -15,7 +15,7 @@ static const char *const vars[] = {
 	"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "CAIRN_S3_ADDRESSING",
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE",
 	"AWS_PROFILE", "AWS_CA_BUNDLE", "CAIRN_S3_CONNECT_TIMEOUT", "CAIRN_S3_STALL_TIMEOUT",
-	"CAIRN_S3_REQUEST_TIMEOUT", "CAIRN_S3_DEADLINE", "HOME",
+	"CAIRN_S3_REQUEST_TIMEOUT", "CAIRN_S3_DEADLINE", "HOME", "CAIRN_S3_LIMIT_UPLOAD", "CAIRN_S3_LIMIT_DOWNLOAD",
 };
 
 static int clear_env(void **state)
@@ -425,6 +425,107 @@ static void test_open_url(void **state)
 	assert_null(o.endpoint);
 }
 
+static void set_test_credentials(void)
+{
+	setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000", 1);
+	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
+}
+
+static void test_from_env_limits_valid(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} cases[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "512k", 512u << 10 },
+		{ "512K", 512u << 10 },
+		{ "10M", 10u << 20 },
+		{ "10m", 10u << 20 },
+		{ "1.5M", 3u << 19 },
+		{ "0.5G", 1u << 29 },
+		{ "2G", 2ULL << 30 },
+		{ "1048576", 1u << 20 },
+		{ "1024G", 1ULL << 40 },
+		{ "007k", 7u << 10 },
+	};
+	struct cairn_s3_options o;
+
+	(void)state;
+	set_test_credentials();
+	cairn_s3_options_init(&o);
+	assert_int_equal(cairn_s3_options_from_env(&o), 0);
+	assert_int_equal(o.http.max_send_speed, 0); /* no limit by default */
+	/* timeouts long enough for a 16 MiB pack at 4 KiB/s */
+	setenv("CAIRN_S3_DEADLINE", "2h", 1);
+	setenv("CAIRN_S3_REQUEST_TIMEOUT", "2h", 1);
+	assert_int_equal(o.http.max_recv_speed, 0);
+	cairn_s3_options_free(&o);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv("CAIRN_S3_LIMIT_UPLOAD", cases[i].text, 1);
+		setenv("CAIRN_S3_LIMIT_DOWNLOAD", "", 1); /* empty counts as unset */
+		assert_int_equal(cairn_s3_options_from_env(&o), 0);
+		assert_true(o.http.max_send_speed == cases[i].bytes);
+		assert_int_equal(o.http.max_recv_speed, 0);
+		cairn_s3_options_free(&o);
+		unsetenv("CAIRN_S3_LIMIT_UPLOAD");
+		setenv("CAIRN_S3_LIMIT_DOWNLOAD", cases[i].text, 1);
+		assert_int_equal(cairn_s3_options_from_env(&o), 0);
+		assert_int_equal(o.http.max_send_speed, 0);
+		assert_true(o.http.max_recv_speed == cases[i].bytes);
+		cairn_s3_options_free(&o);
+	}
+	/* both at once, with the default timeouts */
+	unsetenv("CAIRN_S3_DEADLINE");
+	unsetenv("CAIRN_S3_REQUEST_TIMEOUT");
+	setenv("CAIRN_S3_LIMIT_UPLOAD", "512k", 1);
+	setenv("CAIRN_S3_LIMIT_DOWNLOAD", "10M", 1);
+	assert_int_equal(cairn_s3_options_from_env(&o), 0);
+	assert_int_equal(o.http.max_send_speed, 512u << 10);
+	assert_int_equal(o.http.max_recv_speed, 10u << 20);
+	cairn_s3_options_free(&o);
+}
+
+static void test_from_env_limits_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"fast", "10MB", "10 M", " 10M", "10M ", "-1", "+5M", "1e6", "10Mi", "10M/s", "k", ".5M", "5.M",
+		"1..5M", "0x10", "1025G", "99999999999999999999999", "4095", "1k", "3.9k", "10kk", "1,5M",
+	};
+	static const char *const vars_limit[] = { "CAIRN_S3_LIMIT_UPLOAD", "CAIRN_S3_LIMIT_DOWNLOAD" };
+	struct cairn_s3_options o;
+
+	(void)state;
+	set_test_credentials();
+	cairn_s3_options_init(&o);
+	for (size_t v = 0; v < 2; v++) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			setenv(vars_limit[v], bad[i], 1);
+			assert_int_equal(cairn_s3_options_from_env(&o), CAIRN_EINVAL);
+			/* the message names the variable and quotes the value */
+			assert_non_null(strstr(cairn_err_msg(), vars_limit[v]));
+			assert_non_null(strstr(cairn_err_msg(), bad[i]));
+			assert_int_equal(o.http.max_send_speed, 0);
+			assert_int_equal(o.http.max_recv_speed, 0);
+		}
+		unsetenv(vars_limit[v]);
+	}
+	/* too slow for the default deadline (2 minutes): a 16 MiB pack would never get through */
+	setenv("CAIRN_S3_LIMIT_DOWNLOAD", "32k", 1);
+	assert_int_equal(cairn_s3_options_from_env(&o), CAIRN_EINVAL);
+	assert_non_null(strstr(cairn_err_msg(), "CAIRN_S3_LIMIT_DOWNLOAD"));
+	assert_non_null(strstr(cairn_err_msg(), "CAIRN_S3_DEADLINE"));
+	setenv("CAIRN_S3_DEADLINE", "1h", 1);
+	assert_int_equal(cairn_s3_options_from_env(&o), CAIRN_EINVAL); /* now the 5-minute request timeout */
+	assert_non_null(strstr(cairn_err_msg(), "CAIRN_S3_REQUEST_TIMEOUT"));
+	setenv("CAIRN_S3_REQUEST_TIMEOUT", "10m", 1);
+	assert_int_equal(cairn_s3_options_from_env(&o), 0);
+	assert_int_equal(o.http.max_recv_speed, 32u << 10);
+	cairn_s3_options_free(&o);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
 int main(void)
@@ -435,6 +536,7 @@ int main(void)
 		T(test_from_env_custom_endpoint), T(test_from_env_credentials_file),
 		T(test_credentials_file_hostile), T(test_open_addressing),
 		T(test_open_invalid),         T(test_open_url),
+		T(test_from_env_limits_valid), T(test_from_env_limits_invalid),
 	};
 
 	return cmocka_run_group_tests_name("s3 options", tests, NULL, NULL);
