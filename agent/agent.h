@@ -7,5 +7,6 @@ int cmd_init(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_snapshots(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_replicate(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const char usage[] =
 	"  backup      back up PATH... into a new snapshot [--tag T] [--json]\n"
 	"  snapshots   list the snapshots [--json]\n"
 	"  key         manage keys: key add | key list | key remove ID\n"
+	"  replicate   copy the repository to replica sites [--to NAME|URL] [--json]\n"
 	"  version     print the version\n"
 	"\n"
 	"Run 'cairn-agent COMMAND --help' for a command's options.\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
 		return cmd_snapshots(argc - 1, argv + 1);
 	if (strcmp(cmd, "key") == 0)
 		return cmd_key(argc - 1, argv + 1);
+	if (strcmp(cmd, "replicate") == 0)
+		return cmd_replicate(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
 	return CAIRN_EXIT_USAGE;
 }

@@ -75,11 +75,11 @@ static void copy_one(void *job, int worker, void *vctx)
 				       "object '%s' in '%s' is damaged (its bytes do not match its name): not copied",
 				       obj->name, c->src->store->description);
 	}
-	if (rc == CAIRN_ENOTFOUND && strncmp(obj->name, "data/", 5) == 0) {
-		/* a pack removed since the listing (prune): nothing to copy */
-		cairn_buf_free(&b);
-		return;
-	}
+	if (rc == CAIRN_ENOTFOUND)
+		/* listed a moment ago (and prune cannot run during replication):
+		 * lost on the primary, like damage */
+		rc = cairn_err(CAIRN_ECORRUPT, "object '%s' listed in '%s' is missing there now: not copied",
+			       obj->name, c->src->store->description);
 	if (rc < 0 && rc != CAIRN_ECORRUPT)
 		rc = cairn_err_ctx(rc, "cannot read '%s' from the primary", obj->name);
 	if (rc == 0) {

@@ -1,0 +1,189 @@
+/* Replication to a list of sites, with progress, a line per site or a JSON summary. */
+#include "replicate_print.h"
+
+#include "cairn/err.h"
+#include "cairn/replicate.h"
+#include "cairn/s3.h"
+#include "cairn/store.h"
+#include "cairn/timeutil.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct site_ui {
+	struct cli_progress progress;
+	const char *site;
+};
+
+static void on_progress(void *ctx, const struct cairn_replicate_stats *st, const char *current)
+{
+	struct site_ui *ui = ctx;
+	char copied[32], pending[32];
+
+	cli_format_bytes(st->bytes_copied, copied, sizeof(copied));
+	cli_format_bytes(st->bytes_pending, pending, sizeof(pending));
+	cli_progress_line(&ui->progress, "[%4.0fs] %s: %llu/%llu objects, %s of %s  %s",
+			  (double)st->duration_ns / 1e9, ui->site, (unsigned long long)st->objects_copied,
+			  (unsigned long long)st->objects_pending, copied, pending, current ? current : "");
+}
+
+static void on_warning(void *ctx, const char *msg)
+{
+	struct site_ui *ui = ctx;
+
+	cli_progress_done(&ui->progress);
+	cli_warn("%s", msg);
+}
+
+static json_t *time_or_null(int64_t ns)
+{
+	char when[CAIRN_TIME_STR];
+
+	if (ns <= 0)
+		return json_null();
+	cairn_time_format(ns, 0, when);
+	return json_string(when);
+}
+
+/* The lag and RPO exposure of a site, from the catalog. */
+json_t *site_status_json(const char *site, const struct cairn_site_status *ss, int64_t now_ns)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:s?}", "site", site, "newest_snapshot",
+			 ss->newest_id[0] ? json_string(ss->newest_id) : json_null(), "newest_snapshot_time",
+			 time_or_null(ss->newest_time_ns), "rpo_exposure_seconds",
+			 ss->newest_time_ns > 0 ? json_real((double)(now_ns - ss->newest_time_ns) / 1e9)
+						: json_null(),
+			 "snapshots_pending", (json_int_t)ss->snapshots_pending, "last_attempt",
+			 time_or_null(ss->last_attempt_ns), "last_success", time_or_null(ss->last_success_ns),
+			 "last_full_listing", time_or_null(ss->last_full_ns), "objects_on_site",
+			 (json_int_t)ss->objects_on_site, "bytes_on_site", (json_int_t)ss->bytes_on_site, "last_error",
+			 ss->last_error[0] ? ss->last_error : NULL);
+}
+
+static json_t *run_json(const struct cairn_replicate_stats *st, struct cairn_store *dst, int rc)
+{
+	struct cairn_store_stats ss = { 0 };
+
+	if (dst != NULL)
+		cairn_store_stats_get(dst, &ss);
+	return json_pack("{s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:f, s:{s:I, s:I, s:I, s:I, s:I}}", "ok",
+			 rc == 0, "error", rc == 0 ? NULL : cairn_err_msg(), "objects_pending",
+			 (json_int_t)st->objects_pending, "bytes_pending", (json_int_t)st->bytes_pending,
+			 "objects_copied", (json_int_t)st->objects_copied, "bytes_copied",
+			 (json_int_t)st->bytes_copied, "objects_failed", (json_int_t)st->objects_failed,
+			 "snapshots_copied", (json_int_t)st->snapshots_copied, "snapshots_held",
+			 (json_int_t)st->snapshots_held, "listed", st->listed, "seconds",
+			 (double)st->duration_ns / 1e9, "store", "requests", (json_int_t)ss.requests, "retries",
+			 (json_int_t)ss.retries, "failures", (json_int_t)ss.failures, "bytes_up",
+			 (json_int_t)ss.bytes_up, "bytes_down", (json_int_t)ss.bytes_down);
+}
+
+static void print_site(const char *site, const struct cairn_replicate_stats *st, const struct cairn_site_status *ss,
+		       int rc, int64_t now_ns)
+{
+	char copied[32], age[64] = "";
+
+	cli_format_bytes(st->bytes_copied, copied, sizeof(copied));
+	if (ss->newest_time_ns > 0)
+		cairn_duration_format(now_ns - ss->newest_time_ns, age, sizeof(age));
+	if (rc == 0)
+		printf("replica '%s': %llu object%s copied (%s) in %.1fs; newest snapshot there %.8s, %s old\n", site,
+		       (unsigned long long)st->objects_copied, st->objects_copied == 1 ? "" : "s", copied,
+		       (double)st->duration_ns / 1e9, ss->newest_id[0] ? ss->newest_id : "(none)",
+		       age[0] ? age : "-");
+	else
+		printf("replica '%s': FAILED after %llu object%s copied; %llu snapshot%s not there yet; newest "
+		       "snapshot there %.8s%s%s%s\n",
+		       site, (unsigned long long)st->objects_copied, st->objects_copied == 1 ? "" : "s",
+		       (unsigned long long)ss->snapshots_pending, ss->snapshots_pending == 1 ? "" : "s",
+		       ss->newest_id[0] ? ss->newest_id : "(none)", age[0] ? ", " : "", age, age[0] ? " old" : "");
+}
+
+/* One site: open it, replicate, report. Returns the library code. */
+static int one_site(struct cairn_repo *repo, const struct replicate_job *job, const char *site, json_t *sites)
+{
+	struct cairn_replicate_opts ro = { 0 };
+	struct cairn_replicate_stats st = { 0 };
+	struct cairn_site_status ss = { 0 };
+	struct cairn_store *dst = NULL;
+	struct site_ui ui = { 0 };
+	int64_t now;
+	int rc;
+
+	ui.site = site;
+	cli_progress_init(&ui.progress, job->o);
+	rc = cairn_store_open_url(site, 1, &dst);
+	if (rc < 0) {
+		rc = cairn_err_ctx(rc, "cannot open replica '%s'", site);
+	} else {
+		ro.site = site;
+		ro.threads = job->transfers;
+		ro.full = job->full;
+		ro.on_progress = on_progress;
+		ro.on_warning = on_warning;
+		ro.ctx = &ui;
+		rc = cairn_replicate(repo, dst, &ro, &st);
+	}
+	cli_progress_done(&ui.progress);
+	if (rc < 0)
+		cli_error("replication to '%s' failed: %s", site, cairn_err_msg());
+	now = cairn_time_now_ns();
+	{
+		int src = rc;
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cairn_err_msg() : "");
+		(void)cairn_replicate_site_status(repo, site, &ss);
+		if (sites != NULL) {
+			json_t *j = site_status_json(site, &ss, now);
+			json_t *run;
+
+			if (src < 0)
+				(void)cairn_err(src, "%s", msg);
+			run = run_json(&st, dst, src);
+			if (j != NULL && run != NULL)
+				json_object_set_new(j, "run", run);
+			else
+				json_decref(run);
+			if (j != NULL)
+				json_array_append_new(sites, j);
+		} else if (!job->o->quiet) {
+			print_site(site, &st, &ss, src, now);
+		}
+		if (src < 0)
+			(void)cairn_err(src, "%s", msg);
+	}
+	cairn_store_free(dst);
+	return rc;
+}
+
+int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, const char *const *sites,
+		    size_t nsites, json_t *json_sites)
+{
+	json_t *doc = NULL, *arr = json_sites;
+	int code = CAIRN_EXIT_OK;
+
+	if (job->o->json && arr == NULL) {
+		arr = json_array();
+		doc = arr ? json_pack("{s:o}", "sites", arr) : NULL;
+	}
+	for (size_t i = 0; i < nsites; i++) {
+		int rc = one_site(repo, job, sites[i], job->o->json ? arr : NULL);
+
+		if (rc == CAIRN_ECORRUPT && code == CAIRN_EXIT_OK)
+			code = CAIRN_EXIT_DAMAGED;
+		else if (rc < 0 && rc != CAIRN_ECORRUPT)
+			code = CAIRN_EXIT_REPLICATION;
+	}
+	if (doc != NULL) {
+		char *text = json_dumps(doc, JSON_COMPACT);
+
+		if (text != NULL)
+			puts(text);
+		free(text);
+	}
+	json_decref(doc);
+	return code;
+}
