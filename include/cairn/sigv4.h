@@ -43,6 +43,7 @@ struct cairn_buf;
 
 #define CAIRN_SIGV4_AMZ_DATE_LEN 17 /* "20130524T000000Z" and NUL */
 #define CAIRN_SIGV4_SHA256_HEX_LEN 65 /* 64 lowercase hex digits and NUL */
+#define CAIRN_SIGV4_SHA256_B64_LEN 45 /* 44 base64 characters and NUL */
 #define CAIRN_SIGV4_MD5_B64_LEN 25 /* 24 base64 characters and NUL */
 #define CAIRN_SIGV4_KEY_LEN 32 /* derived signing key, HMAC-SHA256 output */
 
@@ -140,6 +141,10 @@ int cairn_sigv4_hmac_sha256(const void *key, size_t key_len, const void *data, s
 /* Lowercase hex SHA-256 of a buffer (the x-amz-content-sha256 value).
  * data may be NULL when len is 0. 0 or CAIRN_EBUG. */
 int cairn_sigv4_sha256_hex(const void *data, size_t len, char out[CAIRN_SIGV4_SHA256_HEX_LEN]);
+/* The SHA-256 of data once, as hex (x-amz-content-sha256) and as base64
+ * (x-amz-checksum-sha256, which S3 checks against the stored bytes). */
+int cairn_sigv4_sha256_hex_base64(const void *data, size_t len, char hex[CAIRN_SIGV4_SHA256_HEX_LEN],
+				  char b64[CAIRN_SIGV4_SHA256_B64_LEN]);
 
 /* Base64 of the MD5 of a buffer (the Content-MD5 value). data may be NULL
  * when len is 0. 0 or CAIRN_EBUG. */

@@ -80,6 +80,22 @@ int cairn_sigv4_sha256_hex(const void *data, size_t len, char out[CAIRN_SIGV4_SH
 	return 0;
 }
 
+int cairn_sigv4_sha256_hex_base64(const void *data, size_t len, char hex[CAIRN_SIGV4_SHA256_HEX_LEN],
+				  char b64[CAIRN_SIGV4_SHA256_B64_LEN])
+{
+	uint8_t md[32];
+	int rc;
+
+	rc = digest(EVP_sha256(), "sha-256", data, len, md, sizeof(md));
+	if (rc != 0)
+		return rc;
+	cairn_hex_encode(md, sizeof(md), hex);
+	/* 32 bytes -> 44 characters and a NUL, exactly CAIRN_SIGV4_SHA256_B64_LEN */
+	if (EVP_EncodeBlock((unsigned char *)b64, md, (int)sizeof(md)) != CAIRN_SIGV4_SHA256_B64_LEN - 1)
+		return cairn_err(CAIRN_EBUG, "base64 encoding failed in libcrypto");
+	return 0;
+}
+
 int cairn_sigv4_md5_base64(const void *data, size_t len, char out[CAIRN_SIGV4_MD5_B64_LEN])
 {
 	uint8_t md[16];

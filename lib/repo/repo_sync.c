@@ -1,6 +1,7 @@
 /* Keeping the catalog in step with the repository: index objects and
  * snapshots that appeared, snapshots and index objects that went away. */
 #include "repo_internal.h"
+#include "sync_fetch.h"
 
 #include "cairn/err.h"
 #include "cairn/pack.h"
@@ -72,28 +73,44 @@ static int put_blob(void *ctx, const struct cairn_blob_loc *loc)
 	return cairn_catalog_blob_put(ctx, loc);
 }
 
-/* Load one index object into the catalog, in one transaction. */
-static int load_index(struct cairn_repo *r, const char *id, struct cairn_buf *scratch)
-{
-	char name[80];
-	int rc;
+struct index_load {
+	struct cairn_repo *r;
+	void (*on_warning)(void *ctx, const char *msg);
+	void *ctx;
+	int damaged;
+};
 
-	cairn_buf_reset(scratch);
-	snprintf(name, sizeof(name), "index/%s", id);
-	rc = cairn_repo_get_verified(r, "index", id, scratch);
-	if (rc < 0)
-		return rc;
-	rc = cairn_catalog_begin(r->catalog);
-	if (rc < 0)
-		return rc;
-	rc = cairn_index_parse(r->keys, scratch->data, scratch->len, put_blob, NULL, r->catalog);
-	if (rc == 0)
-		rc = cairn_catalog_index_mark(r->catalog, name);
-	if (rc < 0) {
-		cairn_catalog_rollback(r->catalog);
-		return cairn_err_ctx(rc, "index object '%s'", name);
+/* Load one fetched index object into the catalog, in one transaction. */
+static int load_index(void *vctx, struct sync_item *it)
+{
+	struct index_load *l = vctx;
+	struct cairn_repo *r = l->r;
+	char name[80];
+	int rc = it->rc;
+
+	snprintf(name, sizeof(name), "index/%s", it->id);
+	if (rc == 0) {
+		rc = cairn_catalog_begin(r->catalog);
+		if (rc < 0)
+			return rc;
+		rc = cairn_index_parse(r->keys, it->buf.data, it->buf.len, put_blob, NULL, r->catalog);
+		if (rc == 0)
+			rc = cairn_catalog_index_mark(r->catalog, name);
+		if (rc < 0) {
+			cairn_catalog_rollback(r->catalog);
+			rc = cairn_err_ctx(rc, "index object '%s'", name);
+		} else {
+			rc = cairn_catalog_commit(r->catalog);
+		}
+	} else {
+		rc = cairn_err(rc, "%s", it->err);
 	}
-	return cairn_catalog_commit(r->catalog);
+	if (rc == CAIRN_ECORRUPT) {
+		warn(l->on_warning, l->ctx);
+		l->damaged++;
+		return 0;
+	}
+	return rc;
 }
 
 struct seen_check {
@@ -130,8 +147,9 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 {
 	struct id_list present = { 0 };
 	struct seen_check check = { &present, 0 };
-	struct cairn_buf scratch = { 0 };
-	int rc, damaged = 0;
+	struct index_load load = { r, on_warning, ctx, 0 };
+	size_t todo = 0;
+	int rc;
 
 	rc = list_ids(r, "index", &present);
 	if (rc < 0)
@@ -144,6 +162,7 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 		if (rc < 0)
 			goto out;
 	}
+	/* the ones not loaded yet, kept in place at the front of the list */
 	for (size_t i = 0; i < present.count; i++) {
 		char name[80];
 
@@ -151,22 +170,14 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 		rc = cairn_catalog_index_seen(r->catalog, name);
 		if (rc < 0)
 			goto out;
-		if (rc == 1)
-			continue;
-		rc = load_index(r, present.ids[i], &scratch);
-		if (rc == CAIRN_ECORRUPT) {
-			warn(on_warning, ctx);
-			damaged++;
-			continue;
-		}
-		if (rc < 0)
-			goto out;
+		if (rc == 0)
+			memmove(present.ids[todo++], present.ids[i], CAIRN_ID_HEX);
 	}
-	rc = damaged ? cairn_err(CAIRN_ECORRUPT, "%d damaged index object%s skipped", damaged,
-				 damaged == 1 ? "" : "s")
-		     : 0;
+	rc = sync_fetch_each(r, "index", NULL, (const char (*)[CAIRN_ID_HEX])present.ids, todo, load_index, &load);
+	if (rc == 0 && load.damaged)
+		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged index object%s skipped", load.damaged,
+			       load.damaged == 1 ? "" : "s");
 out:
-	cairn_buf_free(&scratch);
 	free(present.ids);
 	return rc;
 }
@@ -195,59 +206,74 @@ static int find_gone(void *ctx, const struct cairn_catalog_snapshot *row)
 	return 0;
 }
 
+/* Record one fetched snapshot object in the catalog. */
+static int load_snapshot(void *vctx, struct sync_item *it)
+{
+	struct index_load *l = vctx;
+	struct cairn_snapshot snap = { 0 };
+	char *json;
+	int rc = it->rc;
+
+	if (rc == 0)
+		rc = cairn_snapshot_from_json((const char *)it->buf.data, it->buf.len, it->id, &snap);
+	else
+		rc = cairn_err(rc, "%s", it->err);
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+		warn(l->on_warning, l->ctx);
+		l->damaged++;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	json = malloc(it->buf.len + 1);
+	if (json == NULL) {
+		cairn_snapshot_clear(&snap);
+		return cairn_err(CAIRN_ENOMEM, "cannot load snapshot");
+	}
+	memcpy(json, it->buf.data, it->buf.len);
+	json[it->buf.len] = '\0';
+	rc = cairn_catalog_snapshot_put(l->r->catalog, it->id, snap.time_ns, json);
+	free(json);
+	cairn_snapshot_clear(&snap);
+	return rc;
+}
+
 int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
 {
-	struct id_list present = { 0 };
+	struct id_list present = { 0 }, fresh = { 0 };
 	struct snap_gone gone = { &present, { 0 } };
-	struct cairn_buf plain = { 0 };
-	int rc, damaged = 0;
+	struct index_load load = { r, on_warning, ctx, 0 };
+	int rc;
 
 	rc = list_ids(r, "snapshots", &present);
 	if (rc < 0)
 		goto out;
+	fresh.ids = cairn_reallocarray(NULL, present.count ? present.count : 1, sizeof(*fresh.ids));
+	if (fresh.ids == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot list new snapshots");
+		goto out;
+	}
 	for (size_t i = 0; i < present.count; i++) {
-		struct cairn_snapshot snap = { 0 };
-		char *json;
-
 		rc = cairn_catalog_snapshot_known(r->catalog, present.ids[i]);
 		if (rc < 0)
 			goto out;
-		if (rc == 1)
-			continue;
-		cairn_buf_reset(&plain);
-		rc = cairn_repo_get_sealed(r, "snapshots", present.ids[i], CAIRN_SNAPSHOT_AD, &plain);
 		if (rc == 0)
-			rc = cairn_snapshot_from_json((const char *)plain.data, plain.len, present.ids[i], &snap);
-		if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-			warn(on_warning, ctx);
-			damaged++;
-			continue;
-		}
-		if (rc < 0)
-			goto out;
-		json = malloc(plain.len + 1);
-		if (json == NULL) {
-			cairn_snapshot_clear(&snap);
-			rc = cairn_err(CAIRN_ENOMEM, "cannot load snapshot");
-			goto out;
-		}
-		memcpy(json, plain.data, plain.len);
-		json[plain.len] = '\0';
-		rc = cairn_catalog_snapshot_put(r->catalog, present.ids[i], snap.time_ns, json);
-		free(json);
-		cairn_snapshot_clear(&snap);
-		if (rc < 0)
-			goto out;
+			memcpy(fresh.ids[fresh.count++], present.ids[i], CAIRN_ID_HEX);
 	}
+	rc = sync_fetch_each(r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])fresh.ids, fresh.count,
+			     load_snapshot, &load);
+	if (rc < 0)
+		goto out;
 	/* forget snapshots removed from the repository */
 	rc = cairn_catalog_snapshot_each(r->catalog, find_gone, &gone);
 	for (size_t i = 0; rc == 0 && i < gone.gone.count; i++)
 		rc = cairn_catalog_snapshot_delete(r->catalog, gone.gone.ids[i]);
-	if (rc == 0 && damaged)
-		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged snapshot object%s skipped", damaged, damaged == 1 ? "" : "s");
+	if (rc == 0 && load.damaged)
+		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged snapshot object%s skipped", load.damaged,
+			       load.damaged == 1 ? "" : "s");
 out:
-	cairn_buf_free(&plain);
 	free(gone.gone.ids);
+	free(fresh.ids);
 	free(present.ids);
 	return rc;
 }

@@ -33,7 +33,8 @@ static int s3_head(struct s3_store *s, const char *name, const char *key, uint64
 	return rc;
 }
 
-/* One PUT; `conditional` adds If-None-Match: *. */
+/* One PUT with Content-MD5 and x-amz-checksum-sha256 (the server checks
+ * both against the bytes it received); `conditional` adds If-None-Match: *. */
 static int s3_put_once(struct s3_store *s, const char *name, const char *key, const void *data, size_t len,
 		       int conditional, char *ret_code, size_t code_len)
 {
@@ -41,7 +42,7 @@ static int s3_put_once(struct s3_store *s, const char *name, const char *key, co
 	struct cairn_sigv4_kv hdr[2] = { { "content-md5", md5 }, { "if-none-match", "*" } };
 	struct s3_req r = { .method = "PUT", .name = name, .key = key, .headers = hdr,
 			    .n_headers = conditional ? 2 : 1, .body = data, .body_len = len,
-			    .max_body = 1 << 20 };
+			    .max_body = 1 << 20, .checksum = 1 };
 	int rc;
 
 	rc = cairn_sigv4_md5_base64(data, len, md5);

@@ -40,6 +40,7 @@ struct s3_req {
 	size_t body_len;
 	struct cairn_buf *sink;               /* 2xx body goes here (NULL: resp.body) */
 	uint64_t max_body;                    /* 0 = no limit */
+	int checksum;                         /* also send x-amz-checksum-sha256 of the body */
 	struct cairn_http_response resp;      /* freed by the caller with cairn_http_response_free */
 	char s3_code[64];                     /* the S3 error code of a non-2xx answer, "" if none */
 };

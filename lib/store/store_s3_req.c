@@ -177,7 +177,7 @@ int cairn_s3_request(struct s3_store *s, struct s3_req *r)
 	struct cairn_sigv4_kv hdr[S3_MAX_HEADERS];
 	const char *lines[S3_MAX_HEADERS + 1];
 	char *owned[S3_MAX_HEADERS + 1] = { 0 };
-	char date[CAIRN_SIGV4_AMZ_DATE_LEN], sha[CAIRN_SIGV4_SHA256_HEX_LEN];
+	char date[CAIRN_SIGV4_AMZ_DATE_LEN], sha[CAIRN_SIGV4_SHA256_HEX_LEN], sha64[CAIRN_SIGV4_SHA256_B64_LEN];
 	struct cairn_sigv4_creds creds = { s->access_key, s->secret_key, s->session_token };
 	struct cairn_sigv4_result sig = { 0 };
 	struct cairn_sigv4_request sreq;
@@ -188,7 +188,7 @@ int cairn_s3_request(struct s3_store *s, struct s3_req *r)
 
 	memset(&r->resp, 0, sizeof(r->resp));
 	r->s3_code[0] = '\0';
-	if (r->n_headers + 4 > S3_MAX_HEADERS)
+	if (r->n_headers + 5 > S3_MAX_HEADERS)
 		return cairn_err(CAIRN_EBUG, "S3 %s: too many headers", r->method);
 	raw_path = r->key != NULL ? cairn_asprintf("%s/%s", s->base_path, r->key)
 				  : cairn_strdup(s->base_path[0] != '\0' ? s->base_path : "/");
@@ -199,12 +199,14 @@ int cairn_s3_request(struct s3_store *s, struct s3_req *r)
 		goto out;
 	rc = cairn_sigv4_amz_date(cairn_time_now_ns(), date);
 	if (rc == 0)
-		rc = cairn_sigv4_sha256_hex(r->body, r->body_len, sha);
+		rc = cairn_sigv4_sha256_hex_base64(r->body, r->body_len, sha, sha64);
 	if (rc != 0)
 		goto out;
 	hdr[nh++] = (struct cairn_sigv4_kv){ "host", s->host };
 	hdr[nh++] = (struct cairn_sigv4_kv){ "x-amz-date", date };
 	hdr[nh++] = (struct cairn_sigv4_kv){ "x-amz-content-sha256", sha };
+	if (r->checksum)
+		hdr[nh++] = (struct cairn_sigv4_kv){ "x-amz-checksum-sha256", sha64 };
 	if (s->session_token != NULL)
 		hdr[nh++] = (struct cairn_sigv4_kv){ "x-amz-security-token", s->session_token };
 	for (size_t i = 0; i < r->n_headers; i++)

@@ -352,7 +352,9 @@ static void test_put_request_format(void **state)
 	assert_non_null(strstr(h, "\r\nif-none-match: *\r\n"));
 	assert_non_null(strstr(h, "\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/"));
 	assert_non_null(strstr(h, "/us-east-1/s3/aws4_request, SignedHeaders=content-md5;host;if-none-match;"
-				  "x-amz-content-sha256;x-amz-date, Signature="));
+				  "x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date, Signature="));
+	/* SHA-256("hello") in base64, which S3 checks against what it stored */
+	assert_non_null(strstr(h, "\r\nx-amz-checksum-sha256: LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=\r\n"));
 	assert_int_equal(e->f->body.len, 5);
 	assert_memory_equal(e->f->body.data, "hello", 5);
 	/* the server honoured If-None-Match: from now on one request, 412 is "exists" */
