@@ -91,6 +91,13 @@ struct cairn_s3_options {
 					 * and user_agent are ignored (ca_bundle above is used) */
 	struct cairn_retry_policy retry; /* the retry decorator's policy */
 	int no_retry;        /* non-zero: cairn_s3_open returns the bare driver, no retry decorator */
+	/* S3 Object Lock: when > 0, every object written gets
+	 * x-amz-object-lock-mode (COMPLIANCE, or GOVERNANCE when
+	 * object_lock_governance) and a retain-until date this far from the
+	 * time of the PUT. The bucket must have Object Lock enabled; a server
+	 * without it refuses the PUT (InvalidRequest), which is reported. */
+	int64_t object_lock_ns;
+	int object_lock_governance;
 };
 
 /* Zero *o and set the defaults: no strings, addressing AUTO, 64 MiB
@@ -130,8 +137,20 @@ int cairn_s3_parse_url(const char *url, char **ret_bucket, char **ret_prefix);
  *                 durations like "10s", "2m"
  * Empty variables count as unset. 0; CAIRN_EAUTH when no credentials are
  * found (the detail says where it looked); CAIRN_EINVAL for a bad value
- * (named); CAIRN_ENOMEM. */
+ * (named); CAIRN_ENOMEM. Credentials are looked up last: after CAIRN_EAUTH
+ * every other field above has been filled, so a caller with credentials of
+ * its own (a configured site) may go on and set them. */
 int cairn_s3_options_from_env(struct cairn_s3_options *o);
+
+/* Replace the credentials of *o (access_key, secret_key, session_token)
+ * with those of `profile` ("default", or NAME for a [NAME] or
+ * [profile NAME] section) in the AWS shared credentials file at `path`: an
+ * INI file with aws_access_key_id, aws_secret_access_key and, optionally,
+ * aws_session_token. Nothing is taken from the environment. 0; CAIRN_EAUTH
+ * when the file, the profile or its keys are missing (the detail names the
+ * file and the profile, never a secret); CAIRN_EINVAL for an unreadable
+ * file or one larger than 1 MiB; CAIRN_ENOMEM. On failure *o is unchanged. */
+int cairn_s3_options_credentials_file(struct cairn_s3_options *o, const char *path, const char *profile);
 
 /* cairn_s3_options_init + cairn_s3_parse_url + cairn_s3_options_from_env.
  * On failure *o is left initialised with no strings. */

@@ -33,17 +33,30 @@ static int s3_head(struct s3_store *s, const char *name, const char *key, uint64
 	return rc;
 }
 
+size_t cairn_s3_lock_headers(const struct s3_store *s, struct cairn_sigv4_kv *hdr, char *until)
+{
+	if (s->object_lock_ns <= 0)
+		return 0;
+	cairn_time_format(cairn_time_now_ns() + s->object_lock_ns, 0, until);
+	hdr[0] = (struct cairn_sigv4_kv){ "x-amz-object-lock-mode", s->object_lock_mode };
+	hdr[1] = (struct cairn_sigv4_kv){ "x-amz-object-lock-retain-until-date", until };
+	return 2;
+}
+
 /* One PUT with Content-MD5 and x-amz-checksum-sha256 (the server checks
  * both against the bytes it received); `conditional` adds If-None-Match: *. */
 static int s3_put_once(struct s3_store *s, const char *name, const char *key, const void *data, size_t len,
 		       int conditional, char *ret_code, size_t code_len)
 {
-	char md5[CAIRN_SIGV4_MD5_B64_LEN];
-	struct cairn_sigv4_kv hdr[2] = { { "content-md5", md5 }, { "if-none-match", "*" } };
-	struct s3_req r = { .method = "PUT", .name = name, .key = key, .headers = hdr,
-			    .n_headers = conditional ? 2 : 1, .body = data, .body_len = len,
-			    .max_body = 1 << 20, .checksum = 1 };
+	char md5[CAIRN_SIGV4_MD5_B64_LEN], until[CAIRN_TIME_STR];
+	struct cairn_sigv4_kv hdr[4] = { { "content-md5", md5 } };
+	struct s3_req r = { .method = "PUT", .name = name, .key = key, .headers = hdr, .n_headers = 1,
+			    .body = data, .body_len = len, .max_body = 1 << 20, .checksum = 1 };
 	int rc;
+
+	if (conditional)
+		hdr[r.n_headers++] = (struct cairn_sigv4_kv){ "if-none-match", "*" };
+	r.n_headers += cairn_s3_lock_headers(s, hdr + r.n_headers, until);
 
 	rc = cairn_sigv4_md5_base64(data, len, md5);
 	if (rc != 0)
@@ -430,6 +443,8 @@ int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret)
 	s->base.impl = s;
 	atomic_init(&s->cond_put, 0);
 	s->multipart_threshold = o->multipart_threshold;
+	s->object_lock_ns = o->object_lock_ns > 0 ? o->object_lock_ns : 0;
+	s->object_lock_mode = o->object_lock_governance ? "GOVERNANCE" : "COMPLIANCE";
 	s->part_size = o->part_size;
 	snprintf(s->max_keys, sizeof(s->max_keys), "%u", o->list_page_keys);
 	rc = s3_dup_all(s, o);

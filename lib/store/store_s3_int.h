@@ -10,6 +10,7 @@
 #include "cairn/s3.h"
 #include "cairn/sigv4.h"
 #include "cairn/store.h"
+#include "cairn/timeutil.h"
 
 struct s3_store {
 	struct cairn_store base;
@@ -25,7 +26,14 @@ struct s3_store {
 	uint64_t multipart_threshold, part_size;
 	char max_keys[8];  /* keys per list page, decimal */
 	atomic_int cond_put; /* If-None-Match on PUT: 0 untried, 1 works, -1 refused by the server */
+	int64_t object_lock_ns; /* retention of new objects, 0 = none */
+	const char *object_lock_mode; /* "COMPLIANCE" or "GOVERNANCE" */
 };
+
+/* The Object Lock headers for an object written now (none when the store
+ * has no retention): fills up to 2 entries of hdr, using `until` (at least
+ * CAIRN_TIME_STR bytes) for the date; returns how many. */
+size_t cairn_s3_lock_headers(const struct s3_store *s, struct cairn_sigv4_kv *hdr, char *until);
 
 /* One S3 request. The caller fills the inputs; cairn_s3_request fills resp. */
 struct s3_req {

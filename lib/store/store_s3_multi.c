@@ -28,10 +28,14 @@ static int abort_upload(struct s3_store *s, const char *name, const char *key, c
 static int create_upload(struct s3_store *s, const char *name, const char *key, char **ret_id)
 {
 	struct cairn_sigv4_kv q[1] = { { "uploads", "" } };
+	struct cairn_sigv4_kv hdr[2];
+	char until[CAIRN_TIME_STR];
 	struct cairn_buf body = { 0 };
 	struct s3_req r = { .method = "POST", .name = name, .key = key, .query = q, .n_query = 1, .sink = &body,
-			    .max_body = SMALL_ANSWER };
+			    .max_body = SMALL_ANSWER, .headers = hdr };
 	int rc;
+
+	r.n_headers = cairn_s3_lock_headers(s, hdr, until);
 
 	rc = cairn_s3_request(s, &r);
 	if (rc == 0)

@@ -18,6 +18,7 @@
 #include "cairn/buf.h"
 #include "cairn/err.h"
 #include "cairn/s3.h"
+#include "cairn/timeutil.h"
 #include "cairn/sigv4.h"
 #include "cairn/store.h"
 #include "store/store_s3_int.h"
@@ -419,6 +420,46 @@ static void test_put_content_one_request(void **state)
 	assert_int_equal(e->f->requests, 3);
 }
 
+/* Object Lock: each PUT carries the mode and a retain-until date that far ahead */
+static void test_put_object_lock_headers(void **state)
+{
+	struct env *e = *state;
+	struct cairn_s3_options o;
+	struct cairn_store *s;
+	char want[CAIRN_TIME_STR], want2[CAIRN_TIME_STR];
+	const char *h, *until;
+	int64_t now = cairn_time_now_ns();
+
+	cairn_s3_options_init(&o);
+	o.endpoint = cairn_asprintf("http://127.0.0.1:%d", e->f->port);
+	o.region = cairn_strdup("us-east-1");
+	o.bucket = cairn_strdup("bkt");
+	o.prefix = cairn_strdup("");
+	o.access_key = cairn_strdup("AKID");
+	o.secret_key = cairn_strdup("SECRET");
+	o.no_retry = 1;
+	o.object_lock_ns = 30LL * 86400 * 1000000000;
+	assert_int_equal(cairn_s3_open(&o, &s), 0);
+	cairn_s3_options_free(&o);
+	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	assert_int_equal(cairn_store_put_content(s, "data/ab/cd", "hello", 5), 0);
+	h = head_of(e, 0);
+	assert_non_null(strstr(h, "\r\nx-amz-object-lock-mode: COMPLIANCE\r\n"));
+	until = strstr(h, "\r\nx-amz-object-lock-retain-until-date: ");
+	assert_non_null(until);
+	until += strlen("\r\nx-amz-object-lock-retain-until-date: ");
+	/* 30 days from now, to the second (allowing the second to tick) */
+	cairn_time_format(now + 30LL * 86400 * 1000000000, 0, want);
+	cairn_time_format(now + 30LL * 86400 * 1000000000 + 1000000000, 0, want2);
+	assert_true(strncmp(until, want, strlen(want)) == 0 || strncmp(until, want2, strlen(want2)) == 0);
+	assert_non_null(strstr(h, "x-amz-object-lock-mode;x-amz-object-lock-retain-until-date"));
+	cairn_store_free(s);
+	/* the default store sends none */
+	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	assert_int_equal(cairn_store_put_content(e->s, "data/ab/ef", "x", 1), 0);
+	assert_null(strstr(head_of(e, 1), "object-lock"));
+}
+
 static void get_ok(struct env *e, uint64_t off, uint64_t len, const char *want)
 {
 	struct cairn_buf b = { 0 };
@@ -720,6 +761,7 @@ int main(void)
 		T(test_put_request_format),
 		T(test_put_conditional_refused),
 		T(test_put_content_one_request),
+		T(test_put_object_lock_headers),
 		T(test_get_ranges_checked),
 		T(test_error_details),
 		T(test_retry_decorator_over_driver),
