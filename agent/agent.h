@@ -8,5 +8,7 @@ int cmd_backup(int argc, char **argv);
 int cmd_snapshots(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -20,7 +20,7 @@ static const char usage[] = "usage: cairn-agent backup [OPTIONS] PATH...\n"
 			    "ctime and inode as in the last backup) are not read again.\n"
 			    "\n"
 			    "  --tag TAG          label the snapshot (repeatable)\n"
-			    "  --host NAME        host name to record (default: this host)\n"
+			    "  --host NAME        host name to record (default: [cairn] host, else this host)\n"
 			    "  --no-files-cache   read every file, even unchanged ones\n"
 			    "  --replicate        then copy the repository to the replicas (--to, or every\n"
 			    "                     configured one); a failure there exits 10, the snapshot\n"
@@ -117,8 +117,9 @@ int cmd_backup(int argc, char **argv)
 	struct backup_ui ui = { 0 };
 	struct cairn_snapshot snap = { 0 };
 	struct cairn_repo *repo = NULL;
+	struct replicate_target *targets = NULL;
 	const char **tags, **to;
-	size_t nto = 0;
+	size_t nto = 0, ntargets = 0;
 	int opt, help = 0, code, rc, replicate = 0, rep_code = CAIRN_EXIT_OK;
 
 	tags = calloc((size_t)argc, sizeof(*tags));
@@ -156,12 +157,6 @@ int cmd_backup(int argc, char **argv)
 		free(to);
 		return CAIRN_EXIT_OK;
 	}
-	if (replicate && nto == 0) {
-		cli_error("--replicate needs a replica: --to URL (or configure replicas)");
-		free(tags);
-		free(to);
-		return CAIRN_EXIT_USAGE;
-	}
 	if (optind >= argc) {
 		cli_error("no paths to back up");
 		fputs(usage, stderr);
@@ -169,13 +164,21 @@ int cmd_backup(int argc, char **argv)
 		free(to);
 		return CAIRN_EXIT_USAGE;
 	}
-	cli_repo_opts_env(&o);
-	code = cli_open_repo(&o, &repo);
-	if (code != 0) {
+	if (nto > 0 && !replicate) {
+		cli_error("--to needs --replicate");
 		free(tags);
 		free(to);
-		return code;
+		return CAIRN_EXIT_USAGE;
 	}
+	code = cli_repo_opts_env(&o);
+	if (code == 0 && replicate)
+		code = replicate_targets(&o, to, nto, &targets, &ntargets);
+	if (code == 0)
+		code = cli_open_repo(&o, &repo);
+	if (code != 0)
+		goto out;
+	if (bo.host == NULL)
+		bo.host = o.host;
 	bo.paths = (const char *const *)(argv + optind);
 	bo.npaths = (size_t)(argc - optind);
 	bo.tags = tags;
@@ -200,7 +203,7 @@ int cmd_backup(int argc, char **argv)
 
 		if (!o.json && !o.quiet)
 			print_summary(&snap, &o, repo);
-		rep_code = replicate_sites(repo, &job, to, nto, sites);
+		rep_code = replicate_sites(repo, &job, targets, ntargets, sites);
 		if (o.json) {
 			json_t *rep = sites ? json_pack("{s:O}", "sites", sites) : NULL;
 
@@ -225,6 +228,8 @@ int cmd_backup(int argc, char **argv)
 out:
 	cairn_snapshot_clear(&snap);
 	cairn_repo_close(repo);
+	free(targets);
+	cli_repo_opts_free(&o);
 	free(tags);
 	free(to);
 	return code;

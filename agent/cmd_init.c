@@ -41,20 +41,29 @@ int cmd_init(int argc, char **argv)
 		cli_error("unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
-	cli_repo_opts_env(&o);
+	code = cli_repo_opts_env(&o);
+	if (code != 0)
+		goto out;
+	code = CAIRN_EXIT_USAGE;
 	if (o.repo == NULL) {
-		cli_error("no repository given: use --repo URL or set CAIRN_REPO");
-		return CAIRN_EXIT_USAGE;
+		cli_error("no repository given: use --repo URL, set CAIRN_REPO, or name one in the configuration "
+			  "file ([repository] url)");
+		goto out;
 	}
 	code = cli_load_secret(&o, 1, &secret);
 	if (code != 0)
-		return code;
-	gethostname(host, sizeof(host) - 1);
+		goto out;
+	if (o.host != NULL)
+		snprintf(host, sizeof(host), "%s", o.host);
+	else
+		gethostname(host, sizeof(host) - 1);
 	rc = cairn_repo_init(o.repo, secret, host, NULL, id);
 	cairn_secret_free(secret);
 	if (rc < 0) {
 		code = cli_fail(rc, NULL);
-		return rc == CAIRN_EEXIST ? CAIRN_EXIT_USAGE : code;
+		if (rc == CAIRN_EEXIST)
+			code = CAIRN_EXIT_USAGE;
+		goto out;
 	}
 	if (o.json) {
 		json_t *j = json_pack("{s:s, s:s, s:i}", "repository", o.repo, "id", id, "format", CAIRN_FORMAT_VERSION);
@@ -67,5 +76,8 @@ int cmd_init(int argc, char **argv)
 	} else if (!o.quiet) {
 		printf("created repository %.8s at %s\n", id, o.repo);
 	}
-	return CAIRN_EXIT_OK;
+	code = CAIRN_EXIT_OK;
+out:
+	cli_repo_opts_free(&o);
+	return code;
 }

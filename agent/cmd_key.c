@@ -93,10 +93,13 @@ int cmd_key(int argc, char **argv)
 		cli_error("key add needs exactly one of --new-key-file or --new-passphrase-file");
 		return CAIRN_EXIT_USAGE;
 	}
-	cli_repo_opts_env(&o);
-	code = cli_open_repo(&o, &repo);
-	if (code != 0)
+	code = cli_repo_opts_env(&o);
+	if (code == 0)
+		code = cli_open_repo(&o, &repo);
+	if (code != 0) {
+		cli_repo_opts_free(&o);
 		return code;
+	}
 	if (strcmp(sub, "add") == 0) {
 		struct cairn_secret *secret = NULL;
 		char id[CAIRN_ID_HEX], host[256] = "";
@@ -105,7 +108,10 @@ int cmd_key(int argc, char **argv)
 		newkey.json = o.json;
 		code = cli_load_secret(&newkey, 1, &secret);
 		if (code == 0) {
-			gethostname(host, sizeof(host) - 1);
+			if (o.host != NULL)
+				snprintf(host, sizeof(host), "%s", o.host);
+			else
+				gethostname(host, sizeof(host) - 1);
 			rc = cairn_repo_key_add(repo, secret, host, label, id);
 			cairn_secret_free(secret);
 			if (rc < 0)
@@ -135,5 +141,6 @@ int cmd_key(int argc, char **argv)
 			printf("removed key %s\n", argv[optind + 1]);
 	}
 	cairn_repo_close(repo);
+	cli_repo_opts_free(&o);
 	return code;
 }

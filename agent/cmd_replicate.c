@@ -23,7 +23,8 @@ static const char usage[] =
 	"                  s3://BUCKET/PREFIX with the AWS variables) for one-off use;\n"
 	"                  repeatable; default: every configured replica\n"
 	"  --full          list each replica first and repair any drift\n"
-	"  --transfers N   parallel transfers (default 4)\n"
+	"  --transfers N   parallel transfers (default: the replica's 'transfers'\n"
+	"                  setting, else 4)\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_TO = CLI_OPT_COMMAND_BASE, OPT_FULL, OPT_TRANSFERS };
@@ -40,8 +41,9 @@ int cmd_replicate(int argc, char **argv)
 	struct cli_repo_opts o = { 0 };
 	struct replicate_job job = { 0 };
 	struct cairn_repo *repo = NULL;
+	struct replicate_target *targets = NULL;
 	const char **to;
-	size_t nto = 0;
+	size_t nto = 0, ntargets = 0;
 	int opt, help = 0, code;
 
 	to = calloc((size_t)argc, sizeof(*to));
@@ -77,20 +79,18 @@ int cmd_replicate(int argc, char **argv)
 		free(to);
 		return help ? CAIRN_EXIT_OK : CAIRN_EXIT_USAGE;
 	}
-	if (nto == 0) {
-		cli_error("no replica given: use --to URL (or configure replicas)");
-		free(to);
-		return CAIRN_EXIT_USAGE;
+	code = cli_repo_opts_env(&o);
+	if (code == 0)
+		code = replicate_targets(&o, to, nto, &targets, &ntargets);
+	if (code == 0)
+		code = cli_open_repo(&o, &repo);
+	if (code == 0) {
+		job.o = &o;
+		code = replicate_sites(repo, &job, targets, ntargets, NULL);
 	}
-	cli_repo_opts_env(&o);
-	code = cli_open_repo(&o, &repo);
-	if (code != 0) {
-		free(to);
-		return code;
-	}
-	job.o = &o;
-	code = replicate_sites(repo, &job, to, nto, NULL);
 	cairn_repo_close(repo);
+	free(targets);
+	cli_repo_opts_free(&o);
 	free(to);
 	return code;
 }

@@ -17,9 +17,13 @@ static const char usage[] =
 	"  snapshots   list the snapshots [--json]\n"
 	"  key         manage keys: key add | key list | key remove ID\n"
 	"  replicate   copy the repository to replica sites [--to NAME|URL] [--json]\n"
+	"  status      newest snapshot and RPO exposure of each site [--rpo D] [--json]\n"
+	"  config      config check [--config FILE]: validate the configuration file\n"
 	"  version     print the version\n"
 	"\n"
-	"Run 'cairn-agent COMMAND --help' for a command's options.\n"
+	"Run 'cairn-agent COMMAND --help' for a command's options. Every command reads\n"
+	"the configuration file (--config FILE, CAIRN_CONFIG, else " CAIRN_CONFIG_DEFAULT_PATH ",\n"
+	"which may be missing); flags beat environment variables, which beat the file.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 
 int main(int argc, char **argv)
@@ -54,6 +58,10 @@ int main(int argc, char **argv)
 		return cmd_key(argc - 1, argv + 1);
 	if (strcmp(cmd, "replicate") == 0)
 		return cmd_replicate(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "config") == 0)
+		return cmd_config(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
 	return CAIRN_EXIT_USAGE;
 }

@@ -1,6 +1,8 @@
 /* Replication to a list of sites, with progress, a line per site or a JSON summary. */
 #include "replicate_print.h"
 
+#include "site_store.h"
+
 #include "cairn/err.h"
 #include "cairn/replicate.h"
 #include "cairn/s3.h"
@@ -102,8 +104,10 @@ static void print_site(const char *site, const struct cairn_replicate_stats *st,
 }
 
 /* One site: open it, replicate, report. Returns the library code. */
-static int one_site(struct cairn_repo *repo, const struct replicate_job *job, const char *site, json_t *sites)
+static int one_site(struct cairn_repo *repo, const struct replicate_job *job, const struct replicate_target *t,
+		    json_t *sites)
 {
+	const char *site = t->name;
 	struct cairn_replicate_opts ro = { 0 };
 	struct cairn_replicate_stats st = { 0 };
 	struct cairn_site_status ss = { 0 };
@@ -114,12 +118,15 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 
 	ui.site = site;
 	cli_progress_init(&ui.progress, job->o);
-	rc = cairn_store_open_url(site, 1, &dst);
+	/* a configured replica with its own settings; a one-off URL with the environment's */
+	rc = site_store_open(t->site, t->url, NULL, 1, &dst);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot open replica '%s'", site);
 	} else {
 		ro.site = site;
 		ro.threads = job->transfers;
+		if (ro.threads == 0 && t->site != NULL && t->site->transfers > 0)
+			ro.threads = t->site->transfers;
 		ro.full = job->full;
 		ro.on_progress = on_progress;
 		ro.on_warning = on_warning;
@@ -159,7 +166,7 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	return rc;
 }
 
-int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, const char *const *sites,
+int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, const struct replicate_target *sites,
 		    size_t nsites, json_t *json_sites)
 {
 	json_t *doc = NULL, *arr = json_sites;
@@ -170,7 +177,7 @@ int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, co
 		doc = arr ? json_pack("{s:o}", "sites", arr) : NULL;
 	}
 	for (size_t i = 0; i < nsites; i++) {
-		int rc = one_site(repo, job, sites[i], job->o->json ? arr : NULL);
+		int rc = one_site(repo, job, &sites[i], job->o->json ? arr : NULL);
 
 		if (rc == CAIRN_ECORRUPT && code == CAIRN_EXIT_OK)
 			code = CAIRN_EXIT_DAMAGED;

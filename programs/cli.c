@@ -94,24 +94,6 @@ int cli_fail(int rc, const char *what)
 	return cli_exit_for(rc);
 }
 
-static const char *env_or(const char *value, const char *name)
-{
-	const char *v;
-
-	if (value != NULL)
-		return value;
-	v = getenv(name);
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-void cli_repo_opts_env(struct cli_repo_opts *o)
-{
-	o->repo = env_or(o->repo, "CAIRN_REPO");
-	o->key_file = env_or(o->key_file, "CAIRN_KEY_FILE");
-	o->passphrase_file = env_or(o->passphrase_file, "CAIRN_PASSPHRASE_FILE");
-	o->state_dir = env_or(o->state_dir, "CAIRN_STATE_DIR");
-}
-
 int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct cairn_secret **ret)
 {
 	const char *pass = getenv("CAIRN_PASSPHRASE");
@@ -179,7 +161,8 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 	int rc, code;
 
 	if (o->repo == NULL) {
-		cli_error("no repository given: use --repo URL or set CAIRN_REPO");
+		cli_error("no repository given: use --repo URL, set CAIRN_REPO, or name one in the configuration file "
+			  "([repository] url)");
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_load_secret(o, 0, &secret);
@@ -191,7 +174,18 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 		cli_error("out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
-	rc = cairn_repo_open(o->repo, secret, state, ret);
+	if (o->repo_site != NULL) {
+		/* a configured site: its own endpoint, region, credentials and limits */
+		struct cairn_store *store = NULL;
+
+		rc = site_store_open(o->repo_site, o->repo, &o->s3, 0, &store);
+		if (rc == CAIRN_ENOTFOUND)
+			rc = cairn_err_ctx(rc, "no repository at '%s' (run 'cairn-agent init' first)", o->repo);
+		if (rc == 0)
+			rc = cairn_repo_open_store(store, o->repo, secret, state, ret);
+	} else {
+		rc = cairn_repo_open(o->repo, secret, state, ret);
+	}
 	cairn_secret_free(secret);
 	free(state);
 	if (rc < 0) {
@@ -200,6 +194,8 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 			code = CAIRN_EXIT_REPO;
 		return code;
 	}
+	if (o->no_sync)
+		return 0;
 	rc = cairn_repo_sync(*ret, sync_warning, NULL);
 	if (rc == CAIRN_ECORRUPT) {
 		cli_warn("%s", cairn_err_msg());

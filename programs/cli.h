@@ -6,8 +6,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cairn/config.h"
 #include "cairn/crypto.h"
 #include "cairn/repo.h"
+
+#include "site_store.h"
 
 /* Exit codes, documented in README.md and in --help. */
 enum cairn_exit {
@@ -39,16 +42,22 @@ enum cairn_exit {
 	"  9  no recovery point at or before the requested time\n"                         \
 	"  10 replication to a replica site failed (the primary is unaffected)\n"
 
-/* Options every repository command takes. Strings are borrowed from argv or
- * the environment. */
+/* Options every repository command takes. Strings are borrowed from argv,
+ * the environment or `cfg`; cfg is owned (cli_repo_opts_free). */
 struct cli_repo_opts {
-	const char *repo;            /* --repo, CAIRN_REPO */
-	const char *key_file;        /* --key-file, CAIRN_KEY_FILE */
-	const char *passphrase_file; /* --passphrase-file, CAIRN_PASSPHRASE_FILE */
-	const char *state_dir;       /* --state-dir, CAIRN_STATE_DIR */
+	const char *config;          /* --config FILE, else CAIRN_CONFIG, else the default path */
+	const char *repo;            /* --repo/--from URL|NAME, CAIRN_REPO, [repository] url */
+	const char *key_file;        /* --key-file, CAIRN_KEY_FILE, [cairn] key-file */
+	const char *passphrase_file; /* --passphrase-file, CAIRN_PASSPHRASE_FILE, [cairn] passphrase-file */
+	const char *state_dir;       /* --state-dir, CAIRN_STATE_DIR, [cairn] state-dir */
+	const char *host;            /* [cairn] host; NULL = this host's name */
 	int json;
 	int quiet;
-	int threads;
+	int threads;                 /* --threads, [cairn] threads; 0 = the program's default */
+	int no_sync;                 /* cli_open_repo: do not synchronise the catalog (status) */
+	struct site_flags s3;        /* S3 flags given on the command line (they beat the file) */
+	struct cairn_config *cfg;    /* the configuration file, NULL when there is none */
+	const struct cairn_site_config *repo_site; /* the configured site the repository is, or NULL */
 };
 
 /* The program name for messages ("cairn-agent"). */
@@ -65,8 +74,22 @@ int cli_fail(int rc, const char *what);
 /* The exit code for a library error code. */
 int cli_exit_for(int rc);
 
-/* Fill unset fields from the environment and defaults. */
-void cli_repo_opts_env(struct cli_repo_opts *o);
+/* Load the configuration file (--config, CAIRN_CONFIG, else the default
+ * path, which may be missing), then fill what the flags left unset from the
+ * environment, then from the file: flag > environment > file > default.
+ * The repository (--repo, --from, CAIRN_REPO) may name a configured site
+ * ("primary" or a replica's name); when it is, or when it comes from the
+ * file, o->repo_site is that site. Prints errors; returns 0 or an exit code
+ * (CAIRN_EXIT_USAGE for a bad, or an explicitly named but missing, file). */
+int cli_repo_opts_env(struct cli_repo_opts *o);
+/* Free what cli_repo_opts_env loaded. */
+void cli_repo_opts_free(struct cli_repo_opts *o);
+/* A configured site by `value`: NULL when `value` is a URL (it holds "://"
+ * or a '/'), else *ret_site (NULL when there is no such site). Returns 1
+ * when `value` is a site name, 0 when it is a URL. */
+int cli_site_lookup(const struct cli_repo_opts *o, const char *value, const struct cairn_site_config **ret_site);
+/* "dr, offsite" (the configured replicas' names) or "none", into out. */
+void cli_replica_names(const struct cli_repo_opts *o, char *out, size_t len);
 /* Load the secret named by the options (key file, passphrase file, or the
  * CAIRN_PASSPHRASE environment variable). `create_key_file`: create a
  * missing key file (init). */

@@ -39,12 +39,18 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 	case CLI_OPT_HELP:
 		*want_help = 1;
 		return 1;
+	case CLI_OPT_CONFIG:
+		o->config = arg;
+		return 1;
 	/* S3 settings are the standard AWS variables: a flag sets the variable
-	 * for this process, so flags and environment mean exactly the same */
+	 * for this process, so flags and environment mean exactly the same
+	 * (for one-off URLs); they are also kept to beat a configured primary's keys */
 	case CLI_OPT_S3_ENDPOINT:
+		o->s3.endpoint = arg;
 		setenv("AWS_ENDPOINT_URL_S3", arg, 1);
 		return 1;
 	case CLI_OPT_S3_REGION:
+		o->s3.region = arg;
 		setenv("AWS_REGION", arg, 1);
 		return 1;
 	case CLI_OPT_S3_ADDRESSING:
@@ -52,9 +58,11 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 			cli_error("--s3-addressing takes 'path' or 'virtual', not '%s'", arg);
 			return -1;
 		}
+		o->s3.addressing = arg;
 		setenv("CAIRN_S3_ADDRESSING", arg, 1);
 		return 1;
 	case CLI_OPT_CA_BUNDLE:
+		o->s3.ca_bundle = arg;
 		setenv("AWS_CA_BUNDLE", arg, 1);
 		return 1;
 	case CLI_OPT_LIMIT_UPLOAD:
@@ -65,6 +73,10 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 				  opt == CLI_OPT_LIMIT_UPLOAD ? "upload" : "download");
 			return -1;
 		}
+		if (opt == CLI_OPT_LIMIT_UPLOAD)
+			o->s3.limit_upload = arg;
+		else
+			o->s3.limit_download = arg;
 		setenv(opt == CLI_OPT_LIMIT_UPLOAD ? "CAIRN_S3_LIMIT_UPLOAD" : "CAIRN_S3_LIMIT_DOWNLOAD", arg, 1);
 		return 1;
 	default:

@@ -23,6 +23,7 @@ enum {
 	CLI_OPT_CA_BUNDLE,
 	CLI_OPT_LIMIT_UPLOAD,
 	CLI_OPT_LIMIT_DOWNLOAD,
+	CLI_OPT_CONFIG,
 	CLI_OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -40,12 +41,16 @@ enum {
 	{ "s3-addressing", required_argument, NULL, CLI_OPT_S3_ADDRESSING },      \
 	{ "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE },              \
 	{ "limit-upload", required_argument, NULL, CLI_OPT_LIMIT_UPLOAD },        \
-	{ "limit-download", required_argument, NULL, CLI_OPT_LIMIT_DOWNLOAD }
+	{ "limit-download", required_argument, NULL, CLI_OPT_LIMIT_DOWNLOAD },    \
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG }
 
 #define CLI_COMMON_OPTIONS_HELP                                                          \
-	"Repository options (also from the environment):\n"                              \
-	"  --repo URL              file:///path, a path, or    (CAIRN_REPO)\n"           \
-	"                          s3://BUCKET/PREFIX (below)\n"                         \
+	"Repository options (also from the environment, then the configuration file):\n"  \
+	"  --config FILE           configuration file (CAIRN_CONFIG, default\n"           \
+	"                          " CAIRN_CONFIG_DEFAULT_PATH ", which may be missing)\n" \
+	"  --repo URL|NAME         file:///path, a path, or    (CAIRN_REPO, else\n"      \
+	"                          s3://BUCKET/PREFIX (below), [repository] url)\n"      \
+	"                          or a configured site's name\n"                        \
 	"  --key-file FILE         raw key file, mode 0600     (CAIRN_KEY_FILE)\n"       \
 	"  --passphrase-file FILE  file holding a passphrase   (CAIRN_PASSPHRASE_FILE;\n" \
 	"                          or the passphrase itself in CAIRN_PASSPHRASE)\n"      \
@@ -54,8 +59,10 @@ enum {
 	"  --json                  machine-readable output on stdout\n"                  \
 	"  --quiet                 no progress or informational messages\n"              \
 	"  --threads N             worker threads (default: number of CPUs)\n"              \
+	"Precedence: flag > environment variable > configuration file > default.\n"      \
 	"S3 repositories (URL s3://BUCKET/PREFIX; credentials from AWS_ACCESS_KEY_ID,\n"  \
-	"AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or ~/.aws/credentials with AWS_PROFILE):\n" \
+	"AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or ~/.aws/credentials with AWS_PROFILE;\n" \
+	"a configured site's own keys beat these variables, the flags beat both):\n"     \
 	"  --s3-endpoint URL       endpoint, http:// only when given so\n"                 \
 	"                          (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)\n"              \
 	"  --s3-region REGION      signing region (AWS_REGION, AWS_DEFAULT_REGION)\n"       \
@@ -68,8 +75,8 @@ enum {
 	"CAIRN_S3_STALL_TIMEOUT (30s below 1 KiB/s), CAIRN_S3_REQUEST_TIMEOUT (5m),\n"       \
 	"CAIRN_S3_DEADLINE (2m per operation, retries included)\n"
 
-/* `--from URL`: the repository to read, for restore commands (the same as
- * --repo; reads better for a replica in a disaster-recovery run). */
+/* `--from URL|NAME`: the repository to read, for restore commands (the same
+ * as --repo; reads better for a replica in a disaster-recovery run). */
 #define CLI_FROM_LONG_OPTION { "from", required_argument, NULL, CLI_OPT_REPO }
 
 /* Handle a common option. Returns 1 if `opt` was one, 0 if not, -1 for a

@@ -94,10 +94,13 @@ int snapshot_list_command(int argc, char **argv, const char *usage)
 		cli_error("unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
-	cli_repo_opts_env(&o);
-	code = cli_open_repo(&o, &repo);
-	if (code != 0)
+	code = cli_repo_opts_env(&o);
+	if (code == 0)
+		code = cli_open_repo(&o, &repo);
+	if (code != 0) {
+		cli_repo_opts_free(&o);
 		return code;
+	}
 	rc = cairn_snapshot_list(repo, &snaps, &count);
 	if (rc < 0) {
 		code = cli_fail(rc, "cannot list snapshots");
@@ -107,5 +110,6 @@ int snapshot_list_command(int argc, char **argv, const char *usage)
 	}
 	cairn_snapshots_free(snaps, count);
 	cairn_repo_close(repo);
+	cli_repo_opts_free(&o);
 	return code;
 }

@@ -30,8 +30,11 @@ static const char usage[] =
 	"  --rpo DURATION       refuse (exit 7, restoring nothing) when the data-loss\n"
 	"                       window exceeds DURATION (e.g. 15m, 1h, 1d)\n"
 	"  --overwrite          replace existing entries in the target\n"
-	"  --from URL           restore from this location, e.g. a replica in another\n"
-	"                       region (the same as --repo)\n"
+	"  --from NAME|URL      restore from this location, e.g. a replica in another\n"
+	"                       region: a replica's name in the configuration file (its\n"
+	"                       endpoint, region and credentials are used), or a URL with\n"
+	"                       the S3 settings from the flags and AWS variables (the same\n"
+	"                       as --repo)\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_AT = CLI_OPT_COMMAND_BASE, OPT_SNAPSHOT, OPT_TARGET, OPT_INCLUDE, OPT_RPO, OPT_OVERWRITE };
@@ -148,7 +151,9 @@ int cmd_restore(int argc, char **argv)
 		cli_error("--rpo: %s", cairn_err_msg());
 		goto out;
 	}
-	cli_repo_opts_env(&o);
+	code = cli_repo_opts_env(&o);
+	if (code != 0)
+		goto out;
 	code = cli_open_repo(&o, &repo);
 	if (code != 0)
 		goto out;
@@ -248,6 +253,7 @@ out:
 	json_decref(ui.problems);
 	cairn_snapshot_clear(&snap);
 	cairn_repo_close(repo);
+	cli_repo_opts_free(&o);
 	free(includes);
 	return code;
 }

@@ -17,6 +17,10 @@ static const char usage[] =
 	"              [--include PATTERN...] [--rpo DURATION] [--overwrite] [--json]\n"
 	"  version     print the version\n"
 	"\n"
+	"  --from NAME|URL  the repository or replica to read: a site named in the\n"
+	"              configuration file (--config FILE, CAIRN_CONFIG, else\n"
+	"              " CAIRN_CONFIG_DEFAULT_PATH "), or a URL\n"
+	"\n"
 	"Run 'cairn-restore COMMAND --help' for a command's options.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 

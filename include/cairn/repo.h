@@ -37,6 +37,14 @@ int cairn_repo_init(const char *url, const struct cairn_secret *secret, const ch
  * The catalog is not synchronised yet: call cairn_repo_sync(). */
 int cairn_repo_open(const char *url, const struct cairn_secret *secret, const char *state_dir,
 		    struct cairn_repo **ret);
+/* The same on a store the caller opened (e.g. an S3 store configured from a
+ * configuration file's site). `store` is taken, also on failure (freed then).
+ * `url` names the repository in messages (NULL = the store's description).
+ * The catalog's location is derived from the store's description, as in
+ * cairn_repo_open, so both open the same catalog. Same errors as
+ * cairn_repo_open, plus CAIRN_EINVAL for a NULL store. */
+int cairn_repo_open_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
+			  const char *state_dir, struct cairn_repo **ret);
 void cairn_repo_close(struct cairn_repo *r); /* NULL ok */
 
 const struct cairn_repo_config *cairn_repo_config(const struct cairn_repo *r);
@@ -60,6 +68,17 @@ int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const ch
  * Call after cairn_repo_sync(). ret_recovered (may be NULL) gets the number
  * of packs indexed. */
 int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered);
+
+/* cairn_repo_recover_orphans only when orphans may exist, so that a
+ * backup does not list every pack of a large repository each time: when a
+ * backup through this catalog failed (cairn_repo_mark_orphans_possible),
+ * when a backup lock of a holder that died (same host, process gone) or
+ * expired is found, when the catalog never scanned, or when the last scan
+ * is older than CAIRN_REPO_ORPHAN_SCAN_NS. Records the scan in the catalog. */
+#define CAIRN_REPO_ORPHAN_SCAN_NS (7LL * 24 * 3600 * 1000000000LL)
+int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered);
+/* Note in the catalog that this run may leave orphan packs (it failed). */
+void cairn_repo_mark_orphans_possible(struct cairn_repo *r);
 
 /* Sealed objects (index, snapshots): seal `plain` with AD `ad`, store as
  * `dir`/<storage id>; ret_id receives the id. An existing identical object

@@ -114,6 +114,20 @@ static int try_key(void *ctx, const char *name, uint64_t size)
 int cairn_repo_open(const char *url, const struct cairn_secret *secret, const char *state_dir,
 		    struct cairn_repo **ret)
 {
+	struct cairn_store *store = NULL;
+	int rc;
+
+	rc = cairn_store_open_url(url, 0, &store);
+	if (rc == CAIRN_ENOTFOUND)
+		return cairn_err(CAIRN_ENOTFOUND, "no repository at '%s' (run 'cairn-agent init' first)", url);
+	if (rc < 0)
+		return rc;
+	return cairn_repo_open_store(store, url, secret, state_dir, ret);
+}
+
+int cairn_repo_open_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
+			  const char *state_dir, struct cairn_repo **ret)
+{
 	struct cairn_repo *r;
 	struct cairn_buf cfgtext = { 0 };
 	struct key_try kt = { 0 };
@@ -121,24 +135,23 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 	char where_hex[CAIRN_ID_HEX];
 	int rc;
 
+	if (store == NULL)
+		return cairn_err(CAIRN_EINVAL, "cannot open a repository without a store");
+	if (url == NULL)
+		url = store->description;
 	r = calloc(1, sizeof(*r));
 	kt.master = sodium_malloc(CAIRN_KEY_BYTES);
 	if (r == NULL || kt.master == NULL) {
+		cairn_store_free(store);
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate repository handle");
 		goto fail;
 	}
+	r->store = store; /* owned by r from here on */
 	r->url = cairn_strdup(url);
 	if (r->url == NULL) {
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate repository handle");
 		goto fail;
 	}
-	rc = cairn_store_open_url(url, 0, &r->store);
-	if (rc == CAIRN_ENOTFOUND) {
-		rc = cairn_err(CAIRN_ENOTFOUND, "no repository at '%s' (run 'cairn-agent init' first)", url);
-		goto fail;
-	}
-	if (rc < 0)
-		goto fail;
 	rc = cairn_store_get(r->store, "config", 0, UINT64_MAX, &cfgtext);
 	if (rc == CAIRN_ENOTFOUND) {
 		/* keep the store's detail: it tells a missing bucket from a missing config */
@@ -185,7 +198,7 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
 	if (rc < 0)
 		goto fail;
 	/* remote stores: read packs in windows, many blobs per request */
-	if (strncmp(url, "s3://", 5) == 0) {
+	if (strncmp(r->store->description, "s3://", 5) == 0) {
 		rc = cairn_packcache_new(CAIRN_REPO_PACKCACHE_BUDGET, CAIRN_REPO_PACKCACHE_WINDOW,
 					 CAIRN_REPO_PACKCACHE_FETCHERS, &r->packcache);
 		if (rc < 0)

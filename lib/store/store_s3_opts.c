@@ -484,6 +484,28 @@ static int env_credentials(struct cairn_s3_options *o)
 	return 0;
 }
 
+int cairn_s3_options_credentials_file(struct cairn_s3_options *o, const char *path, const char *profile)
+{
+	char *a = NULL, *s = NULL, *t = NULL;
+	int rc;
+
+	if (o == NULL || path == NULL || path[0] == '\0' || profile == NULL || profile[0] == '\0')
+		return cairn_err(CAIRN_EINVAL, "S3 credentials file: a file and a profile are required");
+	rc = cairn_s3_credentials_file(path, profile, &a, &s, &t);
+	if (rc == CAIRN_ENOTFOUND)
+		return cairn_err(CAIRN_EAUTH, "no S3 credentials: the credentials file '%s' does not exist (profile "
+				 "'%s')", path, profile);
+	if (rc != 0)
+		return rc;
+	free(o->access_key);
+	free_secret(o->secret_key);
+	free_secret(o->session_token);
+	o->access_key = a;
+	o->secret_key = s;
+	o->session_token = t;
+	return 0;
+}
+
 int cairn_s3_options_from_env(struct cairn_s3_options *o)
 {
 	const char *endpoint = env("AWS_ENDPOINT_URL_S3"), *region, *addr;

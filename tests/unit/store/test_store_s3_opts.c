@@ -526,6 +526,75 @@ static void test_from_env_limits_invalid(void **state)
 	cairn_s3_options_free(&o);
 }
 
+static void test_options_credentials_file_profiles(void **state)
+{
+	char *dir = cairn_test_mkdtemp("s3_optcreds"), *path, *missing;
+	struct cairn_s3_options o;
+
+	(void)state;
+	path = cairn_asprintf("%s/credentials", dir);
+	missing = cairn_asprintf("%s/none", dir);
+	assert_non_null(path);
+	assert_non_null(missing);
+	write_file(path, "[default]\naws_access_key_id = D\naws_secret_access_key = DS\n"
+			 "[profile dr]\naws_access_key_id = DRKEY\naws_secret_access_key = DRSECRET\n"
+			 "aws_session_token = DRTOKEN\n"
+			 "[half]\naws_access_key_id = ONLY\n");
+	/* the environment plays no part */
+	setenv("AWS_PROFILE", "half", 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", missing, 1);
+	cairn_s3_options_init(&o);
+	assert_int_equal(cairn_s3_options_credentials_file(&o, path, "default"), 0);
+	assert_string_equal(o.access_key, "D");
+	assert_string_equal(o.secret_key, "DS");
+	assert_null(o.session_token);
+	/* replaces what was there, token included */
+	assert_int_equal(cairn_s3_options_credentials_file(&o, path, "dr"), 0);
+	assert_string_equal(o.access_key, "DRKEY");
+	assert_string_equal(o.secret_key, "DRSECRET");
+	assert_string_equal(o.session_token, "DRTOKEN");
+	/* failures leave *o as it was and name the file and profile, never a secret */
+	assert_int_equal(cairn_s3_options_credentials_file(&o, path, "nosuch"), CAIRN_EAUTH);
+	assert_non_null(strstr(cairn_err_msg(), "'nosuch'"));
+	assert_int_equal(cairn_s3_options_credentials_file(&o, path, "half"), CAIRN_EAUTH);
+	assert_null(strstr(cairn_err_msg(), "ONLY"));
+	assert_int_equal(cairn_s3_options_credentials_file(&o, missing, "default"), CAIRN_EAUTH);
+	assert_non_null(strstr(cairn_err_msg(), missing));
+	assert_non_null(strstr(cairn_err_msg(), "does not exist"));
+	assert_int_equal(cairn_s3_options_credentials_file(&o, dir, "default"), CAIRN_EINVAL);
+	assert_int_equal(cairn_s3_options_credentials_file(&o, path, ""), CAIRN_EINVAL);
+	assert_int_equal(cairn_s3_options_credentials_file(&o, NULL, "dr"), CAIRN_EINVAL);
+	assert_string_equal(o.access_key, "DRKEY");
+	assert_string_equal(o.secret_key, "DRSECRET");
+	assert_string_equal(o.session_token, "DRTOKEN");
+	cairn_s3_options_free(&o);
+	cairn_test_rmtree(dir);
+	free(missing);
+	free(path);
+	free(dir);
+}
+
+static void test_from_env_no_credentials_fills_the_rest(void **state)
+{
+	struct cairn_s3_options o;
+
+	(void)state;
+	unsetenv("HOME");
+	setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9", 1);
+	setenv("AWS_REGION", "eu-west-3", 1);
+	setenv("CAIRN_S3_CONNECT_TIMEOUT", "7s", 1);
+	cairn_s3_options_init(&o);
+	assert_int_equal(cairn_s3_options_from_env(&o), CAIRN_EAUTH);
+	/* everything but the credentials is there, for a caller with credentials of its own */
+	assert_string_equal(o.endpoint, "http://127.0.0.1:9");
+	assert_string_equal(o.region, "eu-west-3");
+	assert_int_equal(o.addressing, CAIRN_S3_ADDRESSING_PATH);
+	assert_int_equal(o.http.connect_timeout_ms, 7000);
+	assert_null(o.access_key);
+	assert_null(o.secret_key);
+	cairn_s3_options_free(&o);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
 int main(void)
@@ -537,6 +606,7 @@ int main(void)
 		T(test_credentials_file_hostile), T(test_open_addressing),
 		T(test_open_invalid),         T(test_open_url),
 		T(test_from_env_limits_valid), T(test_from_env_limits_invalid),
+		T(test_options_credentials_file_profiles), T(test_from_env_no_credentials_fills_the_rest),
 	};
 
 	return cmocka_run_group_tests_name("s3 options", tests, NULL, NULL);
