@@ -81,6 +81,10 @@ int cairn_catalog_snapshot_known(struct cairn_catalog *c, const char *id);
  * walk and is returned. */
 int cairn_catalog_snapshot_each(struct cairn_catalog *c,
 				int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx);
+/* The same, newest first, read a page at a time: a walk that stops early
+ * (cb returns non-zero, which is returned) costs only what it read. */
+int cairn_catalog_snapshot_each_newest(struct cairn_catalog *c,
+				       int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx);
 
 /* Files cache: what a file looked like when it was last backed up and
  * which content blobs it had. Keyed by the path bytes (any bytes). */

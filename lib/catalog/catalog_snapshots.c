@@ -154,3 +154,66 @@ int cairn_catalog_snapshot_each(struct cairn_catalog *c,
 	snap_rows_free(&r);
 	return ret;
 }
+
+#define NEWEST_PAGE 16
+
+/* One page of rows older than (time_ns, id) in newest-first order (the
+ * first page when id is ""). */
+static int newest_page(struct cairn_catalog *c, int64_t time_ns, const char *id, struct snap_rows *r)
+{
+	static const char first[] = "SELECT id, time_ns, json FROM snapshots ORDER BY time_ns DESC, id DESC LIMIT 16";
+	static const char next[] = "SELECT id, time_ns, json FROM snapshots WHERE time_ns < ?1 OR "
+				   "(time_ns = ?1 AND id < ?2) ORDER BY time_ns DESC, id DESC LIMIT 16";
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(c->db, id[0] ? next : first, -1, &st, NULL);
+	if (rc == SQLITE_OK && id[0]) {
+		rc = sqlite3_bind_int64(st, 1, time_ns);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	}
+	if (rc != SQLITE_OK) {
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
+		sqlite3_finalize(st);
+		return ret;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = snap_row_add(c, st, r);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int cairn_catalog_snapshot_each_newest(struct cairn_catalog *c,
+				       int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx)
+{
+	char last_id[CAIRN_ID_HEX] = "";
+	int64_t last_time = 0;
+	int ret = 0;
+
+	if (c == NULL || cb == NULL)
+		return cairn_err(CAIRN_EINVAL, "catalog snapshot each: catalog and callback are required");
+	for (;;) {
+		struct snap_rows r = { 0 };
+		size_t n;
+
+		cairn_catalog_lock(c);
+		ret = newest_page(c, last_time, last_id, &r);
+		cairn_catalog_unlock(c);
+		for (size_t i = 0; ret == 0 && i < r.count; i++)
+			ret = cb(ctx, &r.rows[i]);
+		n = r.count;
+		if (n > 0) {
+			memcpy(last_id, r.rows[n - 1].id, CAIRN_ID_HEX);
+			last_time = r.rows[n - 1].time_ns;
+		}
+		snap_rows_free(&r);
+		if (ret != 0 || n < NEWEST_PAGE)
+			return ret;
+	}
+}

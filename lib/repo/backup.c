@@ -260,25 +260,34 @@ out:
 	return 0;
 }
 
-/* The newest snapshot of the same host and paths: the parent. */
+struct parent_search {
+	struct cairn_snapshot *s;
+};
+
+static int match_parent(void *ctx, const struct cairn_catalog_snapshot *row)
+{
+	struct parent_search *p = ctx;
+	struct cairn_snapshot cand = { 0 };
+	int same;
+
+	if (cairn_snapshot_from_json(row->json, strlen(row->json), row->id, &cand) < 0)
+		return 0; /* not a usable parent */
+	same = strcmp(cand.host, p->s->host) == 0 && cand.npaths == p->s->npaths;
+	for (size_t k = 0; same && k < p->s->npaths; k++)
+		same = strcmp(cand.paths[k], p->s->paths[k]) == 0;
+	if (same)
+		memcpy(p->s->parent, cand.id, CAIRN_ID_HEX);
+	cairn_snapshot_clear(&cand);
+	return same; /* stop at the newest match */
+}
+
+/* The newest snapshot of the same host and paths: the parent. Newest first,
+ * so a repository of many snapshots costs only the few read. */
 static void find_parent(struct cairn_repo *r, struct cairn_snapshot *s)
 {
-	struct cairn_snapshot *all;
-	size_t count;
+	struct parent_search p = { s };
 
-	if (cairn_snapshot_list(r, &all, &count) < 0)
-		return;
-	for (size_t i = count; i-- > 0;) {
-		int same = strcmp(all[i].host, s->host) == 0 && all[i].npaths == s->npaths;
-
-		for (size_t k = 0; same && k < s->npaths; k++)
-			same = strcmp(all[i].paths[k], s->paths[k]) == 0;
-		if (same) {
-			memcpy(s->parent, all[i].id, CAIRN_ID_HEX);
-			break;
-		}
-	}
-	cairn_snapshots_free(all, count);
+	(void)cairn_catalog_snapshot_each_newest(cairn_repo_catalog(r), match_parent, &p);
 }
 
 static void free_ctx(struct backup_ctx *c)
@@ -323,7 +332,7 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 	rc = cairn_lock_acquire(r, 0, "backup", 0, &lock);
 	if (rc < 0)
 		goto out;
-	rc = cairn_repo_recover_orphans(r, NULL);
+	rc = cairn_repo_recover_orphans_if_needed(r, NULL);
 	if (rc < 0)
 		goto out;
 	rc = cairn_packer_new(r, &c.packer);
@@ -405,6 +414,9 @@ out:
 	}
 	cairn_snapshot_clear(&snap);
 	free_ctx(&c);
+	/* packs stored by a run that failed are orphans: the next one indexes them */
+	if (rc < 0 && lock != NULL)
+		cairn_repo_mark_orphans_possible(r);
 	cairn_lock_release(lock);
 	return rc;
 }

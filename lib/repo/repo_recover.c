@@ -3,7 +3,13 @@
 #include "repo_internal.h"
 
 #include "cairn/err.h"
+#include "cairn/lock.h"
 #include "cairn/pack.h"
+#include "cairn/timeutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +130,71 @@ out:
 	cairn_index_builder_free(s.builder);
 	free(s.locs);
 	return rc < 0 ? cairn_err_ctx(rc, "cannot index interrupted backup's packs") : 0;
+}
+
+struct dead_lock_check {
+	char host[256];
+	pid_t self;
+	int64_t now;
+	int found;
+};
+
+static int find_dead_backup(void *ctx, const char *id, const struct cairn_lock_info *info)
+{
+	struct dead_lock_check *d = ctx;
+
+	(void)id;
+	if (strcmp(info->purpose, "backup") != 0)
+		return 0;
+	if (info->expires_ns < d->now)
+		d->found = 1;
+	else if (strcmp(info->host, d->host) == 0 && info->pid != (int64_t)d->self && info->pid > 0 &&
+		 kill((pid_t)info->pid, 0) != 0 && errno == ESRCH)
+		d->found = 1;
+	return 0;
+}
+
+static int64_t meta_i64(struct cairn_repo *r, const char *key)
+{
+	char *v = NULL;
+	long long n = 0;
+
+	if (cairn_catalog_meta_get(r->catalog, key, &v) == 0 && v != NULL)
+		n = strtoll(v, NULL, 10);
+	free(v);
+	return (int64_t)n;
+}
+
+void cairn_repo_mark_orphans_possible(struct cairn_repo *r)
+{
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
+}
+
+int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered)
+{
+	struct dead_lock_check d = { .self = getpid(), .now = cairn_time_now_ns() };
+	int64_t last = meta_i64(r, "orphans.last_scan_ns");
+	char val[32];
+	int rc;
+
+	if (ret_recovered != NULL)
+		*ret_recovered = 0;
+	if (gethostname(d.host, sizeof(d.host) - 1) != 0)
+		d.host[0] = '\0';
+	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS && meta_i64(r, "orphans.scan_needed") == 0) {
+		rc = cairn_lock_list(r, find_dead_backup, &d);
+		if (rc < 0)
+			return rc;
+		if (!d.found)
+			return 0;
+	}
+	/* mark first: a run killed during the scan scans again next time */
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
+	rc = cairn_repo_recover_orphans(r, ret_recovered);
+	if (rc < 0)
+		return rc;
+	snprintf(val, sizeof(val), "%lld", (long long)d.now);
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.last_scan_ns", val);
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "0");
+	return 0;
 }

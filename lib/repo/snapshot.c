@@ -287,26 +287,36 @@ int cairn_snapshot_find(struct cairn_repo *r, const char *prefix, struct cairn_s
 	return 0;
 }
 
-int cairn_snapshot_at(struct cairn_repo *r, int64_t at_ns, struct cairn_snapshot *ret)
+struct at_search {
+	int64_t at_ns;
+	struct cairn_snapshot *ret;
+	int found;
+};
+
+static int match_at(void *ctx, const struct cairn_catalog_snapshot *row)
 {
-	struct cairn_snapshot *all;
-	size_t count;
-	ssize_t best = -1;
+	struct at_search *a = ctx;
 	int rc;
 
-	rc = cairn_snapshot_list(r, &all, &count);
+	if (row->time_ns > a->at_ns)
+		return 0;
+	rc = cairn_snapshot_from_json(row->json, strlen(row->json), row->id, a->ret);
 	if (rc < 0)
 		return rc;
-	/* sorted ascending by time: the last one at or before at_ns wins */
-	for (size_t i = 0; i < count; i++)
-		if (all[i].time_ns <= at_ns)
-			best = (ssize_t)i;
-	if (best >= 0) {
-		*ret = all[best];
-		memset(&all[best], 0, sizeof(all[best]));
-	}
-	cairn_snapshots_free(all, count);
-	if (best < 0) {
+	a->found = 1;
+	return 1;
+}
+
+int cairn_snapshot_at(struct cairn_repo *r, int64_t at_ns, struct cairn_snapshot *ret)
+{
+	struct at_search a = { at_ns, ret, 0 };
+	int rc;
+
+	/* newest first: the first one at or before at_ns wins */
+	rc = cairn_catalog_snapshot_each_newest(r->catalog, match_at, &a);
+	if (rc < 0)
+		return rc;
+	if (!a.found) {
 		char when[CAIRN_TIME_STR];
 
 		cairn_time_format(at_ns, 0, when);
