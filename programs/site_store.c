@@ -86,6 +86,9 @@ static int site_timeouts(const struct cairn_site_config *site, struct cairn_s3_o
 		o->http.max_send_speed = (uint64_t)site->limit_upload;
 	if (site->limit_download >= 0)
 		o->http.max_recv_speed = (uint64_t)site->limit_download;
+	/* replicas: new objects kept from deletion this long (S3 Object Lock) */
+	if (site->is_replica && site->object_lock_ns > 0)
+		o->object_lock_ns = site->object_lock_ns;
 	return 0;
 }
 
