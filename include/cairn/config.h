@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "cairn/schedule.h"
+#include "cairn/timeutil.h" /* cairn_duration_parse, cairn_rate_parse */
 
 #define CAIRN_CONFIG_DEFAULT_PATH "/etc/cairn/cairn.conf"
 #define CAIRN_CONFIG_ENV "CAIRN_CONFIG" /* overrides the default path; --config FILE overrides both */
@@ -49,9 +50,6 @@
 /* Defaults the file applies itself. */
 #define CAIRN_CONFIG_DEFAULT_DELETE_GRACE_NS (7LL * 86400 * 1000000000LL)
 #define CAIRN_CONFIG_DEFAULT_HOOK_TIMEOUT_NS (300LL * 1000000000LL)
-/* Rates (cairn_rate_parse): 0 = no limit, else 4 KiB/s .. 1 TiB/s. */
-#define CAIRN_RATE_MIN 4096ULL
-#define CAIRN_RATE_MAX (1ULL << 40)
 
 enum cairn_config_log {
 	CAIRN_CONFIG_LOG_UNSET = 0,
@@ -206,14 +204,6 @@ int64_t cairn_config_site_rpo(const struct cairn_config *cfg, const struct cairn
 
 /* Non-zero when any retention rule is set. */
 int cairn_config_retention_is_set(const struct cairn_config_retention *r);
-
-/* Parse a rate in bytes per second: DIGITS[.DIGITS][k|K|m|M|g|G] (1024,
- * 1024^2, 1024^3), e.g. "512k", "10M", "1.5G"; "0" means no limit. Nothing
- * else is accepted: no blanks, signs, exponents or trailing text. Non-zero
- * rates must be at least CAIRN_RATE_MIN and at most CAIRN_RATE_MAX. 0 and
- * *ret, or CAIRN_EINVAL with a detail (not quoting the text: the caller
- * names the option and quotes it). */
-int cairn_rate_parse(const char *text, uint64_t *ret);
 
 /* Read a secret (S3 secret key, session token) from the file at `path`:
  * its first line without the line end, 1..4096 bytes, no NUL. The file

@@ -36,4 +36,18 @@ void cairn_time_format(int64_t ns, int nanos, char *out);
  * seconds, two largest units). Negative values get a leading '-'. */
 void cairn_duration_format(int64_t ns, char *out, size_t out_len);
 
+/* Rates (cairn_rate_parse): 0 = no limit, else 4 KiB/s .. 1 TiB/s. Slower
+ * than the minimum, the stall detector would take a limited transfer for a
+ * stalled one; more than the maximum is a typo. */
+#define CAIRN_RATE_MIN 4096ULL
+#define CAIRN_RATE_MAX (1ULL << 40)
+
+/* Parse a rate in bytes per second: DIGITS[.DIGITS][k|K|m|M|g|G] (1024,
+ * 1024^2, 1024^3), e.g. "512k", "10M", "1.5G"; "0" means no limit. Nothing
+ * else is accepted: no blanks, signs, exponents or trailing text. Non-zero
+ * rates must be at least CAIRN_RATE_MIN and at most CAIRN_RATE_MAX. 0 and
+ * *ret, or CAIRN_EINVAL with a detail (not quoting the text: the caller
+ * names the option and quotes it). */
+int cairn_rate_parse(const char *text, uint64_t *ret);
+
 #endif

@@ -328,67 +328,6 @@ static int env_timeouts(struct cairn_s3_options *o)
 	return 0;
 }
 
-/* A rate in bytes per second: DIGITS[.DIGITS][k|M|G] (binary multiples,
- * either case), "0" for no limit. Slower than MIN_RATE, the stall detector
- * would count a limited transfer as stalled; more than 1 TiB/s is a typo. */
-#define MIN_RATE 4096ULL
-#define MAX_RATE (1ULL << 40)
-
-static int parse_rate(const char *text, uint64_t *ret)
-{
-	uint64_t whole = 0, frac = 0, scale = 1, mult = 1;
-	const char *p = text;
-
-	if (!isdigit((unsigned char)*p))
-		return cairn_err(CAIRN_EINVAL, "expected a number of bytes per second such as 512k or 10M");
-	for (; isdigit((unsigned char)*p); p++) {
-		whole = whole * 10 + (uint64_t)(*p - '0');
-		if (whole > MAX_RATE)
-			return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return cairn_err(CAIRN_EINVAL, "expected digits after the '.'");
-		for (; isdigit((unsigned char)*p); p++) {
-			if (scale < 1000000) { /* further digits are below a byte per second */
-				frac = frac * 10 + (uint64_t)(*p - '0');
-				scale *= 10;
-			}
-		}
-	}
-	switch (*p) {
-	case 'k':
-	case 'K':
-		mult = 1ULL << 10;
-		p++;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1ULL << 20;
-		p++;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1ULL << 30;
-		p++;
-		break;
-	default:
-		break;
-	}
-	if (*p != '\0')
-		return cairn_err(CAIRN_EINVAL, "unexpected '%s': the units are k, M and G (1024, 1024^2, 1024^3 "
-				 "bytes per second)", p);
-	if (whole > MAX_RATE / mult)
-		return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
-	whole = whole * mult + frac * mult / scale;
-	if (whole > MAX_RATE)
-		return cairn_err(CAIRN_EINVAL, "more than 1 TiB per second");
-	if (whole != 0 && whole < MIN_RATE)
-		return cairn_err(CAIRN_EINVAL, "below the minimum of 4k (4096 bytes per second; 0 means no limit)");
-	*ret = whole;
-	return 0;
-}
 
 static int env_rate(const char *name, uint64_t *ret)
 {
@@ -396,7 +335,7 @@ static int env_rate(const char *name, uint64_t *ret)
 
 	if (v == NULL)
 		return 0;
-	if (parse_rate(v, ret) != 0)
+	if (cairn_rate_parse(v, ret) != 0)
 		return cairn_err_ctx(CAIRN_EINVAL, "invalid %s '%s'", name, v);
 	return 0;
 }
