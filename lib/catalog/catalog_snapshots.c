@@ -121,9 +121,9 @@ static int snap_row_add(struct cairn_catalog *c, sqlite3_stmt *st, struct snap_r
 	return 0;
 }
 
-static int snapshot_collect(struct cairn_catalog *c, struct snap_rows *r)
+/* Step a bound query of (id, time_ns, json) rows into r. */
+static int snapshot_collect(struct cairn_catalog *c, sqlite3_stmt *st, struct snap_rows *r)
 {
-	sqlite3_stmt *st = c->stmt[CAT_SNAP_EACH];
 	int rc, ret = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -133,7 +133,6 @@ static int snapshot_collect(struct cairn_catalog *c, struct snap_rows *r)
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
-	sqlite3_reset(st);
 	return ret;
 }
 
@@ -146,7 +145,8 @@ int cairn_catalog_snapshot_each(struct cairn_catalog *c,
 	if (c == NULL || cb == NULL)
 		return cairn_err(CAIRN_EINVAL, "catalog snapshot each: catalog and callback are required");
 	cairn_catalog_lock(c);
-	ret = snapshot_collect(c, &r);
+	ret = snapshot_collect(c, c->stmt[CAT_SNAP_EACH], &r);
+	sqlite3_reset(c->stmt[CAT_SNAP_EACH]);
 	cairn_catalog_unlock(c);
 	/* Callbacks run without the lock so they may call the catalog. */
 	for (size_t i = 0; ret == 0 && i < r.count; i++)
@@ -157,33 +157,23 @@ int cairn_catalog_snapshot_each(struct cairn_catalog *c,
 
 #define NEWEST_PAGE 16
 
-/* One page of rows older than (time_ns, id) in newest-first order (the
- * first page when id is ""). */
+/* One page of rows older than (time_ns, id) in newest-first order; the
+ * first page starts after (INT64_MAX, "~"), above any time and hex id. */
 static int newest_page(struct cairn_catalog *c, int64_t time_ns, const char *id, struct snap_rows *r)
 {
-	static const char first[] = "SELECT id, time_ns, json FROM snapshots ORDER BY time_ns DESC, id DESC LIMIT 16";
-	static const char next[] = "SELECT id, time_ns, json FROM snapshots WHERE time_ns < ?1 OR "
-				   "(time_ns = ?1 AND id < ?2) ORDER BY time_ns DESC, id DESC LIMIT 16";
+	static const char sql[] = "SELECT id, time_ns, json FROM snapshots WHERE time_ns < ?1 OR "
+				  "(time_ns = ?1 AND id < ?2) ORDER BY time_ns DESC, id DESC LIMIT 16";
 	sqlite3_stmt *st = NULL;
-	int rc, ret = 0;
+	int rc, ret;
 
-	rc = sqlite3_prepare_v2(c->db, id[0] ? next : first, -1, &st, NULL);
-	if (rc == SQLITE_OK && id[0]) {
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 1, time_ns);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	}
-	if (rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
-		sqlite3_finalize(st);
-		return ret;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = snap_row_add(c, st, r);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		ret = snapshot_collect(c, st, r);
+	else
 		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
 	sqlite3_finalize(st);
 	return ret;
@@ -192,8 +182,8 @@ static int newest_page(struct cairn_catalog *c, int64_t time_ns, const char *id,
 int cairn_catalog_snapshot_each_newest(struct cairn_catalog *c,
 				       int (*cb)(void *ctx, const struct cairn_catalog_snapshot *row), void *ctx)
 {
-	char last_id[CAIRN_ID_HEX] = "";
-	int64_t last_time = 0;
+	char last_id[CAIRN_ID_HEX] = "~";
+	int64_t last_time = INT64_MAX;
 	int ret = 0;
 
 	if (c == NULL || cb == NULL)

@@ -49,6 +49,56 @@ static int collect_row(void *ctx, const struct cairn_catalog_snapshot *row)
 	return r->count++ == r->stop_at ? 9 : 0;
 }
 
+struct newest_walk {
+	char prev_id[CAIRN_ID_HEX];
+	int64_t prev_time;
+	int count;
+	int stop_at;
+};
+
+static int newest_row(void *ctx, const struct cairn_catalog_snapshot *row)
+{
+	struct newest_walk *w = ctx;
+
+	/* strictly newest first: by time, then by id among equal times */
+	if (w->count > 0)
+		assert_true(row->time_ns < w->prev_time ||
+			    (row->time_ns == w->prev_time && strcmp(row->id, w->prev_id) < 0));
+	memcpy(w->prev_id, row->id, CAIRN_ID_HEX);
+	w->prev_time = row->time_ns;
+	return ++w->count == w->stop_at ? 7 : 0;
+}
+
+/* 40 snapshots, pairs of them at the same time: pages of 16 cover them all,
+ * in order, and a walk stops where the callback says */
+static void test_catalog_snapshot_each_newest_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct newest_walk w = { .stop_at = -1 };
+	char id[CAIRN_ID_HEX];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "%064x", i * 7919);
+		assert_int_equal(cairn_catalog_snapshot_put(f->c, id, 1000 + i / 2, "{}"), 0);
+	}
+	assert_int_equal(cairn_catalog_snapshot_each_newest(f->c, newest_row, &w), 0);
+	assert_int_equal(w.count, 40);
+	assert_int_equal(w.prev_time, 1000);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 17;
+	assert_int_equal(cairn_catalog_snapshot_each_newest(f->c, newest_row, &w), 7);
+	assert_int_equal(w.count, 17);
+	/* empty catalog: no call */
+	memset(&w, 0, sizeof(w));
+	w.stop_at = -1;
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "%064x", i * 7919);
+		assert_int_equal(cairn_catalog_snapshot_delete(f->c, id), 0);
+	}
+	assert_int_equal(cairn_catalog_snapshot_each_newest(f->c, newest_row, &w), 0);
+	assert_int_equal(w.count, 0);
+}
+
 static void test_catalog_snapshot_put_known_delete(void **state)
 {
 	struct fixture *f = *state;
@@ -170,6 +220,8 @@ static void test_catalog_snapshot_each_malformed_row(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_newest_pages, catalog_fixture_setup,
+						catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_known_delete, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_snapshot_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_snapshot_each_ordered, catalog_fixture_setup, catalog_fixture_teardown),
