@@ -122,5 +122,9 @@ int cairn_catalog_site_newest(struct cairn_catalog *c, const char *site, char re
  * (CAIRN_EINVAL). */
 int cairn_catalog_meta_get(struct cairn_catalog *c, const char *key, char **ret_value);
 int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char *value);
+/* Integer bookkeeping on top of them: get gives 0 for a missing or
+ * unreadable value (a cache: absent means "never"). */
+int64_t cairn_catalog_meta_get_i64(struct cairn_catalog *c, const char *key);
+int cairn_catalog_meta_set_i64(struct cairn_catalog *c, const char *key, int64_t value);
 
 #endif

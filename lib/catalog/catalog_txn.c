@@ -2,6 +2,8 @@
 #include "catalog/catalog_internal.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cairn/buf.h"
@@ -111,4 +113,26 @@ int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char 
 	}
 	cairn_catalog_unlock(c);
 	return ret;
+}
+
+int64_t cairn_catalog_meta_get_i64(struct cairn_catalog *c, const char *key)
+{
+	char *v = NULL, *end;
+	long long n = 0;
+
+	if (cairn_catalog_meta_get(c, key, &v) == 0 && v != NULL) {
+		n = strtoll(v, &end, 10);
+		if (end == v || *end != '\0')
+			n = 0;
+	}
+	free(v);
+	return (int64_t)n;
+}
+
+int cairn_catalog_meta_set_i64(struct cairn_catalog *c, const char *key, int64_t value)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld", (long long)value);
+	return cairn_catalog_meta_set(c, key, text);
 }

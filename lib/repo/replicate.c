@@ -161,33 +161,34 @@ out:
 	return rc;
 }
 
+/* The catalog meta key "site.<site>.<what>" of a site's bookkeeping. */
+void replicate_site_key(const char *site, const char *what, char key[REP_SITE_KEY_MAX])
+{
+	snprintf(key, REP_SITE_KEY_MAX, "site.%s.%s", site, what);
+}
+
 static void meta_set_i64(struct rep_ctx *c, const char *what, int64_t v)
 {
-	char key[600], val[32];
+	char key[REP_SITE_KEY_MAX];
 
-	snprintf(key, sizeof(key), "site.%s.%s", c->site, what);
-	snprintf(val, sizeof(val), "%lld", (long long)v);
-	(void)cairn_catalog_meta_set(c->src->catalog, key, val);
+	replicate_site_key(c->site, what, key);
+	(void)cairn_catalog_meta_set_i64(c->src->catalog, key, v);
 }
 
 static void meta_set_str(struct rep_ctx *c, const char *what, const char *v)
 {
-	char key[600];
+	char key[REP_SITE_KEY_MAX];
 
-	snprintf(key, sizeof(key), "site.%s.%s", c->site, what);
+	replicate_site_key(c->site, what, key);
 	(void)cairn_catalog_meta_set(c->src->catalog, key, v);
 }
 
 int64_t replicate_meta_i64(struct cairn_repo *r, const char *site, const char *what)
 {
-	char key[600], *v = NULL;
-	long long n = 0;
+	char key[REP_SITE_KEY_MAX];
 
-	snprintf(key, sizeof(key), "site.%s.%s", site, what);
-	if (cairn_catalog_meta_get(r->catalog, key, &v) == 0 && v != NULL)
-		n = strtoll(v, NULL, 10);
-	free(v);
-	return (int64_t)n;
+	replicate_site_key(site, what, key);
+	return cairn_catalog_meta_get_i64(r->catalog, key);
 }
 
 static int run(struct rep_ctx *c)

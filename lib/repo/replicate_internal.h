@@ -40,6 +40,9 @@ struct rep_ctx {
 };
 
 void replicate_progress(struct rep_ctx *c, const char *current, int force);
+/* Per-site bookkeeping in the catalog's meta table. */
+#define REP_SITE_KEY_MAX 600
+void replicate_site_key(const char *site, const char *what, char key[REP_SITE_KEY_MAX]);
 int64_t replicate_meta_i64(struct cairn_repo *r, const char *site, const char *what);
 
 /* replicate_list.c */

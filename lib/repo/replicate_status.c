@@ -29,7 +29,7 @@ static int count_pending(void *ctx, const struct cairn_catalog_snapshot *row)
 int cairn_replicate_site_status(struct cairn_repo *src, const char *site, struct cairn_site_status *ret)
 {
 	struct count_ctx cc = { src, site, 0 };
-	char key[600], *err = NULL;
+	char key[REP_SITE_KEY_MAX], *err = NULL;
 	int rc;
 
 	if (src == NULL || site == NULL || site[0] == '\0')
@@ -45,7 +45,7 @@ int cairn_replicate_site_status(struct cairn_repo *src, const char *site, struct
 	ret->last_attempt_ns = replicate_meta_i64(src, site, "last_attempt_ns");
 	ret->last_success_ns = replicate_meta_i64(src, site, "last_success_ns");
 	ret->last_full_ns = replicate_meta_i64(src, site, "last_full_ns");
-	snprintf(key, sizeof(key), "site.%s.last_error", site);
+	replicate_site_key(site, "last_error", key);
 	if (cairn_catalog_meta_get(src->catalog, key, &err) == 0 && err != NULL)
 		snprintf(ret->last_error, sizeof(ret->last_error), "%s", err);
 	free(err);

@@ -154,17 +154,6 @@ static int find_dead_backup(void *ctx, const char *id, const struct cairn_lock_i
 	return 0;
 }
 
-static int64_t meta_i64(struct cairn_repo *r, const char *key)
-{
-	char *v = NULL;
-	long long n = 0;
-
-	if (cairn_catalog_meta_get(r->catalog, key, &v) == 0 && v != NULL)
-		n = strtoll(v, NULL, 10);
-	free(v);
-	return (int64_t)n;
-}
-
 void cairn_repo_mark_orphans_possible(struct cairn_repo *r)
 {
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
@@ -173,15 +162,14 @@ void cairn_repo_mark_orphans_possible(struct cairn_repo *r)
 int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered)
 {
 	struct dead_lock_check d = { .self = getpid(), .now = cairn_time_now_ns() };
-	int64_t last = meta_i64(r, "orphans.last_scan_ns");
-	char val[32];
+	int64_t last = cairn_catalog_meta_get_i64(r->catalog, "orphans.last_scan_ns");
 	int rc;
 
 	if (ret_recovered != NULL)
 		*ret_recovered = 0;
 	if (gethostname(d.host, sizeof(d.host) - 1) != 0)
 		d.host[0] = '\0';
-	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS && meta_i64(r, "orphans.scan_needed") == 0) {
+	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS && cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0) {
 		rc = cairn_lock_list(r, find_dead_backup, &d);
 		if (rc < 0)
 			return rc;
@@ -193,8 +181,7 @@ int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recov
 	rc = cairn_repo_recover_orphans(r, ret_recovered);
 	if (rc < 0)
 		return rc;
-	snprintf(val, sizeof(val), "%lld", (long long)d.now);
-	(void)cairn_catalog_meta_set(r->catalog, "orphans.last_scan_ns", val);
+	(void)cairn_catalog_meta_set_i64(r->catalog, "orphans.last_scan_ns", d.now);
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "0");
 	return 0;
 }

@@ -59,3 +59,16 @@ void cairn_test_fill_random(void *buf, size_t len, uint64_t seed)
 		p[i] = (uint8_t)((x * 0x2545f4914f6cdd1dull) >> (8 * (i % 8)));
 	}
 }
+
+void cairn_test_write_random_file(const char *path, size_t len, uint64_t seed)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(buf);
+	assert_non_null(fp);
+	cairn_test_fill_random(buf, len, seed);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	free(buf);
+}

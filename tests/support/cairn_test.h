@@ -19,6 +19,10 @@ void cairn_test_rmtree(const char *path);
 /* Deterministic pseudo-random bytes (xorshift64*) from `seed`. */
 void cairn_test_fill_random(void *buf, size_t len, uint64_t seed);
 
+/* Write `len` bytes of cairn_test_fill_random(seed) to a new file at
+ * `path` (replaced if it exists). Fails the test if it cannot. */
+void cairn_test_write_random_file(const char *path, size_t len, uint64_t seed);
+
 /* Fixed test master key 0x00, 0x01, ..., 0x1f. */
 extern const uint8_t cairn_test_master_key[32];
 

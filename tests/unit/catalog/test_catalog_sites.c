@@ -92,6 +92,18 @@ static void test_catalog_site_newest(void **state)
 	assert_int_equal(cairn_catalog_site_newest(f->c, "elsewhere", got, &t), CAIRN_ENOTFOUND);
 }
 
+static void test_catalog_meta_i64(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(cairn_catalog_meta_get_i64(f->c, "never.set"), 0);
+	assert_int_equal(cairn_catalog_meta_set_i64(f->c, "n", -1234567890123LL), 0);
+	assert_int_equal(cairn_catalog_meta_get_i64(f->c, "n"), -1234567890123LL);
+	/* not a number: treated as unset */
+	assert_int_equal(cairn_catalog_meta_set(f->c, "n", "12x"), 0);
+	assert_int_equal(cairn_catalog_meta_get_i64(f->c, "n"), 0);
+}
+
 /* A version 1 catalog (before site_objects) is migrated in place, keeping
  * what it holds. */
 static void test_catalog_site_migrates_v1(void **state)
@@ -142,6 +154,7 @@ int main(void)
 						catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_site_newest, catalog_fixture_setup,
 						catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_meta_i64, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test(test_catalog_site_migrates_v1),
 	};
 

@@ -27,18 +27,6 @@ struct fixture {
 	struct cairn_repo *r;
 };
 
-static void write_file(const char *path, size_t len, uint64_t seed)
-{
-	uint8_t *buf = malloc(len ? len : 1);
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	cairn_test_fill_random(buf, len, seed);
-	assert_int_equal(fwrite(buf, 1, len, fp), len);
-	fclose(fp);
-	free(buf);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -55,11 +43,11 @@ static int setup(void **state)
 	snprintf(p, sizeof(p), "%s/sub", f->src);
 	assert_int_equal(mkdir(p, 0750), 0);
 	snprintf(p, sizeof(p), "%s/big.bin", f->src);
-	write_file(p, 9 * 1024 * 1024 + 17, 1);
+	cairn_test_write_random_file(p, 9 * 1024 * 1024 + 17, 1);
 	snprintf(p, sizeof(p), "%s/sub/small.txt", f->src);
-	write_file(p, 100, 2);
+	cairn_test_write_random_file(p, 100, 2);
 	snprintf(p, sizeof(p), "%s/empty", f->src);
-	write_file(p, 0, 3);
+	cairn_test_write_random_file(p, 0, 3);
 	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
 	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
 	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
@@ -168,7 +156,7 @@ static void test_backup_changed_file_is_reread(void **state)
 
 	run_backup(f, &s1);
 	snprintf(p, sizeof(p), "%s/sub/small.txt", f->src);
-	write_file(p, 200, 9);
+	cairn_test_write_random_file(p, 200, 9);
 	run_backup(f, &s2);
 	assert_int_equal(s2.stats.bytes_read, 200);
 	assert_int_equal(s2.stats.files_unchanged, 2);

@@ -35,18 +35,6 @@ struct fixture {
 	char last_warning[1024];
 };
 
-static void write_file(const char *path, size_t len, uint64_t seed)
-{
-	uint8_t *buf = malloc(len ? len : 1);
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	cairn_test_fill_random(buf, len, seed);
-	assert_int_equal(fwrite(buf, 1, len, fp), len);
-	fclose(fp);
-	free(buf);
-}
-
 static void on_warning(void *ctx, const char *msg)
 {
 	struct fixture *f = ctx;
@@ -72,9 +60,9 @@ static int setup(void **state)
 	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
 	assert_int_equal(mkdir(f->src, 0755), 0);
 	snprintf(p, sizeof(p), "%s/big.bin", f->src);
-	write_file(p, 3 * 1024 * 1024 + 5, 1);
+	cairn_test_write_random_file(p, 3 * 1024 * 1024 + 5, 1);
 	snprintf(p, sizeof(p), "%s/small.txt", f->src);
-	write_file(p, 100, 2);
+	cairn_test_write_random_file(p, 100, 2);
 	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
 	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
 	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
@@ -240,7 +228,7 @@ static void test_replicate_incremental(void **state)
 	run_backup(f, &s1);
 	assert_int_equal(replicate(f, 0, &st), 0);
 	snprintf(p, sizeof(p), "%s/new.bin", f->src);
-	write_file(p, 700 * 1024, 9);
+	cairn_test_write_random_file(p, 700 * 1024, 9);
 	run_backup(f, &s2);
 	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
 	assert_int_equal(ss.snapshots_pending, 1);

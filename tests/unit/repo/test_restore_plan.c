@@ -32,18 +32,6 @@ struct fixture {
 	struct cairn_snapshot snap;
 };
 
-static void write_file(const char *path, size_t len, uint64_t seed)
-{
-	uint8_t *buf = malloc(len);
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	cairn_test_fill_random(buf, len, seed);
-	assert_int_equal(fwrite(buf, 1, len, fp), len);
-	fclose(fp);
-	free(buf);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -66,7 +54,7 @@ static int setup(void **state)
 	}
 	for (int i = 0; i < NFILES; i++) {
 		snprintf(p, sizeof(p), "%s/d%d/f%02d", f->src, i % 4, i);
-		write_file(p, FILE_BYTES, 100 + (uint64_t)i);
+		cairn_test_write_random_file(p, FILE_BYTES, 100 + (uint64_t)i);
 	}
 	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
 	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
