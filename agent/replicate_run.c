@@ -64,14 +64,15 @@ json_t *site_status_json(const char *site, const struct cairn_site_status *ss, i
 			 ss->last_error[0] ? ss->last_error : NULL);
 }
 
-static json_t *run_json(const struct cairn_replicate_stats *st, struct cairn_store *dst, int rc)
+/* `error` is the failure's message, NULL for a run that succeeded. */
+static json_t *run_json(const struct cairn_replicate_stats *st, struct cairn_store *dst, const char *error)
 {
 	struct cairn_store_stats ss = { 0 };
 
 	if (dst != NULL)
 		cairn_store_stats_get(dst, &ss);
 	return json_pack("{s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:f, s:{s:I, s:I, s:I, s:I, s:I}}", "ok",
-			 rc == 0, "error", rc == 0 ? NULL : cairn_err_msg(), "objects_pending",
+			 error == NULL, "error", error, "objects_pending",
 			 (json_int_t)st->objects_pending, "bytes_pending", (json_int_t)st->bytes_pending,
 			 "objects_copied", (json_int_t)st->objects_copied, "bytes_copied",
 			 (json_int_t)st->bytes_copied, "objects_failed", (json_int_t)st->objects_failed,
@@ -113,6 +114,7 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	struct cairn_site_status ss = { 0 };
 	struct cairn_store *dst = NULL;
 	struct site_ui ui = { 0 };
+	char msg[1024];
 	int64_t now;
 	int rc;
 
@@ -134,33 +136,24 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 		rc = cairn_replicate(repo, dst, &ro, &st);
 	}
 	cli_progress_done(&ui.progress);
+	/* keep the message: the catalog calls below may record their own */
+	snprintf(msg, sizeof(msg), "%s", rc < 0 ? cairn_err_msg() : "");
 	if (rc < 0)
-		cli_error("replication to '%s' failed: %s", site, cairn_err_msg());
+		cli_error("replication to '%s' failed: %s", site, msg);
 	now = cairn_time_now_ns();
-	{
-		int src = rc;
-		char msg[1024];
+	(void)cairn_replicate_site_status(repo, site, &ss);
+	if (sites != NULL) {
+		json_t *j = site_status_json(site, &ss, now);
+		json_t *run = run_json(&st, dst, rc < 0 ? msg : NULL);
 
-		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cairn_err_msg() : "");
-		(void)cairn_replicate_site_status(repo, site, &ss);
-		if (sites != NULL) {
-			json_t *j = site_status_json(site, &ss, now);
-			json_t *run;
-
-			if (src < 0)
-				(void)cairn_err(src, "%s", msg);
-			run = run_json(&st, dst, src);
-			if (j != NULL && run != NULL)
-				json_object_set_new(j, "run", run);
-			else
-				json_decref(run);
-			if (j != NULL)
-				json_array_append_new(sites, j);
-		} else if (!job->o->quiet) {
-			print_site(site, &st, &ss, src, now);
-		}
-		if (src < 0)
-			(void)cairn_err(src, "%s", msg);
+		if (j != NULL && run != NULL)
+			json_object_set_new(j, "run", run);
+		else
+			json_decref(run);
+		if (j != NULL)
+			json_array_append_new(sites, j);
+	} else if (!job->o->quiet) {
+		print_site(site, &st, &ss, rc, now);
 	}
 	cairn_store_free(dst);
 	return rc;
