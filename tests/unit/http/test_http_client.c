@@ -1,5 +1,6 @@
 /* Unit tests for the libcurl HTTP client against a scripted local HTTP server (and openssl s_server for TLS). */
 #include "cairn_test.h"
+#include "fake_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,35 +20,6 @@
 #include "cairn/err.h"
 #include "cairn/http.h"
 
-/* ---- a scripted HTTP/1.1 server: each request gets the next reply ---- */
-
-enum reply_mode {
-	R_SEND,       /* send the reply, keep the connection */
-	R_SEND_CLOSE, /* send the reply, then close */
-	R_CLOSE,      /* close without answering */
-	R_STALL,      /* never answer */
-	R_TRICKLE     /* send the reply one byte every 50 ms */
-};
-
-#define FAKE_MAX 32
-
-struct fake {
-	int lfd, port;
-	pthread_t acceptor;
-	pthread_mutex_t lock;
-	struct {
-		enum reply_mode mode;
-		char *raw;
-	} script[FAKE_MAX];
-	size_t n, next;
-	unsigned accepts, requests;
-	char heads[FAKE_MAX][2048]; /* request heads in order */
-	struct cairn_buf body;      /* the last request body */
-	pthread_t conns[FAKE_MAX];
-	size_t nconns;
-	volatile int stop;
-};
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -56,173 +28,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read into buf until `want` bytes or "\r\n\r\n" (head); 0 on EOF or stop. */
-static size_t fake_read(struct fake *f, int fd, char *buf, size_t cap, size_t want, int head)
-{
-	size_t got = 0;
-
-	while (got < cap && (head || got < want) && !f->stop) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = read(fd, buf + got, head ? 1 : (want - got < cap - got ? want - got : cap - got));
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-		if (head && got >= 4 && memcmp(buf + got - 4, "\r\n\r\n", 4) == 0)
-			return got;
-	}
-	return f->stop ? 0 : got;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void *fake_conn(void *arg)
-{
-	struct fake *f = ((void **)arg)[0];
-	int fd = (int)(intptr_t)((void **)arg)[1];
-	char head[2048], *body = malloc(1 << 20);
-
-	free(arg);
-	assert_non_null(body);
-	for (;;) {
-		size_t hl = fake_read(f, fd, head, sizeof(head) - 1, 0, 1), blen = 0;
-		const char *cl;
-		enum reply_mode mode = R_SEND_CLOSE;
-		char *raw = "HTTP/1.1 500 Script Ended\r\nContent-Length: 0\r\n\r\n";
-
-		if (hl == 0)
-			break;
-		head[hl] = '\0';
-		cl = strcasestr(head, "\r\ncontent-length:");
-		if (cl != NULL)
-			blen = strtoul(cl + 17, NULL, 10);
-		if (blen > 0 && fake_read(f, fd, body, 1 << 20, blen, 0) != blen)
-			break;
-		pthread_mutex_lock(&f->lock);
-		if (f->requests < FAKE_MAX)
-			memcpy(f->heads[f->requests], head, hl + 1);
-		f->requests++;
-		cairn_buf_reset(&f->body);
-		assert_int_equal(cairn_buf_append(&f->body, body, blen), 0);
-		if (f->next < f->n) {
-			mode = f->script[f->next].mode;
-			raw = f->script[f->next].raw;
-			f->next++;
-		}
-		pthread_mutex_unlock(&f->lock);
-		if (mode == R_CLOSE)
-			break;
-		if (mode == R_STALL) {
-			while (!f->stop && fake_read(f, fd, head, sizeof(head), sizeof(head), 0) > 0)
-				;
-			break;
-		}
-		if (mode == R_TRICKLE) {
-			for (size_t i = 0; raw[i] != '\0' && !f->stop; i++) {
-				write_all(fd, raw + i, 1);
-				usleep(50 * 1000);
-			}
-		} else {
-			write_all(fd, raw, strlen(raw));
-		}
-		if (mode == R_SEND_CLOSE)
-			break;
-	}
-	free(body);
-	close(fd);
-	return NULL;
-}
-
-static void *fake_accept(void *arg)
-{
-	struct fake *f = arg;
-
-	while (!f->stop) {
-		struct pollfd p = { f->lfd, POLLIN, 0 };
-		void **ca;
-		int fd;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		fd = accept(f->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		ca = malloc(2 * sizeof(*ca));
-		assert_non_null(ca);
-		ca[0] = f;
-		ca[1] = (void *)(intptr_t)fd;
-		pthread_mutex_lock(&f->lock);
-		f->accepts++;
-		assert_true(f->nconns < FAKE_MAX);
-		assert_int_equal(pthread_create(&f->conns[f->nconns++], NULL, fake_conn, ca), 0);
-		pthread_mutex_unlock(&f->lock);
-	}
-	return NULL;
-}
-
-static struct fake *fake_start(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-
-	assert_non_null(f);
-	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(f->lfd >= 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&a, &alen), 0);
-	f->port = ntohs(a.sin_port);
-	pthread_mutex_init(&f->lock, NULL);
-	assert_int_equal(pthread_create(&f->acceptor, NULL, fake_accept, f), 0);
-	return f;
-}
-
-/* Queue a reply: status, extra header lines ("X: y\r\n"...), body; clen < 0 = the body's length. */
-static void fake_reply(struct fake *f, enum reply_mode mode, int status, const char *extra, const char *body,
-		       long clen)
-{
-	size_t blen = body != NULL ? strlen(body) : 0;
-	char *raw = cairn_asprintf("HTTP/1.1 %d X\r\nContent-Length: %ld\r\n%s\r\n%s", status,
-				   clen >= 0 ? clen : (long)blen, extra != NULL ? extra : "", body != NULL ? body : "");
-
-	assert_non_null(raw);
-	pthread_mutex_lock(&f->lock);
-	assert_true(f->n < FAKE_MAX);
-	f->script[f->n].mode = mode;
-	f->script[f->n].raw = raw;
-	f->n++;
-	pthread_mutex_unlock(&f->lock);
-}
-
-static void fake_stop(struct fake *f)
-{
-	f->stop = 1;
-	pthread_join(f->acceptor, NULL);
-	for (size_t i = 0; i < f->nconns; i++)
-		pthread_join(f->conns[i], NULL);
-	close(f->lfd);
-	for (size_t i = 0; i < f->n; i++)
-		free(f->script[i].raw);
-	cairn_buf_free(&f->body);
-	pthread_mutex_destroy(&f->lock);
-	free(f);
-}
-
-static char *fake_url(const struct fake *f, const char *path)
+static char *fake_url(const struct fake_http *f, const char *path)
 {
 	char *u = cairn_asprintf("http://127.0.0.1:%d%s", f->port, path);
 
@@ -233,7 +39,7 @@ static char *fake_url(const struct fake *f, const char *path)
 /* ---- tests ---- */
 
 struct env {
-	struct fake *f;
+	struct fake_http *f;
 	struct cairn_http_client *c;
 };
 
@@ -243,7 +49,7 @@ static int setup(void **state)
 	struct cairn_http_options o = cairn_http_options_default();
 
 	assert_non_null(e);
-	e->f = fake_start();
+	e->f = fake_http_start();
 	o.connect_timeout_ms = 2000;
 	o.low_speed_time_s = 1;
 	o.request_timeout_ms = 10000;
@@ -257,7 +63,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 
 	cairn_http_client_free(e->c);
-	fake_stop(e->f);
+	fake_http_stop(e->f);
 	free(e);
 	return 0;
 }
@@ -274,7 +80,7 @@ static void test_perform_get_headers(void **state)
 	struct cairn_http_stats st;
 
 	assert_int_equal(cairn_buf_append(&sink, "AB", 2), 0);
-	fake_reply(e->f, R_SEND, 206,
+	fake_http_reply(e->f, R_SEND, 206,
 		   "ETag: \"abc123\"\r\nContent-Range: bytes 0-9/100\r\nx-amz-request-id:  REQ42 \r\n", "0123456789",
 		   -1);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
@@ -310,7 +116,7 @@ static void test_perform_reuses_connection(void **state)
 	struct cairn_http_response resp;
 
 	for (int i = 0; i < 3; i++)
-		fake_reply(e->f, R_SEND, 200, NULL, "hello", -1);
+		fake_http_reply(e->f, R_SEND, 200, NULL, "hello", -1);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 		assert_int_equal(resp.status, 200);
@@ -335,7 +141,7 @@ static void test_perform_methods_and_bodies(void **state)
 
 	assert_non_null(data);
 	cairn_test_fill_random(data, big, 3);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_non_null(strstr(e->f->heads[0], "PUT /obj HTTP/1.1\r\n"));
 	assert_int_equal(e->f->body.len, big);
@@ -346,7 +152,7 @@ static void test_perform_methods_and_bodies(void **state)
 	assert_int_equal(st.bytes_sent, big);
 
 	req = (struct cairn_http_request){ .method = "POST", .url = url, .body = "<x/>", .body_len = 4 };
-	fake_reply(e->f, R_SEND, 200, NULL, "<ok/>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "<ok/>", -1);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_non_null(strstr(e->f->heads[1], "POST /obj HTTP/1.1\r\n"));
 	assert_int_equal(e->f->body.len, 4);
@@ -355,7 +161,7 @@ static void test_perform_methods_and_bodies(void **state)
 
 	/* HEAD: a Content-Length but no body */
 	req = (struct cairn_http_request){ .method = "HEAD", .url = url };
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 12345);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 12345);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_non_null(strstr(e->f->heads[2], "HEAD /obj HTTP/1.1\r\n"));
 	assert_int_equal(resp.content_length, 12345);
@@ -363,14 +169,14 @@ static void test_perform_methods_and_bodies(void **state)
 	cairn_http_response_free(&resp);
 
 	req = (struct cairn_http_request){ .method = "DELETE", .url = url };
-	fake_reply(e->f, R_SEND, 204, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 204, NULL, NULL, 0);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_non_null(strstr(e->f->heads[3], "DELETE /obj HTTP/1.1\r\n"));
 	assert_int_equal(resp.status, 204);
 	cairn_http_response_free(&resp);
 	/* an empty PUT */
 	req = (struct cairn_http_request){ .method = "PUT", .url = url };
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 0);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_non_null(strstr(e->f->heads[4], "Content-Length: 0\r\n"));
 	cairn_http_response_free(&resp);
@@ -387,7 +193,7 @@ static void test_perform_error_body_not_in_sink(void **state)
 	struct cairn_http_response resp;
 	const char *xml = "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
 
-	fake_reply(e->f, R_SEND, 404, NULL, xml, -1);
+	fake_http_reply(e->f, R_SEND, 404, NULL, xml, -1);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), 0);
 	assert_int_equal(resp.status, 404);
 	assert_int_equal(sink.len, 0);
@@ -405,19 +211,19 @@ static void test_perform_body_limits(void **state)
 	struct cairn_http_request req = { .method = "GET", .url = url, .sink = &sink, .max_body = 10 };
 	struct cairn_http_response resp;
 
-	fake_reply(e->f, R_SEND, 200, NULL, "0123456789abcdef", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "0123456789abcdef", -1);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "longer than the 10 bytes"));
 	assert_non_null(strstr(cairn_err_msg(), url));
 	cairn_http_response_free(&resp);
 	/* a body cut short of its Content-Length */
-	fake_reply(e->f, R_SEND_CLOSE, 200, NULL, "01234", 100);
+	fake_http_reply(e->f, R_SEND_CLOSE, 200, NULL, "01234", 100);
 	req.max_body = 0;
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "GET '"));
 	cairn_http_response_free(&resp);
 	/* a connection closed without an answer */
-	fake_reply(e->f, R_CLOSE, 0, NULL, NULL, 0);
+	fake_http_reply(e->f, R_CLOSE, 0, NULL, NULL, 0);
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), CAIRN_ETRANSIENT);
 	cairn_http_response_free(&resp);
 	cairn_buf_free(&sink);
@@ -488,7 +294,7 @@ static void test_perform_stall_timeout(void **state)
 	struct cairn_http_response resp;
 	double t0;
 
-	fake_reply(e->f, R_STALL, 0, NULL, NULL, 0);
+	fake_http_reply(e->f, R_STALL, 0, NULL, NULL, 0);
 	t0 = now_s();
 	assert_int_equal(cairn_http_perform(e->c, &req, &resp), CAIRN_ETIMEOUT);
 	assert_true(now_s() - t0 < 4.0);
@@ -513,7 +319,7 @@ static void test_perform_deadline(void **state)
 	o.low_speed_time_s = 5;
 	o.request_timeout_ms = 1000;
 	assert_int_equal(cairn_http_client_new(&o, &c), 0);
-	fake_reply(e->f, R_TRICKLE, 200, NULL, "a body that takes a few seconds to arrive at this rate", -1);
+	fake_http_reply(e->f, R_TRICKLE, 200, NULL, "a body that takes a few seconds to arrive at this rate", -1);
 	t0 = now_s();
 	assert_int_equal(cairn_http_perform(c, &req, &resp), CAIRN_ETIMEOUT);
 	assert_true(now_s() - t0 < 3.0);
@@ -577,7 +383,7 @@ static void test_perform_bandwidth_limit(void **state)
 	body[400000] = '\0';
 	o.max_recv_speed = 200000;
 	assert_int_equal(cairn_http_client_new(&o, &c), 0);
-	fake_reply(e->f, R_SEND, 200, NULL, body, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, body, -1);
 	t0 = now_s();
 	assert_int_equal(cairn_http_perform(c, &req, &resp), 0);
 	took = now_s() - t0;
@@ -618,7 +424,7 @@ static void test_perform_parallel(void **state)
 	struct cairn_http_stats st;
 
 	for (int i = 0; i < 16; i++)
-		fake_reply(e->f, R_SEND, 200, NULL, "ok", -1);
+		fake_http_reply(e->f, R_SEND, 200, NULL, "ok", -1);
 	for (int i = 0; i < 4; i++) {
 		p[i] = (struct par){ e->c, url, 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, par_main, &p[i]), 0);

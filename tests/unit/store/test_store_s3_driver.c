@@ -1,6 +1,7 @@
 /* Unit tests for the S3 driver against a scripted local HTTP server: request format, classification of
  * answers, range and length checks, pagination, multipart abort, deletes. No S3 server needed. */
 #include "cairn_test.h"
+#include "fake_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,211 +24,16 @@
 #include "cairn/store.h"
 #include "store/store_s3_int.h"
 
-/* ---- a scripted HTTP/1.1 server: each request gets the next reply ---- */
-
-enum reply_mode {
-	R_SEND,       /* send the reply, keep the connection */
-	R_SEND_CLOSE, /* send the reply, then close */
-	R_CLOSE,      /* close without answering */
-	R_STALL,      /* never answer */
-	R_TRICKLE     /* send the reply one byte every 50 ms */
-};
-
-#define FAKE_MAX 32
-
-struct fake {
-	int lfd, port;
-	pthread_t acceptor;
-	pthread_mutex_t lock;
-	struct {
-		enum reply_mode mode;
-		char *raw;
-	} script[FAKE_MAX];
-	size_t n, next;
-	unsigned accepts, requests;
-	char heads[FAKE_MAX][2048]; /* request heads in order */
-	struct cairn_buf body;      /* the last request body */
-	pthread_t conns[FAKE_MAX];
-	size_t nconns;
-	volatile int stop;
-};
-
-/* Read into buf until `want` bytes or "\r\n\r\n" (head); 0 on EOF or stop. */
-static size_t fake_read(struct fake *f, int fd, char *buf, size_t cap, size_t want, int head)
-{
-	size_t got = 0;
-
-	while (got < cap && (head || got < want) && !f->stop) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = read(fd, buf + got, head ? 1 : (want - got < cap - got ? want - got : cap - got));
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-		if (head && got >= 4 && memcmp(buf + got - 4, "\r\n\r\n", 4) == 0)
-			return got;
-	}
-	return f->stop ? 0 : got;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void *fake_conn(void *arg)
-{
-	struct fake *f = ((void **)arg)[0];
-	int fd = (int)(intptr_t)((void **)arg)[1];
-	char head[2048], *body = malloc(8u << 20);
-
-	free(arg);
-	assert_non_null(body);
-	for (;;) {
-		size_t hl = fake_read(f, fd, head, sizeof(head) - 1, 0, 1), blen = 0;
-		const char *cl;
-		enum reply_mode mode = R_SEND_CLOSE;
-		char *raw = "HTTP/1.1 500 Script Ended\r\nContent-Length: 0\r\n\r\n";
-
-		if (hl == 0)
-			break;
-		head[hl] = '\0';
-		cl = strcasestr(head, "\r\ncontent-length:");
-		if (cl != NULL)
-			blen = strtoul(cl + 17, NULL, 10);
-		if (blen > 0 && fake_read(f, fd, body, 8u << 20, blen, 0) != blen)
-			break;
-		pthread_mutex_lock(&f->lock);
-		if (f->requests < FAKE_MAX)
-			memcpy(f->heads[f->requests], head, hl + 1);
-		f->requests++;
-		cairn_buf_reset(&f->body);
-		assert_int_equal(cairn_buf_append(&f->body, body, blen), 0);
-		if (f->next < f->n) {
-			mode = f->script[f->next].mode;
-			raw = f->script[f->next].raw;
-			f->next++;
-		}
-		pthread_mutex_unlock(&f->lock);
-		if (mode == R_CLOSE)
-			break;
-		if (mode == R_STALL) {
-			while (!f->stop && fake_read(f, fd, head, sizeof(head), sizeof(head), 0) > 0)
-				;
-			break;
-		}
-		if (mode == R_TRICKLE) {
-			for (size_t i = 0; raw[i] != '\0' && !f->stop; i++) {
-				write_all(fd, raw + i, 1);
-				usleep(50 * 1000);
-			}
-		} else {
-			write_all(fd, raw, strlen(raw));
-		}
-		if (mode == R_SEND_CLOSE)
-			break;
-	}
-	free(body);
-	close(fd);
-	return NULL;
-}
-
-static void *fake_accept(void *arg)
-{
-	struct fake *f = arg;
-
-	while (!f->stop) {
-		struct pollfd p = { f->lfd, POLLIN, 0 };
-		void **ca;
-		int fd;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		fd = accept(f->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		ca = malloc(2 * sizeof(*ca));
-		assert_non_null(ca);
-		ca[0] = f;
-		ca[1] = (void *)(intptr_t)fd;
-		pthread_mutex_lock(&f->lock);
-		f->accepts++;
-		assert_true(f->nconns < FAKE_MAX);
-		assert_int_equal(pthread_create(&f->conns[f->nconns++], NULL, fake_conn, ca), 0);
-		pthread_mutex_unlock(&f->lock);
-	}
-	return NULL;
-}
-
-static struct fake *fake_start(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-
-	assert_non_null(f);
-	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(f->lfd >= 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&a, &alen), 0);
-	f->port = ntohs(a.sin_port);
-	pthread_mutex_init(&f->lock, NULL);
-	assert_int_equal(pthread_create(&f->acceptor, NULL, fake_accept, f), 0);
-	return f;
-}
-
-/* Queue a reply: status, extra header lines ("X: y\r\n"...), body; clen < 0 = the body's length. */
-static void fake_reply(struct fake *f, enum reply_mode mode, int status, const char *extra, const char *body,
-		       long clen)
-{
-	size_t blen = body != NULL ? strlen(body) : 0;
-	char *raw = cairn_asprintf("HTTP/1.1 %d X\r\nContent-Length: %ld\r\n%s\r\n%s", status,
-				   clen >= 0 ? clen : (long)blen, extra != NULL ? extra : "", body != NULL ? body : "");
-
-	assert_non_null(raw);
-	pthread_mutex_lock(&f->lock);
-	assert_true(f->n < FAKE_MAX);
-	f->script[f->n].mode = mode;
-	f->script[f->n].raw = raw;
-	f->n++;
-	pthread_mutex_unlock(&f->lock);
-}
-
-static void fake_stop(struct fake *f)
-{
-	f->stop = 1;
-	pthread_join(f->acceptor, NULL);
-	for (size_t i = 0; i < f->nconns; i++)
-		pthread_join(f->conns[i], NULL);
-	close(f->lfd);
-	for (size_t i = 0; i < f->n; i++)
-		free(f->script[i].raw);
-	cairn_buf_free(&f->body);
-	pthread_mutex_destroy(&f->lock);
-	free(f);
-}
-
 /* ---- the driver against the scripted server ---- */
 
 #define NOT_FOUND_XML "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
 
 struct env {
-	struct fake *f;
+	struct fake_http *f;
 	struct cairn_store *s; /* bare driver */
 };
 
-static struct cairn_store *open_store(struct fake *f, int with_retry)
+static struct cairn_store *open_store(struct fake_http *f, int with_retry)
 {
 	struct cairn_s3_options o;
 	struct cairn_store *s;
@@ -255,7 +61,7 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->f = fake_start();
+	e->f = fake_http_start();
 	e->s = open_store(e->f, 0);
 	*state = e;
 	return 0;
@@ -266,7 +72,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 
 	cairn_store_free(e->s);
-	fake_stop(e->f);
+	fake_http_stop(e->f);
 	free(e);
 	return 0;
 }
@@ -336,8 +142,8 @@ static void test_put_request_format(void **state)
 
 	assert_int_equal(cairn_sigv4_md5_base64("hello", 5, md5), 0);
 	assert_int_equal(cairn_sigv4_sha256_hex("hello", 5, sha), 0);
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"x\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"x\"\r\n", NULL, -1);
 	assert_int_equal(cairn_store_put(e->s, "data/ab/cd", "hello", 5), 0);
 	h = head_of(e, 0);
 	assert_non_null(strstr(h, "GET /bkt/pfx/data/ab/cd HTTP/1.1\r\n"));
@@ -359,7 +165,7 @@ static void test_put_request_format(void **state)
 	assert_int_equal(e->f->body.len, 5);
 	assert_memory_equal(e->f->body.data, "hello", 5);
 	/* the server honoured If-None-Match: from now on one request, 412 is "exists" */
-	fake_reply(e->f, R_SEND, 412, NULL, "<Error><Code>PreconditionFailed</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 412, NULL, "<Error><Code>PreconditionFailed</Code></Error>", -1);
 	assert_int_equal(cairn_store_put(e->s, "data/ab/cd", "other", 5), CAIRN_EEXIST);
 	assert_non_null(strstr(cairn_err_msg(), "object 'data/ab/cd' already exists in 's3://bkt/pfx'"));
 	assert_int_equal(e->f->requests, 3);
@@ -373,27 +179,27 @@ static void test_put_conditional_refused(void **state)
 {
 	struct env *e = *state;
 
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 501, NULL,
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 501, NULL,
 		   "<Error><Code>NotImplemented</Code><Message>Conditional object PUTs are not supported."
 		   "</Message></Error>",
 		   -1);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
 	assert_int_equal(cairn_store_put(e->s, "config", "abc", 3), 0);
 	assert_int_equal(e->f->requests, 3);
 	assert_non_null(strstr(head_of(e, 1), "if-none-match: *"));
 	assert_null(strstr(head_of(e, 2), "if-none-match"));
 	assert_non_null(strstr(head_of(e, 2), "PUT /bkt/pfx/config "));
 	/* remembered: check, then a plain PUT */
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
 	assert_int_equal(cairn_store_put(e->s, "keys/k", "abc", 3), 0);
 	assert_int_equal(e->f->requests, 5);
 	assert_null(strstr(head_of(e, 4), "if-none-match"));
 	/* the check finds it (an empty object answers 416) */
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-0/3\r\n", "a", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-0/3\r\n", "a", -1);
 	assert_int_equal(cairn_store_put(e->s, "keys/k", "abc", 3), CAIRN_EEXIST);
-	fake_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
 	assert_int_equal(cairn_store_put(e->s, "keys/empty", "", 0), CAIRN_EEXIST);
 	assert_int_equal(e->f->requests, 7);
 }
@@ -403,17 +209,17 @@ static void test_put_content_one_request(void **state)
 {
 	struct env *e = *state;
 
-	fake_reply(e->f, R_SEND, 200, "ETag: \"x\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"x\"\r\n", NULL, -1);
 	assert_int_equal(cairn_store_put_content(e->s, "data/ab/cd", "hello", 5), 0);
 	assert_int_equal(e->f->requests, 1);
 	assert_non_null(strstr(head_of(e, 0), "PUT /bkt/pfx/data/ab/cd HTTP/1.1\r\n"));
 	assert_null(strstr(head_of(e, 0), "if-none-match"));
 	assert_non_null(strstr(head_of(e, 0), "\r\ncontent-md5: "));
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
 	assert_int_equal(cairn_store_put_content(e->s, "data/ab/cd", "hello", 5), 0);
 	assert_int_equal(e->f->requests, 2);
 	/* errors still come through with their S3 code */
-	fake_reply(e->f, R_SEND, 403, NULL, "<Error><Code>SignatureDoesNotMatch</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 403, NULL, "<Error><Code>SignatureDoesNotMatch</Code></Error>", -1);
 	assert_int_equal(cairn_store_put_content(e->s, "data/ab/ef", "x", 1), CAIRN_EAUTH);
 	assert_non_null(strstr(cairn_err_msg(), "SignatureDoesNotMatch"));
 	assert_int_equal(cairn_store_put_content(e->s, "../escape", "x", 1), CAIRN_EINVAL);
@@ -441,7 +247,7 @@ static void test_put_object_lock_headers(void **state)
 	o.object_lock_ns = 30LL * 86400 * 1000000000;
 	assert_int_equal(cairn_s3_open(&o, &s), 0);
 	cairn_s3_options_free(&o);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
 	assert_int_equal(cairn_store_put_content(s, "data/ab/cd", "hello", 5), 0);
 	h = head_of(e, 0);
 	assert_non_null(strstr(h, "\r\nx-amz-object-lock-mode: COMPLIANCE\r\n"));
@@ -455,7 +261,7 @@ static void test_put_object_lock_headers(void **state)
 	assert_non_null(strstr(h, "x-amz-object-lock-mode;x-amz-object-lock-retain-until-date"));
 	cairn_store_free(s);
 	/* the default store sends none */
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
 	assert_int_equal(cairn_store_put_content(e->s, "data/ab/ef", "x", 1), 0);
 	assert_null(strstr(head_of(e, 1), "object-lock"));
 }
@@ -494,49 +300,49 @@ static void test_get_ranges_checked(void **state)
 	const char *obj = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 	/* a whole object: no Range header */
-	fake_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
 	get_ok(e, 0, UINT64_MAX, obj);
 	assert_null(strcasestr(head_of(e, 0), "range:"));
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 10-19/36\r\n", "abcdefghij", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 10-19/36\r\n", "abcdefghij", -1);
 	get_ok(e, 10, 10, "abcdefghij");
 	assert_non_null(strstr(head_of(e, 1), "\r\nrange: bytes=10-19\r\n"));
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 30-35/36\r\n", "uvwxyz", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 30-35/36\r\n", "uvwxyz", -1);
 	get_ok(e, 30, UINT64_MAX, "uvwxyz");
 	assert_non_null(strstr(head_of(e, 2), "\r\nrange: bytes=30-\r\n"));
 	/* a server that ignores Range: the whole object, then the slice is cut out */
-	fake_reply(e->f, R_SEND, 200, NULL, obj, -1);
-	fake_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
 	get_ok(e, 10, 3, "abc");
 	assert_null(strcasestr(head_of(e, 4), "range:"));
-	fake_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
 	get_ok(e, 33, UINT64_MAX, "xyz");
 	/* a short body (the server says so) and a long one */
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 10-14/36\r\n", "abcde", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 10-14/36\r\n", "abcde", -1);
 	get_fails(e, 10, 10, CAIRN_ETRANSIENT, "received 5 bytes, expected 10 (short body)");
-	fake_reply(e->f, R_SEND_CLOSE, 206, "Content-Range: bytes 10-29/36\r\n", "abcdefghijklmnopqrst", -1);
+	fake_http_reply(e->f, R_SEND_CLOSE, 206, "Content-Range: bytes 10-29/36\r\n", "abcdefghijklmnopqrst", -1);
 	get_fails(e, 10, 10, CAIRN_ETRANSIENT, "longer than the 10 bytes");
 	/* a body cut off before its Content-Length */
-	fake_reply(e->f, R_SEND_CLOSE, 206, "Content-Range: bytes 10-19/36\r\n", "abc", 10);
+	fake_http_reply(e->f, R_SEND_CLOSE, 206, "Content-Range: bytes 10-19/36\r\n", "abc", 10);
 	get_fails(e, 10, 10, CAIRN_ETRANSIENT, "GET 'http://127.0.0.1");
 	/* a Content-Range that answers another question */
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-9/36\r\n", "0123456789", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-9/36\r\n", "0123456789", -1);
 	get_fails(e, 10, 10, CAIRN_ETRANSIENT, "Content-Range 'bytes 0-9/36'");
-	fake_reply(e->f, R_SEND, 206, NULL, "abcdefghij", -1);
+	fake_http_reply(e->f, R_SEND, 206, NULL, "abcdefghij", -1);
 	get_fails(e, 10, 10, CAIRN_ETRANSIENT, "Content-Range");
 	/* the object is shorter than the range: not a retry matter */
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 30-35/36\r\n", "uvwxyz", -1);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 30-35/36\r\n", "uvwxyz", -1);
 	get_fails(e, 30, 10, CAIRN_EINVAL, "extends past the end (size 36)");
 	/* 416: a HEAD tells an empty read at the end from a range past it */
-	fake_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
 	get_ok(e, 36, UINT64_MAX, "");
-	fake_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
 	get_fails(e, 37, UINT64_MAX, CAIRN_EINVAL, "past the end");
 	/* zero bytes: HEAD only */
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
 	get_ok(e, 20, 0, "");
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
 	get_fails(e, 40, 0, CAIRN_EINVAL, "past the end");
 	/* ranges that overflow never reach the server */
 	get_fails(e, UINT64_MAX, 1, CAIRN_EINVAL, "overflows");
@@ -549,7 +355,7 @@ static void test_error_details(void **state)
 	struct cairn_buf b = { 0 };
 	uint64_t size;
 
-	fake_reply(e->f, R_SEND, 403, "x-amz-request-id: HDR1\r\n",
+	fake_http_reply(e->f, R_SEND, 403, "x-amz-request-id: HDR1\r\n",
 		   "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does "
 		   "not match the signature you provided.</Message><RequestId>R1</RequestId></Error>",
 		   -1);
@@ -557,34 +363,34 @@ static void test_error_details(void **state)
 	assert_string_equal(cairn_err_msg(), "S3 GET 'bkt/pfx/config': 403 SignatureDoesNotMatch: The request "
 					     "signature we calculated does not match the signature you provided. "
 					     "(request id R1)");
-	fake_reply(e->f, R_SEND, 404, NULL,
+	fake_http_reply(e->f, R_SEND, 404, NULL,
 		   "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>"
 		   "<BucketName>bkt</BucketName></Error>",
 		   -1);
 	assert_int_equal(cairn_store_get(e->s, "config", 0, UINT64_MAX, &b), CAIRN_ENOTFOUND);
 	assert_non_null(strstr(cairn_err_msg(), "404 NoSuchBucket: bucket 'bkt' does not exist"));
-	fake_reply(e->f, R_SEND, 404, "x-amz-request-id: HDR2\r\n", NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 404, "x-amz-request-id: HDR2\r\n", NOT_FOUND_XML, -1);
 	assert_int_equal(cairn_store_get(e->s, "config", 0, UINT64_MAX, &b), CAIRN_ENOTFOUND);
 	assert_non_null(strstr(cairn_err_msg(), "404 NoSuchKey: The specified key does not exist. (request id HDR2)"));
-	fake_reply(e->f, R_SEND, 503, NULL, "<Error><Code>SlowDown</Code><Message>Reduce your request rate."
+	fake_http_reply(e->f, R_SEND, 503, NULL, "<Error><Code>SlowDown</Code><Message>Reduce your request rate."
 					    "</Message></Error>", -1);
 	assert_int_equal(cairn_store_get(e->s, "config", 0, UINT64_MAX, &b), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "503 SlowDown: Reduce your request rate."));
-	fake_reply(e->f, R_SEND, 502, NULL, "<html><body>\n<h1>Bad\tGateway</h1>\x01</body></html>", -1);
+	fake_http_reply(e->f, R_SEND, 502, NULL, "<html><body>\n<h1>Bad\tGateway</h1>\x01</body></html>", -1);
 	assert_int_equal(cairn_store_get(e->s, "config", 0, UINT64_MAX, &b), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "502 Bad Gateway: <html><body> <h1>Bad Gateway</h1>?</body></html>"));
-	fake_reply(e->f, R_SEND, 400, NULL, "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region "
+	fake_http_reply(e->f, R_SEND, 400, NULL, "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region "
 					    "'us-east-1' is wrong; expecting 'eu-west-1'</Message></Error>", -1);
 	assert_int_equal(cairn_store_get(e->s, "config", 0, UINT64_MAX, &b), CAIRN_EINVAL);
 	assert_non_null(strstr(cairn_err_msg(), "AuthorizationHeaderMalformed"));
 	/* HEAD answers have no body: say what a 403 or 404 may mean */
-	fake_reply(e->f, R_SEND, 403, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 403, NULL, NULL, 0);
 	assert_int_equal(cairn_store_stat(e->s, "config", &size), CAIRN_EAUTH);
 	assert_non_null(strstr(cairn_err_msg(), "S3 HEAD 'bkt/pfx/config': 403 Forbidden: no details"));
-	fake_reply(e->f, R_SEND, 404, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 404, NULL, NULL, 0);
 	assert_int_equal(cairn_store_stat(e->s, "config", &size), CAIRN_ENOTFOUND);
 	assert_non_null(strstr(cairn_err_msg(), "no object 'config', or no bucket 'bkt'"));
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, 77);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 77);
 	assert_int_equal(cairn_store_stat(e->s, "config", &size), 0);
 	assert_int_equal(size, 77);
 	assert_int_equal(b.len, 0);
@@ -598,9 +404,9 @@ static void test_retry_decorator_over_driver(void **state)
 	struct cairn_store_stats st;
 	struct cairn_buf b = { 0 };
 
-	fake_reply(e->f, R_SEND, 503, NULL, "<Error><Code>SlowDown</Code></Error>", -1);
-	fake_reply(e->f, R_SEND_CLOSE, 200, NULL, "abc", 10); /* cut short */
-	fake_reply(e->f, R_SEND, 200, NULL, "abcdefghij", -1);
+	fake_http_reply(e->f, R_SEND, 503, NULL, "<Error><Code>SlowDown</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND_CLOSE, 200, NULL, "abc", 10); /* cut short */
+	fake_http_reply(e->f, R_SEND, 200, NULL, "abcdefghij", -1);
 	assert_int_equal(cairn_store_get(s, "data/x", 0, UINT64_MAX, &b), 0);
 	assert_int_equal(b.len, 10);
 	cairn_store_stats_get(s, &st);
@@ -608,7 +414,7 @@ static void test_retry_decorator_over_driver(void **state)
 	assert_int_equal(st.retries, 2);
 	assert_int_equal(st.bytes_down, 10);
 	/* permanent: one request */
-	fake_reply(e->f, R_SEND, 403, NULL, "<Error><Code>InvalidAccessKeyId</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 403, NULL, "<Error><Code>InvalidAccessKeyId</Code></Error>", -1);
 	assert_int_equal(cairn_store_get(s, "data/x", 0, UINT64_MAX, &b), CAIRN_EAUTH);
 	cairn_store_stats_get(s, &st);
 	assert_int_equal(st.requests, 4);
@@ -643,12 +449,12 @@ static void test_list_pages(void **state)
 	struct env *e = *state;
 	struct listed l = { 0 };
 
-	fake_reply(e->f, R_SEND, 200, NULL,
+	fake_http_reply(e->f, R_SEND, 200, NULL,
 		   PAGE("true", "<NextContinuationToken>t/1+=</NextContinuationToken>",
 			ITEM("pfx/data/a", 1) ITEM("pfx/data/.hidden", 2) ITEM("pfx/tmp/x", 3)
 				ITEM("pfx/data/../../etc", 4) ITEM("elsewhere/data/z", 5)),
 		   -1);
-	fake_reply(e->f, R_SEND, 200, NULL, PAGE("false", "", ITEM("pfx/data/b", 6)), -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, PAGE("false", "", ITEM("pfx/data/b", 6)), -1);
 	assert_int_equal(cairn_store_list(e->s, "data/", list_cb, &l), 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.names[0], "data/a");
@@ -659,17 +465,17 @@ static void test_list_pages(void **state)
 	assert_non_null(strstr(head_of(e, 1), "GET /bkt?continuation-token=t%2F1%2B%3D&list-type=2&max-keys=1000"
 					       "&prefix=pfx%2Fdata%2F HTTP/1.1"));
 	/* truncated without a way on, or the same token again */
-	fake_reply(e->f, R_SEND, 200, NULL, PAGE("true", "", ""), -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, PAGE("true", "", ""), -1);
 	assert_int_equal(cairn_store_list(e->s, "", list_cb, &l), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "continuation token"));
-	fake_reply(e->f, R_SEND, 200, NULL, PAGE("true", "<NextContinuationToken>same</NextContinuationToken>", ""), -1);
-	fake_reply(e->f, R_SEND, 200, NULL, PAGE("true", "<NextContinuationToken>same</NextContinuationToken>", ""), -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, PAGE("true", "<NextContinuationToken>same</NextContinuationToken>", ""), -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, PAGE("true", "<NextContinuationToken>same</NextContinuationToken>", ""), -1);
 	assert_int_equal(cairn_store_list(e->s, "", list_cb, &l), CAIRN_ETRANSIENT);
 	/* hostile pages */
-	fake_reply(e->f, R_SEND, 200, NULL, "<!DOCTYPE x [<!ENTITY a \"b\">]>" PAGE("false", "", ""), -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "<!DOCTYPE x [<!ENTITY a \"b\">]>" PAGE("false", "", ""), -1);
 	assert_int_equal(cairn_store_list(e->s, "", list_cb, &l), CAIRN_EINVAL);
 	assert_non_null(strstr(cairn_err_msg(), "cannot list '' in 's3://bkt/pfx'"));
-	fake_reply(e->f, R_SEND, 200, NULL, "<ListBucketResult><Contents><Key>pfx/a", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "<ListBucketResult><Contents><Key>pfx/a", -1);
 	assert_int_equal(cairn_store_list(e->s, "", list_cb, &l), CAIRN_ETRANSIENT);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(cairn_store_list(e->s, "../", list_cb, &l), CAIRN_EINVAL);
@@ -683,15 +489,15 @@ static void test_multipart_abort(void **state)
 
 	assert_non_null(data);
 	cairn_test_fill_random(data, len, 1);
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 200, NULL,
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL,
 		   "<InitiateMultipartUploadResult><UploadId>U+1</UploadId></InitiateMultipartUploadResult>", -1);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"e2\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"e2\"\r\n", NULL, -1);
 	/* a 200 whose body is an error */
-	fake_reply(e->f, R_SEND, 200, NULL, "\n\n<Error><Code>InternalError</Code><Message>try again</Message></Error>",
+	fake_http_reply(e->f, R_SEND, 200, NULL, "\n\n<Error><Code>InternalError</Code><Message>try again</Message></Error>",
 		   -1);
-	fake_reply(e->f, R_SEND, 204, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 204, NULL, NULL, 0);
 	assert_int_equal(cairn_store_put(e->s, "data/big", data, len), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "200 InternalError: try again"));
 	assert_int_equal(e->f->requests, 6);
@@ -701,21 +507,21 @@ static void test_multipart_abort(void **state)
 	assert_non_null(strstr(head_of(e, 4), "POST /bkt/pfx/data/big?uploadId=U%2B1 HTTP/1.1"));
 	assert_non_null(strstr(head_of(e, 5), "DELETE /bkt/pfx/data/big?uploadId=U%2B1 HTTP/1.1"));
 	/* a part answer without an ETag: aborted too */
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 200, NULL,
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL,
 		   "<InitiateMultipartUploadResult><UploadId>U2</UploadId></InitiateMultipartUploadResult>", -1);
-	fake_reply(e->f, R_SEND, 200, NULL, NULL, -1);
-	fake_reply(e->f, R_SEND, 204, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, -1);
+	fake_http_reply(e->f, R_SEND, 204, NULL, NULL, 0);
 	assert_int_equal(cairn_store_put(e->s, "data/big", data, len), CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "part 1: answer without a usable ETag"));
 	assert_non_null(strstr(head_of(e, 9), "DELETE /bkt/pfx/data/big?uploadId=U2 HTTP/1.1"));
 	/* and the complete document, when all goes well */
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
-	fake_reply(e->f, R_SEND, 200, NULL,
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL,
 		   "<InitiateMultipartUploadResult><UploadId>U3</UploadId></InitiateMultipartUploadResult>", -1);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
-	fake_reply(e->f, R_SEND, 200, "ETag: \"e2\"\r\n", NULL, -1);
-	fake_reply(e->f, R_SEND, 200, NULL, "<CompleteMultipartUploadResult/>", -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"e1\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, "ETag: \"e2\"\r\n", NULL, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "<CompleteMultipartUploadResult/>", -1);
 	assert_int_equal(cairn_store_put(e->s, "data/big", data, len), 0);
 	assert_int_equal(e->f->body.len, strlen("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;e1"
 						"&quot;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>&quot;e2"
@@ -729,15 +535,15 @@ static void test_delete_paths(void **state)
 	struct env *e = *state;
 	const char *names[] = { "locks/a", "locks/b" };
 
-	fake_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
 	assert_int_equal(cairn_store_del(e->s, "locks/a"), CAIRN_ENOTFOUND);
 	assert_int_equal(e->f->requests, 1);
-	fake_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-0/3\r\n", "a", -1);
-	fake_reply(e->f, R_SEND, 204, NULL, NULL, 0);
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-0/3\r\n", "a", -1);
+	fake_http_reply(e->f, R_SEND, 204, NULL, NULL, 0);
 	assert_int_equal(cairn_store_del(e->s, "locks/a"), 0);
 	assert_non_null(strstr(head_of(e, 2), "DELETE /bkt/pfx/locks/a HTTP/1.1"));
 	/* multi-object delete: quiet, Content-MD5, the failures reported */
-	fake_reply(e->f, R_SEND, 200, NULL,
+	fake_http_reply(e->f, R_SEND, 200, NULL,
 		   "<DeleteResult><Error><Key>pfx/locks/b</Key><Code>AccessDenied</Code><Message>no</Message></Error>"
 		   "</DeleteResult>",
 		   -1);
@@ -748,7 +554,7 @@ static void test_delete_paths(void **state)
 	assert_non_null(memmem(e->f->body.data, e->f->body.len, "<Quiet>true</Quiet><Object><Key>pfx/locks/a</Key>"
 								"</Object><Object><Key>pfx/locks/b</Key></Object>",
 			       96));
-	fake_reply(e->f, R_SEND, 200, NULL, "<DeleteResult/>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, "<DeleteResult/>", -1);
 	assert_int_equal(cairn_s3_delete_many(e->s, names, 2), 0);
 }
 
