@@ -62,6 +62,14 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "forget") == 0)
+		return cmd_forget(argc - 1, argv + 1);
+	if (strcmp(cmd, "prune") == 0)
+		return cmd_prune(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
 	return CAIRN_EXIT_USAGE;
 }
