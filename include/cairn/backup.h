@@ -16,6 +16,17 @@ struct cairn_backup_opts {
 	const char *host;         /* NULL: gethostname() */
 	int threads;              /* workers for hashing/compression/encryption; 0 = online CPUs */
 	int no_files_cache;       /* read every file even when unchanged */
+	/* Entries left out, glob patterns (fnmatch). A pattern without '/' is
+	 * matched against each entry's name at any depth ("*.swp", ".cache");
+	 * a pattern with '/' must be absolute and is matched against the whole
+	 * path, '*' not crossing '/' ("/home/[!r]*\/.cache"). An excluded
+	 * directory is left out with everything below it. A path given in
+	 * `paths` is never excluded itself. */
+	const char *const *excludes;
+	size_t nexcludes;
+	/* Do not descend into directories on another file system than the
+	 * given path they lie under: such a directory is kept, empty. */
+	int one_file_system;
 	/* Called about every 250 ms from the calling thread (may be NULL). */
 	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
 	/* Called for each entry that could not be read (may be NULL). */

@@ -179,6 +179,7 @@ static int virtual_dir(struct backup_ctx *c, const char *prefix, char **paths, s
 			goto out;
 		}
 		if (strcmp(paths[i], child) == 0) {
+			c->top_dev = st.st_dev;
 			rc = backup_entry(c, child, &st, item);
 		} else if (!S_ISDIR(st.st_mode)) {
 			rc = cairn_err(CAIRN_EINVAL, "cannot back up '%s': '%s' is not a directory", paths[i], child);
@@ -241,6 +242,9 @@ static int backup_root(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES], c
 		n = kept;
 	}
 	if (n == 1 && strcmp(paths[0], "/") == 0) {
+		struct stat root;
+
+		c->top_dev = lstat("/", &root) == 0 ? root.st_dev : 0;
 		c->stats.dirs++;
 		rc = backup_dir(c, "/", ret_tree);
 		if (rc == 1)
@@ -327,6 +331,9 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 	pthread_mutex_init(&c.fail_lock, NULL);
 	if (opts->npaths == 0)
 		return cairn_err(CAIRN_EINVAL, "no paths to back up");
+	rc = backup_check_excludes(opts);
+	if (rc < 0)
+		return rc;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c.threads = opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 2);
 	rc = cairn_lock_acquire(r, 0, "backup", 0, &lock);

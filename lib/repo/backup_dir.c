@@ -107,6 +107,8 @@ int backup_entry(struct backup_ctx *c, const char *path, const struct stat *st, 
 	switch (e->type) {
 	case CAIRN_ENTRY_DIR:
 		c->stats.dirs++;
+		if (c->opts->one_file_system && st->st_dev != c->top_dev) /* a mount point: kept, empty */
+			return backup_items_to_tree(c, path, NULL, 0, e->subtree);
 		rc = backup_dir(c, path, e->subtree);
 		if (rc == 1)
 			e->flags |= CAIRN_ENTRY_F_UNREADABLE;
@@ -253,6 +255,10 @@ int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID
 		if (child == NULL) {
 			rc = cairn_err(CAIRN_ENOMEM, "cannot build path under '%s'", path);
 			goto out;
+		}
+		if (c->opts->nexcludes > 0 && backup_excluded(c, child, items[i].name)) {
+			items[i].entry.type = 0; /* left out: dropped below */
+			continue;
 		}
 		if (items[i].stat_errno != 0) {
 			backup_warn(c, child, "cannot stat: %s", strerror(items[i].stat_errno));

@@ -74,7 +74,13 @@ struct backup_ctx {
 	_Atomic uint64_t bytes_read;
 	int64_t last_progress_ns;
 	int64_t start_ns;
+	dev_t top_dev;                  /* device of the given path being walked (one_file_system) */
 };
+
+/* Whether the entry `path` (named `name`) is left out by opts->excludes. */
+int backup_excluded(const struct backup_ctx *c, const char *path, const char *name);
+/* Check the exclude patterns (each absolute or without '/'): 0 or CAIRN_EINVAL naming the pattern. */
+int backup_check_excludes(const struct cairn_backup_opts *o);
 
 /* Record the first fatal error of the run (thread-safe). */
 void backup_fail(struct backup_ctx *c, int rc);
