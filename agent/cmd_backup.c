@@ -32,6 +32,8 @@ static const char usage[] = "usage: cairn-agent backup [OPTIONS] PATH...\n"
 			    "                     own): a name glob ('*.swp', '.cache') at any depth, or\n"
 			    "                     an absolute path glob ('/home/*/.cache')\n"
 			    "  --one-file-system  do not descend into other file systems below the paths\n"
+			    "  --lock-wait D      wait up to D (e.g. 10m) for a prune holding the\n"
+			    "                     repository, then exit 6 (default [cairn] lock-wait, else 0)\n"
 			    "  --tag TAG          label the snapshot (repeatable; added to a set's own)\n"
 			    "  --host NAME        host name to record (default: [cairn] host, else this host)\n"
 			    "  --no-files-cache   read every file, even unchanged ones\n"
@@ -42,7 +44,7 @@ static const char usage[] = "usage: cairn-agent backup [OPTIONS] PATH...\n"
 			    "\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_TAG = CLI_OPT_COMMAND_BASE, OPT_HOST, OPT_NO_FILES_CACHE, OPT_REPLICATE, OPT_TO, OPT_SET, OPT_EXCLUDE,
-       OPT_ONE_FS };
+       OPT_ONE_FS, OPT_LOCK_WAIT };
 
 struct backup_ui {
 	struct cli_progress progress;
@@ -94,6 +96,7 @@ struct backup_request {
 	struct strlist tags, excludes, sets, to;
 	const char *host;
 	int no_files_cache, one_file_system, replicate;
+	int64_t lock_wait_ns; /* -1 = not given */
 };
 
 static void request_free(struct backup_request *q)
@@ -246,6 +249,8 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 	bo.host = q->host != NULL ? q->host : o->host;
 	bo.threads = o->threads;
 	bo.no_files_cache = q->no_files_cache;
+	bo.lock_wait_ns = q->lock_wait_ns >= 0 ? q->lock_wait_ns
+			  : o->cfg != NULL && o->cfg->lock_wait_ns > 0 ? o->cfg->lock_wait_ns : 0;
 	bo.on_progress = on_progress;
 	bo.on_warning = on_warning;
 	bo.ctx = &ui;
@@ -372,6 +377,7 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct bac
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "one-file-system", no_argument, NULL, OPT_ONE_FS },
+		{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -392,6 +398,12 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct bac
 		case OPT_NO_FILES_CACHE: q->no_files_cache = 1; break;
 		case OPT_REPLICATE: q->replicate = 1; break;
 		case OPT_ONE_FS: q->one_file_system = 1; break;
+		case OPT_LOCK_WAIT:
+			if (cairn_duration_parse(optarg, &q->lock_wait_ns) < 0 || q->lock_wait_ns < 0) {
+				cli_error("--lock-wait: '%s' is not a duration (e.g. 30s, 10m)", optarg);
+				return CAIRN_EXIT_USAGE;
+			}
+			break;
 		default: return CAIRN_EXIT_USAGE;
 		}
 		if (bad)
@@ -421,6 +433,7 @@ int cmd_backup(int argc, char **argv)
 	size_t nsets = 0, nouts = 0, ntargets = 0;
 	int help = 0, code, paths;
 
+	q.lock_wait_ns = -1;
 	code = parse_args(argc, argv, &o, &q, &help);
 	if (code == CAIRN_EXIT_USAGE)
 		fputs(usage, stderr);
@@ -441,6 +454,7 @@ int cmd_backup(int argc, char **argv)
 		job_report_begin(&o, "backup:%s", sets[0]->name);
 	else
 		job_report_begin(&o, "backup");
+	o.no_sync = 1; /* the backup synchronises the catalog under its lock */
 	if (q.replicate)
 		code = replicate_targets(&o, q.to.v, q.to.n, &targets, &ntargets);
 	if (code == 0)

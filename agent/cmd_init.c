@@ -57,7 +57,16 @@ int cmd_init(int argc, char **argv)
 		snprintf(host, sizeof(host), "%s", o.host);
 	else
 		gethostname(host, sizeof(host) - 1);
-	rc = cairn_repo_init(o.repo, secret, host, NULL, id);
+	if (o.repo_site != NULL) {
+		/* a configured site: its own endpoint, region and credentials */
+		struct cairn_store *store = NULL;
+
+		rc = site_store_open(o.repo_site, o.repo, &o.s3, 1, &store);
+		if (rc == 0)
+			rc = cairn_repo_init_store(store, o.repo, secret, host, NULL, id);
+	} else {
+		rc = cairn_repo_init(o.repo, secret, host, NULL, id);
+	}
 	cairn_secret_free(secret);
 	if (rc < 0) {
 		code = cli_fail(rc, NULL);

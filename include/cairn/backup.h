@@ -27,6 +27,9 @@ struct cairn_backup_opts {
 	/* Do not descend into directories on another file system than the
 	 * given path they lie under: such a directory is kept, empty. */
 	int one_file_system;
+	/* How long to wait for an exclusive lock (a prune deleting data) to be
+	 * released before failing with CAIRN_ELOCKED; 0 = do not wait. */
+	int64_t lock_wait_ns;
 	/* Called about every 250 ms from the calling thread (may be NULL). */
 	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
 	/* Called for each entry that could not be read (may be NULL). */

@@ -127,4 +127,57 @@ int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char 
 int64_t cairn_catalog_meta_get_i64(struct cairn_catalog *c, const char *key);
 int cairn_catalog_meta_set_i64(struct cairn_catalog *c, const char *key, int64_t value);
 
+/* A tombstone for `name` on `site`: removed there on purpose (forget on a
+ * replica), so replication does not copy it again; site_has() says 1,
+ * site_count() and site_newest() ignore it, site_clear() keeps it. */
+int cairn_catalog_site_tombstone(struct cairn_catalog *c, const char *site, const char *name);
+
+/* Prune bookkeeping (schema version 3, see lib/catalog/catalog_open.c).
+ * Callbacks run without the catalog lock (they may call the catalog);
+ * a non-zero return stops the walk and is returned. */
+
+/* index_packs: which packs an index object lists and their bytes there. */
+int cairn_catalog_index_pack_put(struct cairn_catalog *c, const char *index_name,
+				 const uint8_t pack[CAIRN_ID_BYTES], uint64_t bytes);
+int cairn_catalog_index_packs(struct cairn_catalog *c, const char *index_name,
+			      int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES], uint64_t bytes), void *ctx);
+int cairn_catalog_pack_indexes(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES],
+			       int (*cb)(void *ctx, const char *index_name), void *ctx);
+/* Forget an index object: its index_packs rows and its index_objects row. */
+int cairn_catalog_index_drop(struct cairn_catalog *c, const char *index_name);
+
+/* The set of blobs the snapshots reference. used_add: 1 when new, 0 when
+ * already in the set, <0 on error. */
+int cairn_catalog_used_clear(struct cairn_catalog *c);
+int cairn_catalog_used_add(struct cairn_catalog *c, uint8_t type, const uint8_t id[CAIRN_ID_BYTES]);
+int cairn_catalog_used_count(struct cairn_catalog *c, uint64_t *ret);
+
+/* Usage of every pack some index object lists, in pack id order, read a
+ * page at a time (memory does not grow with the repository). */
+struct cairn_catalog_pack_usage {
+	uint8_t pack[CAIRN_ID_BYTES];
+	uint64_t bytes;       /* stored bytes of its entries, from the index */
+	uint64_t blobs;       /* blobs whose catalog location is this pack */
+	uint64_t blob_bytes;  /* their stored bytes */
+	uint64_t used_blobs;  /* of those, blobs in the used set */
+	uint64_t used_bytes;
+};
+int cairn_catalog_pack_usage_each(struct cairn_catalog *c,
+				  int (*cb)(void *ctx, const struct cairn_catalog_pack_usage *u), void *ctx);
+
+/* Marks: packs found unused, and since when. mark_put keeps an older mark:
+ * 1 when it marked the pack, 0 when it was marked already. */
+int cairn_catalog_mark_put(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns);
+int cairn_catalog_mark_delete(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES]);
+int cairn_catalog_mark_each(struct cairn_catalog *c,
+			    int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns), void *ctx);
+/* Marked packs holding the catalog location of a used blob. */
+int cairn_catalog_marked_in_use(struct cairn_catalog *c, int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES]),
+				void *ctx);
+/* The used blobs located in `pack`, by offset. */
+int cairn_catalog_pack_used_blobs(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES],
+				  int (*cb)(void *ctx, const struct cairn_blob_loc *loc), void *ctx);
+/* Forget a deleted pack: its blob locations, index_packs rows and mark. */
+int cairn_catalog_pack_drop(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES]);
+
 #endif

@@ -34,6 +34,12 @@ struct cairn_lock_info {
  * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release. */
 int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 		       struct cairn_lock **ret);
+/* cairn_lock_acquire, retried every CAIRN_LOCK_WAIT_POLL_NS while a
+ * conflicting lock is held, for up to `wait_ns` (0 = one attempt). The last
+ * CAIRN_ELOCKED (naming the holder) when the wait ends. */
+#define CAIRN_LOCK_WAIT_POLL_NS (5LL * 1000000000LL)
+int cairn_lock_acquire_wait(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
+			    int64_t wait_ns, struct cairn_lock **ret);
 /* Stop refreshing and delete the lock object. NULL ok. */
 void cairn_lock_release(struct cairn_lock *l);
 

@@ -12,7 +12,10 @@
 #include "cairn/crypto.h"
 #include "cairn/store.h"
 
-#define CAIRN_FORMAT_VERSION 1
+/* The format version new repositories get; readers accept every version
+ * from CAIRN_FORMAT_VERSION_MIN (docs/FORMAT.md section 16). */
+#define CAIRN_FORMAT_VERSION 2
+#define CAIRN_FORMAT_VERSION_MIN 1
 
 struct cairn_repo_config {
 	uint32_t version;
@@ -30,6 +33,11 @@ struct cairn_repo;
 int cairn_repo_init(const char *url, const struct cairn_secret *secret, const char *host,
 		    const struct cairn_repo_config *cfg, char ret_id[CAIRN_ID_HEX]);
 
+/* The same on a store the caller opened (a configured site with its own S3
+ * settings). `store` is taken, also on failure. `url` names it in messages
+ * (NULL = the store's description). */
+int cairn_repo_init_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
+			  const char *host, const struct cairn_repo_config *cfg, char ret_id[CAIRN_ID_HEX]);
 /* Open the repository at `url` with `secret`, and its catalog under
  * `state_dir`/<repo id>/catalog.db. Errors: CAIRN_ENOTFOUND "no repository at
  * '<url>'", CAIRN_ECORRUPT / CAIRN_EFORMAT for a malformed or newer config,

@@ -9,7 +9,7 @@
 #include "cairn/catalog.h"
 
 /* Schema version written to PRAGMA user_version (see catalog_open.c). */
-#define CAIRN_CATALOG_VERSION 2
+#define CAIRN_CATALOG_VERSION 3
 
 /* Every statement the API runs, prepared once at open and reused. */
 enum cairn_catalog_stmt {
@@ -37,6 +37,21 @@ enum cairn_catalog_stmt {
 	CAT_SITE_CLEAR,
 	CAT_SITE_COUNT,
 	CAT_SITE_NEWEST,
+	CAT_IPACK_PUT,
+	CAT_IPACK_OF_PACK,
+	CAT_IPACK_OF_INDEX,
+	CAT_IPACK_FORGET_INDEX,
+	CAT_USED_ADD,
+	CAT_USED_CLEAR,
+	CAT_USED_COUNT,
+	CAT_PACK_USAGE,
+	CAT_MARK_PUT,
+	CAT_MARK_DELETE,
+	CAT_MARK_EACH,
+	CAT_MARKED_IN_USE,
+	CAT_PACK_USED_BLOBS,
+	CAT_PACK_DROP_BLOBS,
+	CAT_PACK_DROP_IPACKS,
 	CAT_STMT_COUNT
 };
 

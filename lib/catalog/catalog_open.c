@@ -1,6 +1,6 @@
 /* Opening, creating, migrating, wiping and closing the catalog database.
  *
- * Schema (PRAGMA user_version = 2). Ids are raw 32-byte BLOBs, never hex:
+ * Schema (PRAGMA user_version = 3). Ids are raw 32-byte BLOBs, never hex:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)
  *       bookkeeping; 'repo_id' (hex) binds the file to one repository and is
@@ -24,7 +24,21 @@
  *       objects known to be stored on a replica site (by its name), so that
  *       a replication run with nothing to do lists nothing there. The
  *       site's bookkeeping (last run, last full listing) is in meta under
- *       "site.<name>.<what>".
+ *       "site.<name>.<what>". A row with size -1 is a tombstone: the object
+ *       was removed from the site on purpose (forget on a replica) and is
+ *       not to be copied again; listings of the site keep tombstones.
+ *   index_packs(index_name TEXT, pack BLOB, bytes INT,
+ *         PRIMARY KEY (index_name, pack)) WITHOUT ROWID,
+ *         index index_packs_pack(pack) (version 3)
+ *       which packs each loaded index object lists, and the stored bytes of
+ *       the pack's entries there: what prune rewrites and measures.
+ *   prune_used(id BLOB, type INT, PRIMARY KEY (id, type)) WITHOUT ROWID
+ *       blobs referenced by the snapshots, filled by prune's walk.
+ *   prune_marks(pack BLOB PRIMARY KEY, marked_ns INT) WITHOUT ROWID
+ *       packs prune found unused (or repacked), and since when.
+ *   Migrating to version 3 empties index_objects and blobs, so that the
+ *   next synchronisation loads every index object again and fills
+ *   index_packs.
  *
  * Migrations: migrations[v] takes the schema from version v to v + 1 and
  * runs inside one BEGIN IMMEDIATE transaction together with the new
@@ -66,9 +80,19 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"CREATE TABLE site_objects (site TEXT, name TEXT, size INT, PRIMARY KEY (site, name)) WITHOUT ROWID;";
 
+static const char schema_v3[] =
+	"CREATE TABLE index_packs (index_name TEXT, pack BLOB, bytes INT, PRIMARY KEY (index_name, pack))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX index_packs_pack ON index_packs (pack);"
+	"CREATE TABLE prune_used (id BLOB, type INT, PRIMARY KEY (id, type)) WITHOUT ROWID;"
+	"CREATE TABLE prune_marks (pack BLOB PRIMARY KEY, marked_ns INT) WITHOUT ROWID;"
+	"DELETE FROM index_objects;"
+	"DELETE FROM blobs;";
+
 static const char *const migrations[CAIRN_CATALOG_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 /* Errors during open that mean "this file is not a usable catalog": record

@@ -27,10 +27,35 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_SITE_HAS] = "SELECT 1 FROM site_objects WHERE site = ?1 AND name = ?2",
 	[CAT_SITE_PUT] = "INSERT OR REPLACE INTO site_objects (site, name, size) VALUES (?1, ?2, ?3)",
 	[CAT_SITE_FORGET] = "DELETE FROM site_objects WHERE site = ?1 AND name = ?2",
-	[CAT_SITE_CLEAR] = "DELETE FROM site_objects WHERE site = ?1",
-	[CAT_SITE_COUNT] = "SELECT count(*), coalesce(sum(size), 0) FROM site_objects WHERE site = ?1",
+	[CAT_SITE_CLEAR] = "DELETE FROM site_objects WHERE site = ?1 AND size >= 0",
+	[CAT_SITE_COUNT] = "SELECT count(*), coalesce(sum(size), 0) FROM site_objects WHERE site = ?1 AND size >= 0",
 	[CAT_SITE_NEWEST] = "SELECT s.id, s.time_ns FROM snapshots s JOIN site_objects o ON o.site = ?1 AND "
-			    "o.name = 'snapshots/' || s.id ORDER BY s.time_ns DESC, s.id DESC LIMIT 1",
+			    "o.name = 'snapshots/' || s.id AND o.size >= 0 ORDER BY s.time_ns DESC, s.id DESC LIMIT 1",
+	[CAT_IPACK_PUT] = "INSERT OR REPLACE INTO index_packs (index_name, pack, bytes) VALUES (?1, ?2, ?3)",
+	[CAT_IPACK_OF_PACK] = "SELECT index_name FROM index_packs WHERE pack = ?1 ORDER BY index_name",
+	[CAT_IPACK_OF_INDEX] = "SELECT pack, bytes FROM index_packs WHERE index_name = ?1 ORDER BY pack",
+	[CAT_IPACK_FORGET_INDEX] = "DELETE FROM index_packs WHERE index_name = ?1",
+	[CAT_USED_ADD] = "INSERT OR IGNORE INTO prune_used (id, type) VALUES (?1, ?2)",
+	[CAT_USED_CLEAR] = "DELETE FROM prune_used",
+	[CAT_USED_COUNT] = "SELECT count(*) FROM prune_used",
+	/* one page of packs after ?1 (keyset): pack, its bytes in the index,
+	 * blobs located there and their bytes, and the used ones */
+	[CAT_PACK_USAGE] = "SELECT p.pack, p.bytes, count(b.id), coalesce(sum(b.len), 0), count(u.id), "
+			   "coalesce(sum(CASE WHEN u.id IS NOT NULL THEN b.len END), 0) "
+			   "FROM (SELECT pack, max(bytes) AS bytes FROM index_packs WHERE pack > ?1 GROUP BY pack "
+			   "ORDER BY pack LIMIT ?2) p "
+			   "LEFT JOIN blobs b ON b.pack = p.pack "
+			   "LEFT JOIN prune_used u ON u.id = b.id AND u.type = b.type "
+			   "GROUP BY p.pack ORDER BY p.pack",
+	[CAT_MARK_PUT] = "INSERT OR IGNORE INTO prune_marks (pack, marked_ns) VALUES (?1, ?2)",
+	[CAT_MARK_DELETE] = "DELETE FROM prune_marks WHERE pack = ?1",
+	[CAT_MARK_EACH] = "SELECT pack, marked_ns FROM prune_marks WHERE pack > ?1 ORDER BY pack LIMIT ?2",
+	[CAT_MARKED_IN_USE] = "SELECT DISTINCT b.pack FROM prune_marks m JOIN blobs b ON b.pack = m.pack "
+			      "JOIN prune_used u ON u.id = b.id AND u.type = b.type",
+	[CAT_PACK_USED_BLOBS] = "SELECT b.id, b.type, b.off, b.len, b.raw_len FROM blobs b JOIN prune_used u "
+				"ON u.id = b.id AND u.type = b.type WHERE b.pack = ?1 ORDER BY b.off",
+	[CAT_PACK_DROP_BLOBS] = "DELETE FROM blobs WHERE pack = ?1",
+	[CAT_PACK_DROP_IPACKS] = "DELETE FROM index_packs WHERE pack = ?1",
 };
 
 int cairn_catalog_code(int rc)

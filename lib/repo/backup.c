@@ -294,6 +294,14 @@ static void find_parent(struct cairn_repo *r, struct cairn_snapshot *s)
 	(void)cairn_catalog_snapshot_each_newest(cairn_repo_catalog(r), match_parent, &p);
 }
 
+static void sync_warning(void *ctx, const char *msg)
+{
+	struct backup_ctx *c = ctx;
+
+	if (c->opts->on_warning != NULL)
+		c->opts->on_warning(c->opts->ctx, cairn_repo_store(c->repo)->description, msg);
+}
+
 static void free_ctx(struct backup_ctx *c)
 {
 	cairn_workpool_free(c->pool);
@@ -336,7 +344,15 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 		return rc;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c.threads = opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 2);
-	rc = cairn_lock_acquire(r, 0, "backup", 0, &lock);
+	rc = cairn_lock_acquire_wait(r, 0, "backup", 0, opts->lock_wait_ns, &lock);
+	if (rc < 0)
+		goto out;
+	/* Synchronise under the lock: a prune that deleted packs finished
+	 * before the lock was granted, and no pack can go while it is held
+	 * (FORMAT.md 13.5), so the blobs deduplicated against below stay. */
+	rc = cairn_repo_sync(r, sync_warning, &c);
+	if (rc == CAIRN_ECORRUPT)
+		rc = 0; /* damaged objects were skipped and reported */
 	if (rc < 0)
 		goto out;
 	rc = cairn_repo_recover_orphans_if_needed(r, NULL);

@@ -265,3 +265,25 @@ void cairn_lock_release(struct cairn_lock *l)
 	pthread_cond_destroy(&l->cond);
 	free(l);
 }
+
+int cairn_lock_acquire_wait(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
+			    int64_t wait_ns, struct cairn_lock **ret)
+{
+	int64_t deadline = cairn_time_now_ns() + (wait_ns > 0 ? wait_ns : 0);
+
+	for (;;) {
+		int rc = cairn_lock_acquire(r, exclusive, purpose, lease_ns, ret);
+		int64_t left = deadline - cairn_time_now_ns();
+		int64_t pause = CAIRN_LOCK_WAIT_POLL_NS;
+		struct timespec ts;
+
+		if (rc != CAIRN_ELOCKED || left <= 0)
+			return rc;
+		if (pause > left)
+			pause = left;
+		ts.tv_sec = (time_t)(pause / 1000000000LL);
+		ts.tv_nsec = (long)(pause % 1000000000LL);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+}

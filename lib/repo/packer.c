@@ -34,6 +34,7 @@ struct cairn_packer {
 	size_t unindexed_count, unindexed_cap;
 	size_t builder_packs;
 	struct cairn_packer_stats stats;
+	int copy;                      /* cairn_packer_set_copy: ignore the catalog */
 };
 
 int cairn_packer_new(struct cairn_repo *r, struct cairn_packer **ret)
@@ -91,10 +92,17 @@ static int known_locked(struct cairn_packer *p, uint8_t type, const uint8_t id[C
 
 	if (cairn_idmap_get(map_for(p, type), id) != NULL)
 		return 1;
+	if (p->copy)
+		return 0;
 	rc = cairn_catalog_blob_get(p->repo->catalog, id, type, &loc);
 	if (rc == CAIRN_ENOTFOUND)
 		return 0;
 	return rc < 0 ? rc : 1;
+}
+
+void cairn_packer_set_copy(struct cairn_packer *p)
+{
+	p->copy = 1;
 }
 
 int cairn_packer_has(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
@@ -153,10 +161,8 @@ static int write_index(struct cairn_packer *p)
 	atomic_fetch_add(&p->stats.index_written, 1);
 
 	rc = cairn_catalog_begin(cat);
-	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = cairn_catalog_blob_put(cat, &locs[i]);
 	if (rc == 0)
-		rc = cairn_catalog_index_mark(cat, name);
+		rc = cairn_repo_index_record(p->repo, name, locs, count);
 	if (rc == 0)
 		rc = cairn_catalog_commit(cat);
 	else

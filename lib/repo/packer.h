@@ -30,6 +30,10 @@ void cairn_packer_free(struct cairn_packer *p); /* NULL ok; unflushed blobs are 
 int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
 		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added);
 
+/* Copy mode (prune's repack): a blob the catalog knows is stored again
+ * (it is being copied out of a pack that will be deleted); only blobs of
+ * this run are deduplicated. Call before the first add. */
+void cairn_packer_set_copy(struct cairn_packer *p);
 /* 1 when the blob of `type` is known (repository or this run), 0 when not,
  * <0 error. */
 int cairn_packer_has(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES]);

@@ -48,9 +48,9 @@ int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_conf
 		rc = cairn_err(CAIRN_ECORRUPT, "config is malformed: %s", jerr.text);
 		goto out;
 	}
-	if (version != CAIRN_FORMAT_VERSION) {
-		rc = cairn_err(CAIRN_EFORMAT, "repository format version %lld is not supported (this build reads %d)",
-			       (long long)version, CAIRN_FORMAT_VERSION);
+	if (version < CAIRN_FORMAT_VERSION_MIN || version > CAIRN_FORMAT_VERSION) {
+		rc = cairn_err(CAIRN_EFORMAT, "repository format version %lld is not supported (this build reads %d to %d)",
+			       (long long)version, CAIRN_FORMAT_VERSION_MIN, CAIRN_FORMAT_VERSION);
 		goto out;
 	}
 	if (strlen(id) != 2 * CAIRN_ID_BYTES || strspn(id, "0123456789abcdef") != 2 * CAIRN_ID_BYTES) {

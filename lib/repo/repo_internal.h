@@ -36,6 +36,14 @@ int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_conf
 /* Serialise a config object (JSON text) into out. */
 int cairn_repo_config_write(const struct cairn_repo_config *cfg, struct cairn_buf *out);
 
+/* Record index object `name` in the catalog: its blob locations (grouped
+ * by pack, as in the object), the packs it lists and their bytes, and the
+ * name itself. index_load parses a sealed object first. Call inside a
+ * catalog transaction. */
+int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct cairn_blob_loc *locs,
+			    size_t count);
+int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len);
+
 /* Load every index object not yet in the catalog (see cairn_repo_sync). */
 int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
 int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);

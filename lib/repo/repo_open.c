@@ -28,6 +28,16 @@ int cairn_repo_init(const char *url, const struct cairn_secret *secret, const ch
 		    const struct cairn_repo_config *cfg_in, char ret_id[CAIRN_ID_HEX])
 {
 	struct cairn_store *store = NULL;
+	int rc = cairn_store_open_url(url, 1, &store);
+
+	if (rc < 0)
+		return cairn_err_ctx(rc, "cannot initialise repository '%s'", url);
+	return cairn_repo_init_store(store, url, secret, host, cfg_in, ret_id);
+}
+
+int cairn_repo_init_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
+			  const char *host, const struct cairn_repo_config *cfg_in, char ret_id[CAIRN_ID_HEX])
+{
 	struct cairn_repo_config cfg;
 	struct cairn_buf text = { 0 };
 	uint8_t *master;
@@ -35,18 +45,21 @@ int cairn_repo_init(const char *url, const struct cairn_secret *secret, const ch
 	uint64_t size;
 	int rc;
 
+	if (store == NULL)
+		return cairn_err(CAIRN_EINVAL, "init: no store");
 	if (cfg_in != NULL)
 		cfg = *cfg_in;
 	else
 		config_defaults(&cfg);
 	master = sodium_malloc(CAIRN_KEY_BYTES);
-	if (master == NULL)
+	if (master == NULL) {
+		cairn_store_free(store);
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate key memory");
+	}
 	cairn_random_bytes(master, CAIRN_KEY_BYTES);
 
-	rc = cairn_store_open_url(url, 1, &store);
-	if (rc < 0)
-		goto out;
+	if (url == NULL)
+		url = store->description;
 	rc = cairn_store_stat(store, "config", &size);
 	if (rc == 0) {
 		rc = cairn_err(CAIRN_EEXIST, "a repository already exists at '%s'", url);

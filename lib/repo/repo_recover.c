@@ -115,10 +115,8 @@ int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered)
 	if (rc < 0)
 		goto out;
 	rc = cairn_catalog_begin(r->catalog);
-	for (size_t i = 0; rc == 0 && i < s.count; i++)
-		rc = cairn_catalog_blob_put(r->catalog, &s.locs[i]);
 	if (rc == 0)
-		rc = cairn_catalog_index_mark(r->catalog, name);
+		rc = cairn_repo_index_record(r, name, s.locs, s.count);
 	if (rc == 0)
 		rc = cairn_catalog_commit(r->catalog);
 	else

@@ -68,9 +68,65 @@ static void warn(void (*on_warning)(void *, const char *), void *ctx)
 		on_warning(ctx, cairn_err_msg());
 }
 
+/* Loading one index object: blob locations, and per pack its stored bytes
+ * (entries of one pack come together, see FORMAT.md section 8). */
+struct index_rows {
+	struct cairn_catalog *catalog;
+	const char *name;
+	uint8_t pack[CAIRN_ID_BYTES];
+	uint64_t bytes;
+	int have_pack;
+};
+
+static int flush_pack(struct index_rows *x)
+{
+	if (!x->have_pack)
+		return 0;
+	x->have_pack = 0;
+	return cairn_catalog_index_pack_put(x->catalog, x->name, x->pack, x->bytes);
+}
+
 static int put_blob(void *ctx, const struct cairn_blob_loc *loc)
 {
-	return cairn_catalog_blob_put(ctx, loc);
+	struct index_rows *x = ctx;
+	int rc;
+
+	if (!x->have_pack || memcmp(x->pack, loc->pack, CAIRN_ID_BYTES) != 0) {
+		rc = flush_pack(x);
+		if (rc < 0)
+			return rc;
+		memcpy(x->pack, loc->pack, CAIRN_ID_BYTES);
+		x->bytes = 0;
+		x->have_pack = 1;
+	}
+	x->bytes += loc->length;
+	return cairn_catalog_blob_put(x->catalog, loc);
+}
+
+int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct cairn_blob_loc *locs, size_t count)
+{
+	struct index_rows x = { .catalog = r->catalog, .name = name };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = put_blob(&x, &locs[i]);
+	if (rc == 0)
+		rc = flush_pack(&x);
+	if (rc == 0)
+		rc = cairn_catalog_index_mark(r->catalog, name);
+	return rc;
+}
+
+int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len)
+{
+	struct index_rows x = { .catalog = r->catalog, .name = name };
+	int rc = cairn_index_parse(r->keys, obj, len, put_blob, NULL, &x);
+
+	if (rc == 0)
+		rc = flush_pack(&x);
+	if (rc == 0)
+		rc = cairn_catalog_index_mark(r->catalog, name);
+	return rc;
 }
 
 struct index_load {
@@ -93,9 +149,7 @@ static int load_index(void *vctx, struct sync_item *it)
 		rc = cairn_catalog_begin(r->catalog);
 		if (rc < 0)
 			return rc;
-		rc = cairn_index_parse(r->keys, it->buf.data, it->buf.len, put_blob, NULL, r->catalog);
-		if (rc == 0)
-			rc = cairn_catalog_index_mark(r->catalog, name);
+		rc = cairn_repo_index_load(r, name, it->buf.data, it->buf.len);
 		if (rc < 0) {
 			cairn_catalog_rollback(r->catalog);
 			rc = cairn_err_ctx(rc, "index object '%s'", name);

@@ -202,9 +202,8 @@ if [[ $HAVE_S3 == 1 ]]; then
 	P2="s3://$CAIRN_TEST_S3_BUCKET/$S3_PREFIX/p2"
 	printf '[cairn]\nstate-dir = %s\nkey-file = %s\n\n[repository]\nurl = %s\nendpoint = %s\nregion = %s\naccess-key-id = %s\nsecret-access-key-file = %s\n' \
 		"$WORK/state2" "$WORK/key" "$P2" "$CAIRN_TEST_S3_ENDPOINT" "$CAIRN_TEST_S3_REGION" "$S3_AK" "$SECRET" >"$CONF2"
-	# init takes a URL and the environment (see README "Configuration")
-	AWS_ACCESS_KEY_ID=$S3_AK AWS_SECRET_ACCESS_KEY=$S3_SK AWS_ENDPOINT_URL_S3=$CAIRN_TEST_S3_ENDPOINT \
-		AWS_REGION=$CAIRN_TEST_S3_REGION assert_exit 0 agent init --config "$CONF2"
+	# init too takes the site's settings from the file (no AWS_* variable is set)
+	assert_exit 0 agent init --config "$CONF2"
 	assert_exit 0 agent config check --config "$CONF2"
 	assert_exit 0 agent backup --config "$CONF2" "$SRC"
 	assert_exit 0 restore_cmd restore --config "$CONF2" --at latest --target "$WORK/r-p2"

@@ -455,10 +455,72 @@ static void test_index_builder_free_null(void **state)
 	cairn_index_builder_free(NULL);
 }
 
+/* docs/FORMAT.md 15.3: the version 2 index object that supersedes the 15.3
+ * one (computed independently with PyNaCl): it parses, lists the blob of
+ * "hello" in its pack, and names the superseded object. */
+struct vector_seen {
+	int blobs, superseded;
+	struct cairn_blob_loc loc;
+	uint8_t old[CAIRN_ID_BYTES];
+};
+
+static int vector_blob(void *ctx, const struct cairn_blob_loc *loc)
+{
+	struct vector_seen *v = ctx;
+
+	v->blobs++;
+	v->loc = *loc;
+	return 0;
+}
+
+static int vector_superseded(void *ctx, const uint8_t id[CAIRN_ID_BYTES])
+{
+	struct vector_seen *v = ctx;
+
+	v->superseded++;
+	memcpy(v->old, id, CAIRN_ID_BYTES);
+	return 0;
+}
+
+static void test_index_superseding_vector(void **state)
+{
+	static const char sealed_hex[] =
+		"070707070707070707070707070707070707070707070707e9b87061bc957e01"
+		"83d4a289492895ca98a526d3ad5019d5fffad700cf6884b886f09cbdc68ac3ab"
+		"eb703269bdd3e6ecd569788d33506bdf00558e8207c7717beee4103c2b58a5b0"
+		"7142783682160858cbba3fe1dd5eb33703ec251e5d5245552bbfcb23633f3245"
+		"30bd1312c2708b81cb5b702ecab8a14e02f7ca798631bed041eec10a006340d1"
+		"fedd7a3eb262b97d7cda4d6c2d";
+	struct cairn_keys *keys = NULL;
+	struct vector_seen v = { 0 };
+	uint8_t sealed[173], sid[CAIRN_ID_BYTES];
+	char hex[CAIRN_ID_HEX];
+
+	(void)state;
+	assert_int_equal(cairn_hex_decode(sealed_hex, sealed, sizeof(sealed)), 0);
+	cairn_storage_id(sealed, sizeof(sealed), sid);
+	cairn_hex_encode(sid, sizeof(sid), hex);
+	assert_string_equal(hex, "570af22842fa00a5e0222b09b993d3c5a3d5459c6f50542c0fb05c85560be6cf");
+	assert_int_equal(cairn_keys_derive(cairn_test_master_key, &keys), 0);
+	assert_int_equal(cairn_index_parse(keys, sealed, sizeof(sealed), vector_blob, vector_superseded, &v), 0);
+	assert_int_equal(v.blobs, 1);
+	assert_int_equal(v.loc.type, CAIRN_BLOB_DATA);
+	assert_int_equal(v.loc.offset, 0);
+	assert_int_equal(v.loc.length, 46);
+	assert_int_equal(v.loc.raw_length, 5);
+	cairn_hex_encode(v.loc.pack, CAIRN_ID_BYTES, hex);
+	assert_string_equal(hex, "45bc921f909153f7af7ee5001e9f39a9fdf967b5c740b2f49e166e99a1855c90");
+	assert_int_equal(v.superseded, 1);
+	cairn_hex_encode(v.old, CAIRN_ID_BYTES, hex);
+	assert_string_equal(hex, "b1affc407c8fc0e66ac32afa909a153ab6261119fc32e8cb746a5364f4d70bb4");
+	cairn_keys_free(keys);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_builder, teardown_builder)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_index_superseding_vector),
 		T(test_index_parse_roundtrip),
 		T(test_index_builder_finish_layout),
 		T(test_index_parse_empty),

@@ -1,0 +1,279 @@
+/* Prune, phase 1 (mark and repack) and the orchestration (see prune.h). */
+#include "prune_internal.h"
+
+#include "packer.h"
+
+#include "cairn/buf.h"
+#include "cairn/err.h"
+#include "cairn/lock.h"
+#include "cairn/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void prune_progress(struct prune_ctx *p, const char *phase, uint64_t done, uint64_t total)
+{
+	if (p->o->on_progress != NULL)
+		p->o->on_progress(p->o->ctx, phase, done, total);
+}
+
+/* Repack state: the packer receiving the copies, and the packs emptied. */
+struct repack {
+	struct prune_ctx *p;
+	struct cairn_packer *packer;
+	struct cairn_buf plain, scratch;
+	struct cairn_buf emptied; /* pack ids, 32 bytes each, marked after the flush */
+	uint64_t blobs;
+};
+
+static int copy_blob(void *ctx, const struct cairn_blob_loc *loc)
+{
+	struct repack *k = ctx;
+	uint8_t id[CAIRN_ID_BYTES];
+	int rc, added = 0;
+
+	cairn_buf_reset(&k->plain);
+	rc = cairn_repo_blob_read(k->p->r, k->p->z, loc->type, loc->id, &k->plain, NULL);
+	if (rc < 0)
+		return cairn_err_ctx(rc, "repack");
+	rc = cairn_packer_add(k->packer, k->p->z, &k->scratch, loc->type, k->plain.data, k->plain.len, id, &added);
+	if (rc < 0)
+		return rc;
+	if (memcmp(id, loc->id, CAIRN_ID_BYTES) != 0)
+		return cairn_err(CAIRN_ECORRUPT, "repack: a blob's content does not match its id");
+	k->blobs++;
+	k->p->st->bytes_repacked += loc->length;
+	return 0;
+}
+
+static int repack_pack(struct repack *k, const uint8_t pack[CAIRN_ID_BYTES])
+{
+	int rc;
+
+	if (k->packer == NULL) {
+		rc = cairn_packer_new(k->p->r, &k->packer);
+		if (rc < 0)
+			return rc;
+		cairn_packer_set_copy(k->packer);
+	}
+	rc = cairn_catalog_pack_used_blobs(k->p->r->catalog, pack, copy_blob, k);
+	if (rc < 0)
+		return rc;
+	if (cairn_buf_append(&k->emptied, pack, CAIRN_ID_BYTES) < 0)
+		return cairn_err(CAIRN_ENOMEM, "prune: out of memory");
+	k->p->st->packs_repacked++;
+	return 0;
+}
+
+/* Store the copies (packs, then their index object), then mark the packs
+ * they came from: their used blobs now live elsewhere too. */
+static int repack_finish(struct repack *k)
+{
+	int rc = 0;
+
+	if (k->packer != NULL)
+		rc = cairn_packer_flush(k->packer);
+	if (rc == 0 && k->packer != NULL)
+		k->p->st->index_written += cairn_packer_stats(k->packer)->index_written;
+	for (size_t i = 0; rc == 0 && i < k->emptied.len / CAIRN_ID_BYTES; i++) {
+		rc = cairn_catalog_mark_put(k->p->r->catalog, k->emptied.data + i * CAIRN_ID_BYTES, k->p->now_ns);
+		if (rc > 0) {
+			k->p->st->packs_marked++;
+			rc = 0;
+		}
+	}
+	k->p->st->blobs_repacked = k->blobs;
+	return rc;
+}
+
+struct usage_walk {
+	struct prune_ctx *p;
+	struct repack *k;
+};
+
+static int judge_pack(void *ctx, const struct cairn_catalog_pack_usage *u)
+{
+	struct usage_walk *w = ctx;
+	struct prune_ctx *p = w->p;
+	uint64_t unused = u->bytes > u->used_bytes ? u->bytes - u->used_bytes : 0;
+	int rc;
+
+	p->st->packs++;
+	p->st->bytes += u->bytes;
+	p->st->bytes_unused += unused;
+	if (u->used_blobs == 0) {
+		p->st->packs_unused++;
+		if (p->o->dry_run)
+			return 0;
+		rc = cairn_catalog_mark_put(p->r->catalog, u->pack, p->now_ns);
+		if (rc > 0)
+			p->st->packs_marked++;
+		return rc < 0 ? rc : 0;
+	}
+	if (p->o->primary != NULL || p->threshold > 100 || u->bytes == 0 ||
+	    unused * 100 < (uint64_t)p->threshold * u->bytes)
+		return 0;
+	if (p->o->dry_run) {
+		p->st->packs_repacked++;
+		p->st->bytes_repacked += u->used_bytes;
+		return 0;
+	}
+	return repack_pack(w->k, u->pack);
+}
+
+static int unmark_one(void *ctx, const uint8_t pack[CAIRN_ID_BYTES])
+{
+	struct prune_ctx *p = ctx;
+	int rc = cairn_catalog_mark_delete(p->r->catalog, pack);
+
+	if (rc == 0)
+		p->st->packs_unmarked++;
+	return rc;
+}
+
+/* Packs marked earlier that hold a used blob again (a backup referenced
+ * them) lose their mark. */
+int prune_unmark_used(struct prune_ctx *p)
+{
+	return cairn_catalog_marked_in_use(p->r->catalog, unmark_one, p);
+}
+
+static int mark_phase(struct prune_ctx *p)
+{
+	struct repack k = { .p = p };
+	struct usage_walk w = { p, &k };
+	int rc;
+
+	rc = cairn_catalog_used_clear(p->r->catalog);
+	if (rc == 0)
+		rc = prune_walk_snapshots(p);
+	if (rc == 0 && !p->o->dry_run)
+		rc = prune_unmark_used(p);
+	if (rc == 0)
+		rc = cairn_catalog_pack_usage_each(p->r->catalog, judge_pack, &w);
+	if (rc == 0 && !p->o->dry_run)
+		rc = repack_finish(&k);
+	cairn_packer_free(k.packer);
+	cairn_buf_free(&k.plain);
+	cairn_buf_free(&k.scratch);
+	cairn_buf_free(&k.emptied);
+	return rc;
+}
+
+static void sync_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg; /* the error returned names the damage */
+}
+
+/* Synchronise the catalog; damage anywhere stops prune. */
+static int sync_strict(struct cairn_repo *r)
+{
+	int rc = cairn_repo_sync(r, sync_warning, NULL);
+
+	if (rc == CAIRN_ECORRUPT)
+		return cairn_err_ctx(rc, "prune stopped before deleting anything (run 'cairn-agent check')");
+	return rc;
+}
+
+struct due_scan {
+	int64_t before;
+	uint64_t due, waiting;
+	int64_t oldest_waiting;
+};
+
+static int scan_mark(void *ctx, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns)
+{
+	struct due_scan *d = ctx;
+
+	(void)pack;
+	if (marked_ns <= d->before) {
+		d->due++;
+	} else {
+		d->waiting++;
+		if (d->oldest_waiting == 0 || marked_ns < d->oldest_waiting)
+			d->oldest_waiting = marked_ns;
+	}
+	return 0;
+}
+
+static int scan_due(struct prune_ctx *p, struct due_scan *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->before = p->now_ns - p->grace_ns;
+	return cairn_catalog_mark_each(p->r->catalog, scan_mark, d);
+}
+
+static int run(struct prune_ctx *p)
+{
+	struct cairn_lock *lock = NULL;
+	struct due_scan due;
+	int rc;
+
+	if (p->r->config.version < 2)
+		return cairn_err(CAIRN_EFORMAT,
+				 "repository '%s' has format version 1, which promised that nothing is ever deleted "
+				 "(older cairn versions write to it without the locking prune needs); prune and "
+				 "forget need a version 2 repository",
+				 p->r->url);
+	if (!p->o->dry_run) {
+		rc = cairn_lock_acquire_wait(p->r, 0, "prune-mark", 0, p->o->lock_wait_ns, &lock);
+		if (rc < 0)
+			return rc;
+	}
+	rc = sync_strict(p->r);
+	if (rc == 0)
+		rc = mark_phase(p);
+	if (rc == 0)
+		rc = scan_due(p, &due);
+	cairn_lock_release(lock);
+	lock = NULL;
+	if (rc < 0)
+		return rc;
+	p->st->packs_waiting = due.waiting;
+	p->st->next_sweep_ns = due.oldest_waiting > 0 ? due.oldest_waiting + p->grace_ns : 0;
+	if (p->o->dry_run) {
+		p->st->packs_deleted = due.due; /* would be deleted, if still unused then */
+		return 0;
+	}
+	if (due.due == 0)
+		return 0;
+	rc = cairn_lock_acquire_wait(p->r, 1, "prune", 0, p->o->lock_wait_ns, &lock);
+	if (rc == CAIRN_ELOCKED) {
+		p->st->sweep_locked = 1;
+		return cairn_err_ctx(rc, "%llu marked pack%s not deleted yet (kept for a later prune)",
+				     (unsigned long long)due.due, due.due == 1 ? "" : "s");
+	}
+	if (rc < 0)
+		return rc;
+	/* no backup runs now; what ran while we waited is in the repository */
+	rc = sync_strict(p->r);
+	if (rc == 0)
+		rc = prune_walk_snapshots(p);
+	if (rc == 0)
+		rc = prune_unmark_used(p);
+	if (rc == 0)
+		rc = prune_sweep(p);
+	cairn_lock_release(lock);
+	return rc;
+}
+
+int cairn_prune(struct cairn_repo *r, const struct cairn_prune_opts *opts, struct cairn_prune_stats *ret)
+{
+	struct cairn_prune_stats st = { 0 };
+	struct prune_ctx p = { .r = r, .o = opts, .st = &st };
+	int rc;
+
+	if (r == NULL || opts == NULL)
+		return cairn_err(CAIRN_EINVAL, "prune: a repository and options are required");
+	p.now_ns = cairn_time_now_ns();
+	p.grace_ns = opts->grace_ns >= 0 ? opts->grace_ns : CAIRN_PRUNE_GRACE_NS;
+	p.threshold = opts->repack_threshold > 0 ? opts->repack_threshold : CAIRN_PRUNE_REPACK_THRESHOLD;
+	rc = cairn_zctx_new(r->config.zstd_level, &p.z);
+	if (rc == 0)
+		rc = run(&p);
+	cairn_zctx_free(p.z);
+	if (ret != NULL)
+		*ret = st;
+	return rc;
+}
