@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages Cairn needs, only those that are missing.
 #   install-deps.sh build   what building needs
-#   install-deps.sh test    building + the test suite
+#   install-deps.sh test    building + the test suite (adduser, man-db and groff-base: tests/e2e/test_package.sh)
 #   install-deps.sh bench   testing + restic and borg for bench/
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libzstd-dev libsqlite3-dev libjansson-dev libssl-dev
 	libcurl4-openssl-dev libexpat1-dev libinih-dev)
-test_pkgs=(libcmocka-dev python3 python3-boto3 attr acl util-linux curl)
+test_pkgs=(libcmocka-dev python3 python3-boto3 attr acl util-linux curl adduser man-db groff-base)
 bench_pkgs=(restic borgbackup time)
 
 want=("${build_pkgs[@]}")
