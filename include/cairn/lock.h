@@ -34,6 +34,13 @@ struct cairn_lock_info {
  * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release. */
 int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 		       struct cairn_lock **ret);
+/* 1 when the holder of `info` is known to be dead: it ran on this host
+ * (same host name) and its process is gone, or its pid belongs to a process
+ * started after the lock was taken. Such a lock is ignored like an expired
+ * one, so a run killed with -9 does not hold off an exclusive lock for the
+ * rest of its lease on its own host. 0 otherwise (another host: only the
+ * lease tells). Hosts sharing a repository need distinct host names. */
+int cairn_lock_holder_dead(const struct cairn_lock_info *info);
 /* cairn_lock_acquire, retried every CAIRN_LOCK_WAIT_POLL_NS while a
  * conflicting lock is held, for up to `wait_ns` (0 = one attempt). The last
  * CAIRN_ELOCKED (naming the holder) when the wait ends. */

@@ -134,7 +134,7 @@ static int check_conflict(void *ctx, const char *id, const struct cairn_lock_inf
 {
 	struct conflict *c = ctx;
 
-	if (strcmp(id, c->own_id) == 0 || info->expires_ns <= c->now)
+	if (strcmp(id, c->own_id) == 0 || info->expires_ns <= c->now || cairn_lock_holder_dead(info))
 		return 0;
 	if (c->exclusive || info->exclusive) {
 		c->holder = *info;

@@ -131,8 +131,6 @@ out:
 }
 
 struct dead_lock_check {
-	char host[256];
-	pid_t self;
 	int64_t now;
 	int found;
 };
@@ -146,8 +144,7 @@ static int find_dead_backup(void *ctx, const char *id, const struct cairn_lock_i
 		return 0;
 	if (info->expires_ns < d->now)
 		d->found = 1;
-	else if (strcmp(info->host, d->host) == 0 && info->pid != (int64_t)d->self && info->pid > 0 &&
-		 kill((pid_t)info->pid, 0) != 0 && errno == ESRCH)
+	else if (cairn_lock_holder_dead(info))
 		d->found = 1;
 	return 0;
 }
@@ -159,14 +156,12 @@ void cairn_repo_mark_orphans_possible(struct cairn_repo *r)
 
 int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered)
 {
-	struct dead_lock_check d = { .self = getpid(), .now = cairn_time_now_ns() };
+	struct dead_lock_check d = { .now = cairn_time_now_ns() };
 	int64_t last = cairn_catalog_meta_get_i64(r->catalog, "orphans.last_scan_ns");
 	int rc;
 
 	if (ret_recovered != NULL)
 		*ret_recovered = 0;
-	if (gethostname(d.host, sizeof(d.host) - 1) != 0)
-		d.host[0] = '\0';
 	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS && cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0) {
 		rc = cairn_lock_list(r, find_dead_backup, &d);
 		if (rc < 0)

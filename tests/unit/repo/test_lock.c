@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct fixture {
@@ -118,9 +120,46 @@ static void test_lock_refresh_keeps_lease_alive(void **state)
 	assert_int_equal(locks_in(f), 0);
 }
 
+/* A holder on this host killed with -9: its lease has 30 minutes left, but
+ * its process is gone, so the lock no longer blocks an exclusive one. While
+ * it lived, it did. */
+static void test_lock_dead_holder_on_this_host_does_not_block(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_lock *x = NULL;
+	int ready[2], status;
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cairn_lock *held = NULL;
+
+		close(ready[0]);
+		if (cairn_lock_acquire(f->r, 0, "backup", 0, &held) != 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), CAIRN_ELOCKED);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(locks_in(f), 1); /* its lock object is still there */
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	cairn_lock_release(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lock_dead_holder_on_this_host_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_shared_coexist_exclusive_excluded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_expired_lease_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refresh_keeps_lease_alive, setup, teardown),
