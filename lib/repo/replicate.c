@@ -260,8 +260,15 @@ int cairn_replicate(struct cairn_repo *src, struct cairn_store *dst, const struc
 	pthread_mutex_init(&c.lock, NULL);
 	threads = o->threads > 0 ? o->threads : CAIRN_REPLICATE_THREADS;
 	meta_set_i64(&c, "last_attempt_ns", c.start_ns);
-	/* shared: backups go on; a future prune (exclusive) waits */
+	/* shared: backups go on; a prune's deletions (exclusive) wait. What a
+	 * prune deleted before the lock was granted leaves the catalog now, so
+	 * no forgotten snapshot is taken for a damaged one. */
 	rc = cairn_lock_acquire(src, 0, "replicate", 0, &lock);
+	if (rc == 0) {
+		rc = cairn_repo_sync(src, NULL, NULL);
+		if (rc == CAIRN_ECORRUPT)
+			rc = 0; /* damaged objects are skipped and reported when copied */
+	}
 	if (rc == 0)
 		rc = cairn_workpool_new(threads, (size_t)threads * 2, copy_one, &c, &c.pool);
 	if (rc == 0)
