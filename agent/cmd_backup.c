@@ -490,8 +490,10 @@ int cmd_backup(int argc, char **argv)
 		/* a replication failure says more than a partial snapshot: the RPO of a site is at stake */
 		if (rep_code != CAIRN_EXIT_OK && (code == CAIRN_EXIT_OK || code == CAIRN_EXIT_PARTIAL))
 			code = rep_code;
-	} else if (o.json) {
-		print_json(outs, nouts, paths, repo, NULL);
+	} else {
+		if (o.json)
+			print_json(outs, nouts, paths, repo, NULL);
+		job_report_sites(repo, &o); /* the primary's newest snapshot, for the metrics */
 	}
 out:
 	for (size_t i = 0; i < nouts; i++)

@@ -110,6 +110,8 @@ int cmd_forget(int argc, char **argv)
 		c = site_ops_open(&o, &sites[i], 1, &repo);
 		if (c == 0)
 			c = site_ops_forget(&o, &sites[i], repo, primary, &pol, dry_run, json_sites, &removed);
+		if (c == 0 && !sites[i].is_replica && !dry_run)
+			job_report_sites(repo, &o);
 		cairn_repo_close(repo);
 		removed_total += removed;
 		if (c != 0 && code == 0)

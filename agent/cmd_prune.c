@@ -255,6 +255,8 @@ static int prune_site(const struct cli_repo_opts *o, const struct prune_args *a,
 	}
 	totals[1] += st.packs_deleted;
 	totals[2] += st.bytes_deleted;
+	if (!s->is_replica && !a->dry_run)
+		job_report_sites(repo, o);
 out:
 	json_decref(forget);
 	cairn_repo_close(repo);

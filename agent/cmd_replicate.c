@@ -2,6 +2,7 @@
 #include "agent.h"
 
 #include "cli_args.h"
+#include "job_report.h"
 #include "replicate_print.h"
 
 #include "cairn/err.h"
@@ -25,9 +26,74 @@ static const char usage[] =
 	"  --full          list each replica first and repair any drift\n"
 	"  --transfers N   parallel transfers (default: the replica's 'transfers'\n"
 	"                  setting, else 4)\n"
+	"\n"
+	"Each configured replica is a job of its own, 'replicate:NAME', recorded for\n"
+	"'status' and the metrics file; a one-off --to URL is not recorded.\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_TO = CLI_OPT_COMMAND_BASE, OPT_FULL, OPT_TRANSFERS };
+
+/* A configured replica is the job "replicate:NAME"; a one-off URL is no job. */
+static void begin_site_job(const struct cli_repo_opts *o, const struct replicate_target *t)
+{
+	if (t->site != NULL)
+		job_report_begin(o, "replicate:%s", t->name);
+}
+
+/* The repository could not be opened: every site's job failed with `code`
+ * and the same message (the first site's job was begun before opening). */
+static void fail_site_jobs(const struct cli_repo_opts *o, const struct replicate_target *t, size_t n, int code)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			begin_site_job(o, &t[i]);
+		job_report_end(code, 1);
+	}
+}
+
+/* The worse of two exit codes of replicate_sites: a failed site (10) beats
+ * damaged primary objects (8), which beat success. */
+static int worse(int a, int b)
+{
+	if (a == CAIRN_EXIT_REPLICATION || b == CAIRN_EXIT_REPLICATION)
+		return CAIRN_EXIT_REPLICATION;
+	return a != CAIRN_EXIT_OK ? a : b;
+}
+
+/* Replicate to each target in turn, each site's run recorded as its own
+ * job; with --json, one {"sites": [...]} document for all. */
+static int replicate_each(struct cairn_repo *repo, const struct replicate_job *job,
+			  const struct replicate_target *t, size_t n)
+{
+	json_t *arr = job->o->json ? json_array() : NULL;
+	int code = CAIRN_EXIT_OK;
+
+	if (job->o->json && arr == NULL) {
+		cli_error("out of memory");
+		fail_site_jobs(job->o, t, n, CAIRN_EXIT_ERROR);
+		return CAIRN_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int c;
+
+		if (i > 0)
+			begin_site_job(job->o, &t[i]);
+		c = replicate_sites(repo, job, &t[i], 1, arr);
+		job_report_end(c, 0);
+		code = worse(code, c);
+	}
+	if (arr != NULL) {
+		json_t *doc = json_pack("{s:O}", "sites", arr);
+		char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+		if (text != NULL)
+			puts(text);
+		free(text);
+		json_decref(doc);
+		json_decref(arr);
+	}
+	return code;
+}
 
 int cmd_replicate(int argc, char **argv)
 {
@@ -82,11 +148,15 @@ int cmd_replicate(int argc, char **argv)
 	code = cli_repo_opts_env(&o);
 	if (code == 0)
 		code = replicate_targets(&o, to, nto, &targets, &ntargets);
-	if (code == 0)
+	if (code == 0) {
+		begin_site_job(&o, &targets[0]);
 		code = cli_open_repo(&o, &repo);
+		if (code != 0)
+			fail_site_jobs(&o, targets, ntargets, code);
+	}
 	if (code == 0) {
 		job.o = &o;
-		code = replicate_sites(repo, &job, targets, ntargets, NULL);
+		code = replicate_each(repo, &job, targets, ntargets);
 	}
 	cairn_repo_close(repo);
 	free(targets);

@@ -1,7 +1,9 @@
-/* cairn-agent status: each site's newest snapshot, its age (RPO exposure) and target, from the catalog alone. */
+/* cairn-agent status: each site's newest snapshot, its age (RPO exposure) and target, from the catalog alone;
+ * each job's last run (from its record) and next run (from its schedule). */
 #include "agent.h"
 
 #include "cli_args.h"
+#include "job_report.h"
 #include "replicate_print.h"
 
 #include "cairn/err.h"
@@ -10,6 +12,7 @@
 #include "cairn/timeutil.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,17 @@ static const char usage[] =
 	"For the primary and each configured replica: the newest snapshot complete\n"
 	"there, its age (the RPO exposure), the RPO target, and for replicas the\n"
 	"snapshots still to copy and the last replication attempt, success and error.\n"
-	"Exits 0 when every site is within its RPO target, 7 when one is not, so it\n"
-	"can serve as a monitoring check.\n"
+	"Then each job (backup:SET, replicate:SITE, prune, check, ...) that ran on\n"
+	"this host or has a schedule: its last run (time, exit code, message,\n"
+	"duration), its last success and, when scheduled, its next run.\n"
 	"\n"
-	"It reads the local catalog only and sends no request to the replicas (the\n"
-	"primary's config and key objects are read to find the catalog): what it\n"
-	"shows reflects the last backup and replicate runs on this host.\n"
+	"Exit code, so it can serve as a monitoring check: 7 when a site is past its\n"
+	"RPO target; otherwise 1 when the last run of a job failed (an exit code\n"
+	"other than 0 and 3); otherwise 0.\n"
+	"\n"
+	"It reads the local catalog and job records only and sends no request to the\n"
+	"replicas (the primary's config and key objects are read to find the\n"
+	"catalog): what it shows reflects the last runs on this host.\n"
 	"\n"
 	"  --rpo DURATION   the RPO target of every site (e.g. 15m, 1h, 1d); default\n"
 	"                   the site's 'rpo' key, else [cairn] rpo, else none\n"
@@ -120,22 +128,198 @@ static json_t *row_json(const struct site_row *row, int64_t now)
 	return j;
 }
 
-static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_t flag_ns)
-{
-	size_t nrep = o->cfg != NULL ? o->cfg->nreplicas : 0, nrows = 0;
-	struct site_row *rows = calloc(nrep + 1, sizeof(*rows));
-	int64_t now = cairn_time_now_ns();
-	int rc, code = CAIRN_EXIT_OK;
-	json_t *arr = NULL;
+/* ---- jobs ---- */
 
-	if (rows == NULL) {
-		cli_error("out of memory");
-		return CAIRN_EXIT_ERROR;
+struct job_row {
+	char name[JOB_NAME_MAX];
+	const struct cairn_config_schedule *schedule; /* NULL: not scheduled */
+	const struct job_report *last;                /* NULL: never ran (borrowed from the records) */
+	int64_t next_ns;                              /* 0: none */
+};
+
+struct job_table {
+	struct job_report *records; /* owned */
+	size_t nrecords;
+	struct job_row *rows;       /* owned */
+	size_t nrows;
+};
+
+static void job_table_free(struct job_table *t)
+{
+	free(t->records);
+	free(t->rows);
+}
+
+static const struct job_report *record_of(const struct job_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nrecords; i++)
+		if (strcmp(t->records[i].job, name) == 0)
+			return &t->records[i];
+	return NULL;
+}
+
+static int has_row(const struct job_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nrows; i++)
+		if (strcmp(t->rows[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the row of job `name` (printf-like), with its schedule (NULL or
+ * unset: none) and its next run from now, anchored at its last start as the
+ * scheduler does. Rows are preallocated: there is room. */
+static void add_row(struct job_table *t, const struct cairn_config_schedule *schedule, int64_t now,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add_row(struct job_table *t, const struct cairn_config_schedule *schedule, int64_t now,
+		    const char *fmt, ...)
+{
+	struct job_row *row = &t->rows[t->nrows];
+	va_list ap;
+
+	memset(row, 0, sizeof(*row));
+	va_start(ap, fmt);
+	vsnprintf(row->name, sizeof(row->name), fmt, ap);
+	va_end(ap);
+	if (has_row(t, row->name))
+		return;
+	row->last = record_of(t, row->name);
+	if (schedule != NULL && schedule->text != NULL) {
+		row->schedule = schedule;
+		if (cairn_schedule_next(&schedule->spec, row->last ? row->last->start_ns : 0, now, CAIRN_SCHEDULE_LOCAL,
+					&row->next_ns) < 0)
+			row->next_ns = 0; /* never again */
 	}
-	rc = primary_row(repo, o, flag_ns, now, &rows[nrows++]);
+	t->nrows++;
+}
+
+/* The scheduled jobs of the configuration, in the scheduler's order, then
+ * the other jobs that have a record, by name. */
+static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_table *t)
+{
+	const struct cairn_config *cfg = o->cfg;
+	size_t max;
+	char *state = cli_state_dir(o);
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (state == NULL)
+		return cairn_err(CAIRN_ENOMEM, "out of memory");
+	rc = job_report_list(state, &t->records, &t->nrecords);
+	free(state);
+	if (rc < 0)
+		return rc;
+	max = t->nrecords + (cfg ? cfg->nsets + cfg->nreplicas + 2 : 0);
+	t->rows = calloc(max ? max : 1, sizeof(*t->rows));
+	if (t->rows == NULL)
+		return cairn_err(CAIRN_ENOMEM, "out of memory");
+	for (size_t i = 0; cfg != NULL && i < cfg->nsets; i++)
+		if (cfg->sets[i].schedule.text != NULL)
+			add_row(t, &cfg->sets[i].schedule, now, "backup:%s", cfg->sets[i].name);
+	for (size_t i = 0; cfg != NULL && i < cfg->nreplicas; i++)
+		if (cfg->replicas[i].schedule.text != NULL)
+			add_row(t, &cfg->replicas[i].schedule, now, "replicate:%s", cfg->replicas[i].name);
+	if (cfg != NULL && cfg->jobs.prune.text != NULL)
+		add_row(t, &cfg->jobs.prune, now, "prune");
+	if (cfg != NULL && cfg->jobs.check.text != NULL)
+		add_row(t, &cfg->jobs.check, now, "check");
+	for (size_t i = 0; i < t->nrecords; i++)
+		add_row(t, NULL, now, "%s", t->records[i].job);
+	return 0;
+}
+
+static int job_failed(const struct job_row *row)
+{
+	return row->last != NULL && !job_exit_ok(row->last->exit_code);
+}
+
+static void print_job(const struct job_row *row)
+{
+	const struct job_report *r = row->last;
+	char when[CAIRN_TIME_STR], took[64];
+
+	printf("job     %-16s %-6s ", row->name, r == NULL ? "-" : job_failed(row) ? "FAILED" : "OK");
+	if (r != NULL) {
+		cairn_time_format(r->start_ns, 0, when);
+		if (r->end_ns - r->start_ns < 60 * CAIRN_NS_PER_SEC)
+			snprintf(took, sizeof(took), "%.1fs", (double)(r->end_ns - r->start_ns) / 1e9);
+		else
+			cairn_duration_format(r->end_ns - r->start_ns, took, sizeof(took));
+		printf("last run %s (exit %d, %s)", when, r->exit_code, took);
+		if (r->message[0] != '\0' && job_failed(row))
+			printf(": %s", r->message);
+		if (r->last_success_ns > 0)
+			cairn_time_format(r->last_success_ns, 0, when);
+		printf("; last success %s", r->last_success_ns > 0 ? when : "never");
+	} else {
+		printf("never run");
+	}
+	if (row->schedule != NULL && row->next_ns > 0) {
+		cairn_time_format(row->next_ns, 0, when);
+		printf("; next %s (%s)", when, row->schedule->text);
+	} else if (row->schedule != NULL) {
+		printf("; no next run (%s)", row->schedule->text);
+	}
+	putchar('\n');
+}
+
+static json_t *time_json(int64_t ns)
+{
+	char when[CAIRN_TIME_STR];
+
+	if (ns <= 0)
+		return json_null();
+	cairn_time_format(ns, 1, when);
+	return json_string(when);
+}
+
+static json_t *job_json(const struct job_row *row)
+{
+	const struct job_report *r = row->last;
+	json_t *j = json_object(), *counters = json_object();
+
+	if (j == NULL || counters == NULL) {
+		json_decref(j);
+		json_decref(counters);
+		return NULL;
+	}
+	for (int i = 0; r != NULL && i < JOB_COUNTER_COUNT; i++)
+		if (r->counters[i] >= 0)
+			json_object_set_new(counters, job_counter_name((enum job_counter)i),
+					    json_integer(r->counters[i]));
+	json_object_set_new(j, "job", json_string(row->name));
+	json_object_set_new(j, "schedule", row->schedule ? json_string(row->schedule->text) : json_null());
+	json_object_set_new(j, "next_run", time_json(row->next_ns));
+	json_object_set_new(j, "last_run", time_json(r ? r->start_ns : 0));
+	json_object_set_new(j, "last_end", time_json(r ? r->end_ns : 0));
+	json_object_set_new(j, "duration_seconds",
+			    r ? json_real((double)(r->end_ns - r->start_ns) / 1e9) : json_null());
+	json_object_set_new(j, "exit_code", r ? json_integer(r->exit_code) : json_null());
+	json_object_set_new(j, "message", r && r->message[0] ? json_string(r->message) : json_null());
+	json_object_set_new(j, "ok", r ? json_boolean(!job_failed(row)) : json_null());
+	json_object_set_new(j, "last_success", time_json(r ? r->last_success_ns : 0));
+	json_object_set_new(j, "runs_total", json_integer(r ? r->runs_total : 0));
+	json_object_set_new(j, "failures_total", json_integer(r ? r->failures_total : 0));
+	json_object_set_new(j, "counters", counters);
+	return j;
+}
+
+/* ---- sites ---- */
+
+/* The primary's and each configured replica's row. *ret is malloc'd. */
+static int load_sites(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_t flag_ns, int64_t now,
+		      struct site_row **ret, size_t *ret_n)
+{
+	size_t nrep = o->cfg != NULL ? o->cfg->nreplicas : 0;
+	struct site_row *rows = calloc(nrep + 1, sizeof(*rows));
+	int rc;
+
+	if (rows == NULL)
+		return cairn_err(CAIRN_ENOMEM, "out of memory");
+	rc = primary_row(repo, o, flag_ns, now, &rows[0]);
 	for (size_t i = 0; rc == 0 && i < nrep; i++) {
 		const struct cairn_site_config *site = &o->cfg->replicas[i];
-		struct site_row *row = &rows[nrows++];
+		struct site_row *row = &rows[i + 1];
 
 		row->name = site->name;
 		row->url = site->url;
@@ -148,29 +332,71 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 	}
 	if (rc < 0) {
 		free(rows);
-		return cli_fail(rc, "cannot read the catalog");
+		return rc;
 	}
-	if (o->json)
-		arr = json_array();
-	for (size_t i = 0; i < nrows; i++) {
-		if (!rows[i].within)
-			code = CAIRN_EXIT_RPO;
-		if (arr != NULL)
-			json_array_append_new(arr, row_json(&rows[i], now));
-		else if (!o->json)
-			print_row(&rows[i], now);
-	}
-	if (o->json) {
-		json_t *doc = arr ? json_pack("{s:o, s:b}", "sites", arr, "within_rpo", code == CAIRN_EXIT_OK) : NULL;
-		char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	*ret = rows;
+	*ret_n = nrep + 1;
+	return 0;
+}
 
-		if (text != NULL)
-			puts(text);
-		free(text);
-		json_decref(doc);
+static void print_json(const struct site_row *sites, size_t nsites, const struct job_table *jobs, int within,
+		       int jobs_ok, int64_t now)
+{
+	json_t *arr = json_array(), *jarr = json_array(), *doc;
+	char *text;
+
+	for (size_t i = 0; arr != NULL && i < nsites; i++)
+		json_array_append_new(arr, row_json(&sites[i], now));
+	for (size_t i = 0; jarr != NULL && i < jobs->nrows; i++)
+		json_array_append_new(jarr, job_json(&jobs->rows[i]));
+	doc = arr && jarr ? json_pack("{s:o, s:b, s:o, s:b}", "sites", arr, "within_rpo", within, "jobs", jarr,
+				       "jobs_ok", jobs_ok)
+			  : NULL;
+	if (doc == NULL) {
+		json_decref(arr);
+		json_decref(jarr);
+		cli_error("out of memory");
+		return;
 	}
-	free(rows);
-	return code;
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text != NULL)
+		puts(text);
+	free(text);
+	json_decref(doc);
+}
+
+static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_t flag_ns)
+{
+	struct site_row *sites = NULL;
+	struct job_table jobs = { 0 };
+	size_t nsites = 0;
+	int64_t now = cairn_time_now_ns();
+	int rc, within = 1, jobs_ok = 1;
+
+	rc = load_sites(repo, o, flag_ns, now, &sites, &nsites);
+	if (rc < 0)
+		return cli_fail(rc, "cannot read the catalog");
+	rc = load_jobs(o, now, &jobs);
+	if (rc < 0) {
+		cli_warn("cannot read the job records: %s", cairn_err_msg());
+		jobs_ok = 0;
+	}
+	for (size_t i = 0; i < nsites; i++)
+		within = within && sites[i].within;
+	for (size_t i = 0; i < jobs.nrows; i++)
+		jobs_ok = jobs_ok && !job_failed(&jobs.rows[i]);
+	if (o->json) {
+		print_json(sites, nsites, &jobs, within, jobs_ok, now);
+	} else {
+		for (size_t i = 0; i < nsites; i++)
+			print_row(&sites[i], now);
+		for (size_t i = 0; i < jobs.nrows; i++)
+			print_job(&jobs.rows[i]);
+	}
+	job_table_free(&jobs);
+	free(sites);
+	/* a site past its RPO says more than a failed job: data is at risk now */
+	return !within ? CAIRN_EXIT_RPO : !jobs_ok ? CAIRN_EXIT_ERROR : CAIRN_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include "agent.h"
 
 #include "cli.h"
+#include "job_report.h"
 
 #include "cairn/crypto.h"
 
@@ -17,7 +18,8 @@ static const char usage[] =
 	"  snapshots   list the snapshots [--json]\n"
 	"  key         manage keys: key add | key list | key remove ID\n"
 	"  replicate   copy the repository to replica sites [--to NAME|URL] [--json]\n"
-	"  status      newest snapshot and RPO exposure of each site [--rpo D] [--json]\n"
+	"  status      RPO exposure of each site, last and next run of each job\n"
+	"              [--rpo D] [--json]\n"
 	"  config      config check [--config FILE]: validate the configuration file\n"
 	"  version     print the version\n"
 	"\n"
@@ -26,11 +28,10 @@ static const char usage[] =
 	"which may be missing); flags beat environment variables, which beat the file.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *cmd;
 
-	cli_set_program("cairn-agent");
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CAIRN_EXIT_USAGE;
@@ -72,4 +73,18 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
 	return CAIRN_EXIT_USAGE;
+}
+
+/* The run's job report is the programs' one process-wide mutable state
+ * besides the program name: registered here, written to by the command
+ * (job_report_begin, counters, cli_error's message) and finished here,
+ * which records the job when the command named one (job_report.h). */
+int main(int argc, char **argv)
+{
+	struct job_report rep;
+
+	cli_set_program("cairn-agent");
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	return job_report_finish(&rep, run(argc, argv));
 }

@@ -1,6 +1,7 @@
 /* Replication to a list of sites, with progress, a line per site or a JSON summary. */
 #include "replicate_print.h"
 
+#include "job_report.h"
 #include "site_store.h"
 
 #include "cairn/err.h"
@@ -104,6 +105,20 @@ static void print_site(const char *site, const struct cairn_replicate_stats *st,
 		       ss->newest_id[0] ? ss->newest_id : "(none)", age[0] ? ", " : "", age, age[0] ? " old" : "");
 }
 
+/* Add a site's traffic to the current job's counters: the replicate:SITE
+ * job's own, or those of the backup that replicates after its snapshot. */
+static void count_site(const struct cairn_replicate_stats *st, struct cairn_store *dst)
+{
+	struct cairn_store_stats ss = { 0 };
+
+	if (dst != NULL)
+		cairn_store_stats_get(dst, &ss);
+	job_report_add(JOB_BYTES_UPLOADED, (int64_t)st->bytes_copied);
+	job_report_add(JOB_ERRORS, (int64_t)st->objects_failed);
+	job_report_add(JOB_REQUESTS, (int64_t)ss.requests);
+	job_report_add(JOB_RETRIES, (int64_t)ss.retries);
+}
+
 /* One site: open it, replicate, report. Returns the library code. */
 static int one_site(struct cairn_repo *repo, const struct replicate_job *job, const struct replicate_target *t,
 		    json_t *sites)
@@ -140,6 +155,7 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	snprintf(msg, sizeof(msg), "%s", rc < 0 ? cairn_err_msg() : "");
 	if (rc < 0)
 		cli_error("replication to '%s' failed: %s", site, msg);
+	count_site(&st, dst);
 	now = cairn_time_now_ns();
 	(void)cairn_replicate_site_status(repo, site, &ss);
 	if (sites != NULL) {
@@ -177,6 +193,7 @@ int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, co
 		else if (rc < 0 && rc != CAIRN_ECORRUPT)
 			code = CAIRN_EXIT_REPLICATION;
 	}
+	job_report_sites(repo, job->o); /* for the metrics file: what each site now holds */
 	if (doc != NULL) {
 		char *text = json_dumps(doc, JSON_COMPACT);
 

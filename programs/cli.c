@@ -1,6 +1,8 @@
 /* Shared command-line plumbing for cairn-agent and cairn-restore. */
 #include "cli.h"
 
+#include "job_report.h"
+
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* Set once at start-up by main(), read-only afterwards. */
@@ -24,11 +27,63 @@ const char *cli_program(void)
 	return program_name;
 }
 
-static void vmessage(const char *kind, const char *fmt, va_list ap)
+/* printf into a new string; NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s", program_name, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	va_list copy;
+	char *out;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return NULL;
+	out = malloc((size_t)n + 1);
+	if (out != NULL)
+		vsnprintf(out, (size_t)n + 1, fmt, ap);
+	return out;
+}
+
+/* Whether stderr is the systemd journal: JOURNAL_STREAM holds "DEV:INODE"
+ * of the stream systemd connected (see systemd.exec(5)). */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (v == NULL || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void cli_syslog_enable(int from_flag)
+{
+	if (job_report_syslog())
+		return;
+	if (!from_flag && stderr_is_journal())
+		return; /* stderr already reaches the journal: one line per event */
+	if (job_report_set_syslog())
+		openlog(program_name, LOG_PID, LOG_DAEMON);
+}
+
+/* "<program>: <kind><message>" on stderr, and to syslog when logging there;
+ * an error's message is also the current job's message. */
+static void vmessage(const char *kind, int priority, const char *fmt, va_list ap)
+{
+	char *msg = vformat(fmt, ap);
+
+	if (msg == NULL) {
+		fprintf(stderr, "%s: %s(out of memory formatting a message: %s)\n", program_name, kind, fmt);
+		return;
+	}
+	fprintf(stderr, "%s: %s%s\n", program_name, kind, msg);
+	if (priority == LOG_ERR)
+		job_report_message(msg);
+	if (job_report_syslog())
+		syslog(priority, "%s%s", kind, msg);
+	free(msg);
 }
 
 void cli_error(const char *fmt, ...)
@@ -36,7 +91,7 @@ void cli_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage("error: ", fmt, ap);
+	vmessage("error: ", LOG_ERR, fmt, ap);
 	va_end(ap);
 }
 
@@ -45,8 +100,25 @@ void cli_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage("warning: ", fmt, ap);
+	vmessage("warning: ", LOG_WARNING, fmt, ap);
 	va_end(ap);
+}
+
+void cli_log_line(int priority, int print, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if (print)
+		fprintf(stderr, "%s\n", msg);
+	if (job_report_syslog())
+		syslog(priority, "%s", msg);
+	free(msg);
 }
 
 void cli_info(const struct cli_repo_opts *o, const char *fmt, ...)
@@ -137,10 +209,12 @@ int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct c
 	return CAIRN_EXIT_USAGE;
 }
 
-static char *default_state_dir(void)
+char *cli_state_dir(const struct cli_repo_opts *o)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
+	if (o->state_dir != NULL)
+		return cairn_strdup(o->state_dir);
 	if (xdg != NULL && xdg[0] == '/')
 		return cairn_asprintf("%s/cairn", xdg);
 	if (home != NULL && home[0] == '/')
@@ -160,6 +234,8 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 	char *state = NULL;
 	int rc, code;
 
+	if (o->cfg != NULL && o->cfg->log == CAIRN_CONFIG_LOG_SYSLOG)
+		cli_syslog_enable(0);
 	if (o->repo == NULL) {
 		cli_error("no repository given: use --repo URL, set CAIRN_REPO, or name one in the configuration file "
 			  "([repository] url)");
@@ -168,7 +244,7 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 	code = cli_load_secret(o, 0, &secret);
 	if (code != 0)
 		return code;
-	state = o->state_dir ? cairn_strdup(o->state_dir) : default_state_dir();
+	state = cli_state_dir(o);
 	if (state == NULL) {
 		cairn_secret_free(secret);
 		cli_error("out of memory");

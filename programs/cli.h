@@ -64,9 +64,21 @@ struct cli_repo_opts {
 void cli_set_program(const char *name);
 const char *cli_program(void);
 
-/* "cairn-agent: error: <msg>" on stderr. */
+/* "cairn-agent: error: <msg>" on stderr, and to syslog(3) (LOG_ERR,
+ * LOG_WARNING) when the run logs there. cli_error's message also becomes
+ * the current job's message (job_report_message). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line on stderr (when `print`) and to syslog with `priority` (LOG_INFO,
+ * ...) when the run logs there: the job summary. */
+void cli_log_line(int priority, int print, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Log lines also to syslog (ident: the program name, facility LOG_DAEMON):
+ * --syslog (from_flag 1) or [cairn] log = syslog (0). From the
+ * configuration only when stderr is not already the systemd journal
+ * (JOURNAL_STREAM names stderr), so that each line is logged once; the
+ * flag always. The choice lives in the current job report (job_report.h);
+ * without one it does nothing. */
+void cli_syslog_enable(int from_flag);
 void cli_info(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Print the library's error detail for rc and return the exit code for it. */
@@ -94,6 +106,9 @@ void cli_replica_names(const struct cli_repo_opts *o, char *out, size_t len);
  * CAIRN_PASSPHRASE environment variable). `create_key_file`: create a
  * missing key file (init). */
 int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct cairn_secret **ret);
+/* The state directory: o->state_dir, else $XDG_CACHE_HOME/cairn, else
+ * ~/.cache/cairn, else /var/cache/cairn. malloc'd; NULL when out of memory. */
+char *cli_state_dir(const struct cli_repo_opts *o);
 /* Open and synchronise the repository; prints errors. Returns an exit code. */
 int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret);
 

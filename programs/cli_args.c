@@ -42,6 +42,9 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 	case CLI_OPT_CONFIG:
 		o->config = arg;
 		return 1;
+	case CLI_OPT_SYSLOG:
+		cli_syslog_enable(1);
+		return 1;
 	/* S3 settings are the standard AWS variables: a flag sets the variable
 	 * for this process, so flags and environment mean exactly the same
 	 * (for one-off URLs); they are also kept to beat a configured primary's keys */

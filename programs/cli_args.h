@@ -24,6 +24,7 @@ enum {
 	CLI_OPT_LIMIT_UPLOAD,
 	CLI_OPT_LIMIT_DOWNLOAD,
 	CLI_OPT_CONFIG,
+	CLI_OPT_SYSLOG,
 	CLI_OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -42,7 +43,8 @@ enum {
 	{ "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE },              \
 	{ "limit-upload", required_argument, NULL, CLI_OPT_LIMIT_UPLOAD },        \
 	{ "limit-download", required_argument, NULL, CLI_OPT_LIMIT_DOWNLOAD },    \
-	{ "config", required_argument, NULL, CLI_OPT_CONFIG }
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG },                    \
+	{ "syslog", no_argument, NULL, CLI_OPT_SYSLOG }
 
 #define CLI_COMMON_OPTIONS_HELP                                                          \
 	"Repository options (also from the environment, then the configuration file):\n"  \
@@ -59,6 +61,9 @@ enum {
 	"  --json                  machine-readable output on stdout\n"                  \
 	"  --quiet                 no progress or informational messages\n"              \
 	"  --threads N             worker threads (default: number of CPUs)\n"              \
+	"  --syslog                also send errors, warnings and job summaries to\n"    \
+	"                          syslog (facility daemon; [cairn] log = syslog, which\n" \
+	"                          is skipped when stderr is already the journal)\n"     \
 	"Precedence: flag > environment variable > configuration file > default.\n"      \
 	"S3 repositories (URL s3://BUCKET/PREFIX; credentials from AWS_ACCESS_KEY_ID,\n"  \
 	"AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or ~/.aws/credentials with AWS_PROFILE;\n" \

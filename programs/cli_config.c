@@ -81,6 +81,8 @@ int cli_repo_opts_env(struct cli_repo_opts *o)
 		return rc == CAIRN_ENOMEM ? CAIRN_EXIT_ERROR : CAIRN_EXIT_USAGE;
 	}
 	cfg = o->cfg;
+	if (cfg != NULL && cfg->log == CAIRN_CONFIG_LOG_SYSLOG)
+		cli_syslog_enable(0);
 	/* the key is one setting: a key file, a passphrase file or a passphrase */
 	if (o->key_file == NULL && o->passphrase_file == NULL) {
 		o->key_file = env_value("CAIRN_KEY_FILE");

@@ -7,27 +7,47 @@
  * finishes the record with the exit code:
  *
  *	main:     struct job_report rep; job_report_init(&rep); job_report_set_current(&rep);
- *	          rc = cmd_backup(...); job_report_finish(&rep, rc);
+ *	          rc = cmd_backup(...); return job_report_finish(&rep, rc);
  *	command:  job_report_begin(o, "backup:home");     after cli_repo_opts are resolved
  *	          job_report_count(JOB_FILES, st.files);   any time
+ *	          job_report_sites(repo, o);               before closing a repository it changed
  *	cli_error(): the last error message is kept in the current report.
  *
- * job_report_finish writes <state dir>/jobs/<job>.json atomically (the
- * previous record's last_success_ns is carried over when this run failed)
- * and, when the configuration names a metrics-file, rewrites that file
- * atomically from every job record and every site's replication status.
+ * The current report is the one piece of process-wide mutable state of the
+ * programs (like the program name of cli_set_program): a pointer, set by
+ * main() before the command runs and cleared by job_report_finish, to a
+ * report main() owns. It also carries the run's logging choice (syslog),
+ * so that cli_error() and cli_warn() know where their lines go.
+ *
+ * job_report_finish writes <state dir>/jobs/<job>.json atomically (temp file
+ * in the same directory, fsync, rename; mode 0600, directory 0700); the
+ * previous record's last_success_ns, runs_total and failures_total are
+ * carried over. It prints a one-line summary ("job replicate:dr finished:
+ * exit 0 in 1.2 s, ...") on stderr unless --quiet or --json, and to syslog
+ * when logging there. When the configuration names a metrics-file, it
+ * rewrites that file atomically from every job record and the last site
+ * rows saved by job_report_sites (see metrics.h). A failure to write the
+ * record or the metrics is a warning, never a change of the exit code.
  * A command that never called job_report_begin is not a job (snapshots,
  * key, status, ...): nothing is written.
  *
  * Job names: "backup:SET" (a configured set), "backup" (paths on the
- * command line), "replicate:SITE", "forget", "prune", "check", "drill:SITE".
+ * command line), "replicate:SITE" (a configured replica; one job per site,
+ * `replicate` to several sites records several jobs with job_report_end;
+ * a one-off --to URL is not a job), "forget", "prune", "check",
+ * "drill:SITE". A name is 1 to JOB_NAME_MAX - 1 printable ASCII characters
+ * (no blank), without '/', not starting with '.'; it is the record's file
+ * name with ".json" added.
  */
 #ifndef CAIRN_JOB_REPORT_H
 #define CAIRN_JOB_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cli_repo_opts;
+struct cairn_repo;
 
 enum job_counter {
 	JOB_FILES,            /* files backed up / checked */
@@ -52,23 +72,77 @@ struct job_report {
 	char metrics_file[4096];         /* "" = none */
 	int64_t start_ns, end_ns;        /* CLOCK_REALTIME */
 	int exit_code;
-	char message[JOB_MESSAGE_MAX];   /* last error, or "" */
+	char message[JOB_MESSAGE_MAX];   /* last error, or "" (valid UTF-8) */
 	int64_t counters[JOB_COUNTER_COUNT]; /* -1 = not reported */
 	int64_t last_success_ns;         /* end of the last run that exited 0 (or 3), 0 = never */
+	int64_t runs_total;              /* runs recorded, this one included (carried over) */
+	int64_t failures_total;          /* of which failed: exit code other than 0 and 3 */
+	int quiet;                       /* --quiet or --json: no summary line on stderr */
+	int syslog;                      /* log lines also go to syslog(3) (see cli_syslog_enable) */
 };
 
 void job_report_init(struct job_report *rep);
 /* Register the report commands write to (NULL = none). main() only. */
 void job_report_set_current(struct job_report *rep);
 /* Name the job and take the state directory and metrics file from `o`.
- * `fmt` is printf-like. No-op without a current report. */
+ * `fmt` is printf-like. No-op without a current report; an invalid name is
+ * a warning and the run is then not a job. */
 void job_report_begin(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Set (not add) a counter. No-op without a current report. */
 void job_report_count(enum job_counter which, int64_t value);
-/* Keep `msg` as the run's message (cli_error calls this). */
+/* Add to a counter (one not reported yet counts from 0). No-op without a
+ * current report. */
+void job_report_add(enum job_counter which, int64_t value);
+/* Keep `msg` as the run's message (cli_error calls this), made valid UTF-8
+ * and cut to JOB_MESSAGE_MAX - 1 bytes. Like the rest of this interface,
+ * for the main thread (or callbacks the library serialises). */
 void job_report_message(const char *msg);
 /* Finish and write the record (see above). Returns rc unchanged; a failure
  * to write the record or metrics is a warning, never a change of rc. */
 int job_report_finish(struct job_report *rep, int rc);
+/* Finish the current job now, as job_report_finish would, and make the
+ * current report ready for another job of the same run (a command that
+ * runs several jobs: replicate to several sites): no name, fresh clock and
+ * counters; the message is kept only with `keep_message` (the same failure
+ * ends the next job too). main()'s job_report_finish then writes nothing
+ * unless job_report_begin names a job again. No-op without a current
+ * report. */
+void job_report_end(int rc, int keep_message);
+
+/* Save the replication status of the primary and of every configured
+ * replica, from the open repository's catalog (no request is sent), for
+ * the metrics file: commands call it before closing a repository whose
+ * snapshots or replicas they changed (backup, replicate, forget, prune).
+ * Only when the run has a metrics file and `repo` is the configured
+ * primary; never fails (a problem is a warning). */
+void job_report_sites(struct cairn_repo *repo, const struct cli_repo_opts *o);
+
+/* Reading records back (status, metrics, scheduler). */
+
+/* 0 when `job` is a valid job name; else CAIRN_EINVAL with a detail. */
+int job_report_check_name(const char *job);
+/* Read <state_dir>/jobs/<job>.json into *rep (state_dir and metrics_file
+ * are left empty). 0, CAIRN_ENOTFOUND when there is no record, CAIRN_EIO,
+ * CAIRN_EFORMAT for a record that is not one (detail names the file). */
+int job_report_read(const char *state_dir, const char *job, struct job_report *rep);
+/* Every record under <state_dir>/jobs, sorted by job name, into *ret
+ * (malloc'd, free it; NULL when there is none). A missing directory is no
+ * record; an unreadable record is skipped with a warning. 0, CAIRN_EIO or
+ * CAIRN_ENOMEM. */
+int job_report_list(const char *state_dir, struct job_report **ret, size_t *ret_n);
+/* The name of a counter in records and metrics ("bytes_read"). */
+const char *job_counter_name(enum job_counter which);
+/* Whether an exit code counts as a success (0, or 3: partial). */
+int job_exit_ok(int exit_code);
+
+/* Logging, kept in the current report: 1 when log lines also go to syslog. */
+int job_report_syslog(void);
+/* Mark the current report as logging to syslog. 0 without a current report. */
+int job_report_set_syslog(void);
+
+/* Write `len` bytes to `path` atomically: a temporary file in the same
+ * directory, fsync, rename over `path`, fsync of the directory. `mode` is
+ * the new file's mode. 0, or CAIRN_EIO with a detail naming the file. */
+int job_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 #endif

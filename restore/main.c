@@ -2,6 +2,7 @@
 #include "restore_cmds.h"
 
 #include "cli.h"
+#include "job_report.h"
 
 #include "cairn/crypto.h"
 
@@ -24,11 +25,10 @@ static const char usage[] =
 	"Run 'cairn-restore COMMAND --help' for a command's options.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *cmd;
 
-	cli_set_program("cairn-restore");
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CAIRN_EXIT_USAGE;
@@ -52,4 +52,16 @@ int main(int argc, char **argv)
 		return cmd_restore(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-restore --help')", cmd);
 	return CAIRN_EXIT_USAGE;
+}
+
+/* A report for the run, as in cairn-agent: it carries the logging choice
+ * (--syslog) and records a job if a command names one. */
+int main(int argc, char **argv)
+{
+	struct job_report rep;
+
+	cli_set_program("cairn-restore");
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	return job_report_finish(&rep, run(argc, argv));
 }

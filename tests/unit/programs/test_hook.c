@@ -16,9 +16,10 @@ static void test_success_and_env(void **state)
 	char path[512], buf[64] = "";
 	FILE *f;
 
+	char *dir = cairn_test_mkdtemp("hook");
+
 	(void)state;
-	snprintf(path, sizeof(path), "%s/hook-env-%d", getenv("CAIRN_TEST_TMP") ? getenv("CAIRN_TEST_TMP") : "/tmp",
-		 (int)getpid());
+	snprintf(path, sizeof(path), "%s/env", dir);
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "printf %%s \"$CAIRN_BACKUP_SET\" > '%s'; read x || true", path);
 	assert_int_equal(hook_run(cmd, env, 10LL * 1000000000LL, &r), 0);
@@ -28,7 +29,8 @@ static void test_success_and_env(void **state)
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	fclose(f);
-	unlink(path);
+	cairn_test_rmtree(dir);
+	free(dir);
 	assert_string_equal(buf, "home");
 	assert_null(getenv("CAIRN_BACKUP_SET")); /* only the child's environment changed */
 }
@@ -57,10 +59,11 @@ static void test_timeout_kills_group(void **state)
 	FILE *f;
 	int alive = 1;
 
+	char *dir = cairn_test_mkdtemp("hook");
+
 	(void)state;
 	/* a grandchild that would outlive a kill of the shell alone */
-	snprintf(path, sizeof(path), "%s/hook-pid-%d", getenv("CAIRN_TEST_TMP") ? getenv("CAIRN_TEST_TMP") : "/tmp",
-		 (int)getpid());
+	snprintf(path, sizeof(path), "%s/pid", dir);
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > '%s'; wait", path);
 	assert_int_equal(hook_run(cmd, NULL, 300LL * 1000000LL, &r), -1);
 	assert_true(r.timed_out);
@@ -71,7 +74,8 @@ static void test_timeout_kills_group(void **state)
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%ld", &grandchild), 1);
 	fclose(f);
-	unlink(path);
+	cairn_test_rmtree(dir);
+	free(dir);
 	assert_true(grandchild > 1);
 	for (int i = 0; i < 100 && alive; i++) { /* killed with the group (reaped by init) */
 		alive = kill((pid_t)grandchild, 0) == 0;

@@ -1,0 +1,383 @@
+/* Job records: write and read back, carry-over of the last success, several jobs in one run, atomic
+ * replacement, names refused, the listing, and the metrics file written after a job. */
+#include "cairn_test.h"
+
+#include "cli.h"
+#include "job_report.h"
+
+#include "cairn/config.h"
+#include "cairn/err.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *file_text(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* One run of `job` ending with `rc`; `msg` (may be NULL) reported through cli_error. */
+static struct job_report run_job(const struct cli_repo_opts *o, const char *job, const char *msg, int rc)
+{
+	struct job_report rep;
+
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	job_report_begin(o, "%s", job);
+	if (msg != NULL)
+		cli_error("%s", msg);
+	assert_int_equal(job_report_finish(&rep, rc), rc);
+	return rep;
+}
+
+static void test_names(void **state)
+{
+	char long_name[JOB_NAME_MAX + 1];
+
+	(void)state;
+	assert_int_equal(job_report_check_name("backup:home"), 0);
+	assert_int_equal(job_report_check_name("replicate:dr-2"), 0);
+	assert_int_equal(job_report_check_name("prune"), 0);
+	assert_int_equal(job_report_check_name(""), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name(NULL), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name("a/b"), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name("../x"), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name(".hidden"), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name("two words"), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name("tab\there"), CAIRN_EINVAL);
+	assert_int_equal(job_report_check_name("caf\xc3\xa9"), CAIRN_EINVAL);
+	memset(long_name, 'a', JOB_NAME_MAX - 1);
+	long_name[JOB_NAME_MAX - 1] = '\0';
+	assert_int_equal(job_report_check_name(long_name), 0);
+	long_name[JOB_NAME_MAX - 1] = 'a';
+	long_name[JOB_NAME_MAX] = '\0';
+	assert_int_equal(job_report_check_name(long_name), CAIRN_EINVAL);
+	assert_non_null(strstr(cairn_err_msg(), "79"));
+}
+
+static void test_write_read(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_rw"), path[4200];
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report rep, got;
+	struct stat st;
+
+	(void)state;
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	job_report_begin(&o, "backup:%s", "home");
+	assert_string_equal(rep.job, "backup:home");
+	assert_string_equal(rep.state_dir, dir);
+	assert_string_equal(rep.metrics_file, "");
+	job_report_count(JOB_FILES, 12);
+	job_report_add(JOB_REQUESTS, 3);
+	job_report_add(JOB_REQUESTS, 4);
+	job_report_count(JOB_BYTES_READ, 0);
+	assert_int_equal(job_report_finish(&rep, 0), 0);
+	job_report_count(JOB_FILES, 99); /* finished: no current report any more */
+	assert_int_equal(rep.counters[JOB_FILES], 12);
+
+	assert_int_equal(job_report_read(dir, "backup:home", &got), 0);
+	assert_string_equal(got.job, "backup:home");
+	assert_int_equal(got.exit_code, 0);
+	assert_string_equal(got.message, "");
+	assert_int_equal(got.start_ns, rep.start_ns);
+	assert_int_equal(got.end_ns, rep.end_ns);
+	assert_true(got.start_ns <= got.end_ns);
+	assert_int_equal(got.last_success_ns, got.end_ns);
+	assert_int_equal(got.counters[JOB_FILES], 12);
+	assert_int_equal(got.counters[JOB_REQUESTS], 7);
+	assert_int_equal(got.counters[JOB_BYTES_READ], 0);
+	assert_int_equal(got.counters[JOB_BYTES_ADDED], -1);
+	assert_int_equal(got.runs_total, 1);
+	assert_int_equal(got.failures_total, 0);
+
+	snprintf(path, sizeof(path), "%s/jobs/backup:home.json", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/jobs", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(count_entries(path), 1); /* no temporary file left */
+	assert_int_equal(job_report_read(dir, "backup:other", &got), CAIRN_ENOTFOUND);
+	assert_int_equal(job_report_read(dir, "../x", &got), CAIRN_EINVAL);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_carry_over(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_carry");
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report first, got;
+
+	(void)state;
+	first = run_job(&o, "replicate:dr", NULL, 0);
+	run_job(&o, "replicate:dr", "replication to 'dr' failed: \"boom\"", CAIRN_EXIT_REPLICATION);
+	assert_int_equal(job_report_read(dir, "replicate:dr", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_REPLICATION);
+	assert_string_equal(got.message, "replication to 'dr' failed: \"boom\"");
+	assert_int_equal(got.last_success_ns, first.end_ns);
+	assert_int_equal(got.runs_total, 2);
+	assert_int_equal(got.failures_total, 1);
+
+	/* a partial run is a success */
+	run_job(&o, "replicate:dr", NULL, CAIRN_EXIT_PARTIAL);
+	assert_int_equal(job_report_read(dir, "replicate:dr", &got), 0);
+	assert_true(got.last_success_ns > first.end_ns);
+	assert_int_equal(got.last_success_ns, got.end_ns);
+	assert_string_equal(got.message, "");
+	assert_int_equal(got.runs_total, 3);
+	assert_int_equal(got.failures_total, 1);
+
+	/* a failure as the very first run: never succeeded */
+	run_job(&o, "check", "damaged pack", CAIRN_EXIT_DAMAGED);
+	assert_int_equal(job_report_read(dir, "check", &got), 0);
+	assert_int_equal(got.last_success_ns, 0);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_several_jobs_one_run(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_end");
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report rep, got;
+
+	(void)state;
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	job_report_begin(&o, "replicate:a");
+	job_report_add(JOB_BYTES_UPLOADED, 100);
+	cli_error("site a is down");
+	job_report_end(CAIRN_EXIT_REPLICATION, 0);
+	assert_string_equal(rep.job, "");
+	job_report_begin(&o, "replicate:b");
+	job_report_end(CAIRN_EXIT_OK, 0);
+	/* the same failure ends two jobs */
+	job_report_begin(&o, "replicate:c");
+	cli_error("cannot open the repository");
+	job_report_end(CAIRN_EXIT_LOCKED, 1);
+	job_report_begin(&o, "replicate:d");
+	job_report_end(CAIRN_EXIT_LOCKED, 1);
+	assert_int_equal(job_report_finish(&rep, CAIRN_EXIT_REPLICATION), CAIRN_EXIT_REPLICATION);
+
+	assert_int_equal(job_report_read(dir, "replicate:a", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_REPLICATION);
+	assert_string_equal(got.message, "site a is down");
+	assert_int_equal(got.counters[JOB_BYTES_UPLOADED], 100);
+	assert_int_equal(job_report_read(dir, "replicate:b", &got), 0);
+	assert_int_equal(got.exit_code, 0);
+	assert_string_equal(got.message, "");
+	assert_int_equal(got.counters[JOB_BYTES_UPLOADED], -1);
+	assert_int_equal(job_report_read(dir, "replicate:c", &got), 0);
+	assert_string_equal(got.message, "cannot open the repository");
+	assert_int_equal(job_report_read(dir, "replicate:d", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_LOCKED);
+	assert_string_equal(got.message, "cannot open the repository");
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_not_a_job(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_none"), jobs[4200];
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report rep;
+
+	(void)state;
+	snprintf(jobs, sizeof(jobs), "%s/jobs", dir);
+	/* never named: not a job */
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	cli_error("a message of a command that is not a job");
+	assert_int_equal(job_report_finish(&rep, 1), 1);
+	/* bad names: a warning, and the run is not recorded */
+	run_job(&o, "../evil", NULL, 0);
+	run_job(&o, "backup/x", NULL, 0);
+	run_job(&o, ".sites", NULL, 0);
+	assert_int_equal(count_entries(jobs), 0);
+	/* without a current report nothing happens */
+	job_report_begin(&o, "backup");
+	job_report_count(JOB_FILES, 1);
+	job_report_message("x");
+	job_report_end(0, 0);
+	assert_int_equal(count_entries(jobs), 0);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_message_utf8(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_utf8"), big[2 * JOB_MESSAGE_MAX];
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report rep, got;
+
+	(void)state;
+	run_job(&o, "backup", "'/srv/caf\xc3\xa9/\xff\xfe': unreadable", 3);
+	assert_int_equal(job_report_read(dir, "backup", &got), 0);
+	assert_string_equal(got.message, "'/srv/caf\xc3\xa9/?" "?': unreadable");
+	/* a cut never splits a character */
+	memset(big, 'a', sizeof(big));
+	for (size_t i = JOB_MESSAGE_MAX - 8; i + 1 < JOB_MESSAGE_MAX + 8; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[sizeof(big) - 1] = '\0';
+	job_report_init(&rep);
+	job_report_set_current(&rep);
+	job_report_message(big);
+	assert_true(strlen(rep.message) < JOB_MESSAGE_MAX);
+	assert_int_equal((unsigned char)rep.message[strlen(rep.message) - 1], 0xa9);
+	job_report_set_current(NULL);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_atomic_replace(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_atomic"), path[4200], missing[4200];
+	const char *long_text = "a long first version of the file, longer than the second\n";
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/file.prom", dir);
+	assert_int_equal(job_file_write_atomic(path, long_text, strlen(long_text), 0644), 0);
+	assert_string_equal(file_text(path), long_text);
+	assert_int_equal(job_file_write_atomic(path, "short\n", 6, 0600), 0);
+	assert_string_equal(file_text(path), "short\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(count_entries(dir), 1);
+	/* a directory that does not exist: an error naming it, nothing written */
+	snprintf(missing, sizeof(missing), "%s/nosuch/file.prom", dir);
+	assert_int_equal(job_file_write_atomic(missing, "x", 1, 0644), CAIRN_EIO);
+	assert_non_null(strstr(cairn_err_msg(), "nosuch"));
+	/* the target is a directory: rename fails, the temporary file is removed */
+	snprintf(missing, sizeof(missing), "%s/adir", dir);
+	assert_int_equal(mkdir(missing, 0700), 0);
+	snprintf(path, sizeof(path), "%s/adir/x", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/adir", dir);
+	assert_int_equal(job_file_write_atomic(path, "x", 1, 0644), CAIRN_EIO);
+	assert_non_null(strstr(cairn_err_msg(), "rename"));
+	assert_int_equal(count_entries(dir), 2); /* file.prom and adir */
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_list(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_list"), path[4200];
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report *list = NULL;
+	size_t n = 99;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(job_report_list(dir, &list, &n), 0); /* no jobs directory yet */
+	assert_null(list);
+	assert_int_equal(n, 0);
+	run_job(&o, "replicate:dr", NULL, 0);
+	run_job(&o, "backup:home", NULL, 0);
+	run_job(&o, "prune", "locked", CAIRN_EXIT_LOCKED);
+	snprintf(path, sizeof(path), "%s/jobs/broken.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"job\": \"broken\", \"start_ns\": \"yesterday\"}", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/jobs/.sites.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{}", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/jobs/notes.txt", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(job_report_list(dir, &list, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].job, "backup:home");
+	assert_string_equal(list[1].job, "prune");
+	assert_int_equal(list[1].exit_code, CAIRN_EXIT_LOCKED);
+	assert_string_equal(list[1].message, "locked");
+	assert_string_equal(list[2].job, "replicate:dr");
+	free(list);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_metrics_after_job(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_metrics"), *text, conf[9000], prom[4200];
+	struct cli_repo_opts o = { .quiet = 1 };
+	struct cairn_config *cfg = NULL;
+	struct stat st;
+
+	(void)state;
+	snprintf(prom, sizeof(prom), "%s/cairn.prom", dir);
+	snprintf(conf, sizeof(conf), "[cairn]\nstate-dir = %s/state\nmetrics-file = %s\n\n[repository]\nurl = /srv/x\n",
+		 dir, prom);
+	assert_int_equal(cairn_config_parse(conf, "test.conf", &cfg), 0);
+	o.cfg = cfg;
+	o.state_dir = cfg->state_dir;
+	run_job(&o, "prune", NULL, 0);
+	run_job(&o, "check", "damaged", CAIRN_EXIT_DAMAGED);
+	text = file_text(prom);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "# TYPE cairn_job_last_exit_code gauge\n"));
+	assert_non_null(strstr(text, "cairn_job_last_exit_code{job=\"prune\"} 0\n"));
+	assert_non_null(strstr(text, "cairn_job_last_exit_code{job=\"check\"} 8\n"));
+	assert_non_null(strstr(text, "cairn_job_last_success_timestamp_seconds{job=\"check\"} 0.000\n"));
+	assert_null(strstr(text, "cairn_site_")); /* no site rows saved yet */
+	assert_int_equal(stat(prom, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(count_entries(dir), 2); /* cairn.prom and state: no temporary file left */
+	cairn_config_free(cfg);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_write_read),
+		cmocka_unit_test(test_carry_over),
+		cmocka_unit_test(test_several_jobs_one_run),
+		cmocka_unit_test(test_not_a_job),
+		cmocka_unit_test(test_message_utf8),
+		cmocka_unit_test(test_atomic_replace),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_metrics_after_job),
+	};
+
+	cli_set_program("test_job_report");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
