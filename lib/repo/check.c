@@ -1,0 +1,282 @@
+/* Checking a repository (cairn/check.h): the run, index objects and snapshot
+ * objects. Packs are in check_packs.c and check_data.c, trees in
+ * check_walk.c, the working set in check_db*.c. */
+#include "check_internal.h"
+#include "sync_fetch.h"
+
+#include "cairn/err.h"
+#include "cairn/snapshot.h"
+#include "cairn/timeutil.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROGRESS_NS 250000000LL
+#define THREADS_MAX 8
+
+void check_progress(struct check_run *c, int force)
+{
+	int64_t now;
+
+	if (c->o->on_progress == NULL)
+		return;
+	now = cairn_time_now_ns();
+	if (!force && now - c->last_progress_ns < PROGRESS_NS)
+		return;
+	c->last_progress_ns = now;
+	c->st.duration_ns = now - c->start_ns;
+	c->o->on_progress(c->o->ctx, &c->st, c->phase);
+}
+
+static void set_phase(struct check_run *c, const char *phase)
+{
+	c->phase = phase;
+	check_progress(c, 1);
+}
+
+int check_report(struct check_run *c, enum cairn_check_kind kind, const char *object, int64_t *ret_no,
+		 const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return check_db_problem(c->db, kind, object, msg, ret_no);
+}
+
+int check_get(struct check_run *c, const char *name, uint64_t offset, uint64_t length, struct cairn_buf *out)
+{
+	size_t start = out->len;
+	int rc = cairn_store_get(cairn_repo_store(c->r), name, offset, length, out);
+
+	if (rc == 0)
+		c->st.bytes_read += out->len - start;
+	return rc;
+}
+
+/* The valid ids of `dir`/ in the store (malloc'd array). */
+struct id_list {
+	const char *dir;
+	char (*ids)[CAIRN_ID_HEX];
+	size_t n, cap;
+};
+
+static int collect_id(void *ctx, const char *name, uint64_t size)
+{
+	struct id_list *l = ctx;
+	char id[CAIRN_ID_HEX];
+
+	(void)size;
+	if (!cairn_repo_parse_object_name(name, l->dir, id))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *p = cairn_reallocarray(l->ids, cap, sizeof(*l->ids));
+
+		if (p == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot list '%s/': out of memory", l->dir);
+		l->ids = p;
+		l->cap = cap;
+	}
+	memcpy(l->ids[l->n++], id, CAIRN_ID_HEX);
+	return 0;
+}
+
+static int list_ids(struct check_run *c, const char *dir, struct id_list *l)
+{
+	char prefix[32];
+	int rc;
+
+	l->dir = dir;
+	snprintf(prefix, sizeof(prefix), "%s/", dir);
+	rc = cairn_store_list(cairn_repo_store(c->r), prefix, collect_id, l);
+	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s'", prefix) : 0;
+}
+
+/* A fetched object that could not be used: damage is recorded, a vanished
+ * object (deleted since the listing) skipped, anything else returned. */
+static int fetch_failed(struct check_run *c, const char *dir, const struct sync_item *it)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s/%s", dir, it->id);
+	if (it->rc == CAIRN_ENOTFOUND)
+		return 0;
+	if (it->rc == CAIRN_ECORRUPT)
+		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", it->err);
+	return cairn_err(it->rc, "%s", it->err);
+}
+
+static int add_loc(void *ctx, const struct cairn_blob_loc *loc)
+{
+	struct check_run *c = ctx;
+
+	c->st.index_entries++;
+	return check_db_loc_add(c->db, loc, 1);
+}
+
+static int consume_index(void *ctx, struct sync_item *it)
+{
+	struct check_run *c = ctx;
+	char name[96];
+	int rc;
+
+	check_progress(c, 0);
+	if (it->rc != CAIRN_ENOTFOUND)
+		c->st.index_objects++;
+	if (it->rc < 0)
+		return fetch_failed(c, "index", it);
+	c->st.bytes_read += it->buf.len;
+	rc = cairn_index_parse(cairn_repo_keys(c->r), it->buf.data, it->buf.len, add_loc, NULL, c);
+	if (rc == CAIRN_ECORRUPT) {
+		snprintf(name, sizeof(name), "index/%s", it->id);
+		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
+	}
+	return rc;
+}
+
+/* Every index object: fetched, verified against its name, parsed whole. */
+static int check_index(struct check_run *c)
+{
+	struct id_list l = { 0 };
+	int rc = list_ids(c, "index", &l);
+
+	if (rc == 0)
+		rc = sync_fetch_each(c->r, "index", NULL, (const char (*)[CAIRN_ID_HEX])l.ids, l.n, consume_index, c);
+	free(l.ids);
+	return rc;
+}
+
+static int consume_snapshot(void *ctx, struct sync_item *it)
+{
+	struct check_run *c = ctx;
+	struct cairn_snapshot snap = { 0 };
+	struct check_snap row = { 0 };
+	char name[96];
+	int rc;
+
+	check_progress(c, 0);
+	if (it->rc < 0)
+		return fetch_failed(c, "snapshots", it);
+	/* the sealed box is 40 bytes longer than the document */
+	c->st.bytes_read += it->buf.len + CAIRN_SEAL_OVERHEAD;
+	rc = cairn_snapshot_from_json((const char *)it->buf.data, it->buf.len, it->id, &snap);
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+		snprintf(name, sizeof(name), "snapshots/%s", it->id);
+		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
+	}
+	if (rc < 0)
+		return rc;
+	memcpy(row.id, it->id, CAIRN_ID_HEX);
+	row.time_ns = snap.time_ns;
+	memcpy(row.tree, snap.tree, CAIRN_ID_BYTES);
+	cairn_snapshot_clear(&snap);
+	c->st.snapshots++;
+	return check_db_snap_add(c->db, &row);
+}
+
+/* Every snapshot object: verified, opened and parsed. */
+static int check_snapshots(struct check_run *c)
+{
+	struct id_list l = { 0 };
+	int rc = list_ids(c, "snapshots", &l);
+
+	if (rc == 0)
+		rc = sync_fetch_each(c->r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])l.ids, l.n,
+				     consume_snapshot, c);
+	free(l.ids);
+	return rc;
+}
+
+static int default_threads(int asked)
+{
+	long n = asked > 0 ? asked : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > THREADS_MAX ? THREADS_MAX : (int)n;
+}
+
+static int check_opts(const struct cairn_check_opts *o)
+{
+	if (o == NULL)
+		return cairn_err(CAIRN_EINVAL, "check: options are required");
+	if (isnan(o->read_data_percent) || o->read_data_percent < 0 || o->read_data_percent > 100)
+		return cairn_err(CAIRN_EINVAL, "check: the share of packs to read must be from 0 to 100, not %g",
+				 o->read_data_percent);
+	if (o->threads < 0)
+		return cairn_err(CAIRN_EINVAL, "check: %d threads", o->threads);
+	return 0;
+}
+
+static int run_phases(struct check_run *c)
+{
+	int rc;
+
+	set_phase(c, "index");
+	rc = check_index(c);
+	if (rc == 0) {
+		set_phase(c, "packs");
+		rc = check_packs_list(c);
+	}
+	if (rc == 0 && c->o->read_data_percent > 0) {
+		set_phase(c, "data");
+		rc = check_packs_read(c);
+	}
+	if (rc == 0) {
+		set_phase(c, "snapshots");
+		rc = check_snapshots(c);
+	}
+	if (rc == 0) {
+		set_phase(c, "trees");
+		rc = check_walk(c);
+	}
+	return rc;
+}
+
+int cairn_check_run(struct cairn_repo *r, const struct cairn_check_opts *opts, struct cairn_check_stats *ret_stats)
+{
+	struct check_run c = { 0 };
+	int rc;
+
+	if (ret_stats != NULL)
+		memset(ret_stats, 0, sizeof(*ret_stats));
+	rc = check_opts(opts);
+	if (rc < 0)
+		return rc;
+	c.r = r;
+	c.o = opts;
+	c.max_paths = opts->max_paths ? opts->max_paths : CAIRN_CHECK_MAX_PATHS_DEFAULT;
+	c.threads = default_threads(opts->threads);
+	c.window = opts->window ? opts->window : CAIRN_CHECK_WINDOW;
+	c.start_ns = cairn_time_now_ns();
+	c.phase = "index";
+	if (opts->has_seed)
+		c.st.seed = opts->seed;
+	else
+		cairn_random_bytes(&c.st.seed, sizeof(c.st.seed));
+	if (!opts->has_seed)
+		c.st.seed &= CAIRN_CHECK_SEED_RANDOM_MAX; /* exact in JSON and in every language */
+	rc = check_db_open(&c.db);
+	if (rc == 0)
+		rc = run_phases(&c);
+	if (rc == 0)
+		rc = check_db_problem_count(c.db, &c.st.problems);
+	if (rc == 0 && c.st.problems > 0) {
+		rc = check_db_problems_each(c.db, opts->on_problem, opts->ctx);
+		if (rc == 0)
+			rc = cairn_err(CAIRN_ECORRUPT, "%llu problem%s found", (unsigned long long)c.st.problems,
+				       c.st.problems == 1 ? "" : "s");
+	}
+	c.st.duration_ns = cairn_time_now_ns() - c.start_ns;
+	check_db_close(c.db);
+	if (ret_stats != NULL)
+		*ret_stats = c.st;
+	return rc;
+}

@@ -1,0 +1,287 @@
+/* The walk of a check: every snapshot's trees, each distinct tree read
+ * once; every blob referenced must be listed by an index object. A tree
+ * under which something is damaged or missing is walked again for each
+ * snapshot that uses it, to name the affected paths there. */
+#include "check_internal.h"
+
+#include "cairn/err.h"
+#include "cairn/tree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Problems already recorded for the file being walked (a file with many
+ * damaged blobs in one pack is one use of that pack's problem). */
+#define FILE_PROBLEMS 8
+
+struct walk {
+	struct check_run *c;
+	struct check_snap snap;
+	struct cairn_buf path;  /* the current path, NUL-terminated */
+	struct cairn_buf stored, plain;
+	struct cairn_zctx *z;
+	int has_bad;            /* some blob is marked bad: look uses up */
+};
+
+static const char *path_of(const struct walk *w)
+{
+	return (const char *)w->path.data;
+}
+
+/* Descend into `name`; returns the length to restore. */
+static int path_push(struct walk *w, const uint8_t *name, size_t len, size_t *ret_saved)
+{
+	size_t saved = w->path.len;
+	int rc = 0;
+
+	if (saved > 1) /* not the root "/" */
+		rc = cairn_buf_append(&w->path, "/", 1);
+	if (rc == 0)
+		rc = cairn_buf_append(&w->path, name, len);
+	if (rc == 0)
+		rc = cairn_buf_reserve(&w->path, 1);
+	if (rc < 0)
+		return rc;
+	w->path.data[w->path.len] = '\0';
+	*ret_saved = saved;
+	return 0;
+}
+
+static void path_pop(struct walk *w, size_t saved)
+{
+	w->path.len = saved;
+	w->path.data[saved] = '\0';
+}
+
+static int use(struct walk *w, int64_t problem, int directory)
+{
+	return check_db_affected(w->c->db, problem, &w->snap, path_of(w), directory, w->c->max_paths);
+}
+
+/* A blob no index object lists: attributed to the orphan pack holding it,
+ * else to the blob itself. Marked bad (unless `mark` is 0), so that later
+ * uses find it. */
+static int unindexed(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], uint8_t type, int mark, int64_t *ret_no)
+{
+	struct cairn_blob_loc loc;
+	char object[CAIRN_PACK_NAME_MAX + 16], hex[CAIRN_ID_HEX];
+	int from_index = 0, rc;
+
+	rc = check_db_loc_get(w->c->db, id, type, &loc, &from_index);
+	if (rc == 0 && !from_index) {
+		cairn_repo_pack_name(loc.pack, object);
+		rc = check_report(w->c, CAIRN_CHECK_MISSING, object, ret_no,
+				  "not listed by any index object, but snapshots use its blobs: they cannot be "
+				  "restored until a backup indexes it again");
+	} else if (rc == CAIRN_ENOTFOUND) {
+		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
+		snprintf(object, sizeof(object), "%s blob %s", type == CAIRN_BLOB_TREE ? "tree" : "data", hex);
+		rc = check_report(w->c, CAIRN_CHECK_MISSING, object, ret_no,
+				  "not listed by any index object, and in no pack");
+	}
+	if (rc == 0 && mark) {
+		rc = check_db_bad_add(w->c->db, id, type, *ret_no);
+		w->has_bad = 1;
+	}
+	return rc;
+}
+
+/* Read and decode a tree blob (kept from --read-data, or fetched again,
+ * twice more when it fails verification). CAIRN_ECORRUPT with a detail. */
+static int read_tree(struct walk *w, const struct cairn_blob_loc *loc, struct cairn_entry **ret, size_t *ret_n)
+{
+	char name[CAIRN_PACK_NAME_MAX];
+	int rc;
+
+	cairn_buf_reset(&w->plain);
+	rc = check_db_stash_get(w->c->db, loc->id, &w->plain);
+	if (rc == CAIRN_ENOTFOUND) {
+		cairn_repo_pack_name(loc->pack, name);
+		if (w->z == NULL && (rc = cairn_zctx_new(CAIRN_ZSTD_LEVEL_DEFAULT, &w->z)) < 0)
+			return rc;
+		for (int attempt = 1; attempt <= CAIRN_REPO_VERIFY_ATTEMPTS; attempt++) {
+			cairn_buf_reset(&w->stored);
+			rc = check_get(w->c, name, loc->offset, loc->length, &w->stored);
+			if (rc == 0 && w->stored.len != loc->length)
+				rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes", w->stored.len);
+			if (rc == 0)
+				rc = cairn_blob_decode(cairn_repo_keys(w->c->r), w->z, CAIRN_BLOB_TREE, loc->id,
+						       w->stored.data, w->stored.len, loc->raw_length, &w->plain);
+			if (rc != CAIRN_ECORRUPT)
+				break;
+		}
+	}
+	if (rc == 0)
+		rc = cairn_tree_decode(w->plain.data, w->plain.len, ret, ret_n);
+	return rc;
+}
+
+static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES]);
+
+/* A file's content blobs: referenced (counted once), indexed, not bad. */
+static int visit_file(struct walk *w, const struct cairn_entry *e, int first)
+{
+	int64_t seen[FILE_PROBLEMS];
+	size_t nseen = 0;
+	int dirty = 0, rc = 0;
+
+	if (first)
+		w->c->st.files++;
+	for (size_t i = 0; rc == 0 && i < e->content_count; i++) {
+		const uint8_t *id = e->content + i * CAIRN_ID_BYTES;
+		struct cairn_blob_loc loc;
+		int64_t no = 0;
+		int from_index = 0;
+
+		if (first && (rc = check_db_ref_add(w->c->db, id)) == 1) {
+			w->c->st.blobs++;
+			rc = check_db_loc_get(w->c->db, id, CAIRN_BLOB_DATA, &loc, &from_index);
+			if (rc == CAIRN_ENOTFOUND || (rc == 0 && !from_index))
+				rc = unindexed(w, id, CAIRN_BLOB_DATA, 1, &no);
+		}
+		if (rc < 0 || !w->has_bad)
+			continue;
+		rc = check_db_bad_get(w->c->db, id, CAIRN_BLOB_DATA, &no);
+		if (rc == CAIRN_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		dirty = 1;
+		for (size_t k = 0; rc == 0 && k < nseen; k++)
+			if (seen[k] == no)
+				no = 0;
+		if (rc == 0 && no != 0) {
+			if (nseen < FILE_PROBLEMS)
+				seen[nseen++] = no;
+			rc = use(w, no, 0);
+		}
+	}
+	return rc < 0 ? rc : dirty;
+}
+
+static int visit_entries(struct walk *w, struct cairn_entry *entries, size_t n, int first)
+{
+	int dirty = 0, rc = 0;
+
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		struct cairn_entry *e = &entries[i];
+		size_t saved;
+
+		if (e->type != CAIRN_ENTRY_FILE && e->type != CAIRN_ENTRY_DIR)
+			continue;
+		rc = path_push(w, e->name, e->name_len, &saved);
+		if (rc < 0)
+			break;
+		rc = e->type == CAIRN_ENTRY_FILE ? visit_file(w, e, first) : visit(w, e->subtree);
+		path_pop(w, saved);
+		if (rc > 0)
+			dirty = 1;
+	}
+	return rc < 0 ? rc : dirty;
+}
+
+/* The tree itself cannot be read: its directory is affected. */
+static int lost_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], int64_t no, int first)
+{
+	int rc = use(w, no, 1);
+
+	if (rc == 0 && first)
+		rc = check_db_tree_set(w->c->db, id, 1);
+	return rc < 0 ? rc : 1;
+}
+
+/* Walk the tree `id` at the current path: 1 when something below is
+ * damaged or missing, 0 when not, <0 on error. */
+static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES])
+{
+	struct cairn_entry *entries = NULL;
+	struct cairn_blob_loc loc;
+	char name[CAIRN_PACK_NAME_MAX], hex[CAIRN_ID_HEX];
+	int state, first, from_index = 0, orphan = 0, rc;
+	size_t n = 0;
+	int64_t no = 0;
+
+	check_progress(w->c, 0);
+	state = check_db_tree_state(w->c->db, id);
+	if (state < 0 || state == CHECK_TREE_CLEAN)
+		return state;
+	first = state == CHECK_TREE_NEW;
+	if (first)
+		w->c->st.trees++;
+	rc = w->has_bad ? check_db_bad_get(w->c->db, id, CAIRN_BLOB_TREE, &no) : CAIRN_ENOTFOUND;
+	if (rc == 0)
+		return lost_tree(w, id, no, first);
+	if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	rc = check_db_loc_get(w->c->db, id, CAIRN_BLOB_TREE, &loc, &from_index);
+	if (rc == CAIRN_ENOTFOUND) {
+		rc = unindexed(w, id, CAIRN_BLOB_TREE, 1, &no);
+		return rc < 0 ? rc : lost_tree(w, id, no, first);
+	}
+	if (rc == 0 && !from_index) {
+		/* only an orphan pack has it: the directory is affected, and what
+		 * is below it can still be named */
+		rc = unindexed(w, id, CAIRN_BLOB_TREE, 0, &no);
+		if (rc == 0)
+			rc = use(w, no, 1);
+		orphan = 1;
+	}
+	if (rc == 0)
+		rc = read_tree(w, &loc, &entries, &n);
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
+		cairn_repo_pack_name(loc.pack, name);
+		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
+		rc = check_report(w->c, rc == CAIRN_ECORRUPT ? CAIRN_CHECK_DAMAGED : CAIRN_CHECK_MISSING, name, &no,
+				  "tree blob %.16s at offset %llu: %s", hex, (unsigned long long)loc.offset,
+				  cairn_err_msg());
+		if (rc == 0)
+			rc = check_db_bad_add(w->c->db, id, CAIRN_BLOB_TREE, no);
+		w->has_bad = 1;
+		return rc < 0 ? rc : lost_tree(w, id, no, first);
+	}
+	if (rc < 0)
+		return rc;
+	rc = visit_entries(w, entries, n, first);
+	cairn_entries_free(entries, n);
+	if (rc >= 0 && orphan)
+		rc = 1;
+	if (rc >= 0 && (first || rc == 0)) {
+		int set = check_db_tree_set(w->c->db, id, rc);
+
+		rc = set < 0 ? set : rc;
+	}
+	return rc;
+}
+
+int check_walk(struct check_run *c)
+{
+	struct walk w = { .c = c };
+	int64_t time_ns = INT64_MIN;
+	int rc;
+
+	rc = check_db_has_bad(c->db);
+	w.has_bad = rc > 0;
+	if (rc >= 0)
+		rc = cairn_buf_append(&w.path, "/", 2);
+	while (rc >= 0) {
+		char after[CAIRN_ID_HEX];
+
+		memcpy(after, w.snap.id, sizeof(after));
+		rc = check_db_snap_next(c->db, time_ns, after, &w.snap);
+		if (rc == CAIRN_ENOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc < 0)
+			break;
+		time_ns = w.snap.time_ns;
+		path_pop(&w, 1);
+		rc = visit(&w, w.snap.tree);
+	}
+	cairn_buf_free(&w.path);
+	cairn_buf_free(&w.stored);
+	cairn_buf_free(&w.plain);
+	cairn_zctx_free(w.z);
+	return rc < 0 ? rc : 0;
+}
