@@ -53,7 +53,7 @@ static json_t *time_or_null(int64_t ns)
 /* The lag and RPO exposure of a site, from the catalog. */
 json_t *site_status_json(const char *site, const struct cairn_site_status *ss, int64_t now_ns)
 {
-	return json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:s?}", "site", site, "newest_snapshot",
+	json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:s?}", "site", site, "newest_snapshot",
 			 ss->newest_id[0] ? json_string(ss->newest_id) : json_null(), "newest_snapshot_time",
 			 time_or_null(ss->newest_time_ns), "rpo_exposure_seconds",
 			 ss->newest_time_ns > 0 ? json_real((double)(now_ns - ss->newest_time_ns) / 1e9)
@@ -63,6 +63,12 @@ json_t *site_status_json(const char *site, const struct cairn_site_status *ss, i
 			 "last_full_listing", time_or_null(ss->last_full_ns), "objects_on_site",
 			 (json_int_t)ss->objects_on_site, "bytes_on_site", (json_int_t)ss->bytes_on_site, "last_error",
 			 ss->last_error[0] ? ss->last_error : NULL);
+
+	if (j != NULL) { /* the lag, from the catalog */
+		json_object_set_new(j, "objects_pending", json_integer((json_int_t)ss->objects_pending));
+		json_object_set_new(j, "bytes_pending", json_integer((json_int_t)ss->bytes_pending));
+	}
+	return j;
 }
 
 /* `error` is the failure's message, NULL for a run that succeeded. */

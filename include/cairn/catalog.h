@@ -132,6 +132,12 @@ int cairn_catalog_meta_set_i64(struct cairn_catalog *c, const char *key, int64_t
  * site_count() and site_newest() ignore it, site_clear() keeps it. */
 int cairn_catalog_site_tombstone(struct cairn_catalog *c, const char *site, const char *name);
 
+/* What `site` lacks of what the catalog knows: packs the index lists that
+ * the site is not recorded to hold, their stored bytes (blob bytes from the
+ * index), and index objects. From the catalog alone. */
+int cairn_catalog_site_lag(struct cairn_catalog *c, const char *site, uint64_t *ret_packs, uint64_t *ret_bytes,
+			   uint64_t *ret_index);
+
 /* Prune bookkeeping (schema version 3, see lib/catalog/catalog_open.c).
  * Callbacks run without the catalog lock (they may call the catalog);
  * a non-zero return stops the walk and is returned. */

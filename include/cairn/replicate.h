@@ -81,6 +81,8 @@ struct cairn_site_status {
 	char last_error[256];         /* "" after a success */
 	uint64_t objects_on_site, bytes_on_site;
 	uint64_t snapshots_pending;   /* snapshots in the catalog not yet on the site */
+	uint64_t objects_pending;     /* packs, index and snapshot objects not yet on the site */
+	uint64_t bytes_pending;       /* the packs' bytes (blob bytes per the index) */
 };
 
 /* Fill *ret for `site` from src's catalog (no request is sent). */

@@ -449,3 +449,41 @@ int cairn_catalog_pack_drop(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID
 		ret = pack_stmt(c, CAT_MARK_DELETE, pack, 0, 0, "cannot unmark a pack");
 	return ret;
 }
+
+int cairn_catalog_site_lag(struct cairn_catalog *c, const char *site, uint64_t *ret_packs, uint64_t *ret_bytes,
+			   uint64_t *ret_index)
+{
+	sqlite3_stmt *st;
+	int rc, ret = bad_args(c, site, "site lag");
+
+	if (ret != 0)
+		return ret;
+	cairn_catalog_lock(c);
+	st = c->stmt[CAT_SITE_LAG_PACKS];
+	rc = sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_packs = (uint64_t)sqlite3_column_int64(st, 0);
+		*ret_bytes = (uint64_t)sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_OK) {
+		st = c->stmt[CAT_SITE_LAG_INDEX];
+		rc = sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	if (rc != SQLITE_OK)
+		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot measure a site's replication lag");
+	cairn_catalog_unlock(c);
+	return ret;
+}

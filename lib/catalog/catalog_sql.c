@@ -56,6 +56,13 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 				"ON u.id = b.id AND u.type = b.type WHERE b.pack = ?1 ORDER BY b.off",
 	[CAT_PACK_DROP_BLOBS] = "DELETE FROM blobs WHERE pack = ?1",
 	[CAT_PACK_DROP_IPACKS] = "DELETE FROM index_packs WHERE pack = ?1",
+	/* packs the index lists that the site is not known to hold, and their bytes */
+	[CAT_SITE_LAG_PACKS] = "SELECT count(*), coalesce(sum(p.bytes), 0) FROM (SELECT pack, max(bytes) AS bytes "
+			       "FROM index_packs GROUP BY pack) p WHERE NOT EXISTS (SELECT 1 FROM site_objects o "
+			       "WHERE o.site = ?1 AND o.name = 'data/' || substr(lower(hex(p.pack)), 1, 2) || '/' || "
+			       "lower(hex(p.pack)))",
+	[CAT_SITE_LAG_INDEX] = "SELECT count(*) FROM index_objects i WHERE NOT EXISTS (SELECT 1 FROM site_objects o "
+			       "WHERE o.site = ?1 AND o.name = i.name)",
 };
 
 int cairn_catalog_code(int rc)

@@ -56,5 +56,14 @@ int cairn_replicate_site_status(struct cairn_repo *src, const char *site, struct
 	if (rc < 0)
 		return rc;
 	ret->snapshots_pending = cc.pending;
+	{
+		uint64_t packs = 0, bytes = 0, index = 0;
+
+		rc = cairn_catalog_site_lag(src->catalog, site, &packs, &bytes, &index);
+		if (rc < 0)
+			return rc;
+		ret->objects_pending = packs + index + cc.pending;
+		ret->bytes_pending = bytes;
+	}
 	return 0;
 }

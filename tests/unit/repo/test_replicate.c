@@ -232,10 +232,16 @@ static void test_replicate_incremental(void **state)
 	run_backup(f, &s2);
 	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
 	assert_int_equal(ss.snapshots_pending, 1);
+	/* the lag from the catalog: one pack (about 700 KiB), one index object, one snapshot */
+	assert_int_equal(ss.objects_pending, 3);
+	assert_true(ss.bytes_pending >= 700 * 1024 && ss.bytes_pending < 800 * 1024);
 	assert_string_equal(ss.newest_id, s1.id);
 	assert_int_equal(replicate(f, 0, &st), 0);
 	/* one pack, one index object, one snapshot */
 	assert_int_equal(st.objects_copied, 3);
+	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(ss.objects_pending, 0);
+	assert_int_equal(ss.bytes_pending, 0);
 	assert_int_equal(st.snapshots_copied, 1);
 	assert_same_objects(f);
 	assert_replica_restores(f, s2.id);
