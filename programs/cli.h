@@ -24,7 +24,8 @@ enum cairn_exit {
 	CAIRN_EXIT_RPO = 7,         /* the recovery point is older than the RPO allows */
 	CAIRN_EXIT_DAMAGED = 8,     /* damaged or missing data was found */
 	CAIRN_EXIT_NO_POINT = 9,    /* no recovery point at or before the requested time */
-	CAIRN_EXIT_REPLICATION = 10 /* replication to a site failed (the primary's snapshots are safe) */
+	CAIRN_EXIT_REPLICATION = 10, /* replication to a site failed (the primary's snapshots are safe) */
+	CAIRN_EXIT_RTO = 11         /* a drill's recovery took longer than its RTO allows */
 };
 
 #define CAIRN_EXIT_CODES_HELP                                                              \
@@ -40,7 +41,8 @@ enum cairn_exit {
 	"  7  RPO not met: the recovery point is older than --rpo allows\n"                \
 	"  8  damaged or missing data found in the repository\n"                           \
 	"  9  no recovery point at or before the requested time\n"                         \
-	"  10 replication to a replica site failed (the primary is unaffected)\n"
+	"  10 replication to a replica site failed (the primary is unaffected)\n"          \
+	"  11 RTO not met: a drill's recovery took longer than --rto allows\n"
 
 /* Options every repository command takes. Strings are borrowed from argv,
  * the environment or `cfg`; cfg is owned (cli_repo_opts_free). */

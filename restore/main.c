@@ -1,4 +1,5 @@
-/* cairn-restore: lists recovery points and restores one of them. */
+/* cairn-restore: lists recovery points, restores one of them, and runs
+ * disaster-recovery drills. */
 #include "restore_cmds.h"
 
 #include "cli.h"
@@ -16,6 +17,10 @@ static const char usage[] =
 	"  points      list the recovery points [--json]\n"
 	"  restore     restore a point: (--at TIME | --snapshot ID) --target DIR\n"
 	"              [--include PATTERN...] [--rpo DURATION] [--overwrite] [--json]\n"
+	"  drill       a disaster-recovery drill: restore a point from a replica into\n"
+	"              a scratch directory with a fresh catalog, verify it, measure\n"
+	"              the RPO and RTO achieved: --from NAME|URL [--at TIME |\n"
+	"              --random-point] [--rpo D] [--rto D] [--sample P] [--report F]\n"
 	"  version     print the version\n"
 	"\n"
 	"  --from NAME|URL  the repository or replica to read: a site named in the\n"
@@ -50,6 +55,8 @@ static int run(int argc, char **argv)
 		return cmd_points(argc - 1, argv + 1);
 	if (strcmp(cmd, "restore") == 0)
 		return cmd_restore(argc - 1, argv + 1);
+	if (strcmp(cmd, "drill") == 0)
+		return cmd_drill(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'cairn-restore --help')", cmd);
 	return CAIRN_EXIT_USAGE;
 }

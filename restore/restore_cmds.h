@@ -4,5 +4,6 @@
 
 int cmd_points(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_drill(int argc, char **argv);
 
 #endif

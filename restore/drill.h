@@ -1,0 +1,255 @@
+/* cairn-restore drill: a disaster-recovery rehearsal from one site.
+ *
+ * The drill is a sequence of steps over one struct drill, each in its own
+ * file:
+ *
+ *   drill_args.c     options -> d->a (what was asked)
+ *   drill_site.c     the site (name, URL, history file name); the primary refused
+ *   drill_run.c      fresh state directory, open and sync (timed), restore (timed),
+ *                    verification
+ *   drill_point.c    the recovery point: --at, latest or a seeded random one
+ *   drill_findings.c damaged objects with their files, verification failures,
+ *                    restore errors
+ *   drill_verdict.c  pass or fail, reasons, exit code
+ *   drill_record.c   the JSON record: --json, the history line
+ *   drill_history.c  <state dir>/drills/<site>.jsonl: append, read back for the chart
+ *   drill_report.c   the report a person reads (Markdown or HTML)
+ *   drill_print.c    the human summary on stdout
+ *   drill_scratch.c  temporary directories: made, emptied, removed
+ *   drill_text.c     durations, sizes and text made safe for JSON, Markdown, HTML
+ *
+ * Every member is owned by the struct and released by drill_free(). Times
+ * are nanoseconds; a measure that was not taken is -1.
+ */
+#ifndef CAIRN_RESTORE_DRILL_H
+#define CAIRN_RESTORE_DRILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+#include "cairn/restore.h"
+#include "cairn/snapshot.h"
+#include "cairn/s3.h"
+#include "cairn/verify.h"
+
+#include <jansson.h>
+
+/* Paths kept per list for the report and --json (all are counted). */
+#define DRILL_LIST_MAX 200
+/* Paths of restore problems remembered (per kind), so that the
+ * verification's findings at those paths are known as their consequences. */
+#define DRILL_ERROR_PATHS_MAX 100000
+/* The drills shown in the recovery-time chart. */
+#define DRILL_CHART_MAX 12
+/* Default --within of --random-point. */
+#define DRILL_WITHIN_DEFAULT_NS (7LL * 86400 * 1000000000LL)
+/* The history file name of a site: a configured name, or "url-" and 16 hex
+ * digits of the SHA-256 of the URL. */
+#define DRILL_SITE_FILE_MAX 40
+
+/* What was asked on the command line. */
+struct drill_args {
+	const char *at;          /* --at TIME, NULL = latest */
+	int random_point;        /* --random-point */
+	int64_t within_ns;       /* --within, default DRILL_WITHIN_DEFAULT_NS */
+	int within_given;
+	uint64_t seed;           /* --seed, else random */
+	int seed_given;
+	int64_t rpo_ns, rto_ns;  /* -1 = none */
+	const char *scratch;     /* --scratch DIR, NULL = a new directory under $TMPDIR or /var/tmp */
+	double sample;           /* --sample PERCENT, default 100 */
+	int keep;                /* --keep */
+	int allow_primary;       /* --allow-primary */
+	const char *report;      /* --report FILE */
+};
+
+/* A damaged object and the files it kept from being restored. */
+struct drill_damaged {
+	char *object;            /* "data/ab/<pack>"; NULL: damage not tied to a known object */
+	char **files;            /* the first DRILL_LIST_MAX, clean text */
+	size_t nfiles;
+	uint64_t files_total;
+};
+
+/* A kept message about one path. */
+struct drill_item {
+	char *path;              /* clean text */
+	char *msg;
+	unsigned problems;       /* verification failures: enum cairn_verify_problem bits */
+};
+
+struct drill_list {
+	struct drill_item *items; /* the first DRILL_LIST_MAX */
+	size_t n;
+	uint64_t total;
+};
+
+/* Paths, for membership tests (open addressing, owned copies). */
+struct drill_pathset {
+	char **slots;
+	size_t cap, used;
+	int full;                /* some were not kept: membership is then unknown */
+};
+
+struct drill_findings {
+	struct drill_damaged *damaged; /* in the order found */
+	size_t ndamaged;
+	uint64_t damaged_files;        /* files the restore did not restore for damage */
+	char **sync_damage;            /* messages of damaged index or snapshot objects */
+	size_t nsync_damage;
+	struct drill_pathset damaged_paths; /* the files the restore reported damaged */
+	struct drill_list errors;      /* restore errors (entries not created or set up) */
+	struct drill_pathset error_paths;
+	struct drill_list failures;    /* verification failures */
+	uint64_t failures_after_damage; /* of which at a path the restore reported damaged */
+	uint64_t failures_after_error; /* of which at a path the restore reported an error for */
+};
+
+struct drill {
+	struct cli_repo_opts o;        /* o.state_dir: the normal state directory (history, job record) */
+	struct drill_args a;
+
+	/* the site */
+	char *site;                    /* a configured name, or the URL */
+	char *url;
+	char site_file[DRILL_SITE_FILE_MAX]; /* history file and job name part */
+
+	/* clocks */
+	int64_t start_ns;              /* wall clock at the start */
+	int64_t start_mono_ns;         /* CLOCK_MONOTONIC at the start */
+	int64_t sync_ns;               /* start to catalog synchronised: open, keys, index, snapshots */
+	int64_t restore_ns;            /* the restore itself */
+	int64_t recovery_ns;           /* start to the restore's end: the RTO achieved */
+	int64_t first_byte_ns;         /* start to the first content byte written */
+	int64_t verify_ns;
+
+	/* the point */
+	int64_t requested_ns;          /* --at, else now */
+	int have_point;
+	struct cairn_snapshot snap;
+	int64_t loss_window_ns;        /* requested minus the point's time */
+	int64_t newest_ns;             /* the newest snapshot on the site, -1 none */
+	size_t npoints;                /* snapshots on the site */
+	size_t candidates;             /* --random-point: points in the window */
+
+	/* the work */
+	struct cli_progress progress;  /* the live line on stderr */
+	struct cairn_repo *repo;
+	char *state_tmp;               /* the fresh state directory */
+	char *scratch;                 /* where the point is restored */
+	int scratch_made;              /* created by the drill (removed whole), else emptied */
+	int scratch_kept;
+	int restored;                  /* the restore ran */
+	int restore_rc;
+	struct cairn_restore_stats rst;
+	struct cairn_store_stats store; /* after the restore: sync and restore */
+	int verified;                  /* the verification ran */
+	int verify_rc;
+	char *verify_error;            /* why it could not run */
+	struct cairn_verify_stats vst;
+	struct drill_findings f;
+
+	/* the verdict */
+	char *fatal;                   /* what stopped the drill early, NULL when it ran through */
+	int exit_code;
+	int pass;
+	char **reasons;
+	size_t nreasons;
+};
+
+void drill_init(struct drill *d);
+void drill_free(struct drill *d);
+int64_t drill_mono_ns(void);
+
+/* drill_args.c: parse argv (after "drill"). Returns -1 to go on, else the
+ * exit code (help printed, or a usage error reported). */
+int drill_parse_args(struct drill *d, int argc, char **argv);
+
+/* drill_site.c: after cli_repo_opts_env: the site's name, URL and file
+ * name; refuses the configured primary without --allow-primary. Returns 0
+ * or an exit code. */
+int drill_site_resolve(struct drill *d);
+
+/* drill_run.c */
+/* The scratch directory, before the drill starts (a non-empty one is a
+ * usage error): 0 or an exit code, reported. */
+int drill_scratch_setup(struct drill *d);
+int drill_open(struct drill *d);          /* fresh state dir, open, sync: 0 or an exit code */
+int drill_restore(struct drill *d);       /* scratch, restore: 0 or an exit code */
+void drill_verify(struct drill *d);
+void drill_cleanup(struct drill *d);      /* scratch (unless --keep) and the state dir removed */
+
+/* drill_point.c: choose the point (needs d->repo). 0 or an exit code
+ * (CAIRN_EXIT_NO_POINT when there is none). */
+int drill_choose_point(struct drill *d);
+
+/* drill_findings.c */
+void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+			      const char *msg);
+void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
+void drill_on_sync_warning(void *ctx, const char *msg);
+void drill_findings_free(struct drill_findings *f);
+/* Names of the damaged objects (those known), as a new JSON array. */
+json_t *drill_damaged_names(const struct drill_findings *f);
+/* Entries that failed verification, damaged files included. */
+uint64_t drill_failed_files(const struct drill_findings *f);
+
+/* drill_verdict.c: pass/fail, reasons and the exit code; `code` is the
+ * exit code of a step that stopped the drill (0 when it ran through). */
+void drill_verdict(struct drill *d, int code);
+/* Add a reason (printf-like). */
+void drill_reason(struct drill *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* drill_record.c */
+json_t *drill_history_record(const struct drill *d); /* the history line's members (the contract) */
+json_t *drill_json(const struct drill *d);           /* --json: the record and the details */
+
+/* drill_history.c */
+/* Append the record to <state dir>/drills/<site file>.jsonl (warns on failure). */
+void drill_history_append(const struct drill *d, json_t *record);
+/* One past drill for the chart. */
+struct drill_past {
+	int64_t time_ns;
+	int64_t recovery_ns;           /* -1 unknown */
+	int pass;
+};
+/* The last DRILL_CHART_MAX drills of the site, oldest first, into past[]. */
+size_t drill_history_last(const struct drill *d, struct drill_past *past, size_t max);
+
+/* drill_report.c: write --report FILE (Markdown, or HTML for *.html). */
+void drill_report_write(const struct drill *d);
+
+/* drill_print.c: the human summary on stdout, and the hypothesis in words
+ * ("restore the data as of T from site 'dr' within 5m (RTO), losing at
+ * most 1h"). */
+void drill_print(const struct drill *d);
+void drill_hypothesis(const struct drill *d, char *out, size_t len);
+
+/* drill_scratch.c */
+/* A new directory "<$TMPDIR or /var/tmp>/<prefix>XXXXXX", mode 0700
+ * (malloc'd); NULL with a detail (cairn_err_msg). */
+char *drill_tempdir(const char *prefix);
+/* Create `dir` (0700) when missing, else check that it is an empty
+ * directory; *ret_made says which. 0, or a CAIRN_E* code with a detail. */
+int drill_scratch_prepare(const char *dir, int *ret_made);
+/* Remove everything under dir (never following a symbolic link; directory
+ * modes are lifted as needed), and dir itself when `self`. 0 or -1 (warned). */
+int drill_remove_tree(const char *dir, int self);
+
+/* drill_text.c */
+/* Parse a duration: cairn_duration_parse's forms, or "<N>ms". 0 or -1. */
+int drill_duration_parse(const char *text, int64_t *ret_ns);
+/* "1.234 s" below a minute, else "3m12s"; "-" for -1. */
+void drill_format_span(int64_t ns, char *out, size_t len);
+/* A copy of `in` that is valid UTF-8 without control characters: other
+ * bytes become "\xNN". malloc'd, NULL when out of memory. */
+char *drill_clean_text(const char *in);
+/* Write `s` escaped for HTML text and attributes. */
+void drill_put_html(FILE *f, const char *s);
+/* Write `s` as a Markdown code span. */
+void drill_put_code(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,278 @@
+/* cairn-restore drill: what went wrong, collected from the callbacks of
+ * the sync, the restore and the verification. Lists keep their first
+ * DRILL_LIST_MAX items and count the rest, so memory stays bounded. */
+#include "drill.h"
+
+#include "cairn/buf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* FNV-1a of a string, for the path set. */
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int pathset_grow(struct drill_pathset *set)
+{
+	size_t cap = set->cap ? set->cap * 2 : 64;
+	char **slots = cairn_calloc(cap, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (size_t i = 0; i < set->cap; i++) {
+		size_t k;
+
+		if (set->slots[i] == NULL)
+			continue;
+		for (k = hash_str(set->slots[i]) & (cap - 1); slots[k] != NULL; k = (k + 1) & (cap - 1))
+			;
+		slots[k] = set->slots[i];
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->cap = cap;
+	return 0;
+}
+
+static int pathset_has(const struct drill_pathset *set, const char *path)
+{
+	if (set->cap == 0)
+		return 0;
+	for (size_t k = hash_str(path) & (set->cap - 1); set->slots[k] != NULL; k = (k + 1) & (set->cap - 1))
+		if (strcmp(set->slots[k], path) == 0)
+			return 1;
+	return 0;
+}
+
+static void pathset_add(struct drill_pathset *set, const char *path)
+{
+	size_t k;
+
+	if (pathset_has(set, path))
+		return;
+	if (set->used >= DRILL_ERROR_PATHS_MAX || ((set->used + 1) * 2 > set->cap && pathset_grow(set) < 0)) {
+		set->full = 1;
+		return;
+	}
+	for (k = hash_str(path) & (set->cap - 1); set->slots[k] != NULL; k = (k + 1) & (set->cap - 1))
+		;
+	set->slots[k] = cairn_strdup(path);
+	if (set->slots[k] == NULL)
+		set->full = 1;
+	else
+		set->used++;
+}
+
+static void pathset_free(struct drill_pathset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Keep an item when there is room; count it anyway. */
+static void list_add(struct drill_list *l, const char *path, const char *msg, unsigned problems)
+{
+	struct drill_item *grown, *it;
+
+	l->total++;
+	if (l->n >= DRILL_LIST_MAX)
+		return;
+	grown = cairn_reallocarray(l->items, l->n + 1, sizeof(*l->items));
+	if (grown == NULL)
+		return;
+	l->items = grown;
+	it = &l->items[l->n];
+	it->path = drill_clean_text(path);
+	it->msg = drill_clean_text(msg);
+	it->problems = problems;
+	if (it->path == NULL || it->msg == NULL) {
+		free(it->path);
+		free(it->msg);
+		return;
+	}
+	l->n++;
+}
+
+static void list_free(struct drill_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].path);
+		free(l->items[i].msg);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The group of `object` (NULL: damage without a known object), added when new. */
+static struct drill_damaged *damaged_group(struct drill_findings *f, const char *object)
+{
+	struct drill_damaged *grown;
+
+	for (size_t i = 0; i < f->ndamaged; i++) {
+		const char *o = f->damaged[i].object;
+
+		if ((o == NULL && object == NULL) || (o != NULL && object != NULL && strcmp(o, object) == 0))
+			return &f->damaged[i];
+	}
+	grown = cairn_reallocarray(f->damaged, f->ndamaged + 1, sizeof(*f->damaged));
+	if (grown == NULL)
+		return NULL;
+	f->damaged = grown;
+	memset(&grown[f->ndamaged], 0, sizeof(*grown));
+	if (object != NULL) {
+		grown[f->ndamaged].object = cairn_strdup(object);
+		if (grown[f->ndamaged].object == NULL)
+			return NULL;
+	}
+	return &f->damaged[f->ndamaged++];
+}
+
+static void damaged_add(struct drill_findings *f, const char *object, const char *path)
+{
+	struct drill_damaged *g = damaged_group(f, object);
+	char **grown;
+
+	f->damaged_files++;
+	if (g == NULL)
+		return;
+	g->files_total++;
+	if (g->nfiles >= DRILL_LIST_MAX)
+		return;
+	grown = cairn_reallocarray(g->files, g->nfiles + 1, sizeof(*g->files));
+	if (grown == NULL)
+		return;
+	g->files = grown;
+	g->files[g->nfiles] = drill_clean_text(path);
+	if (g->files[g->nfiles] != NULL)
+		g->nfiles++;
+}
+
+void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+			      const char *msg)
+{
+	struct drill *d = ctx;
+
+	cli_progress_done(&d->progress);
+	if (kind == CAIRN_RESTORE_DAMAGED) {
+		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
+			  object ? object : "", object ? "'" : "", msg);
+		damaged_add(&d->f, object, path);
+		pathset_add(&d->f.damaged_paths, path);
+	} else {
+		if (d->f.errors.total < DRILL_LIST_MAX)
+			cli_error("'%s': %s", path, msg);
+		list_add(&d->f.errors, path, msg, 0);
+		pathset_add(&d->f.error_paths, path);
+	}
+}
+
+void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+{
+	struct drill *d = ctx;
+	const char *why = "";
+	char text[1200];
+
+	if (pathset_has(&d->f.damaged_paths, path)) {
+		d->f.failures_after_damage++;
+		why = " (the restore reported its data damaged)";
+	} else if (pathset_has(&d->f.error_paths, path)) {
+		d->f.failures_after_error++;
+		why = " (the restore reported an error for it)";
+	}
+	snprintf(text, sizeof(text), "%s%s", msg, why);
+	cli_progress_done(&d->progress);
+	if (d->f.failures.total < DRILL_LIST_MAX)
+		cli_error("verification: '%s' differs from the snapshot: %s", path, text);
+	else if (d->f.failures.total == DRILL_LIST_MAX)
+		cli_error("verification: more entries differ (counted, not listed)");
+	list_add(&d->f.failures, path, text, problems);
+}
+
+void drill_on_sync_warning(void *ctx, const char *msg)
+{
+	struct drill *d = ctx;
+	char **grown;
+
+	cli_warn("%s", msg);
+	grown = cairn_reallocarray(d->f.sync_damage, d->f.nsync_damage + 1, sizeof(*grown));
+	if (grown == NULL)
+		return;
+	d->f.sync_damage = grown;
+	grown[d->f.nsync_damage] = drill_clean_text(msg);
+	if (grown[d->f.nsync_damage] != NULL)
+		d->f.nsync_damage++;
+}
+
+/* The object a sync message names: "index/<64 hex>" or "snapshots/<64 hex>". */
+static int object_in_message(const char *msg, char *out, size_t len)
+{
+	static const char *const dirs[] = { "index/", "snapshots/" };
+
+	for (size_t k = 0; k < 2; k++) {
+		const char *p = strstr(msg, dirs[k]);
+		size_t dl = strlen(dirs[k]), n = 0;
+
+		if (p == NULL)
+			continue;
+		while (isxdigit((unsigned char)p[dl + n]))
+			n++;
+		if (n == 64 && dl + n < len) {
+			memcpy(out, p, dl + n);
+			out[dl + n] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+json_t *drill_damaged_names(const struct drill_findings *f)
+{
+	json_t *a = json_array();
+	char name[96];
+
+	for (size_t i = 0; a != NULL && i < f->ndamaged; i++)
+		if (f->damaged[i].object != NULL)
+			json_array_append_new(a, json_string(f->damaged[i].object));
+	for (size_t i = 0; a != NULL && i < f->nsync_damage; i++)
+		if (object_in_message(f->sync_damage[i], name, sizeof(name)))
+			json_array_append_new(a, json_string(name));
+	return a;
+}
+
+uint64_t drill_failed_files(const struct drill_findings *f)
+{
+	/* a damaged file is not left behind, so the verification finds it
+	 * missing; without a verification the restore's count stands */
+	return f->failures.total > f->damaged_files ? f->failures.total : f->damaged_files;
+}
+
+void drill_findings_free(struct drill_findings *f)
+{
+	for (size_t i = 0; i < f->ndamaged; i++) {
+		for (size_t k = 0; k < f->damaged[i].nfiles; k++)
+			free(f->damaged[i].files[k]);
+		free(f->damaged[i].files);
+		free(f->damaged[i].object);
+	}
+	free(f->damaged);
+	for (size_t i = 0; i < f->nsync_damage; i++)
+		free(f->sync_damage[i]);
+	free(f->sync_damage);
+	list_free(&f->errors);
+	list_free(&f->failures);
+	pathset_free(&f->error_paths);
+	pathset_free(&f->damaged_paths);
+	memset(f, 0, sizeof(*f));
+}
