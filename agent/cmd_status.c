@@ -1,8 +1,10 @@
-/* cairn-agent status: each site's newest snapshot, its age (RPO exposure) and target, from the catalog alone;
- * each job's last run (from its record) and next run (from its schedule). */
+/* cairn-agent status: each site's newest snapshot, its age (RPO exposure) and target, from the catalog alone,
+ * and its last drill (from the drill history); each job's last run (from its record) and next run (from its
+ * schedule). */
 #include "agent.h"
 
 #include "cli_args.h"
+#include "drill_status.h"
 #include "job_report.h"
 #include "replicate_print.h"
 
@@ -22,14 +24,16 @@ static const char usage[] =
 	"\n"
 	"For the primary and each configured replica: the newest snapshot complete\n"
 	"there, its age (the RPO exposure), the RPO target, and for replicas the\n"
-	"snapshots still to copy and the last replication attempt, success and error.\n"
-	"Then each job (backup:SET, replicate:SITE, prune, check, ...) that ran on\n"
-	"this host or has a schedule: its last run (time, exit code, message,\n"
-	"duration), its last success and, when scheduled, its next run.\n"
+	"snapshots still to copy and the last replication attempt, success and error;\n"
+	"and the site's last recovery drill (result, time, RTO achieved, loss window)\n"
+	"from STATE_DIR/drills/SITE.jsonl.\n"
+	"Then each job (backup:SET, replicate:SITE, prune, check, drill:NAME, ...)\n"
+	"that ran on this host or has a schedule: its last run (time, exit code,\n"
+	"message, duration), its last success and, when scheduled, its next run.\n"
 	"\n"
 	"Exit code, so it can serve as a monitoring check: 7 when a site is past its\n"
 	"RPO target; otherwise 1 when the last run of a job failed (an exit code\n"
-	"other than 0 and 3); otherwise 0.\n"
+	"other than 0 and 3) or a site's last drill failed; otherwise 0.\n"
 	"\n"
 	"It reads the local catalog and job records only and sends no request to the\n"
 	"replicas (the primary's config and key objects are read to find the\n"
@@ -48,6 +52,12 @@ struct site_row {
 	struct cairn_site_status ss;
 	int64_t rpo_ns; /* target, -1 = none */
 	int within;
+	/* the last drill */
+	int drill_scheduled;     /* a [drill NAME] names this site */
+	int has_drill;
+	int drill_unreadable;    /* the history could not be read (a warning was printed) */
+	struct drill_last drill;
+	json_t *drill_record;    /* the history line as read; owned */
 };
 
 static int64_t target_of(const struct cli_repo_opts *o, const struct cairn_site_config *site, int64_t flag_ns)
@@ -90,6 +100,18 @@ static int primary_row(struct cairn_repo *repo, const struct cli_repo_opts *o, i
 	return 0;
 }
 
+static void print_drill(const struct site_row *row)
+{
+	char text[1024];
+
+	if (row->has_drill) {
+		drill_last_describe(&row->drill, text, sizeof(text));
+		printf("        last drill: %s\n", text);
+	} else if (row->drill_scheduled && !row->drill_unreadable) {
+		printf("        last drill: never\n");
+	}
+}
+
 static void print_row(const struct site_row *row, int64_t now)
 {
 	char age[64] = "-", rpo[64] = "none", when[CAIRN_TIME_STR];
@@ -113,6 +135,7 @@ static void print_row(const struct site_row *row, int64_t now)
 			printf("; last error: %s", row->ss.last_error);
 	}
 	putchar('\n');
+	print_drill(row);
 }
 
 static json_t *row_json(const struct site_row *row, int64_t now)
@@ -125,6 +148,7 @@ static json_t *row_json(const struct site_row *row, int64_t now)
 	json_object_set_new(j, "url", json_string(row->url));
 	json_object_set_new(j, "rpo_target_seconds", row->rpo_ns >= 0 ? json_real((double)row->rpo_ns / 1e9) : json_null());
 	json_object_set_new(j, "within_rpo", json_boolean(row->within));
+	json_object_set_new(j, "last_drill", row->drill_record != NULL ? json_incref(row->drill_record) : json_null());
 	return j;
 }
 
@@ -209,7 +233,7 @@ static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_tabl
 	free(state);
 	if (rc < 0)
 		return rc;
-	max = t->nrecords + (cfg ? cfg->nsets + cfg->nreplicas + 2 : 0);
+	max = t->nrecords + (cfg ? cfg->nsets + cfg->nreplicas + 2 + cfg->ndrills : 0);
 	t->rows = calloc(max ? max : 1, sizeof(*t->rows));
 	if (t->rows == NULL)
 		return cairn_err(CAIRN_ENOMEM, "out of memory");
@@ -223,6 +247,8 @@ static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_tabl
 		add_row(t, &cfg->jobs.prune, now, "prune");
 	if (cfg != NULL && cfg->jobs.check.text != NULL)
 		add_row(t, &cfg->jobs.check, now, "check");
+	for (size_t i = 0; cfg != NULL && i < cfg->ndrills; i++)
+		add_row(t, &cfg->drills[i].schedule, now, "drill:%s", cfg->drills[i].name);
 	for (size_t i = 0; i < t->nrecords; i++)
 		add_row(t, NULL, now, "%s", t->records[i].job);
 	return 0;
@@ -306,6 +332,41 @@ static json_t *job_json(const struct job_row *row)
 
 /* ---- sites ---- */
 
+static void site_rows_free(struct site_row *rows, size_t n)
+{
+	for (size_t i = 0; rows != NULL && i < n; i++)
+		json_decref(rows[i].drill_record);
+	free(rows);
+}
+
+/* The last drill of each site, from <state dir>/drills/<site>.jsonl. */
+static void load_drills(const struct cli_repo_opts *o, struct site_row *rows, size_t n)
+{
+	char *state = cli_state_dir(o);
+
+	for (size_t i = 0; i < n; i++) {
+		struct site_row *row = &rows[i];
+		int rc;
+
+		for (size_t d = 0; o->cfg != NULL && d < o->cfg->ndrills; d++)
+			row->drill_scheduled |= strcmp(o->cfg->drills[d].site, row->name) == 0;
+		if (state == NULL) {
+			row->drill_unreadable = 1;
+			continue;
+		}
+		rc = drill_last_read(state, row->name, &row->drill, &row->drill_record);
+		if (rc == 0) {
+			row->has_drill = 1;
+		} else if (rc != CAIRN_ENOTFOUND) {
+			cli_warn("the last drill of site '%s' is not known: %s", row->name, cairn_err_msg());
+			row->drill_unreadable = 1;
+		}
+	}
+	if (state == NULL)
+		cli_warn("the drills are not shown: out of memory");
+	free(state);
+}
+
 /* The primary's and each configured replica's row. *ret is malloc'd. */
 static int load_sites(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_t flag_ns, int64_t now,
 		      struct site_row **ret, size_t *ret_n)
@@ -334,13 +395,14 @@ static int load_sites(struct cairn_repo *repo, const struct cli_repo_opts *o, in
 		free(rows);
 		return rc;
 	}
+	load_drills(o, rows, nrep + 1);
 	*ret = rows;
 	*ret_n = nrep + 1;
 	return 0;
 }
 
 static void print_json(const struct site_row *sites, size_t nsites, const struct job_table *jobs, int within,
-		       int jobs_ok, int64_t now)
+		       int jobs_ok, int drills_ok, int64_t now)
 {
 	json_t *arr = json_array(), *jarr = json_array(), *doc;
 	char *text;
@@ -349,8 +411,8 @@ static void print_json(const struct site_row *sites, size_t nsites, const struct
 		json_array_append_new(arr, row_json(&sites[i], now));
 	for (size_t i = 0; jarr != NULL && i < jobs->nrows; i++)
 		json_array_append_new(jarr, job_json(&jobs->rows[i]));
-	doc = arr && jarr ? json_pack("{s:o, s:b, s:o, s:b}", "sites", arr, "within_rpo", within, "jobs", jarr,
-				       "jobs_ok", jobs_ok)
+	doc = arr && jarr ? json_pack("{s:o, s:b, s:o, s:b, s:b}", "sites", arr, "within_rpo", within, "jobs", jarr,
+				       "jobs_ok", jobs_ok, "drills_ok", drills_ok)
 			  : NULL;
 	if (doc == NULL) {
 		json_decref(arr);
@@ -371,7 +433,7 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 	struct job_table jobs = { 0 };
 	size_t nsites = 0;
 	int64_t now = cairn_time_now_ns();
-	int rc, within = 1, jobs_ok = 1;
+	int rc, within = 1, jobs_ok = 1, drills_ok = 1;
 
 	rc = load_sites(repo, o, flag_ns, now, &sites, &nsites);
 	if (rc < 0)
@@ -385,8 +447,10 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 		within = within && sites[i].within;
 	for (size_t i = 0; i < jobs.nrows; i++)
 		jobs_ok = jobs_ok && !job_failed(&jobs.rows[i]);
+	for (size_t i = 0; i < nsites; i++)
+		drills_ok = drills_ok && !sites[i].drill_unreadable && (!sites[i].has_drill || sites[i].drill.pass);
 	if (o->json) {
-		print_json(sites, nsites, &jobs, within, jobs_ok, now);
+		print_json(sites, nsites, &jobs, within, jobs_ok, drills_ok, now);
 	} else {
 		for (size_t i = 0; i < nsites; i++)
 			print_row(&sites[i], now);
@@ -394,9 +458,10 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 			print_job(&jobs.rows[i]);
 	}
 	job_table_free(&jobs);
-	free(sites);
-	/* a site past its RPO says more than a failed job: data is at risk now */
-	return !within ? CAIRN_EXIT_RPO : !jobs_ok ? CAIRN_EXIT_ERROR : CAIRN_EXIT_OK;
+	site_rows_free(sites, nsites);
+	/* a site past its RPO says more than a failed job or drill: data is at risk now, while a failed
+	 * rehearsal says a recovery would go wrong */
+	return !within ? CAIRN_EXIT_RPO : !jobs_ok || !drills_ok ? CAIRN_EXIT_ERROR : CAIRN_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)

@@ -1,7 +1,8 @@
 /* cairn-agent run: the scheduler daemon. cmd_run.c parses the options and
  * drives the loop; run_state.c keeps scheduler.json and the instance lock,
  * run_events.c waits for signals and feeds the systemd watchdog, run_job.c
- * runs one job as a child process, run_plan.c prints --dry-run's plan. */
+ * runs one job as a child process (cairn-agent COMMAND, or cairn-restore
+ * drill for a [drill NAME]), run_plan.c prints --dry-run's plan. */
 #ifndef CAIRN_AGENT_RUN_H
 #define CAIRN_AGENT_RUN_H
 
@@ -70,8 +71,12 @@ void run_watchdog(struct run_ctx *c);
  * scheduler and the state file. Returns the job's exit code. */
 int run_job(struct run_ctx *c, size_t i);
 /* The job's command line after the program name, e.g. "replicate --to dr",
- * into buf (for messages and the plan). */
-void run_job_command(const struct cairn_job *j, char *buf, size_t len);
+ * into buf (for messages and the plan); a drill's options come from its
+ * [drill NAME] section in `cfg`, the configuration the table was built from. */
+void run_job_command(const struct cairn_config *cfg, const struct cairn_job *j, char *buf, size_t len);
+/* The program a job runs: "cairn-agent", or "cairn-restore" for a drill
+ * (the one next to the running cairn-agent, else from PATH). */
+const char *run_job_program(const struct cairn_job *j);
 
 /* run_plan.c */
 /* Print each job, its schedule, last run and next run (text or --json). Returns an exit code. */

@@ -41,9 +41,9 @@ static void describe_next(const struct run_ctx *c, size_t i, int64_t now, char *
 static void print_job_text(const struct run_ctx *c, size_t i, int64_t now)
 {
 	const struct cairn_job *j = cairn_scheduler_job(c->sched, i);
-	char cmd[256], next[512], last[64], jitter[32], delay[32];
+	char cmd[1024], next[512], last[64], jitter[32], delay[32];
 
-	run_job_command(j, cmd, sizeof(cmd));
+	run_job_command(c->o.cfg, j, cmd, sizeof(cmd));
 	describe_next(c, i, now, next, sizeof(next));
 	printf("%s\n    schedule: %s", j->name, j->schedule_text);
 	if (j->jitter_ns > 0) {
@@ -51,7 +51,7 @@ static void print_job_text(const struct run_ctx *c, size_t i, int64_t now)
 		cairn_duration_format(j->delay_ns, delay, sizeof(delay));
 		printf(" (jitter %s: this host runs %s after each time)", jitter, delay);
 	}
-	printf("\n    command:  cairn-agent %s --config %s\n", cmd, c->config_path);
+	printf("\n    command:  %s %s --config %s\n", run_job_program(j), cmd, c->config_path);
 	if (j->state.last_start_ns > 0) {
 		run_format_local(j->state.last_start_ns, last, sizeof(last));
 		if (j->state.last_exit >= 0)
@@ -79,10 +79,11 @@ static json_t *job_json(const struct run_ctx *c, size_t i, int64_t now)
 	const struct cairn_job *j = cairn_scheduler_job(c->sched, i);
 	int64_t due = 0;
 	int never = cairn_scheduler_due(c->sched, i, now, &due) != 0;
-	char cmd[256];
+	char cmd[1024];
 
-	run_job_command(j, cmd, sizeof(cmd));
-	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:b, s:b, s:b}", "job", j->name, "command", cmd,
+	run_job_command(c->o.cfg, j, cmd, sizeof(cmd));
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:b, s:b, s:b}", "job", j->name, "program",
+			 run_job_program(j), "command", cmd,
 			 "schedule", j->schedule_text, "jitter_seconds", (double)j->jitter_ns / 1e9, "delay_seconds",
 			 (double)j->delay_ns / 1e9, "last_start", time_json(j->state.last_start_ns), "last_exit",
 			 j->state.last_exit >= 0 ? json_integer(j->state.last_exit) : json_null(), "next_run",

@@ -201,6 +201,57 @@ static void render_site_family(FILE *f, const struct site_family *fam, const str
 	for (size_t i = 0; i < n; i++) {
 		struct value v = site_value(&sites[i], fam->which, now_ns);
 
+		if (!v.present || sites[i].status_unknown)
+			continue;
+		if (!header++)
+			print_header(f, fam->name, "gauge", fam->help);
+		print_sample(f, fam->name, "site", sites[i].name, v);
+	}
+}
+
+/* Drill metrics: each site's last drill. */
+enum drill_metric { DRILL_TIME, DRILL_SUCCESS, DRILL_RECOVERY, DRILL_LOSS_WINDOW };
+
+struct drill_family {
+	const char *name, *help;
+	enum drill_metric which;
+};
+
+static const struct drill_family drill_families[] = {
+	{ "cairn_drill_last_timestamp_seconds", "When the site's last recovery drill ran (Unix time).", DRILL_TIME },
+	{ "cairn_drill_last_success", "1 when the site's last recovery drill passed, 0 when it failed.", DRILL_SUCCESS },
+	{ "cairn_drill_last_recovery_seconds", "Recovery time achieved by the site's last drill (the RTO measured).",
+	  DRILL_RECOVERY },
+	{ "cairn_drill_last_loss_window_seconds",
+	  "Loss window of the site's last drill: the requested time minus the recovery point's time.",
+	  DRILL_LOSS_WINDOW },
+};
+
+static struct value drill_value(const struct drill_last *d, enum drill_metric which)
+{
+	switch (which) {
+	case DRILL_TIME:
+		return (struct value){ 1, d->time_ns, 1 };
+	case DRILL_SUCCESS:
+		return (struct value){ 1, d->pass, 0 };
+	case DRILL_RECOVERY:
+		return (struct value){ d->recovery_ns >= 0, d->recovery_ns, 1 };
+	case DRILL_LOSS_WINDOW:
+		return (struct value){ d->loss_window_ns >= 0, d->loss_window_ns, 1 };
+	}
+	return (struct value){ 0, 0, 0 };
+}
+
+static void render_drill_family(FILE *f, const struct drill_family *fam, const struct metrics_site *sites, size_t n)
+{
+	int header = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct value v;
+
+		if (!sites[i].has_drill)
+			continue;
+		v = drill_value(&sites[i].drill, fam->which);
 		if (!v.present)
 			continue;
 		if (!header++)
@@ -216,6 +267,8 @@ int metrics_render(FILE *f, const struct job_report *jobs, size_t njobs, const s
 		render_job_family(f, &job_families[i], jobs, njobs);
 	for (size_t i = 0; i < sizeof(site_families) / sizeof(site_families[0]); i++)
 		render_site_family(f, &site_families[i], sites, nsites, now_ns);
+	for (size_t i = 0; i < sizeof(drill_families) / sizeof(drill_families[0]); i++)
+		render_drill_family(f, &drill_families[i], sites, nsites);
 	print_header(f, "cairn_metrics_timestamp_seconds", "gauge",
 		     "When cairn wrote this file (Unix time); the RPO exposure is as of then.");
 	fputs("cairn_metrics_timestamp_seconds ", f);
@@ -376,7 +429,9 @@ static int site_parse(json_t *j, struct metrics_site *s)
 	return 0;
 }
 
-int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t *ret_n)
+/* The rows saved by the last job that had the primary open; none when no
+ * job saved any yet. */
+static int saved_rows(const char *state_dir, struct metrics_site **ret, size_t *ret_n)
 {
 	char *path = sites_path(state_dir);
 	struct metrics_site *rows = NULL;
@@ -385,8 +440,6 @@ int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t 
 	size_t n;
 	int rc = 0;
 
-	*ret = NULL;
-	*ret_n = 0;
 	if (path == NULL)
 		return cairn_err(CAIRN_ENOMEM, "out of memory");
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -415,5 +468,69 @@ int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t 
 	}
 	*ret = rows;
 	*ret_n = n;
+	return 0;
+}
+
+int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t *ret_n)
+{
+	struct metrics_site *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	rc = saved_rows(state_dir, &rows, &n);
+	/* a drill history that cannot be read costs its metrics, not the others */
+	if (rc == 0 && metrics_drills_merge(state_dir, &rows, &n) < 0)
+		cli_warn("the drill metrics are left out: %s", cairn_err_msg());
+	if (rc < 0 || rows == NULL) {
+		free(rows);
+		return rc;
+	}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+int metrics_drills_merge(const char *state_dir, struct metrics_site **rows, size_t *n)
+{
+	struct drill_last *drills = NULL;
+	struct metrics_site *all;
+	size_t ndrills = 0, extra = 0, k;
+	int rc = drill_last_list(state_dir, &drills, &ndrills);
+
+	if (rc < 0)
+		return rc;
+	for (size_t d = 0; d < ndrills; d++) {
+		size_t i = 0;
+
+		while (i < *n && strcmp((*rows)[i].name, drills[d].site) != 0)
+			i++;
+		extra += i == *n;
+	}
+	all = extra > 0 ? cairn_reallocarray(*rows, *n + extra, sizeof(**rows)) : *rows;
+	if (all == NULL && *n + extra > 0) {
+		free(drills);
+		return cairn_err(CAIRN_ENOMEM, "out of memory");
+	}
+	k = *n;
+	for (size_t d = 0; d < ndrills; d++) {
+		size_t i = 0;
+
+		while (i < k && strcmp(all[i].name, drills[d].site) != 0)
+			i++;
+		if (i == k) {
+			memset(&all[k], 0, sizeof(all[k]));
+			snprintf(all[k].name, sizeof(all[k].name), "%s", drills[d].site);
+			all[k].status_unknown = 1;
+			all[k].rpo_ns = all[k].pending = all[k].objects = all[k].bytes = -1;
+			k++;
+		}
+		all[i].has_drill = 1;
+		all[i].drill = drills[d];
+	}
+	free(drills);
+	*rows = all;
+	*n = k;
 	return 0;
 }

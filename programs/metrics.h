@@ -8,6 +8,10 @@
  * (metrics_sites_collect) and saves them under <state dir>/jobs/.sites.json
  * (metrics_sites_save); the writer takes the last saved rows
  * (metrics_sites_load), and computes the RPO exposure as of its own time.
+ * metrics_sites_load also attaches each site's last drill, read afresh
+ * from <state dir>/drills/<site>.jsonl (drill_status.h), so the drill
+ * metrics are as of the file's writing too (a history that cannot be read
+ * is a warning: the other metrics are still written).
  */
 #ifndef CAIRN_METRICS_H
 #define CAIRN_METRICS_H
@@ -18,6 +22,7 @@
 
 #include "cairn/config.h"
 
+#include "drill_status.h"
 #include "job_report.h"
 
 struct cli_repo_opts;
@@ -32,6 +37,10 @@ struct metrics_site {
 	int64_t pending;    /* snapshots not there yet, -1 = not known (the primary) */
 	int64_t objects;    /* objects recorded there, -1 = not known (the primary) */
 	int64_t bytes;      /* their bytes, -1 = not known */
+	/* the site's last drill (cairn_drill_* metrics) */
+	int status_unknown; /* 1: only the drill is known of this site (no cairn_site_* metric) */
+	int has_drill;      /* 0: no drill recorded */
+	struct drill_last drill;
 };
 
 /* Render every metric into `f`: the jobs' last runs, the sites' rows (RPO
@@ -53,6 +62,11 @@ int metrics_sites_collect(struct cairn_repo *repo, const struct cli_repo_opts *o
  * library error code with a detail. */
 int metrics_sites_save(const char *state_dir, const struct metrics_site *sites, size_t n);
 int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t *ret_n);
+/* Attach the last drill of every site with a drill history under
+ * <state_dir>/drills to its row of *rows (n of them, malloc'd or NULL); a
+ * site without a row gets one of its own (status_unknown). metrics_sites_load
+ * calls it. 0 or a library error code (*rows is then unchanged). */
+int metrics_drills_merge(const char *state_dir, struct metrics_site **rows, size_t *n);
 
 /* Escape a label value for the exposition format (\\, \" and \n) into
  * out; returns 0, or -1 when it does not fit. */

@@ -72,6 +72,54 @@ void snapshot_print_list(const struct cairn_snapshot *snaps, size_t count, int j
 	}
 }
 
+void point_choice_print(const struct cairn_snapshot *snap, const char *requested, int64_t at_ns)
+{
+	char asked[CAIRN_TIME_STR], when[CAIRN_TIME_STR], window[48];
+
+	cairn_time_format(at_ns, 0, asked);
+	printf("requested time: %s (%s)\n", asked, requested);
+	if (snap == NULL) {
+		printf("recovery point: none at or before the requested time\n");
+		return;
+	}
+	cairn_time_format(snap->time_ns, 0, when);
+	printf("recovery point: snapshot %.8s, taken %s on %s:", snap->id, when, snap->host ? snap->host : "");
+	for (size_t k = 0; k < snap->npaths; k++)
+		printf(" %s", snap->paths[k]);
+	printf("%s\n", snap->partial ? " (partial)" : "");
+	cairn_duration_format(at_ns - snap->time_ns, window, sizeof(window));
+	printf("loss window:    %s (%.3f s)\n", window, (double)(at_ns - snap->time_ns) / 1e9);
+}
+
+json_t *point_choice_json(const struct cairn_snapshot *snap, const char *requested, int64_t at_ns)
+{
+	char asked[CAIRN_TIME_STR];
+
+	cairn_time_format(at_ns, 1, asked);
+	return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "requested", requested, "requested_time", asked,
+			 "requested_time_ns", (json_int_t)at_ns, "point", snap ? snapshot_json(snap) : json_null(),
+			 "loss_window_ns", snap ? json_integer(at_ns - snap->time_ns) : json_null(),
+			 "loss_window_seconds", snap ? json_real((double)(at_ns - snap->time_ns) / 1e9) : json_null());
+}
+
+void point_none_error(struct cairn_repo *repo, int64_t at_ns, const char *notes)
+{
+	struct cairn_snapshot *snaps = NULL;
+	char asked[CAIRN_TIME_STR], first[CAIRN_TIME_STR];
+	const char *open = notes[0] ? " (" : "", *close = notes[0] ? ")" : "";
+	size_t count = 0;
+
+	cairn_time_format(at_ns, 0, asked);
+	if (cairn_snapshot_list(repo, &snaps, &count) == 0 && count > 0) {
+		cairn_time_format(snaps[0].time_ns, 0, first);
+		cli_error("no recovery point at or before %s: the first one is snapshot %.8s, taken %s%s%s%s", asked,
+			  snaps[0].id, first, open, notes, close);
+	} else {
+		cli_error("no recovery point at or before %s: there is no snapshot%s%s%s", asked, open, notes, close);
+	}
+	cairn_snapshots_free(snaps, count);
+}
+
 int snapshot_list_command(int argc, char **argv, const char *usage)
 {
 	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, CLI_FROM_LONG_OPTION, { NULL, 0, NULL, 0 } };

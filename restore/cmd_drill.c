@@ -122,7 +122,10 @@ int cmd_drill(int argc, char **argv)
 	if (code == 0)
 		code = drill_scratch_setup(&d);
 	if (code == 0) {
-		job_report_begin(&d.o, "drill:%s", d.site_file);
+		if (d.a.job != NULL)
+			job_report_begin(&d.o, "%s", d.a.job);
+		else
+			job_report_begin(&d.o, "drill:%s", d.site_file);
 		code = drill_run(&d);
 	}
 	drill_free(&d);

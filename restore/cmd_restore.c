@@ -2,6 +2,7 @@
 #include "restore_cmds.h"
 
 #include "cli_args.h"
+#include "site_select.h"
 #include "snapshot_print.h"
 #include "store_stats.h"
 
@@ -35,6 +36,12 @@ static const char usage[] =
 	"                       endpoint, region and credentials are used), or a URL with\n"
 	"                       the S3 settings from the flags and AWS variables (the same\n"
 	"                       as --repo)\n"
+	"\n"
+	"Without --from (nor --repo or CAIRN_REPO), when the configuration names\n"
+	"replicas, every site is probed (its config object read, 5 s at most) and the\n"
+	"restore reads the nearest healthy site that holds the point (the primary's\n"
+	"point while the primary is up; the primary wins a tie within 20 ms); stderr\n"
+	"says which site, and why the others were passed over (--json: \"site\").\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_AT = CLI_OPT_COMMAND_BASE, OPT_SNAPSHOT, OPT_TARGET, OPT_INCLUDE, OPT_RPO, OPT_OVERWRITE };
@@ -92,12 +99,14 @@ int cmd_restore(int argc, char **argv)
 	struct cairn_restore_stats st = { 0 };
 	struct restore_ui ui = { 0 };
 	struct cairn_snapshot snap = { 0 };
+	struct site_choice ch = { 0 };
+	struct point_query q = { NULL, 0 };
 	struct cairn_repo *repo = NULL;
 	const char *at = NULL, *snapshot = NULL, *rpo_text = NULL;
 	const char **includes;
 	int64_t now = cairn_time_now_ns(), at_ns = 0, rpo_ns = -1, window_ns;
 	char when[CAIRN_TIME_STR], asked[CAIRN_TIME_STR], window[32];
-	int opt, help = 0, code, rc, rpo_met = 1;
+	int opt, help = 0, code, rc, rpo_met = 1, found = 0, unnamed;
 
 	includes = calloc((size_t)argc, sizeof(*includes));
 	if (includes == NULL)
@@ -151,20 +160,28 @@ int cmd_restore(int argc, char **argv)
 		cli_error("--rpo: %s", cairn_err_msg());
 		goto out;
 	}
+	unnamed = site_select_unnamed(&o);
 	code = cli_repo_opts_env(&o);
 	if (code != 0)
 		goto out;
-	code = cli_open_repo(&o, &repo);
+	q.snapshot = snapshot;
+	q.at_ns = at_ns;
+	code = site_select_open(&o, unnamed, &q, &ch, &repo, &snap, &found);
 	if (code != 0)
 		goto out;
+	if (!found) {
+		char notes[3072];
 
-	rc = at != NULL ? cairn_snapshot_at(repo, at_ns, &snap) : cairn_snapshot_find(repo, snapshot, &snap);
-	if (rc < 0) {
-		code = cli_fail(rc, "no recovery point");
-		if (rc == CAIRN_ENOTFOUND)
-			code = CAIRN_EXIT_NO_POINT;
+		site_choice_notes(&ch, 1, notes, sizeof(notes));
+		if (snapshot != NULL)
+			cli_error("no recovery point: no snapshot '%s'%s%s%s", snapshot, notes[0] ? " (" : "", notes,
+				  notes[0] ? ")" : "");
+		else
+			point_none_error(repo, at_ns, notes);
+		code = CAIRN_EXIT_NO_POINT;
 		goto out;
 	}
+	site_choice_print(&o, &ch, "restoring from");
 	/* the data-loss window: what the chosen point misses of the requested time */
 	if (at == NULL)
 		at_ns = now;
@@ -241,6 +258,7 @@ int cmd_restore(int argc, char **argv)
 						      st.first_byte_ns >= 0 ? (double)st.first_byte_ns / 1e9 : 0.0));
 			json_object_set_new(j, "problems", ui.problems ? json_incref(ui.problems) : json_array());
 		}
+		json_object_set_new(j, "site", site_choice_json(&ch));
 		json_object_set_new(j, "store", store_stats_json(repo));
 		json_object_set_new(j, "exit_code", json_integer(code));
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -253,6 +271,7 @@ out:
 	json_decref(ui.problems);
 	cairn_snapshot_clear(&snap);
 	cairn_repo_close(repo);
+	site_choice_free(&ch);
 	cli_repo_opts_free(&o);
 	free(includes);
 	return code;

@@ -64,6 +64,7 @@ struct drill_args {
 	int keep;                /* --keep */
 	int allow_primary;       /* --allow-primary */
 	const char *report;      /* --report FILE */
+	const char *job;         /* --job NAME: the job record's name, default "drill:SITE" */
 };
 
 /* A damaged object and the files it kept from being restored. */

@@ -2,6 +2,7 @@
 #include "drill.h"
 
 #include "cli_args.h"
+#include "job_report.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -27,6 +28,8 @@ static const char usage[] =
 	"                       configuration file, or a URL (required)\n"
 	"  --allow-primary      drill the configured primary too (refused otherwise:\n"
 	"                       a disaster-recovery drill reads a replica)\n"
+	"  --job NAME           record the run as job NAME (default drill:SITE); the\n"
+	"                       scheduler passes drill:SECTION for a [drill SECTION]\n"
 	"  --at TIME            the newest point at or before TIME (default: latest);\n"
 	"                       RFC 3339, local time, or relative (2h ago, -30m)\n"
 	"  --random-point       a random point among those of the last --within\n"
@@ -65,7 +68,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_KEEP,
 	OPT_ALLOW_PRIMARY,
-	OPT_REPORT
+	OPT_REPORT,
+	OPT_JOB
 };
 
 static int parse_seed(const char *text, uint64_t *ret)
@@ -148,6 +152,13 @@ static int drill_option(struct drill *d, int opt, const char *arg)
 	case OPT_ALLOW_PRIMARY:
 		a->allow_primary = 1;
 		return 0;
+	case OPT_JOB:
+		if (strncmp(arg, "drill:", 6) == 0 && job_report_check_name(arg) == 0) {
+			a->job = arg;
+			return 0;
+		}
+		cli_error("--job: '%s' is not a job name of the form drill:NAME", arg);
+		return -1;
 	case OPT_REPORT:
 		a->report = arg;
 		return 0;
@@ -201,6 +212,7 @@ int drill_parse_args(struct drill *d, int argc, char **argv)
 		{ "sample", required_argument, NULL, OPT_SAMPLE },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "allow-primary", no_argument, NULL, OPT_ALLOW_PRIMARY },
+		{ "job", required_argument, NULL, OPT_JOB },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -1,5 +1,5 @@
 /* The configuration file (INI, see docs/CONFIG.md): global settings, the
- * primary site, replicas, backup sets and job schedules.
+ * primary site, replicas, backup sets, job schedules and scheduled drills.
  *
  *	const char *path = cairn_config_path(opt_config, &explicit);
  *	struct cairn_config *cfg;
@@ -18,8 +18,9 @@
  * can fill what the file leaves out: strings are NULL, numbers and
  * durations CAIRN_CONFIG_UNSET (-1), enums *_UNSET (0), schedules have a
  * NULL text. Defaults are applied by the file only where noted (replica
- * delete-grace, backup hook-timeout); everything else keeps its meaning
- * "unset" and the documented default is the caller's (macros below).
+ * delete-grace, backup hook-timeout, drill within and sample); everything
+ * else keeps its meaning "unset" and the documented default is the
+ * caller's (macros below).
  *
  * Errors of the parsers are CAIRN_EINVAL with a detail "FILE:LINE: reason"
  * naming the section and key, e.g.
@@ -43,6 +44,7 @@
 #define CAIRN_CONFIG_MAX_BYTES (1 << 20)    /* larger files are refused */
 #define CAIRN_CONFIG_MAX_REPLICAS 64
 #define CAIRN_CONFIG_MAX_SETS 1024
+#define CAIRN_CONFIG_MAX_DRILLS 64
 #define CAIRN_CONFIG_THREADS_MAX 256
 #define CAIRN_CONFIG_TRANSFERS_MAX 64
 #define CAIRN_CONFIG_COUNT_MAX 2147483647   /* keep-* counts: 0..COUNT_MAX */
@@ -50,6 +52,8 @@
 /* Defaults the file applies itself. */
 #define CAIRN_CONFIG_DEFAULT_DELETE_GRACE_NS (7LL * 86400 * 1000000000LL)
 #define CAIRN_CONFIG_DEFAULT_HOOK_TIMEOUT_NS (300LL * 1000000000LL)
+#define CAIRN_CONFIG_DEFAULT_DRILL_WITHIN_NS (7LL * 86400 * 1000000000LL)
+#define CAIRN_CONFIG_DEFAULT_DRILL_SAMPLE 100
 
 enum cairn_config_log {
 	CAIRN_CONFIG_LOG_UNSET = 0,
@@ -142,6 +146,24 @@ struct cairn_config_jobs {
 	int check_read_data;        /* percentage 0..100, -1 unset */
 };
 
+/* [drill NAME]: a disaster-recovery drill that `cairn-agent run` runs on
+ * its schedule as `cairn-restore drill --from SITE --random-point ...`.
+ * Durations are nanoseconds. */
+struct cairn_drill_config {
+	char *name;
+	unsigned line;              /* line of the section header */
+	char *site;                 /* "primary" or a configured replica's name; never NULL after a parse */
+	unsigned site_line;         /* where 'site' was set */
+	struct cairn_config_schedule schedule; /* never unset after a parse */
+	int64_t within_ns;          /* a random point of the last `within`; default CAIRN_CONFIG_DEFAULT_DRILL_WITHIN_NS */
+	int sample;                 /* percentage of the files verified, 1..100; default CAIRN_CONFIG_DEFAULT_DRILL_SAMPLE */
+	int64_t rpo_ns;             /* the drill's RPO objective, -1 unset (none) */
+	int64_t rto_ns;             /* its RTO objective, -1 unset (none) */
+	char *report;               /* report file, NULL = none */
+	char *scratch;              /* directory to restore into, NULL = the drill's default */
+	int64_t jitter_ns;          /* -1 unset (= none) */
+};
+
 /* A parsed file. Owns every string and array in it. */
 struct cairn_config {
 	char *file;                 /* the name used in messages */
@@ -164,6 +186,9 @@ struct cairn_config {
 	struct cairn_backup_set *sets;
 	size_t nsets;
 	struct cairn_config_jobs jobs;
+	/* drills, in file order */
+	struct cairn_drill_config *drills;
+	size_t ndrills;
 };
 
 /* The file to load: `flag` (the --config argument) when not NULL, else
@@ -198,6 +223,9 @@ const struct cairn_site_config *cairn_config_site(const struct cairn_config *cfg
 
 /* The backup set called `name`, or NULL. Borrowed from cfg. */
 const struct cairn_backup_set *cairn_config_backup_set(const struct cairn_config *cfg, const char *name);
+
+/* The drill called `name`, or NULL. Borrowed from cfg. */
+const struct cairn_drill_config *cairn_config_drill(const struct cairn_config *cfg, const char *name);
 
 /* The RPO target of `site`: its own rpo, else [cairn] rpo, else -1. */
 int64_t cairn_config_site_rpo(const struct cairn_config *cfg, const struct cairn_site_config *site);

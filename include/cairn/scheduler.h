@@ -40,7 +40,7 @@
  *    cairn_scheduler_started() refuses it.
  *  - Order: the job due first goes first; equal times go in table order
  *    (cairn_scheduler_add_config() adds backups, then replications, then
- *    prune, then check).
+ *    prune, then check, then drills).
  *  - Clock going back: when the last start lies in the future (the wall
  *    clock was set back), the schedule counts from now instead, so a job is
  *    never held back by a time that has not come yet.
@@ -57,14 +57,15 @@
 struct cairn_config;
 
 #define CAIRN_JOB_NAME_MAX 64       /* "replicate:" + a 32-character name fits */
-#define CAIRN_JOB_TARGET_MAX 33     /* a backup set or replica name, NUL included */
+#define CAIRN_JOB_TARGET_MAX 33     /* a backup set, replica or drill name, NUL included */
 #define CAIRN_JOB_SCHEDULE_TEXT_MAX 200
 
 enum cairn_job_kind {
 	CAIRN_JOB_BACKUP = 1,   /* backup --set TARGET */
 	CAIRN_JOB_REPLICATE,    /* replicate --to TARGET */
 	CAIRN_JOB_PRUNE,        /* prune */
-	CAIRN_JOB_CHECK         /* check [--read-data=PERCENT] */
+	CAIRN_JOB_CHECK,        /* check [--read-data=PERCENT] */
+	CAIRN_JOB_DRILL         /* cairn-restore drill, as the [drill TARGET] section says */
 };
 
 /* What is kept across restarts. Times are ns since the epoch, 0 = never. */
@@ -78,9 +79,9 @@ struct cairn_job_state {
 };
 
 struct cairn_job {
-	char name[CAIRN_JOB_NAME_MAX];     /* "backup:SET", "replicate:SITE", "prune", "check" */
+	char name[CAIRN_JOB_NAME_MAX];     /* "backup:SET", "replicate:SITE", "prune", "check", "drill:NAME" */
 	enum cairn_job_kind kind;
-	char target[CAIRN_JOB_TARGET_MAX]; /* the set or replica; "" for prune and check */
+	char target[CAIRN_JOB_TARGET_MAX]; /* the set, replica or drill section; "" for prune and check */
 	int check_read_data;               /* CHECK: percentage of the data to read back, 0 = none */
 	char schedule_text[CAIRN_JOB_SCHEDULE_TEXT_MAX]; /* as written, for messages */
 	struct cairn_schedule schedule;
@@ -109,8 +110,10 @@ int cairn_scheduler_add(struct cairn_scheduler *s, const struct cairn_job *job);
 /* Add the jobs of a configuration, in this order: each [backup NAME] with a
  * schedule ("backup:NAME", its jitter), each [replica NAME] with a schedule
  * ("replicate:NAME"), [jobs] prune ("prune") and check ("check", with
- * check-read-data). *ret_added (may be NULL) is the number added. 0 or an
- * error of cairn_scheduler_add(). */
+ * check-read-data), each [drill NAME] ("drill:NAME", target NAME, its
+ * jitter: the runner takes the drill's site and settings from the
+ * section). *ret_added (may be NULL) is the number added. 0 or an error of
+ * cairn_scheduler_add(). */
 int cairn_scheduler_add_config(struct cairn_scheduler *s, const struct cairn_config *cfg, size_t *ret_added);
 
 size_t cairn_scheduler_count(const struct cairn_scheduler *s);

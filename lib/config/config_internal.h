@@ -13,7 +13,8 @@ enum cfg_section {
 	CFG_SECT_REPOSITORY,
 	CFG_SECT_REPLICA,
 	CFG_SECT_BACKUP,
-	CFG_SECT_JOBS
+	CFG_SECT_JOBS,
+	CFG_SECT_DRILL
 };
 
 #define CFG_KEYS_MAX 48 /* more than any section has */
@@ -30,14 +31,14 @@ struct cfg_parse {
 	int inline_comment;        /* the current line's value was cut by an inline comment */
 	/* the current section */
 	enum cfg_section sect;
-	void *target;              /* struct cairn_config, site, set or jobs */
+	void *target;              /* struct cairn_config, site, set, jobs or drill */
 	char label[64];            /* "[replica dr]" */
 	unsigned sect_line;
 	unsigned seen[CFG_KEYS_MAX]; /* line where each key was set, 0 = not yet */
 	unsigned s3_key_line;      /* first S3-only key of a site section */
 	const char *s3_key;
 	unsigned jobs_line;
-	size_t cap_replicas, cap_sets;
+	size_t cap_replicas, cap_sets, cap_drills;
 };
 
 /* Record "NAME:LINE: message" as the parse's error (the first one wins) and
@@ -66,11 +67,14 @@ int cfg_valid_host(const char *host);
 /* 0 and the kind, or -1 for a URL that is none of the accepted forms. */
 int cfg_url_kind(const char *url, enum cairn_config_url_kind *ret);
 
-/* config_free.c: reset a site or set to "unset" / release its contents. */
+/* config_model.c: reset a site, set or drill to "unset" (drills: to their
+ * defaults) / release its contents. */
 void cfg_site_init(struct cairn_site_config *s);
 void cfg_site_release(struct cairn_site_config *s);
 void cfg_set_init(struct cairn_backup_set *b);
 void cfg_set_release(struct cairn_backup_set *b);
+void cfg_drill_init(struct cairn_drill_config *d);
+void cfg_drill_release(struct cairn_drill_config *d);
 void cfg_config_init(struct cairn_config *c);
 
 #endif

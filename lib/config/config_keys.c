@@ -25,6 +25,8 @@ enum ktype {
 	K_THREADS,      /* 1..256 (int) */
 	K_TRANSFERS,    /* 1..64 (int) */
 	K_PERCENT,      /* 0..100 (int) */
+	K_SAMPLE,       /* 1..100 (int) */
+	K_SITE,         /* "primary" or a replica name (char *; its line at off2) */
 	K_BOOL,         /* int */
 	K_LOG,          /* enum cairn_config_log */
 	K_ADDRESSING,   /* enum cairn_config_addressing */
@@ -51,6 +53,7 @@ struct key_def {
 #define S(f) offsetof(struct cairn_site_config, f)
 #define B(f) offsetof(struct cairn_backup_set, f)
 #define J(f) offsetof(struct cairn_config_jobs, f)
+#define D(f) offsetof(struct cairn_drill_config, f)
 
 static const struct key_def cairn_keys[] = {
 	{ "state-dir", K_PATH, G(state_dir), 0, 0, NULL },
@@ -120,6 +123,19 @@ static const struct key_def jobs_keys[] = {
 	{ NULL, K_PATH, 0, 0, 0, NULL },
 };
 
+static const struct key_def drill_keys[] = {
+	{ "site", K_SITE, D(site), D(site_line), 0, NULL },
+	{ "schedule", K_SCHEDULE, D(schedule), 0, 0, NULL },
+	{ "within", K_DURATION_POS, D(within_ns), 0, 0, NULL },
+	{ "sample", K_SAMPLE, D(sample), 0, 0, NULL },
+	{ "rpo", K_DURATION_POS, D(rpo_ns), 0, 0, NULL },
+	{ "rto", K_DURATION_POS, D(rto_ns), 0, 0, NULL },
+	{ "report", K_PATH, D(report), 0, 0, NULL },
+	{ "scratch", K_PATH, D(scratch), 0, 0, NULL },
+	{ "jitter", K_DURATION, D(jitter_ns), 0, 0, NULL },
+	{ NULL, K_PATH, 0, 0, 0, NULL },
+};
+
 static const struct key_def *table_of(enum cfg_section s)
 {
 	switch (s) {
@@ -132,6 +148,8 @@ static const struct key_def *table_of(enum cfg_section s)
 		return backup_keys;
 	case CFG_SECT_JOBS:
 		return jobs_keys;
+	case CFG_SECT_DRILL:
+		return drill_keys;
 	default:
 		return NULL;
 	}
@@ -224,6 +242,26 @@ static int set_enum(struct cfg_parse *p, const char *key, const char *value, con
 	return bad_value(p, key, what, value);
 }
 
+/* "N" or "N%" with N in [min, 100]. */
+static int set_percent(struct cfg_parse *p, const char *key, const char *value, int64_t min, int *field)
+{
+	const char *what = min > 0 ? "a percentage from 1 to 100" : "a percentage from 0 to 100";
+	size_t n = strlen(value);
+	char num[8];
+	int64_t v;
+
+	if (cfg_parse_int(value, min, 100, &v) != 0) {
+		if (n < 2 || n > 4 || value[n - 1] != '%')
+			return bad_value(p, key, what, value);
+		memcpy(num, value, n - 1);
+		num[n - 1] = '\0';
+		if (cfg_parse_int(num, min, 100, &v) != 0)
+			return bad_value(p, key, what, value);
+	}
+	*field = (int)v;
+	return 0;
+}
+
 static int is_token(const char *v)
 {
 	for (; *v != '\0'; v++) {
@@ -290,19 +328,14 @@ static int set_value(struct cfg_parse *p, const struct key_def *k, char *base, c
 	case K_TRANSFERS:
 		return set_int(p, key, value, 1, CAIRN_CONFIG_TRANSFERS_MAX, "a number from 1 to 64", f);
 	case K_PERCENT:
-		if (cfg_parse_int(value, 0, 100, &v) != 0) {
-			size_t n = strlen(value);
-			char num[8];
-
-			if (n < 2 || n > 4 || value[n - 1] != '%')
-				return bad_value(p, key, "a percentage from 0 to 100", value);
-			memcpy(num, value, n - 1);
-			num[n - 1] = '\0';
-			if (cfg_parse_int(num, 0, 100, &v) != 0)
-				return bad_value(p, key, "a percentage from 0 to 100", value);
-		}
-		*(int *)f = (int)v;
-		return 0;
+		return set_percent(p, key, value, 0, f);
+	case K_SAMPLE:
+		return set_percent(p, key, value, 1, f);
+	case K_SITE:
+		if (strcmp(value, "primary") != 0 && !cfg_valid_name(value))
+			return bad_value(p, key, "'primary' or the name of a [replica NAME] section", value);
+		*(unsigned *)(void *)(base + k->off2) = p->lineno;
+		return set_string(p, f, value);
 	case K_BOOL:
 		if (cfg_parse_bool(value, f) != 0)
 			return bad_value(p, key, "yes or no (also true/false, on/off, 1/0)", value);
@@ -346,7 +379,7 @@ int cfg_key_set(struct cfg_parse *p, const char *key, const char *value)
 
 	if (table == NULL)
 		return cfg_fail(p, p->lineno, "'%.64s' is outside of any section (put it under [cairn], "
-				"[repository], [replica NAME], [backup NAME] or [jobs])", key);
+				"[repository], [replica NAME], [backup NAME], [jobs] or [drill NAME])", key);
 	for (i = 0; table[i].name != NULL; i++) {
 		if (strcmp(table[i].name, key) == 0) {
 			k = &table[i];

@@ -67,6 +67,25 @@ void cfg_set_release(struct cairn_backup_set *b)
 	cfg_set_init(b);
 }
 
+void cfg_drill_init(struct cairn_drill_config *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->within_ns = CAIRN_CONFIG_DEFAULT_DRILL_WITHIN_NS;
+	d->sample = CAIRN_CONFIG_DEFAULT_DRILL_SAMPLE;
+	d->rpo_ns = d->rto_ns = CAIRN_CONFIG_UNSET;
+	d->jitter_ns = CAIRN_CONFIG_UNSET;
+}
+
+void cfg_drill_release(struct cairn_drill_config *d)
+{
+	free(d->name);
+	free(d->site);
+	free(d->schedule.text);
+	free(d->report);
+	free(d->scratch);
+	cfg_drill_init(d);
+}
+
 void cfg_config_init(struct cairn_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -96,6 +115,9 @@ void cairn_config_free(struct cairn_config *c)
 	free(c->sets);
 	free(c->jobs.prune.text);
 	free(c->jobs.check.text);
+	for (size_t i = 0; i < c->ndrills; i++)
+		cfg_drill_release(&c->drills[i]);
+	free(c->drills);
 	free(c);
 }
 
@@ -136,6 +158,17 @@ const struct cairn_backup_set *cairn_config_backup_set(const struct cairn_config
 	for (size_t i = 0; i < cfg->nsets; i++) {
 		if (strcmp(cfg->sets[i].name, name) == 0)
 			return &cfg->sets[i];
+	}
+	return NULL;
+}
+
+const struct cairn_drill_config *cairn_config_drill(const struct cairn_config *cfg, const char *name)
+{
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->ndrills; i++) {
+		if (strcmp(cfg->drills[i].name, name) == 0)
+			return &cfg->drills[i];
 	}
 	return NULL;
 }

@@ -85,6 +85,37 @@ static int begin_backup(struct cfg_parse *p, const char *arg)
 	return 0;
 }
 
+static int begin_drill(struct cfg_parse *p, const char *arg)
+{
+	struct cairn_config *c = p->cfg;
+	struct cairn_drill_config *d;
+
+	for (size_t i = 0; i < c->ndrills; i++) {
+		if (strcmp(c->drills[i].name, arg) == 0)
+			return dup_section(p, p->label, c->drills[i].line);
+	}
+	if (c->ndrills == CAIRN_CONFIG_MAX_DRILLS)
+		return cfg_fail(p, p->lineno, "too many [drill] sections (at most %d)", CAIRN_CONFIG_MAX_DRILLS);
+	if (c->ndrills == p->cap_drills) {
+		size_t cap = p->cap_drills ? p->cap_drills * 2 : 4;
+		void *n = cairn_reallocarray(c->drills, cap, sizeof(*c->drills));
+
+		if (n == NULL)
+			return cfg_nomem(p);
+		c->drills = n;
+		p->cap_drills = cap;
+	}
+	d = &c->drills[c->ndrills];
+	cfg_drill_init(d);
+	if ((d->name = cairn_strdup(arg)) == NULL)
+		return cfg_nomem(p);
+	c->ndrills++;
+	d->line = p->lineno;
+	p->target = d;
+	p->sect = CFG_SECT_DRILL;
+	return 0;
+}
+
 /* [cairn], [repository], [jobs]: no name, once each. */
 static int begin_single(struct cfg_parse *p, const char *word, const char *arg)
 {
@@ -141,7 +172,7 @@ int cfg_section_begin(struct cfg_parse *p, const char *name)
 		word[wl] = '\0';
 		if (strcmp(word, "cairn") == 0 || strcmp(word, "repository") == 0 || strcmp(word, "jobs") == 0)
 			return begin_single(p, word, arg);
-		if (strcmp(word, "replica") == 0 || strcmp(word, "backup") == 0) {
+		if (strcmp(word, "replica") == 0 || strcmp(word, "backup") == 0 || strcmp(word, "drill") == 0) {
 			if (*arg == '\0')
 				return cfg_fail(p, p->lineno, "[%s] needs a name: [%s NAME]", word, word);
 			if (!cfg_valid_name(arg))
@@ -149,11 +180,13 @@ int cfg_section_begin(struct cfg_parse *p, const char *name)
 						"characters of A-Z, a-z, 0-9, '_' and '-'", arg, word,
 						CAIRN_CONFIG_NAME_MAX);
 			snprintf(p->label, sizeof(p->label), "[%s %s]", word, arg);
+			if (strcmp(word, "drill") == 0)
+				return begin_drill(p, arg);
 			return strcmp(word, "replica") == 0 ? begin_replica(p, arg) : begin_backup(p, arg);
 		}
 	}
 	return cfg_fail(p, p->lineno, "unknown section [%.40s] (known: [cairn], [repository], [replica NAME], "
-			"[backup NAME], [jobs])", name);
+			"[backup NAME], [jobs], [drill NAME])", name);
 }
 
 static int end_site(struct cfg_parse *p, const struct cairn_site_config *s)
@@ -177,6 +210,20 @@ static int end_site(struct cfg_parse *p, const struct cairn_site_config *s)
 	return 0;
 }
 
+/* A drill names its site (checked against the sites once the whole file
+ * is read) and runs on a schedule: a [drill] section exists for the
+ * scheduler, so one without a schedule would silently never run. */
+static int end_drill(struct cfg_parse *p, const struct cairn_drill_config *d)
+{
+	if (d->site == NULL)
+		return cfg_fail(p, p->sect_line, "%s has no 'site' (the replica to recover from, or primary)",
+				p->label);
+	if (d->schedule.text == NULL)
+		return cfg_fail(p, p->sect_line, "%s has no 'schedule' (when 'cairn-agent run' runs the drill)",
+				p->label);
+	return 0;
+}
+
 int cfg_section_end(struct cfg_parse *p)
 {
 	int rc = 0;
@@ -189,6 +236,9 @@ int cfg_section_end(struct cfg_parse *p)
 	case CFG_SECT_BACKUP:
 		if (((struct cairn_backup_set *)p->target)->npaths == 0)
 			rc = cfg_fail(p, p->sect_line, "%s has no 'path'", p->label);
+		break;
+	case CFG_SECT_DRILL:
+		rc = end_drill(p, p->target);
 		break;
 	default:
 		break;
@@ -208,6 +258,32 @@ static int same_url(const char *a, const char *b)
 	while (lb > 1 && b[lb - 1] == '/')
 		lb--;
 	return la == lb && memcmp(a, b, la) == 0;
+}
+
+/* Each drill's site is the primary or a configured replica. */
+static int check_drill_sites(struct cfg_parse *p)
+{
+	const struct cairn_config *c = p->cfg;
+	char names[256];
+	size_t used = 0;
+
+	for (size_t i = 0; i < c->ndrills; i++) {
+		const struct cairn_drill_config *d = &c->drills[i];
+
+		if (cairn_config_site(c, d->site) != NULL)
+			continue;
+		snprintf(names, sizeof(names), "none");
+		for (size_t r = 0; r < c->nreplicas && used < sizeof(names); r++) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s%s", r ? ", " : "", c->replicas[r].name);
+
+			if (n < 0)
+				break;
+			used += (size_t)n;
+		}
+		return cfg_fail(p, d->site_line, "'site' in [drill %s] is '%s', which is neither 'primary' nor a "
+				"configured replica (replicas: %s)", d->name, d->site, names);
+	}
+	return 0;
 }
 
 int cfg_check_file(struct cfg_parse *p)
@@ -230,5 +306,5 @@ int cfg_check_file(struct cfg_parse *p)
 						r->name, c->replicas[j].name, c->replicas[j].line);
 		}
 	}
-	return 0;
+	return check_drill_sites(p);
 }

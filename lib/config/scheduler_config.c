@@ -1,4 +1,4 @@
-/* The scheduled jobs of a configuration: backup sets, replicas, prune, check. */
+/* The scheduled jobs of a configuration: backup sets, replicas, prune, check, drills. */
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +85,26 @@ static int add_maintenance(struct cairn_scheduler *s, const struct cairn_config 
 	return 0;
 }
 
+/* A drill job carries the section's name: the runner reads the drill's
+ * site and settings from the configuration it was built from. */
+static int add_drills(struct cairn_scheduler *s, const struct cairn_config *cfg, size_t *added)
+{
+	struct cairn_job job;
+	int rc;
+
+	for (size_t i = 0; i < cfg->ndrills; i++) {
+		const struct cairn_drill_config *d = &cfg->drills[i];
+
+		if (d->schedule.text == NULL)
+			continue;
+		job_init(&job, CAIRN_JOB_DRILL, d->name, &d->schedule);
+		job.jitter_ns = d->jitter_ns > 0 ? d->jitter_ns : 0;
+		if ((rc = add_job(s, &job, "drill", added)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int cairn_scheduler_add_config(struct cairn_scheduler *s, const struct cairn_config *cfg, size_t *ret_added)
 {
 	size_t added = 0;
@@ -97,6 +117,8 @@ int cairn_scheduler_add_config(struct cairn_scheduler *s, const struct cairn_con
 		rc = add_replicas(s, cfg, &added);
 	if (rc == 0)
 		rc = add_maintenance(s, cfg, &added);
+	if (rc == 0)
+		rc = add_drills(s, cfg, &added);
 	if (ret_added != NULL)
 		*ret_added = added;
 	return rc;

@@ -70,7 +70,11 @@ log "region 1 is lost: its objects and the state directory are gone"
 keys_of "$CAIRN_TEST_S3_ENDPOINT" "$CAIRN_TEST_S3_REGION" "$CAIRN_TEST_S3_BUCKET" "$PRIMARY_PREFIX" delete
 rm -rf "$WORK/state"
 export CAIRN_STATE_DIR=$WORK/dr-state
-assert_exit 5 restore_cmd points # the primary is gone: repository missing
+assert_exit 5 restore_cmd points --from primary # the primary is gone: repository missing
+# without --from the sites are probed: the replica, the only one healthy, is read
+assert_exit 0 restore_cmd points
+assert_contains "$LAST_ERR" "recovery points of site dr (config read in "
+assert_contains "$LAST_ERR" "; primary: "
 assert_exit 0 restore_cmd points --from dr --json
 assert_eq "$(json_len "$LAST_OUT" .)" 2 "points on the replica"
 assert_exit 0 restore_cmd restore --from dr --at "$T1" --target "$WORK/r1"

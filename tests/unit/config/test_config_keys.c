@@ -344,6 +344,88 @@ static void test_cfg_key_set_secrets(void **state)
 	expect_error(text, "cairn.conf:3: unknown key 'aws_secret_access_key' in [repository]");
 }
 
+static void test_cfg_key_set_drill_keys(void **state)
+{
+	struct cairn_config *cfg;
+	const struct cairn_drill_config *d;
+
+	(void)state;
+	cfg = parse_ok(MINIMAL "[replica dr]\nurl = /r\n"
+		       "[drill weekly]\nsite = dr\nschedule = 0 6 * * sat\nwithin = 3d\nsample = 5%\nrpo = 2h\n"
+		       "rto = 1h\nreport = /var/lib/cairn/drill.md\nscratch = /srv/scratch\njitter = 30m\n"
+		       "[drill prim]\nschedule = @monthly\nsite = primary\nsample = 1\n");
+	assert_int_equal(cfg->ndrills, 2);
+	d = &cfg->drills[0];
+	assert_string_equal(d->name, "weekly");
+	assert_int_equal(d->line, 5);
+	assert_string_equal(d->site, "dr");
+	assert_int_equal(d->site_line, 6);
+	assert_string_equal(d->schedule.text, "0 6 * * sat");
+	assert_int_equal(d->schedule.spec.kind, CAIRN_SCHEDULE_CRON);
+	assert_int_equal(d->schedule.line, 7);
+	assert_int_equal(d->within_ns, 3 * 86400 * SEC);
+	assert_int_equal(d->sample, 5);
+	assert_int_equal(d->rpo_ns, 7200 * SEC);
+	assert_int_equal(d->rto_ns, 3600 * SEC);
+	assert_string_equal(d->report, "/var/lib/cairn/drill.md");
+	assert_string_equal(d->scratch, "/srv/scratch");
+	assert_int_equal(d->jitter_ns, 1800 * SEC);
+	d = &cfg->drills[1];
+	assert_string_equal(d->site, "primary");
+	assert_int_equal(d->sample, 1);
+	/* the defaults the file applies itself, and "unset" for the rest */
+	assert_int_equal(d->within_ns, CAIRN_CONFIG_DEFAULT_DRILL_WITHIN_NS);
+	assert_int_equal(d->within_ns, 7 * 86400 * SEC);
+	assert_int_equal(d->rpo_ns, CAIRN_CONFIG_UNSET);
+	assert_int_equal(d->rto_ns, CAIRN_CONFIG_UNSET);
+	assert_int_equal(d->jitter_ns, CAIRN_CONFIG_UNSET);
+	assert_null(d->report);
+	assert_null(d->scratch);
+	cairn_config_free(cfg);
+	cfg = parse_ok(MINIMAL "[drill d]\nsite = primary\nschedule = every 1w\n");
+	assert_int_equal(cfg->drills[0].sample, CAIRN_CONFIG_DEFAULT_DRILL_SAMPLE);
+	assert_int_equal(cfg->drills[0].sample, 100);
+	cairn_config_free(cfg);
+}
+
+static void test_cfg_key_set_drill_values(void **state)
+{
+#define DRILL MINIMAL "[drill d]\nsite = primary\nschedule = every 7d\n"
+	(void)state;
+	expect_error(DRILL "sample = 0\n",
+		     "cairn.conf:6: 'sample' in [drill d] must be a percentage from 1 to 100, not '0'");
+	expect_error(DRILL "sample = 0%\n",
+		     "cairn.conf:6: 'sample' in [drill d] must be a percentage from 1 to 100, not '0%'");
+	expect_error(DRILL "sample = 101\n",
+		     "cairn.conf:6: 'sample' in [drill d] must be a percentage from 1 to 100, not '101'");
+	expect_error(DRILL "sample = five\n",
+		     "cairn.conf:6: 'sample' in [drill d] must be a percentage from 1 to 100, not 'five'");
+	expect_error(DRILL "within = 0\n",
+		     "cairn.conf:6: 'within' in [drill d] must be a duration greater than zero, not '0'");
+	expect_error(DRILL "within = a week\n",
+		     "cairn.conf:6: 'within' in [drill d] must be a duration such as 90s, 15m, 1h30m or 7d, not 'a week'");
+	expect_error(DRILL "rto = 0s\n", "cairn.conf:6: 'rto' in [drill d] must be a duration greater than zero, not '0s'");
+	expect_error(DRILL "rpo = soon\n",
+		     "cairn.conf:6: 'rpo' in [drill d] must be a duration such as 90s, 15m, 1h30m or 7d, not 'soon'");
+	expect_error(DRILL "jitter = -1m\n",
+		     "cairn.conf:6: 'jitter' in [drill d] must be a duration such as 90s, 15m, 1h30m or 7d, not '-1m'");
+	expect_error(DRILL "report = drill.md\n",
+		     "cairn.conf:6: 'report' in [drill d] must be an absolute path, not 'drill.md'");
+	expect_error(DRILL "scratch = tmp/x\n", "cairn.conf:6: 'scratch' in [drill d] must be an absolute path, not 'tmp/x'");
+	expect_error(DRILL "schedule = sometimes\n", "cairn.conf:6: 'schedule' in [drill d] is set twice (first on line 5)");
+	expect_error(MINIMAL "[drill d]\nsite = primary\nschedule = 0 25 * * *\n",
+		     "cairn.conf:5: 'schedule' in [drill d] is not a valid schedule: hour field: '25' is out of range "
+		     "0-23");
+	expect_error(MINIMAL "[drill d]\nsite = s3://bucket/x\n",
+		     "cairn.conf:4: 'site' in [drill d] must be 'primary' or the name of a [replica NAME] section, "
+		     "not 's3://bucket/x'");
+	expect_error(DRILL "site = primary\n", "cairn.conf:6: 'site' in [drill d] is set twice (first on line 4)");
+	expect_error(DRILL "url = /x\n", "cairn.conf:6: unknown key 'url' in [drill d]");
+	expect_error(DRILL "keep-last = 3\n", "cairn.conf:6: unknown key 'keep-last' in [drill d]");
+	expect_error(DRILL "sample =\n", "cairn.conf:6: 'sample' in [drill d] has no value");
+#undef DRILL
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +439,8 @@ int main(void)
 		cmocka_unit_test(test_cfg_key_set_hook_comment),
 		cmocka_unit_test(test_cfg_key_set_unknown_and_repeated),
 		cmocka_unit_test(test_cfg_key_set_secrets),
+		cmocka_unit_test(test_cfg_key_set_drill_keys),
+		cmocka_unit_test(test_cfg_key_set_drill_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,6 +121,17 @@ static void test_cairn_config_load_example(void **state)
 	assert_int_equal(b->hook_timeout_ns, 600 * SEC);
 	assert_int_equal(cfg->jobs.check_read_data, 5);
 	assert_int_equal(cfg->jobs.prune.spec.wdays, 1);
+	assert_int_equal(cfg->ndrills, 1);
+	assert_string_equal(cfg->drills[0].name, "dr-weekly");
+	assert_string_equal(cfg->drills[0].site, "dr");
+	assert_int_equal(cfg->drills[0].schedule.spec.kind, CAIRN_SCHEDULE_CRON);
+	assert_int_equal(cfg->drills[0].jitter_ns, 1800 * SEC);
+	assert_int_equal(cfg->drills[0].within_ns, 7 * 86400 * SEC);
+	assert_int_equal(cfg->drills[0].sample, 5);
+	assert_int_equal(cfg->drills[0].rpo_ns, 7200 * SEC);
+	assert_int_equal(cfg->drills[0].rto_ns, 3600 * SEC);
+	assert_string_equal(cfg->drills[0].report, "/var/lib/cairn/drill-dr.md");
+	assert_null(cfg->drills[0].scratch);
 	cairn_config_free(cfg);
 	free(path);
 }

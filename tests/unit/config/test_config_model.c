@@ -29,7 +29,13 @@ static void test_cairn_config_site_lookup(void **state)
 
 	(void)state;
 	cfg = parse_ok("[cairn]\nrpo = 1h\n" MINIMAL "rpo = 10m\n[replica dr]\nurl = /dr\n[replica b]\nurl = /b\nrpo = 2h\n"
-		       "[backup x]\npath = /x\n");
+		       "[backup x]\npath = /x\n[drill x]\nsite = b\nschedule = @weekly\n[drill y]\nsite = primary\n"
+		       "schedule = @daily\n");
+	assert_ptr_equal(cairn_config_drill(cfg, "x"), &cfg->drills[0]);
+	assert_ptr_equal(cairn_config_drill(cfg, "y"), &cfg->drills[1]);
+	assert_null(cairn_config_drill(cfg, "b"));
+	assert_null(cairn_config_drill(cfg, NULL));
+	assert_null(cairn_config_drill(NULL, "x"));
 	assert_ptr_equal(cairn_config_site(cfg, "primary"), &cfg->primary);
 	assert_ptr_equal(cairn_config_site(cfg, "dr"), &cfg->replicas[0]);
 	assert_ptr_equal(cairn_config_site(cfg, "b"), &cfg->replicas[1]);

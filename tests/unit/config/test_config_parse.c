@@ -65,7 +65,7 @@ static void test_cairn_config_parse_syntax_errors(void **state)
 	expect_error(MINIMAL "[jobs] prune = every 1d\n", "cairn.conf:3: unexpected text after ']' in section header");
 	expect_error("url = /srv\n" MINIMAL,
 		     "cairn.conf:1: 'url' is outside of any section (put it under [cairn], [repository], "
-		     "[replica NAME], [backup NAME] or [jobs])");
+		     "[replica NAME], [backup NAME], [jobs] or [drill NAME])");
 	expect_error(MINIMAL "[]\n", "cairn.conf:3: empty section name");
 	expect_error(MINIMAL "[ ]\n", "cairn.conf:3: empty section name");
 	/* the first error wins, later lines are not read */
@@ -164,6 +164,17 @@ static void test_cairn_config_parse_many_sections(void **state)
 	for (int i = 0; i < 10000; i++)
 		len += (size_t)snprintf(text + len, cap - len, "[replica r%d]\nurl = /r/%d\n", i, i);
 	expect_error(text, "cairn.conf:131: too many [replica] sections (at most 64)");
+	/* 64 drills, then one too many */
+	len = (size_t)snprintf(text, cap, MINIMAL);
+	for (int i = 0; i < CAIRN_CONFIG_MAX_DRILLS; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[drill d%d]\nsite = primary\nschedule = every %dh\n", i,
+					i + 1);
+	cfg = parse_ok(text);
+	assert_int_equal(cfg->ndrills, CAIRN_CONFIG_MAX_DRILLS);
+	assert_int_equal(cairn_config_drill(cfg, "d63")->schedule.spec.every_ns, 64 * 3600 * 1000000000LL);
+	cairn_config_free(cfg);
+	len += (size_t)snprintf(text + len, cap - len, "[drill one-more]\n");
+	expect_error(text, "cairn.conf:195: too many [drill] sections (at most 64)");
 	free(text);
 }
 

@@ -28,10 +28,10 @@ static void test_cfg_section_begin_names(void **state)
 	expect_error(MINIMAL "[repository main]\n", "cairn.conf:3: [repository] takes no name (found [repository main])");
 	expect_error(MINIMAL "[global]\n",
 		     "cairn.conf:3: unknown section [global] (known: [cairn], [repository], [replica NAME], "
-		     "[backup NAME], [jobs])");
+		     "[backup NAME], [jobs], [drill NAME])");
 	expect_error(MINIMAL "[Repository]\n",
 		     "cairn.conf:3: unknown section [Repository] (known: [cairn], [repository], [replica NAME], "
-		     "[backup NAME], [jobs])");
+		     "[backup NAME], [jobs], [drill NAME])");
 }
 
 static void test_cfg_section_begin_duplicates(void **state)
@@ -73,6 +73,38 @@ static void test_cfg_section_end_backup(void **state)
 	expect_error(MINIMAL "[backup home]\n", "cairn.conf:3: [backup home] has no 'path'");
 }
 
+static void test_cfg_section_drill(void **state)
+{
+	struct cairn_config *cfg;
+
+	(void)state;
+	/* the site may be a replica defined further down */
+	cfg = parse_ok(MINIMAL "[drill dr-weekly]\nsite = dr\nschedule = every 7d\n[replica dr]\nurl = /r\n");
+	assert_int_equal(cfg->ndrills, 1);
+	assert_string_equal(cfg->drills[0].name, "dr-weekly");
+	assert_int_equal(cfg->drills[0].line, 3);
+	cairn_config_free(cfg);
+	expect_error(MINIMAL "[drill]\n", "cairn.conf:3: [drill] needs a name: [drill NAME]");
+	expect_error(MINIMAL "[drill a:b]\n",
+		     "cairn.conf:3: invalid name 'a:b' in [drill ...]: a name is 1 to 32 characters of A-Z, a-z, 0-9, "
+		     "'_' and '-'");
+	expect_error(MINIMAL "[drill w]\nsite = primary\nschedule = @weekly\n[drill w]\n",
+		     "cairn.conf:6: duplicate section [drill w] (first on line 3)");
+	/* required keys, named at the section's header */
+	expect_error(MINIMAL "[drill w]\nschedule = @weekly\n[jobs]\n",
+		     "cairn.conf:3: [drill w] has no 'site' (the replica to recover from, or primary)");
+	expect_error(MINIMAL "[drill w]\nsite = primary\n",
+		     "cairn.conf:3: [drill w] has no 'schedule' (when 'cairn-agent run' runs the drill)");
+	/* a site that is not configured, named at its line */
+	expect_error(MINIMAL "[replica dr]\nurl = /r\n[replica usb]\nurl = /u\n[drill w]\nschedule = @weekly\n"
+			     "site = offsite\n",
+		     "cairn.conf:9: 'site' in [drill w] is 'offsite', which is neither 'primary' nor a configured "
+		     "replica (replicas: dr, usb)");
+	expect_error(MINIMAL "[drill w]\nsite = dr\nschedule = @weekly\n",
+		     "cairn.conf:4: 'site' in [drill w] is 'dr', which is neither 'primary' nor a configured replica "
+		     "(replicas: none)");
+}
+
 static void test_cfg_check_file(void **state)
 {
 	(void)state;
@@ -92,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_cfg_section_begin_duplicates),
 		cmocka_unit_test(test_cfg_section_end_site),
 		cmocka_unit_test(test_cfg_section_end_backup),
+		cmocka_unit_test(test_cfg_section_drill),
 		cmocka_unit_test(test_cfg_check_file),
 	};
 

@@ -216,7 +216,7 @@ static void make_jobs(struct job_report jobs[3])
 	jobs[2].exit_code = 2;
 }
 
-static void make_sites(struct metrics_site sites[3])
+static void make_sites(struct metrics_site *sites)
 {
 	memset(sites, 0, 3 * sizeof(*sites));
 	snprintf(sites[0].name, sizeof(sites[0].name), "primary");
@@ -383,6 +383,111 @@ static void test_sites_save_load(void **state)
 	free(dir);
 }
 
+/* Drill rows: the last drill of a site with a status row and of one without (no site metrics for it). */
+static void test_drills_rendered(void **state)
+{
+	char *dir = cairn_test_mkdtemp("metrics_drills"), path[4200];
+	struct metrics_site sites[4];
+	struct parsed *ps = malloc(sizeof(*ps));
+
+	(void)state;
+	assert_non_null(ps);
+	make_sites(sites);
+	sites[1].has_drill = 1;
+	sites[1].drill.time_ns = NOW - NS(86400);
+	sites[1].drill.pass = 1;
+	sites[1].drill.recovery_ns = 12300000000LL;
+	sites[1].drill.loss_window_ns = NS(7200);
+	memset(&sites[3], 0, sizeof(sites[3]));
+	snprintf(sites[3].name, sizeof(sites[3].name), "offsite");
+	sites[3].status_unknown = 1;
+	sites[3].rpo_ns = sites[3].pending = sites[3].objects = sites[3].bytes = -1;
+	sites[3].has_drill = 1;
+	sites[3].drill.time_ns = NOW - NS(60);
+	sites[3].drill.pass = 0;
+	sites[3].drill.recovery_ns = -1; /* not measured: the restore never started */
+	sites[3].drill.loss_window_ns = -1;
+	snprintf(path, sizeof(path), "%s/cairn.prom", dir);
+	assert_int_equal(metrics_write(path, NULL, 0, sites, 4, NOW), 0);
+	parse_file(path, ps);
+	assert_float_equal(value_of(ps, "cairn_drill_last_timestamp_seconds", "dr"), 1799913600.0, 1e-3);
+	assert_float_equal(value_of(ps, "cairn_drill_last_success", "dr"), 1, 0);
+	assert_float_equal(value_of(ps, "cairn_drill_last_recovery_seconds", "dr"), 12.3, 1e-9);
+	assert_float_equal(value_of(ps, "cairn_drill_last_loss_window_seconds", "dr"), 7200, 0);
+	assert_string_equal(find(ps, "cairn_drill_last_success", "dr")->label, "site");
+	assert_float_equal(value_of(ps, "cairn_drill_last_success", "offsite"), 0, 0);
+	assert_float_equal(value_of(ps, "cairn_drill_last_timestamp_seconds", "offsite"), 1799999940.0, 1e-3);
+	assert_null(find(ps, "cairn_drill_last_recovery_seconds", "offsite"));
+	assert_null(find(ps, "cairn_drill_last_loss_window_seconds", "offsite"));
+	/* sites without a drill have no drill sample; a drill-only site no site sample */
+	assert_null(find(ps, "cairn_drill_last_success", "primary"));
+	assert_null(find(ps, "cairn_drill_last_success", "usb"));
+	assert_null(find(ps, "cairn_site_newest_snapshot_timestamp_seconds", "offsite"));
+	assert_non_null(find(ps, "cairn_site_newest_snapshot_timestamp_seconds", "usb"));
+	/* no drill at all: no drill family */
+	make_sites(sites);
+	assert_int_equal(metrics_write(path, NULL, 0, sites, 3, NOW), 0);
+	parse_file(path, ps);
+	assert_false(has_family(ps, "cairn_drill_last_success"));
+	assert_false(has_family(ps, "cairn_drill_last_timestamp_seconds"));
+	free(ps);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
+/* metrics_sites_load attaches each site's last drill from <state>/drills/<site>.jsonl. */
+static void test_sites_load_drills(void **state)
+{
+	char *dir = cairn_test_mkdtemp("metrics_sites_drills"), path[4200];
+	struct metrics_site sites[3], *got = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/drills", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/drills/usb.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"time_ns\": 1000000000, \"result\": \"fail\", \"recovery_ns\": 5}\n", f);
+	fputs("{\"time_ns\": 2000000000, \"result\": \"pass\", \"recovery_ns\": 7, \"loss_window_ns\": 9}\n", f);
+	fputs("not json\n", f);
+	fclose(f);
+	/* no saved rows yet: the drill still has a row of its own */
+	assert_int_equal(metrics_sites_load(dir, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].name, "usb");
+	assert_true(got[0].status_unknown);
+	assert_true(got[0].has_drill);
+	assert_true(got[0].drill.pass);
+	assert_int_equal(got[0].drill.time_ns, 2000000000LL);
+	assert_int_equal(got[0].drill.recovery_ns, 7);
+	assert_int_equal(got[0].drill.loss_window_ns, 9);
+	free(got);
+	/* with saved rows: attached to the site's row, a new row for a site not in them */
+	snprintf(path, sizeof(path), "%s/drills/offsite.jsonl", dir);
+	f = fopen(path, "w");
+	fputs("{\"time_ns\": 3000000000, \"result\": \"fail\"}\n", f);
+	fclose(f);
+	make_sites(sites);
+	assert_int_equal(metrics_sites_save(dir, sites, 3), 0);
+	assert_int_equal(metrics_sites_load(dir, &got, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(got[0].name, "primary");
+	assert_false(got[0].has_drill);
+	assert_string_equal(got[2].name, "usb");
+	assert_false(got[2].status_unknown);
+	assert_true(got[2].has_drill);
+	assert_int_equal(got[2].pending, 7);
+	assert_string_equal(got[3].name, "offsite");
+	assert_true(got[3].status_unknown);
+	assert_false(got[3].drill.pass);
+	assert_int_equal(got[3].drill.recovery_ns, -1);
+	free(got);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +495,8 @@ int main(void)
 		cmocka_unit_test(test_nothing_yet),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_sites_save_load),
+		cmocka_unit_test(test_drills_rendered),
+		cmocka_unit_test(test_sites_load_drills),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
