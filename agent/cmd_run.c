@@ -20,8 +20,10 @@ static const char usage[] =
 	"\n"
 	"Runs the jobs the configuration file schedules, each as 'cairn-agent COMMAND\n"
 	"--config FILE': every [backup NAME] with a schedule (backup --set NAME), every\n"
-	"[replica NAME] with a schedule (replicate --to NAME), [jobs] prune (prune) and\n"
-	"[jobs] check (check, --read-data=N with check-read-data). One job at a time;\n"
+	"[replica NAME] with a schedule (replicate --to NAME), [jobs] prune (prune),\n"
+	"[jobs] check (check, --read-data=N with check-read-data), and every\n"
+	"[drill NAME] (cairn-restore drill --job drill:NAME, the binary next to this\n"
+	"one). One job at a time;\n"
 	"a job never runs twice at once; a job due while another runs starts after it.\n"
 	"Run times passed while the agent was not running are caught up with one run.\n"
 	"The last run of each job is kept in STATE_DIR/scheduler.json.\n"
@@ -171,8 +173,8 @@ static int load_jobs(const struct run_ctx *c, struct cli_repo_opts *o, struct ca
 		return cli_fail(rc, "cannot build the job table");
 	}
 	if (n == 0) {
-		cli_error("%s schedules no job: give a [backup NAME] or [replica NAME] section a 'schedule', or set "
-			  "'prune' or 'check' in [jobs]", o->cfg->file);
+		cli_error("%s schedules no job: give a [backup NAME] or [replica NAME] section a 'schedule', add a "
+			  "[drill NAME], or set 'prune' or 'check' in [jobs]", o->cfg->file);
 		cairn_scheduler_free(s);
 		return CAIRN_EXIT_USAGE;
 	}
