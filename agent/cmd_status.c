@@ -125,6 +125,13 @@ static void print_row(const struct site_row *row, int64_t now)
 	if (row->is_replica) {
 		printf("; %llu snapshot%s pending", (unsigned long long)row->ss.snapshots_pending,
 		       row->ss.snapshots_pending == 1 ? "" : "s");
+		if (row->ss.objects_pending > 0) {
+			char lag[32];
+
+			cli_format_bytes(row->ss.bytes_pending, lag, sizeof(lag));
+			printf(" (%llu object%s, %s to copy)", (unsigned long long)row->ss.objects_pending,
+			       row->ss.objects_pending == 1 ? "" : "s", lag);
+		}
 		if (row->ss.last_success_ns > 0) {
 			cairn_time_format(row->ss.last_success_ns, 0, when);
 			printf("; last success %s", when);

@@ -156,7 +156,8 @@ static void render_job_family(FILE *f, const struct job_family *fam, const struc
 }
 
 /* Site metrics. */
-enum site_metric { SITE_NEWEST, SITE_EXPOSURE, SITE_TARGET, SITE_PENDING, SITE_OBJECTS, SITE_BYTES };
+enum site_metric { SITE_NEWEST, SITE_EXPOSURE, SITE_TARGET, SITE_PENDING, SITE_OBJECTS, SITE_BYTES, SITE_LAG_OBJECTS,
+		   SITE_LAG_BYTES };
 
 struct site_family {
 	const char *name, *help;
@@ -172,6 +173,9 @@ static const struct site_family site_families[] = {
 	{ "cairn_site_snapshots_pending", "Snapshots of the primary not yet complete on the replica.", SITE_PENDING },
 	{ "cairn_site_objects", "Objects recorded on the replica.", SITE_OBJECTS },
 	{ "cairn_site_bytes", "Bytes of the objects recorded on the replica.", SITE_BYTES },
+	{ "cairn_site_lag_objects", "Objects of the primary not yet on the replica (replication lag).", SITE_LAG_OBJECTS },
+	{ "cairn_site_lag_bytes", "Bytes of the primary's packs not yet on the replica (replication lag).",
+	  SITE_LAG_BYTES },
 };
 
 static struct value site_value(const struct metrics_site *s, enum site_metric which, int64_t now_ns)
@@ -189,6 +193,10 @@ static struct value site_value(const struct metrics_site *s, enum site_metric wh
 		return (struct value){ s->objects >= 0, s->objects, 0 };
 	case SITE_BYTES:
 		return (struct value){ s->bytes >= 0, s->bytes, 0 };
+	case SITE_LAG_OBJECTS:
+		return (struct value){ s->lag_objects >= 0, s->lag_objects, 0 };
+	case SITE_LAG_BYTES:
+		return (struct value){ s->lag_bytes >= 0, s->lag_bytes, 0 };
 	}
 	return (struct value){ 0, 0, 0 };
 }
@@ -313,7 +321,7 @@ static int primary_site(struct cairn_repo *repo, const struct cli_repo_opts *o, 
 	if (rc < 0)
 		return rc;
 	row->rpo_ns = o->cfg != NULL ? cairn_config_site_rpo(o->cfg, &o->cfg->primary) : -1;
-	row->pending = row->objects = row->bytes = -1;
+	row->pending = row->objects = row->bytes = row->lag_objects = row->lag_bytes = -1;
 	return 0;
 }
 
@@ -332,6 +340,8 @@ static int replica_site(struct cairn_repo *repo, const struct cli_repo_opts *o, 
 	row->pending = (int64_t)ss.snapshots_pending;
 	row->objects = (int64_t)ss.objects_on_site;
 	row->bytes = (int64_t)ss.bytes_on_site;
+	row->lag_objects = (int64_t)ss.objects_pending;
+	row->lag_bytes = (int64_t)ss.bytes_pending;
 	return 0;
 }
 
@@ -358,9 +368,10 @@ int metrics_sites_collect(struct cairn_repo *repo, const struct cli_repo_opts *o
 
 static json_t *site_json(const struct metrics_site *s)
 {
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I}", "site", s->name, "replica", s->is_replica,
+	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "site", s->name, "replica", s->is_replica,
 			 "newest_ns", (json_int_t)s->newest_ns, "rpo_ns", (json_int_t)s->rpo_ns, "pending",
-			 (json_int_t)s->pending, "objects", (json_int_t)s->objects, "bytes", (json_int_t)s->bytes);
+			 (json_int_t)s->pending, "objects", (json_int_t)s->objects, "bytes", (json_int_t)s->bytes,
+			 "lag_objects", (json_int_t)s->lag_objects, "lag_bytes", (json_int_t)s->lag_bytes);
 }
 
 static char *sites_path(const char *state_dir)
@@ -412,11 +423,12 @@ static int valid_site_name(const char *name)
 static int site_parse(json_t *j, struct metrics_site *s)
 {
 	const char *name = NULL;
-	json_int_t newest, rpo, pending, objects, bytes;
+	json_int_t newest, rpo, pending, objects, bytes, lag_objects = -1, lag_bytes = -1;
 	int replica;
 
-	if (json_unpack(j, "{s:s, s:b, s:I, s:I, s:I, s:I, s:I}", "site", &name, "replica", &replica, "newest_ns",
-			&newest, "rpo_ns", &rpo, "pending", &pending, "objects", &objects, "bytes", &bytes) < 0 ||
+	if (json_unpack(j, "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s?I, s?I}", "site", &name, "replica", &replica,
+			"newest_ns", &newest, "rpo_ns", &rpo, "pending", &pending, "objects", &objects, "bytes", &bytes,
+			"lag_objects", &lag_objects, "lag_bytes", &lag_bytes) < 0 ||
 	    !valid_site_name(name))
 		return -1;
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -426,6 +438,8 @@ static int site_parse(json_t *j, struct metrics_site *s)
 	s->pending = pending;
 	s->objects = objects;
 	s->bytes = bytes;
+	s->lag_objects = lag_objects;
+	s->lag_bytes = lag_bytes;
 	return 0;
 }
 
@@ -524,6 +538,7 @@ int metrics_drills_merge(const char *state_dir, struct metrics_site **rows, size
 			snprintf(all[k].name, sizeof(all[k].name), "%s", drills[d].site);
 			all[k].status_unknown = 1;
 			all[k].rpo_ns = all[k].pending = all[k].objects = all[k].bytes = -1;
+			all[k].lag_objects = all[k].lag_bytes = -1;
 			k++;
 		}
 		all[i].has_drill = 1;

@@ -37,6 +37,8 @@ struct metrics_site {
 	int64_t pending;    /* snapshots not there yet, -1 = not known (the primary) */
 	int64_t objects;    /* objects recorded there, -1 = not known (the primary) */
 	int64_t bytes;      /* their bytes, -1 = not known */
+	int64_t lag_objects; /* objects of the primary not there yet, -1 = not known (the primary) */
+	int64_t lag_bytes;   /* their bytes (packs), -1 = not known */
 	/* the site's last drill (cairn_drill_* metrics) */
 	int status_unknown; /* 1: only the drill is known of this site (no cairn_site_* metric) */
 	int has_drill;      /* 0: no drill recorded */

@@ -167,6 +167,8 @@ assert_eq "$(json_get "$LAST_OUT" sites.0.within_rpo)" true "the primary is with
 assert_eq "$(json_get "$LAST_OUT" sites.1.site)" usb "second site of status"
 assert_eq "$(json_get "$LAST_OUT" sites.1.within_rpo)" false "usb is past its RPO (1s)"
 assert_eq "$(json_get "$LAST_OUT" sites.1.snapshots_pending)" 1 "snapshots pending on usb"
+assert_ge "$(json_get "$LAST_OUT" sites.1.objects_pending)" 3 "objects pending on usb (pack, index, snapshot)"
+assert_gt "$(json_get "$LAST_OUT" sites.1.bytes_pending)" 0 "bytes pending on usb"
 assert_eq "$(json_get "$LAST_OUT" sites.1.rpo_target_seconds)" 1.0 "usb's RPO target from the file"
 if [[ $HAVE_S3 == 1 ]]; then
 	assert_eq "$(json_get "$LAST_OUT" sites.2.site)" dr "third site of status"
@@ -174,12 +176,15 @@ if [[ $HAVE_S3 == 1 ]]; then
 fi
 assert_exit 7 agent status
 assert_contains "$LAST_OUT" "LATE"
+assert_contains "$LAST_OUT" "to copy)"
 # --rpo beats the file
 assert_exit 0 agent status --rpo 1h --json
 assert_eq "$(json_get "$LAST_OUT" within_rpo)" true "status with --rpo 1h"
 assert_exit 0 agent replicate --to usb --quiet
 assert_exit 0 agent status --rpo 1h --json
 assert_eq "$(json_get "$LAST_OUT" sites.1.snapshots_pending)" 0 "snapshots pending on usb after replicate"
+assert_eq "$(json_get "$LAST_OUT" sites.1.objects_pending)" 0 "objects pending on usb after replicate"
+assert_eq "$(json_get "$LAST_OUT" sites.1.bytes_pending)" 0 "bytes pending on usb after replicate"
 
 log "precedence: flag > environment > file"
 assert_exit 0 agent init --repo "$WORK/other" --key-file "$WORK/other-key"

@@ -160,6 +160,10 @@ assert_eq "$(json_get "$M" 'cairn_site_objects{site=usb}')" "$(json_get "$OUT_DI
 	"objects on usb"
 assert_eq "$(json_get "$M" 'cairn_site_bytes{site=usb}')" "$(json_get "$OUT_DIR/s1.json" sites.1.bytes_on_site).0" \
 	"bytes on usb"
+assert_eq "$(json_get "$M" 'cairn_site_lag_objects{site=usb}')" \
+	"$(json_get "$OUT_DIR/s1.json" sites.1.objects_pending).0" "replication lag (objects) of usb"
+assert_eq "$(json_get "$M" 'cairn_site_lag_bytes{site=usb}')" \
+	"$(json_get "$OUT_DIR/s1.json" sites.1.bytes_pending).0" "replication lag (bytes) of usb"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(any(k.startswith("cairn_site_rpo_target_seconds") for k in d))' \
 	"$M" || fail "an RPO target in the metrics, but none is configured"
 

@@ -223,6 +223,7 @@ static void make_sites(struct metrics_site *sites)
 	sites[0].newest_ns = NOW - NS(300) - 250000000; /* 300.25 s before now */
 	sites[0].rpo_ns = -1;
 	sites[0].pending = sites[0].objects = sites[0].bytes = -1;
+	sites[0].lag_objects = sites[0].lag_bytes = -1;
 	snprintf(sites[1].name, sizeof(sites[1].name), "dr");
 	sites[1].is_replica = 1;
 	sites[1].newest_ns = NOW - NS(7200);
@@ -230,6 +231,8 @@ static void make_sites(struct metrics_site *sites)
 	sites[1].pending = 2;
 	sites[1].objects = 10;
 	sites[1].bytes = 1000;
+	sites[1].lag_objects = 5;
+	sites[1].lag_bytes = 123456;
 	snprintf(sites[2].name, sizeof(sites[2].name), "usb");
 	sites[2].is_replica = 1;
 	sites[2].newest_ns = 0; /* nothing there yet */
@@ -237,6 +240,8 @@ static void make_sites(struct metrics_site *sites)
 	sites[2].pending = 7;
 	sites[2].objects = 0;
 	sites[2].bytes = 0;
+	sites[2].lag_objects = 9;
+	sites[2].lag_bytes = 0;
 }
 
 static void test_write_and_parse(void **state)
@@ -293,6 +298,9 @@ static void test_write_and_parse(void **state)
 	assert_float_equal(value_of(ps, "cairn_site_rpo_target_seconds", "dr"), 3600, 0);
 	assert_float_equal(value_of(ps, "cairn_site_snapshots_pending", "dr"), 2, 0);
 	assert_float_equal(value_of(ps, "cairn_site_objects", "dr"), 10, 0);
+	assert_float_equal(value_of(ps, "cairn_site_lag_objects", "dr"), 5, 0);
+	assert_float_equal(value_of(ps, "cairn_site_lag_bytes", "dr"), 123456, 0);
+	assert_null(find(ps, "cairn_site_lag_objects", "primary"));
 	assert_float_equal(value_of(ps, "cairn_site_bytes", "dr"), 1000, 0);
 	assert_float_equal(value_of(ps, "cairn_site_newest_snapshot_timestamp_seconds", "usb"), 0, 0);
 	assert_null(find(ps, "cairn_site_rpo_exposure_seconds", "usb"));
