@@ -150,6 +150,7 @@ int cmd_replicate(int argc, char **argv)
 		code = replicate_targets(&o, to, nto, &targets, &ntargets);
 	if (code == 0) {
 		begin_site_job(&o, &targets[0]);
+		o.no_sync = 1; /* cairn_replicate synchronises under its lock, once */
 		code = cli_open_repo(&o, &repo);
 		if (code != 0)
 			fail_site_jobs(&o, targets, ntargets, code);

@@ -2,6 +2,7 @@
  * the set of used blobs, pack usage and marks (schema version 3). */
 #include "catalog/catalog_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cairn/buf.h"
@@ -275,11 +276,16 @@ static int row_usage(struct cairn_catalog *c, sqlite3_stmt *st, struct cairn_buf
 	return ret;
 }
 
-int cairn_catalog_pack_usage_each(struct cairn_catalog *c,
-				  int (*cb)(void *ctx, const struct cairn_catalog_pack_usage *u), void *ctx)
+/* Walk statement `which` ("... WHERE key > ?1 ORDER BY key LIMIT ?2") a page
+ * at a time. Each row is collected by `row` into a record of `size` bytes
+ * whose first 32 bytes are the key; `each` gets the records, without the
+ * catalog lock. Memory: one page. */
+static int paged_each(struct cairn_catalog *c, enum cairn_catalog_stmt which, const char *what,
+		      int (*row)(struct cairn_catalog *c, sqlite3_stmt *st, struct cairn_buf *out), size_t size,
+		      int (*each)(void *ctx, const void *rec), void *ctx)
 {
 	uint8_t after[CAIRN_ID_BYTES] = { 0 };
-	int ret = bad_args(c, cb, "pack usage"), first = 1;
+	int ret = 0, first = 1;
 
 	while (ret == 0) {
 		struct cairn_buf rows = { 0 };
@@ -288,24 +294,51 @@ int cairn_catalog_pack_usage_each(struct cairn_catalog *c,
 		int rc;
 
 		cairn_catalog_lock(c);
-		st = c->stmt[CAT_PACK_USAGE];
+		st = c->stmt[which];
 		/* a zero-length blob sorts before every 32-byte id */
 		rc = first ? sqlite3_bind_zeroblob(st, 1, 0) : bind_blob32(st, 1, after);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int(st, 2, PAGE_ROWS);
-		ret = collect(c, st, rc, "cannot measure pack usage", row_usage, &rows);
+		ret = collect(c, st, rc, what, row, &rows);
 		cairn_catalog_unlock(c);
-		n = rows.len / sizeof(struct cairn_catalog_pack_usage);
+		n = rows.len / size;
 		for (size_t i = 0; ret == 0 && i < n; i++)
-			ret = cb(ctx, (const struct cairn_catalog_pack_usage *)rows.data + i);
+			ret = each(ctx, rows.data + i * size);
 		if (n > 0)
-			memcpy(after, ((const struct cairn_catalog_pack_usage *)rows.data)[n - 1].pack, CAIRN_ID_BYTES);
+			memcpy(after, rows.data + (n - 1) * size, CAIRN_ID_BYTES);
 		cairn_buf_free(&rows);
 		first = 0;
 		if (n < PAGE_ROWS)
 			break;
 	}
 	return ret;
+}
+
+_Static_assert(offsetof(struct cairn_catalog_pack_usage, pack) == 0, "paged_each: the key comes first");
+_Static_assert(offsetof(struct id_i64, id) == 0, "paged_each: the key comes first");
+
+struct usage_each {
+	int (*cb)(void *ctx, const struct cairn_catalog_pack_usage *u);
+	void *ctx;
+};
+
+static int usage_rec(void *ctx, const void *rec)
+{
+	const struct usage_each *e = ctx;
+
+	return e->cb(e->ctx, rec);
+}
+
+int cairn_catalog_pack_usage_each(struct cairn_catalog *c,
+				  int (*cb)(void *ctx, const struct cairn_catalog_pack_usage *u), void *ctx)
+{
+	struct usage_each e = { cb, ctx };
+	int ret = bad_args(c, cb, "pack usage");
+
+	if (ret != 0)
+		return ret;
+	return paged_each(c, CAT_PACK_USAGE, "cannot measure pack usage", row_usage,
+			  sizeof(struct cairn_catalog_pack_usage), usage_rec, &e);
 }
 
 static int pack_stmt(struct cairn_catalog *c, enum cairn_catalog_stmt which, const uint8_t pack[CAIRN_ID_BYTES],
@@ -350,39 +383,29 @@ int cairn_catalog_mark_delete(struct cairn_catalog *c, const uint8_t pack[CAIRN_
 	return pack_stmt(c, CAT_MARK_DELETE, pack, 0, 0, "cannot unmark a pack");
 }
 
+struct mark_each {
+	int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns);
+	void *ctx;
+};
+
+static int mark_rec(void *ctx, const void *rec)
+{
+	const struct mark_each *e = ctx;
+	const struct id_i64 *r = rec;
+
+	return e->cb(e->ctx, r->id, r->v);
+}
+
 int cairn_catalog_mark_each(struct cairn_catalog *c,
 			    int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns), void *ctx)
 {
-	uint8_t after[CAIRN_ID_BYTES] = { 0 };
-	int ret = bad_args(c, cb, "marks"), first = 1;
+	struct mark_each e = { cb, ctx };
+	int ret = bad_args(c, cb, "marks");
 
-	while (ret == 0) {
-		struct cairn_buf rows = { 0 };
-		sqlite3_stmt *st;
-		size_t n;
-		int rc;
-
-		cairn_catalog_lock(c);
-		st = c->stmt[CAT_MARK_EACH];
-		rc = first ? sqlite3_bind_zeroblob(st, 1, 0) : bind_blob32(st, 1, after);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int(st, 2, PAGE_ROWS);
-		ret = collect(c, st, rc, "cannot list marked packs", row_id_i64, &rows);
-		cairn_catalog_unlock(c);
-		n = rows.len / sizeof(struct id_i64);
-		for (size_t i = 0; ret == 0 && i < n; i++) {
-			const struct id_i64 *r = (const struct id_i64 *)rows.data + i;
-
-			ret = cb(ctx, r->id, r->v);
-		}
-		if (n > 0)
-			memcpy(after, ((const struct id_i64 *)rows.data)[n - 1].id, CAIRN_ID_BYTES);
-		cairn_buf_free(&rows);
-		first = 0;
-		if (n < PAGE_ROWS)
-			break;
-	}
-	return ret;
+	if (ret != 0)
+		return ret;
+	return paged_each(c, CAT_MARK_EACH, "cannot list marked packs", row_id_i64, sizeof(struct id_i64), mark_rec,
+			  &e);
 }
 
 int cairn_catalog_marked_in_use(struct cairn_catalog *c, int (*cb)(void *ctx, const uint8_t pack[CAIRN_ID_BYTES]),

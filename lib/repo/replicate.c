@@ -265,7 +265,7 @@ int cairn_replicate(struct cairn_repo *src, struct cairn_store *dst, const struc
 	 * no forgotten snapshot is taken for a damaged one. */
 	rc = cairn_lock_acquire(src, 0, "replicate", 0, &lock);
 	if (rc == 0) {
-		rc = cairn_repo_sync(src, NULL, NULL);
+		rc = cairn_repo_sync(src, o->on_warning, o->ctx); /* damaged objects: warned, named */
 		if (rc == CAIRN_ECORRUPT)
 			rc = 0; /* damaged objects are skipped and reported when copied */
 	}
