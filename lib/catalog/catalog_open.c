@@ -57,6 +57,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cairn/buf.h"
@@ -320,7 +321,6 @@ static void close_db(struct cairn_catalog *c)
 	c->depth = 0;
 }
 
-/* One attempt: 0 when open and valid, OPEN_WIPE, or <0. */
 /* Ask the kernel to read the catalog ahead: a backup looks up every file
  * and blob in it, and on a cold page cache one sequential read is much
  * cheaper than thousands of random page reads. Best effort. */
@@ -334,6 +334,37 @@ static void prefetch(const char *path)
 	}
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Switch to WAL, waiting for other openers. Changing the journal mode of a
+ * new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+ * without its busy handler, when two connections each hold a shared lock
+ * and want it (two cron backups starting together on a new host): retry
+ * with a growing pause for up to BUSY_TIMEOUT_MS. */
+static int set_wal(struct cairn_catalog *c)
+{
+	int64_t deadline = monotonic_ms() + BUSY_TIMEOUT_MS;
+	long pause_us = 1000;
+
+	for (;;) {
+		int rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+
+		if ((rc & 0xff) != SQLITE_BUSY || monotonic_ms() >= deadline)
+			return rc;
+		/* The pid spreads the pauses of processes that started together. */
+		usleep((useconds_t)(pause_us + (long)(getpid() % 7) * 300));
+		if (pause_us < 64000)
+			pause_us *= 2;
+	}
+}
+
+/* One attempt: 0 when open and valid, OPEN_WIPE, or <0. */
 static int open_once(struct cairn_catalog *c, const char *repo_id)
 {
 	char *name;
@@ -354,7 +385,7 @@ static int open_once(struct cairn_catalog *c, const char *repo_id)
 		return cairn_catalog_sqlerr(c->path, c->db, rc, "cannot open");
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	/* The first statement reads the header: a non-database fails here. */
-	rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	rc = set_wal(c);
 	if (rc != SQLITE_OK)
 		return open_fail(c, rc, "setting journal mode");
 	/* A cache: losing the last commits on power loss is fine. 16 MiB of

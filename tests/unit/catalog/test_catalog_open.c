@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cairn/catalog.h"
@@ -407,6 +408,79 @@ static void test_catalog_open_uri_like_name(void **state)
 	free(dir);
 }
 
+/* Several processes opening a catalog that does not exist yet, all at
+ * once, as two overlapping cron backups do on a new host: every one of
+ * them must get a usable catalog (switching a new file to WAL can meet
+ * SQLITE_BUSY without the busy handler being called). */
+#define RACE_PROCS 6
+#define RACE_ROUNDS 25
+
+static int race_child(const char *path, int gate, uint32_t n)
+{
+	struct cairn_catalog *c = NULL;
+	struct cairn_blob_loc loc = make_loc(100 + n);
+	char go;
+
+	if (read(gate, &go, 1) != 0)
+		return 3;
+	if (cairn_catalog_open(path, REPO_A, &c) != 0) {
+		fprintf(stderr, "child %u: %s\n", n, cairn_err_msg());
+		return 1;
+	}
+	if (cairn_catalog_blob_put(c, &loc) != 0) {
+		fprintf(stderr, "child %u: %s\n", n, cairn_err_msg());
+		cairn_catalog_close(c);
+		return 2;
+	}
+	cairn_catalog_close(c);
+	return 0;
+}
+
+static void test_catalog_open_concurrent_creation(void **state)
+{
+	char *dir = cairn_test_mkdtemp("cat-open");
+
+	(void)state;
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		char *path = cairn_asprintf("%s/cat%d.db", dir, round);
+		struct cairn_catalog *c = NULL;
+		pid_t pids[RACE_PROCS];
+		int gate[2];
+
+		assert_non_null(path);
+		assert_int_equal(pipe(gate), 0);
+		for (uint32_t i = 0; i < RACE_PROCS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				close(gate[1]);
+				_exit(race_child(path, gate[0], i));
+			}
+		}
+		/* Closing the write end releases every child at once. */
+		close(gate[0]);
+		close(gate[1]);
+		for (int i = 0; i < RACE_PROCS; i++) {
+			int status;
+
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		assert_int_equal(cairn_catalog_open(path, REPO_A, &c), 0);
+		for (uint32_t i = 0; i < RACE_PROCS; i++) {
+			struct cairn_blob_loc want = make_loc(100 + i), got;
+
+			assert_int_equal(cairn_catalog_blob_get(c, want.id, want.type, &got), 0);
+			assert_loc_equal(&got, &want);
+		}
+		cairn_catalog_close(c);
+		free(path);
+	}
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_open_invalid_args),
 		cmocka_unit_test(test_catalog_open_unusable_path),
 		cmocka_unit_test(test_catalog_open_uri_like_name),
+		cmocka_unit_test(test_catalog_open_concurrent_creation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
