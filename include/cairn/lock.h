@@ -17,6 +17,10 @@
 #define CAIRN_LOCK_AD "cairn-lock-v1"
 #define CAIRN_LOCK_LEASE_NS (30LL * 60 * 1000000000LL)  /* 30 minutes */
 #define CAIRN_LOCK_REFRESH_NS (5LL * 60 * 1000000000LL) /* every 5 minutes */
+/* A lock whose lease ran out longer ago than this, or whose holder is known
+ * dead (cairn_lock_holder_dead), is deleted by the next run that takes a
+ * lock, so killed runs do not leave objects behind for ever. */
+#define CAIRN_LOCK_STALE_NS (60LL * 60 * 1000000000LL) /* 1 hour */
 
 struct cairn_lock;
 
@@ -31,7 +35,8 @@ struct cairn_lock_info {
 
 /* Take a lock. CAIRN_ELOCKED (detail naming the holder: host, pid, purpose,
  * since, expiry) when an unexpired conflicting lock exists. `lease_ns` 0 =
- * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release. */
+ * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release.
+ * Once the lock is taken, stale locks (CAIRN_LOCK_STALE_NS) are deleted. */
 int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 		       struct cairn_lock **ret);
 /* 1 when the holder of `info` is known to be dead: it ran on this host

@@ -122,19 +122,41 @@ int cairn_lock_list(struct cairn_repo *r, int (*cb)(void *ctx, const char *id, c
 	return cairn_store_list(r->store, "locks/", list_one, &l);
 }
 
+/* At most this many stale locks are removed by one acquisition; the next
+ * one removes more. */
+#define STALE_MAX 64
+
 struct conflict {
 	const char *own_id;
 	int exclusive;
 	int64_t now;
 	struct cairn_lock_info holder;
 	int found;
+	/* stale locks seen by the first look, removed once ours is taken */
+	char stale[STALE_MAX][CAIRN_ID_HEX];
+	size_t nstale;
 };
+
+/* Whether a lock can be deleted by someone else: its holder is known dead,
+ * or its lease ran out more than CAIRN_LOCK_STALE_NS ago (beyond any clock
+ * skew between hosts). */
+static int lock_stale(const struct cairn_lock_info *info, int64_t now)
+{
+	return cairn_lock_holder_dead(info) || (info->expires_ns < now && now - info->expires_ns > CAIRN_LOCK_STALE_NS);
+}
 
 static int check_conflict(void *ctx, const char *id, const struct cairn_lock_info *info)
 {
 	struct conflict *c = ctx;
 
-	if (strcmp(id, c->own_id) == 0 || info->expires_ns <= c->now || cairn_lock_holder_dead(info))
+	if (strcmp(id, c->own_id) == 0)
+		return 0;
+	if (lock_stale(info, c->now)) {
+		if (c->own_id[0] == '\0' && c->nstale < STALE_MAX)
+			memcpy(c->stale[c->nstale++], id, CAIRN_ID_HEX);
+		return 0;
+	}
+	if (info->expires_ns <= c->now)
 		return 0;
 	if (c->exclusive || info->exclusive) {
 		c->holder = *info;
@@ -243,6 +265,12 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 		return rc;
 	}
 	l->thread_started = 1;
+	/* Tidy up after runs that were killed: best effort, as their locks
+	 * are ignored anyway. */
+	for (size_t i = 0; i < c.nstale; i++) {
+		snprintf(name, sizeof(name), "locks/%s", c.stale[i]);
+		cairn_store_del(r->store, name);
+	}
 	*ret = l;
 	return 0;
 }

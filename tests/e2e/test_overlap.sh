@@ -8,7 +8,7 @@
 #     exits 6 (--lock-wait 0), and deletes on the next run;
 #   - a lock left by a run killed with -9 does not hold anything back on its
 #     host: neither a prune's exclusive lock nor a backup waits for its lease
-#     to run out.
+#     to run out, and its lock object is deleted by the next run.
 # (tests/tools/hold_lock holds a real lock in another process.)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -87,11 +87,13 @@ exec {HOLD_IN}>&-
 assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 1 "the dead holder's lock object is still there"
 assert_exit 0 agent backup "$SRC" --json
 id=$(json_get "$LAST_OUT" snapshot)
+assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 0 "the backup deleted the dead holder's lock object (and released its own)"
 hold shared backup
 kill -9 "$HOLD_PID"
 wait "$HOLD_PID" || true
 exec {HOLD_IN}>&-
 assert_exit 0 agent prune --no-forget --grace 0 --lock-wait 0
+assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 0 "no lock object left behind"
 assert_exit 0 restore_cmd restore --snapshot "$id" --target "$WORK/rk" --state-dir "$WORK/fresh-k"
 manifest_of "$SRC" "$OUT_DIR/mk"
 manifest_of "$WORK/rk$SRC" "$OUT_DIR/rk"

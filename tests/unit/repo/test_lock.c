@@ -1,8 +1,13 @@
 /* Unit tests for repository locks: sharing, exclusion, expiry, refresh. */
 #include "cairn_test.h"
 
+#include "repo/repo_internal.h"
+
 #include "cairn/err.h"
 #include "cairn/lock.h"
+#include "cairn/timeutil.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,7 +158,69 @@ static void test_lock_dead_holder_on_this_host_does_not_block(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(locks_in(f), 1); /* its lock object is still there */
 	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	assert_int_equal(locks_in(f), 1); /* and was deleted once ours was taken */
 	cairn_lock_release(x);
+	assert_int_equal(locks_in(f), 0);
+}
+
+/* Store a lock object as another host would have written it (FORMAT.md
+ * section 12), named locks/<name>. */
+static void put_foreign_lock(struct fixture *f, const char *name, int64_t start_ns, int64_t expires_ns)
+{
+	json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:b, s:s}", "version", 1, "host", "far-away-host", "pid",
+			      (json_int_t)4242, "start_ns", (json_int_t)start_ns, "expires_ns", (json_int_t)expires_ns,
+			      "exclusive", 0, "purpose", "backup");
+	char *json = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	struct cairn_buf sealed = { 0 };
+	char path[128];
+
+	assert_non_null(json);
+	assert_int_equal(cairn_seal(f->r->keys->enc, CAIRN_LOCK_AD, strlen(CAIRN_LOCK_AD), json, strlen(json), NULL,
+				    &sealed),
+			 0);
+	snprintf(path, sizeof(path), "locks/%s", name);
+	assert_int_equal(cairn_store_put(f->r->store, path, sealed.data, sealed.len), 0);
+	cairn_buf_free(&sealed);
+	free(json);
+	json_decref(j);
+}
+
+static int lock_file_exists(struct fixture *f, const char *name)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/locks/%s", f->repo, name);
+	return access(path, F_OK) == 0;
+}
+
+#define LOCK_OLD "0000000000000000000000000000000000000000000000000000000000000001"
+#define LOCK_RECENT "0000000000000000000000000000000000000000000000000000000000000002"
+#define LOCK_LIVE "0000000000000000000000000000000000000000000000000000000000000003"
+
+/* Locks of another host: one whose lease ran out two hours ago is deleted
+ * by the next run that takes a lock; one that ran out ten minutes ago is
+ * ignored but kept (the clocks of two hosts may differ); a live one stays
+ * and still excludes an exclusive lock. */
+static void test_lock_stale_locks_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_lock *x = NULL;
+	int64_t now = cairn_time_now_ns(), min = 60LL * 1000000000LL;
+
+	put_foreign_lock(f, LOCK_OLD, now - 200 * min, now - 120 * min);
+	put_foreign_lock(f, LOCK_RECENT, now - 40 * min, now - 10 * min);
+	put_foreign_lock(f, LOCK_LIVE, now - 5 * min, now + 25 * min);
+	assert_int_equal(locks_in(f), 3);
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), CAIRN_ELOCKED);
+	assert_non_null(strstr(cairn_err_msg(), "far-away-host"));
+	assert_true(lock_file_exists(f, LOCK_OLD)); /* a refused run deletes nothing */
+	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &x), 0);
+	assert_false(lock_file_exists(f, LOCK_OLD));
+	assert_true(lock_file_exists(f, LOCK_RECENT));
+	assert_true(lock_file_exists(f, LOCK_LIVE));
+	assert_int_equal(locks_in(f), 3); /* ours, the recent and the live one */
+	cairn_lock_release(x);
+	assert_int_equal(locks_in(f), 2);
 }
 
 int main(void)
@@ -163,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_shared_coexist_exclusive_excluded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_expired_lease_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refresh_keeps_lease_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_stale_locks_removed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
