@@ -61,6 +61,13 @@ int cairn_catalog_index_each(struct cairn_catalog *c, int (*cb)(void *ctx, const
  * index object disappears from the repository, after a full resync).
  * Forgetting an unknown name returns 0. */
 int cairn_catalog_index_forget(struct cairn_catalog *c, const char *name);
+/* Forget the whole blob index, in one transaction: blob rows, index
+ * objects, index_packs, and prune's used blobs and marks (which were
+ * computed from it). Snapshots, the files cache, sites and meta stay. For a
+ * resynchronisation after index objects disappeared from the repository:
+ * reloading every index object is then the only way to learn where a blob
+ * that was in a deleted pack still lives. */
+int cairn_catalog_index_clear(struct cairn_catalog *c);
 
 /* Snapshots: id (64 hex), time in ns since the epoch, and the decrypted
  * snapshot document (JSON text). */

@@ -18,8 +18,10 @@
 #define CAIRN_LOCK_LEASE_NS (30LL * 60 * 1000000000LL)  /* 30 minutes */
 #define CAIRN_LOCK_REFRESH_NS (5LL * 60 * 1000000000LL) /* every 5 minutes */
 /* A lock whose lease ran out longer ago than this, or whose holder is known
- * dead (cairn_lock_holder_dead), is deleted by the next run that takes a
- * lock, so killed runs do not leave objects behind for ever. */
+ * dead (cairn_lock_holder_dead), is stale: deleted by the next run that
+ * takes a lock, or for a backup's lock (the sign that orphan packs may
+ * exist) by the next orphan scan, so killed runs do not leave objects
+ * behind for ever. */
 #define CAIRN_LOCK_STALE_NS (60LL * 60 * 1000000000LL) /* 1 hour */
 
 struct cairn_lock;
@@ -36,7 +38,8 @@ struct cairn_lock_info {
 /* Take a lock. CAIRN_ELOCKED (detail naming the holder: host, pid, purpose,
  * since, expiry) when an unexpired conflicting lock exists. `lease_ns` 0 =
  * CAIRN_LOCK_LEASE_NS. The refresh thread runs until cairn_lock_release.
- * Once the lock is taken, stale locks (CAIRN_LOCK_STALE_NS) are deleted. */
+ * Once the lock is taken, stale locks (CAIRN_LOCK_STALE_NS) are deleted,
+ * except backups' locks. */
 int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 		       struct cairn_lock **ret);
 /* 1 when the holder of `info` is known to be dead: it ran on this host
@@ -52,6 +55,10 @@ int cairn_lock_holder_dead(const struct cairn_lock_info *info);
 #define CAIRN_LOCK_WAIT_POLL_NS (5LL * 1000000000LL)
 int cairn_lock_acquire_wait(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 			    int64_t wait_ns, struct cairn_lock **ret);
+/* 1 when the lock is stale at `now_ns` (CAIRN_LOCK_STALE_NS), else 0. */
+int cairn_lock_stale(const struct cairn_lock_info *info, int64_t now_ns);
+/* Delete the lock object locks/<id> of someone else (a stale one). */
+int cairn_lock_delete(struct cairn_repo *r, const char *id);
 /* Stop refreshing and delete the lock object. NULL ok. */
 void cairn_lock_release(struct cairn_lock *l);
 

@@ -82,7 +82,8 @@ int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered);
  * backup through this catalog failed (cairn_repo_mark_orphans_possible),
  * when a backup lock of a holder that died (same host, process gone) or
  * expired is found, when the catalog never scanned, or when the last scan
- * is older than CAIRN_REPO_ORPHAN_SCAN_NS. Records the scan in the catalog. */
+ * is older than CAIRN_REPO_ORPHAN_SCAN_NS. Records the scan in the catalog,
+ * then deletes the stale backup locks (cairn_lock_stale) that it acted on. */
 #define CAIRN_REPO_ORPHAN_SCAN_NS (7LL * 24 * 3600 * 1000000000LL)
 int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered);
 /* Note in the catalog that this run may leave orphan packs (it failed). */

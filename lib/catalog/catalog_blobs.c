@@ -209,6 +209,28 @@ int cairn_catalog_index_forget(struct cairn_catalog *c, const char *name)
 	return index_run(c, CAT_INDEX_FORGET, name, 0, "cannot forget index object");
 }
 
+int cairn_catalog_index_clear(struct cairn_catalog *c)
+{
+	int ret;
+
+	if (c == NULL)
+		return cairn_err(CAIRN_EINVAL, "catalog index clear: no catalog");
+	ret = cairn_catalog_begin(c);
+	if (ret < 0)
+		return ret;
+	cairn_catalog_lock(c);
+	ret = cairn_catalog_exec(c,
+				 "DELETE FROM blobs; DELETE FROM index_objects; DELETE FROM index_packs;"
+				 " DELETE FROM prune_used; DELETE FROM prune_marks;",
+				 "cannot clear the blob index");
+	cairn_catalog_unlock(c);
+	if (ret < 0) {
+		cairn_catalog_rollback(c);
+		return ret;
+	}
+	return cairn_catalog_commit(c);
+}
+
 /* Copy every name, NUL-terminated, into `out` under the lock. */
 static int index_collect(struct cairn_catalog *c, struct cairn_buf *out)
 {

@@ -137,12 +137,18 @@ struct conflict {
 	size_t nstale;
 };
 
-/* Whether a lock can be deleted by someone else: its holder is known dead,
- * or its lease ran out more than CAIRN_LOCK_STALE_NS ago (beyond any clock
- * skew between hosts). */
-static int lock_stale(const struct cairn_lock_info *info, int64_t now)
+int cairn_lock_stale(const struct cairn_lock_info *info, int64_t now_ns)
 {
-	return cairn_lock_holder_dead(info) || (info->expires_ns < now && now - info->expires_ns > CAIRN_LOCK_STALE_NS);
+	return cairn_lock_holder_dead(info) ||
+	       (info->expires_ns < now_ns && now_ns - info->expires_ns > CAIRN_LOCK_STALE_NS);
+}
+
+int cairn_lock_delete(struct cairn_repo *r, const char *id)
+{
+	char name[80];
+
+	snprintf(name, sizeof(name), "locks/%s", id);
+	return cairn_store_del(r->store, name);
 }
 
 static int check_conflict(void *ctx, const char *id, const struct cairn_lock_info *info)
@@ -151,8 +157,10 @@ static int check_conflict(void *ctx, const char *id, const struct cairn_lock_inf
 
 	if (strcmp(id, c->own_id) == 0)
 		return 0;
-	if (lock_stale(info, c->now)) {
-		if (c->own_id[0] == '\0' && c->nstale < STALE_MAX)
+	if (cairn_lock_stale(info, c->now)) {
+		/* A dead backup's lock stays until the orphan scan has indexed
+		 * the packs it may have left (repo_recover.c). */
+		if (c->own_id[0] == '\0' && c->nstale < STALE_MAX && strcmp(info->purpose, "backup") != 0)
 			memcpy(c->stale[c->nstale++], id, CAIRN_ID_HEX);
 		return 0;
 	}
@@ -267,10 +275,8 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 	l->thread_started = 1;
 	/* Tidy up after runs that were killed: best effort, as their locks
 	 * are ignored anyway. */
-	for (size_t i = 0; i < c.nstale; i++) {
-		snprintf(name, sizeof(name), "locks/%s", c.stale[i]);
-		cairn_store_del(r->store, name);
-	}
+	for (size_t i = 0; i < c.nstale; i++)
+		cairn_lock_delete(r, c.stale[i]);
 	*ret = l;
 	return 0;
 }

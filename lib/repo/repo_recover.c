@@ -130,22 +130,28 @@ out:
 	return rc < 0 ? cairn_err_ctx(rc, "cannot index interrupted backup's packs") : 0;
 }
 
+/* At most this many dead backups' locks are removed after one scan; the
+ * rest cause another scan next time. */
+#define DEAD_MAX 64
+
 struct dead_lock_check {
 	int64_t now;
 	int found;
+	/* stale ones, deleted once the scan has indexed what they left */
+	char stale[DEAD_MAX][CAIRN_ID_HEX];
+	size_t nstale;
 };
 
 static int find_dead_backup(void *ctx, const char *id, const struct cairn_lock_info *info)
 {
 	struct dead_lock_check *d = ctx;
 
-	(void)id;
 	if (strcmp(info->purpose, "backup") != 0)
 		return 0;
-	if (info->expires_ns < d->now)
+	if (info->expires_ns < d->now || cairn_lock_holder_dead(info))
 		d->found = 1;
-	else if (cairn_lock_holder_dead(info))
-		d->found = 1;
+	if (cairn_lock_stale(info, d->now) && d->nstale < DEAD_MAX)
+		memcpy(d->stale[d->nstale++], id, CAIRN_ID_HEX);
 	return 0;
 }
 
@@ -162,13 +168,14 @@ int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recov
 
 	if (ret_recovered != NULL)
 		*ret_recovered = 0;
-	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS && cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0) {
-		rc = cairn_lock_list(r, find_dead_backup, &d);
-		if (rc < 0)
-			return rc;
-		if (!d.found)
-			return 0;
-	}
+	/* The locks of dead backups are looked at in any case: once the scan
+	 * has indexed the packs they may have left, they can go. */
+	rc = cairn_lock_list(r, find_dead_backup, &d);
+	if (rc < 0)
+		return rc;
+	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS &&
+	    cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0 && !d.found)
+		return 0;
 	/* mark first: a run killed during the scan scans again next time */
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
 	rc = cairn_repo_recover_orphans(r, ret_recovered);
@@ -176,5 +183,8 @@ int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recov
 		return rc;
 	(void)cairn_catalog_meta_set_i64(r->catalog, "orphans.last_scan_ns", d.now);
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "0");
+	/* Best effort: a lock left in place only causes another scan. */
+	for (size_t i = 0; i < d.nstale; i++)
+		cairn_lock_delete(r, d.stale[i]);
 	return 0;
 }

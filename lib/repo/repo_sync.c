@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct id_list {
 	char (*ids)[CAIRN_ID_HEX];
@@ -182,21 +181,6 @@ static int check_seen(void *ctx, const char *name)
 	return 0;
 }
 
-/* Throw the catalog away and start a fresh one (it is only a cache). */
-static int reset_catalog(struct cairn_repo *r)
-{
-	char path[4096];
-
-	cairn_catalog_close(r->catalog);
-	r->catalog = NULL;
-	unlink(r->catalog_path);
-	snprintf(path, sizeof(path), "%s-wal", r->catalog_path);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", r->catalog_path);
-	unlink(path);
-	return cairn_catalog_open(r->catalog_path, r->config.id, &r->catalog);
-}
-
 int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
 {
 	struct id_list present = { 0 };
@@ -211,8 +195,14 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 	rc = cairn_catalog_index_each(r->catalog, check_seen, &check);
 	if (rc < 0)
 		goto out;
+	/* Index objects went away (a prune superseded them): the blob rows
+	 * they gave may name deleted packs, and a blob of a deleted pack may
+	 * live on in another pack that an older index object lists. Reload the
+	 * blob index from what is there; the snapshots, the files cache and the
+	 * replication state stay, so the next backup still skips unchanged
+	 * files. */
 	if (check.missing > 0) {
-		rc = reset_catalog(r);
+		rc = cairn_catalog_index_clear(r->catalog);
 		if (rc < 0)
 			goto out;
 	}

@@ -306,6 +306,44 @@ static void test_catalog_index_forget(void **state)
 	assert_int_equal(cairn_catalog_index_seen(f->c, "bb"), 0);
 }
 
+/* Clearing the blob index drops blobs, index objects, index packs and
+ * prune marks, and keeps snapshots, the files cache, sites and meta. */
+static void test_catalog_index_clear(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_blob_loc loc = make_loc(1, 0xaa), got;
+	struct cairn_catalog_file file = { .dev = 1, .ino = 2, .size = 3 }, back = { 0 };
+	const char snap[] = "1111111111111111111111111111111111111111111111111111111111111111";
+	char *value = NULL;
+
+	file.count = 1;
+	file.ids = loc.id;
+	assert_int_equal(cairn_catalog_blob_put(f->c, &loc), 0);
+	assert_int_equal(cairn_catalog_index_pack_put(f->c, "index/aa", loc.pack, 100), 0);
+	assert_int_equal(cairn_catalog_index_mark(f->c, "index/aa"), 0);
+	assert_true(cairn_catalog_mark_put(f->c, loc.pack, 5) >= 0);
+	assert_int_equal(cairn_catalog_snapshot_put(f->c, snap, 7, "{}"), 0);
+	assert_int_equal(cairn_catalog_file_put(f->c, "/x", 2, &file), 0);
+	assert_int_equal(cairn_catalog_site_put(f->c, "dr", "data/aa", 9), 0);
+	assert_int_equal(cairn_catalog_meta_set(f->c, "k", "v"), 0);
+
+	assert_int_equal(cairn_catalog_index_clear(f->c), 0);
+	assert_int_equal(cairn_catalog_blob_get(f->c, loc.id, loc.type, &got), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_catalog_index_seen(f->c, "index/aa"), 0);
+	assert_int_equal(cairn_catalog_pack_known(f->c, loc.pack), 0);
+	assert_int_equal(cairn_catalog_mark_put(f->c, loc.pack, 6), 1); /* the old mark is gone */
+	assert_int_equal(cairn_catalog_snapshot_known(f->c, snap), 1);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/x", 2, &back), 0);
+	assert_int_equal(back.count, 1);
+	assert_memory_equal(back.ids, loc.id, CAIRN_ID_BYTES);
+	cairn_catalog_file_clear(&back);
+	assert_int_equal(cairn_catalog_site_has(f->c, "dr", "data/aa"), 1);
+	assert_int_equal(cairn_catalog_meta_get(f->c, "k", &value), 0);
+	assert_string_equal(value, "v");
+	free(value);
+	assert_int_equal(cairn_catalog_index_clear(NULL), CAIRN_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_catalog_index_seen_mark, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_index_each, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_index_forget, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_index_clear, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,18 +158,23 @@ static void test_lock_dead_holder_on_this_host_does_not_block(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(locks_in(f), 1); /* its lock object is still there */
 	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
-	assert_int_equal(locks_in(f), 1); /* and was deleted once ours was taken */
+	/* a backup's lock stays for the orphan scan, which then deletes it */
+	assert_int_equal(locks_in(f), 2);
+	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	assert_int_equal(cairn_repo_recover_orphans_if_needed(f->r, NULL), 0);
+	assert_int_equal(locks_in(f), 1);
 	cairn_lock_release(x);
 	assert_int_equal(locks_in(f), 0);
 }
 
 /* Store a lock object as another host would have written it (FORMAT.md
  * section 12), named locks/<name>. */
-static void put_foreign_lock(struct fixture *f, const char *name, int64_t start_ns, int64_t expires_ns)
+static void put_foreign_lock(struct fixture *f, const char *name, const char *purpose, int64_t start_ns,
+			     int64_t expires_ns)
 {
 	json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:b, s:s}", "version", 1, "host", "far-away-host", "pid",
 			      (json_int_t)4242, "start_ns", (json_int_t)start_ns, "expires_ns", (json_int_t)expires_ns,
-			      "exclusive", 0, "purpose", "backup");
+			      "exclusive", 0, "purpose", purpose);
 	char *json = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	struct cairn_buf sealed = { 0 };
 	char path[128];
@@ -196,21 +201,24 @@ static int lock_file_exists(struct fixture *f, const char *name)
 #define LOCK_OLD "0000000000000000000000000000000000000000000000000000000000000001"
 #define LOCK_RECENT "0000000000000000000000000000000000000000000000000000000000000002"
 #define LOCK_LIVE "0000000000000000000000000000000000000000000000000000000000000003"
+#define LOCK_OLD_BACKUP "0000000000000000000000000000000000000000000000000000000000000004"
 
 /* Locks of another host: one whose lease ran out two hours ago is deleted
  * by the next run that takes a lock; one that ran out ten minutes ago is
  * ignored but kept (the clocks of two hosts may differ); a live one stays
- * and still excludes an exclusive lock. */
+ * and still excludes an exclusive lock. An old backup's lock says that
+ * orphan packs may exist: it stays until the orphan scan has run. */
 static void test_lock_stale_locks_removed(void **state)
 {
 	struct fixture *f = *state;
 	struct cairn_lock *x = NULL;
 	int64_t now = cairn_time_now_ns(), min = 60LL * 1000000000LL;
 
-	put_foreign_lock(f, LOCK_OLD, now - 200 * min, now - 120 * min);
-	put_foreign_lock(f, LOCK_RECENT, now - 40 * min, now - 10 * min);
-	put_foreign_lock(f, LOCK_LIVE, now - 5 * min, now + 25 * min);
-	assert_int_equal(locks_in(f), 3);
+	put_foreign_lock(f, LOCK_OLD, "prune", now - 200 * min, now - 120 * min);
+	put_foreign_lock(f, LOCK_RECENT, "prune-mark", now - 40 * min, now - 10 * min);
+	put_foreign_lock(f, LOCK_LIVE, "backup", now - 5 * min, now + 25 * min);
+	put_foreign_lock(f, LOCK_OLD_BACKUP, "backup", now - 200 * min, now - 120 * min);
+	assert_int_equal(locks_in(f), 4);
 	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), CAIRN_ELOCKED);
 	assert_non_null(strstr(cairn_err_msg(), "far-away-host"));
 	assert_true(lock_file_exists(f, LOCK_OLD)); /* a refused run deletes nothing */
@@ -218,7 +226,12 @@ static void test_lock_stale_locks_removed(void **state)
 	assert_false(lock_file_exists(f, LOCK_OLD));
 	assert_true(lock_file_exists(f, LOCK_RECENT));
 	assert_true(lock_file_exists(f, LOCK_LIVE));
-	assert_int_equal(locks_in(f), 3); /* ours, the recent and the live one */
+	assert_true(lock_file_exists(f, LOCK_OLD_BACKUP));
+	assert_int_equal(locks_in(f), 4); /* ours, the recent, the live and the old backup's */
+	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	assert_int_equal(cairn_repo_recover_orphans_if_needed(f->r, NULL), 0);
+	assert_false(lock_file_exists(f, LOCK_OLD_BACKUP));
+	assert_true(lock_file_exists(f, LOCK_LIVE));
 	cairn_lock_release(x);
 	assert_int_equal(locks_in(f), 2);
 }

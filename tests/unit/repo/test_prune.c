@@ -84,7 +84,7 @@ static void remove_file(struct fixture *f, const char *name)
 	assert_int_equal(unlink(p), 0);
 }
 
-static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
+static void run_backup_on(struct fixture *f, struct cairn_repo *r, struct cairn_snapshot *snap)
 {
 	const char *paths[1] = { f->src };
 	struct cairn_backup_opts o = { 0 };
@@ -92,8 +92,13 @@ static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
 	o.paths = paths;
 	o.npaths = 1;
 	o.threads = 2;
-	if (cairn_backup_run(f->r, &o, snap) != 0)
+	if (cairn_backup_run(r, &o, snap) != 0)
 		fail_msg("backup: %s", cairn_err_msg());
+}
+
+static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
+{
+	run_backup_on(f, f->r, snap);
 }
 
 static int prune(struct fixture *f, int64_t grace_ns, int threshold, struct cairn_prune_stats *st)
@@ -426,6 +431,57 @@ static void test_forget_plan_with_grace(void **state)
 		cairn_snapshot_clear(&s[i]);
 }
 
+/* Another host sharing the repository, after a prune that repacked a pack
+ * and deleted index objects: its catalog reloads the blob index, so
+ * everything it restores comes from packs that exist, and it keeps its
+ * files cache, so its next backup does not read unchanged files again. */
+static void test_prune_other_host_keeps_files_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot a = { 0 }, b = { 0 }, c1 = { 0 }, c2 = { 0 }, c3 = { 0 };
+	struct cairn_prune_stats st;
+	struct cairn_repo *other = NULL;
+	char name[32];
+
+	for (int i = 0; i < 8; i++) { /* one pack, with old.bin */
+		snprintf(name, sizeof(name), "f%d", i);
+		write_file(f, name, 200 * 1024, 40 + (unsigned)i);
+	}
+	write_file(f, "old.bin", 2 * 1024 * 1024, 49);
+	run_backup(f, &a);
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		remove_file(f, name);
+	}
+	remove_file(f, "old.bin");
+	run_backup(f, &b);
+
+	/* the other host backs up the same two files, twice: its files cache
+	 * serves the second run */
+	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state2, &other), 0);
+	run_backup_on(f, other, &c1);
+	run_backup_on(f, other, &c2);
+	assert_int_equal(c2.stats.files_unchanged, 2);
+
+	assert_int_equal(cairn_forget_snapshot(f->r, a.id), 0);
+	assert_int_equal(prune(f, 0, 30, &st), 0);
+	assert_int_equal(st.packs_repacked, 1);
+	assert_true(st.packs_deleted >= 1); /* the pack of a, which held old.bin too */
+	assert_true(st.index_deleted >= 1);
+
+	run_backup_on(f, other, &c3);
+	assert_int_equal(c3.stats.files_unchanged, 2);
+	assert_restores(f, other, c1.id);
+	assert_restores(f, other, c3.id);
+	assert_restores_fresh(f, c3.id);
+	cairn_repo_close(other);
+	cairn_snapshot_clear(&a);
+	cairn_snapshot_clear(&b);
+	cairn_snapshot_clear(&c1);
+	cairn_snapshot_clear(&c2);
+	cairn_snapshot_clear(&c3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prune_marked_pack_used_again_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_sweep_waits_for_running_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_repacks_partly_used_pack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_other_host_keeps_files_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_stops_on_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_replica_keeps_what_primary_has, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_plan_with_grace, setup, teardown),
