@@ -253,38 +253,50 @@ static int finish_pack_unlock(struct cairn_packer *p)
 	return rc;
 }
 
-int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
-		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added)
+/* Claim `id` for this run: 1 when it is new (the caller stores it, or
+ * calls unclaim), 0 when known, <0 on error. */
+static int claim(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
 {
 	struct cairn_idmap_entry *e;
 	int rc;
 
-	if (ret_added != NULL)
-		*ret_added = 0;
-	cairn_blob_id(p->repo->keys, data, len, ret_id);
 	pthread_mutex_lock(&p->lock);
-	rc = known_locked(p, type, ret_id);
+	rc = known_locked(p, type, id);
 	if (rc != 0) {
 		pthread_mutex_unlock(&p->lock);
 		return rc < 0 ? rc : 0;
 	}
-	e = cairn_idmap_put(map_for(p, type), ret_id, CAIRN_IDMAP_CLAIMED);
+	e = cairn_idmap_put(map_for(p, type), id, CAIRN_IDMAP_CLAIMED);
 	pthread_mutex_unlock(&p->lock);
 	if (e == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot track new blob");
+	return 1;
+}
 
-	cairn_buf_reset(scratch);
-	rc = cairn_blob_encode(p->repo->keys, z, type, ret_id, data, len, scratch);
-	if (rc < 0)
-		goto unclaim;
+static void unclaim(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
+{
 	pthread_mutex_lock(&p->lock);
-	rc = cairn_pack_writer_add(p->writer, type, ret_id, scratch->data, scratch->len, (uint32_t)len);
+	cairn_idmap_remove(map_for(p, type), id);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Append a claimed blob's stored bytes to the open pack (then *ret_added
+ * = 1), and store the pack when it is full. The claim is dropped when the
+ * blob could not be appended. */
+static int append_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
+			  size_t len, uint32_t raw_len, int *ret_added)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = cairn_pack_writer_add(p->writer, type, id, stored, len, raw_len);
 	if (rc < 0) {
 		pthread_mutex_unlock(&p->lock);
-		goto unclaim;
+		unclaim(p, type, id);
+		return rc;
 	}
 	atomic_fetch_add(&p->stats.blobs_added, 1);
-	atomic_fetch_add(&p->stats.bytes_added, len);
+	atomic_fetch_add(&p->stats.bytes_added, raw_len);
 	if (ret_added != NULL)
 		*ret_added = 1;
 	if (cairn_pack_writer_bytes(p->writer) < p->repo->config.pack_target) {
@@ -292,11 +304,39 @@ int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_
 		return 0;
 	}
 	return finish_pack_unlock(p);
-unclaim:
-	pthread_mutex_lock(&p->lock);
-	cairn_idmap_remove(map_for(p, type), ret_id);
-	pthread_mutex_unlock(&p->lock);
-	return rc;
+}
+
+int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
+		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added)
+{
+	int rc;
+
+	if (ret_added != NULL)
+		*ret_added = 0;
+	cairn_blob_id(p->repo->keys, data, len, ret_id);
+	rc = claim(p, type, ret_id);
+	if (rc <= 0)
+		return rc;
+	cairn_buf_reset(scratch);
+	rc = cairn_blob_encode(p->repo->keys, z, type, ret_id, data, len, scratch);
+	if (rc < 0) {
+		unclaim(p, type, ret_id);
+		return rc;
+	}
+	return append_claimed(p, type, ret_id, scratch->data, scratch->len, (uint32_t)len, ret_added);
+}
+
+int cairn_packer_add_stored(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
+			    size_t len, uint32_t raw_len, int *ret_added)
+{
+	int rc;
+
+	if (ret_added != NULL)
+		*ret_added = 0;
+	rc = claim(p, type, id);
+	if (rc <= 0)
+		return rc;
+	return append_claimed(p, type, id, stored, len, raw_len, ret_added);
 }
 
 int cairn_packer_flush(struct cairn_packer *p)

@@ -30,6 +30,14 @@ void cairn_packer_free(struct cairn_packer *p); /* NULL ok; unflushed blobs are 
 int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
 		     const void *data, size_t len, uint8_t ret_id[CAIRN_ID_BYTES], int *ret_added);
 
+/* Store a blob given as its stored bytes (sealed, as in a pack: FORMAT.md
+ * section 6), unless this run (or, outside copy mode, the repository)
+ * already has it. The caller has verified them (cairn_blob_decode): a
+ * blob's box does not depend on the pack it is in, so prune's repack copies
+ * blobs without encoding them again. */
+int cairn_packer_add_stored(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
+			    size_t len, uint32_t raw_len, int *ret_added);
+
 /* Copy mode (prune's repack): a blob the catalog knows is stored again
  * (it is being copied out of a pack that will be deleted); only blobs of
  * this run are deduplicated. Call before the first add. */

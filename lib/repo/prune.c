@@ -1,9 +1,6 @@
 /* Prune, phase 1 (mark and repack) and the orchestration (see prune.h). */
 #include "prune_internal.h"
 
-#include "packer.h"
-
-#include "cairn/buf.h"
 #include "cairn/err.h"
 #include "cairn/lock.h"
 #include "cairn/timeutil.h"
@@ -17,78 +14,9 @@ void prune_progress(struct prune_ctx *p, const char *phase, uint64_t done, uint6
 		p->o->on_progress(p->o->ctx, phase, done, total);
 }
 
-/* Repack state: the packer receiving the copies, and the packs emptied. */
-struct repack {
-	struct prune_ctx *p;
-	struct cairn_packer *packer;
-	struct cairn_buf plain, scratch;
-	struct cairn_buf emptied; /* pack ids, 32 bytes each, marked after the flush */
-	uint64_t blobs;
-};
-
-static int copy_blob(void *ctx, const struct cairn_blob_loc *loc)
-{
-	struct repack *k = ctx;
-	uint8_t id[CAIRN_ID_BYTES];
-	int rc, added = 0;
-
-	cairn_buf_reset(&k->plain);
-	rc = cairn_repo_blob_read(k->p->r, k->p->z, loc->type, loc->id, &k->plain, NULL);
-	if (rc < 0)
-		return cairn_err_ctx(rc, "repack");
-	rc = cairn_packer_add(k->packer, k->p->z, &k->scratch, loc->type, k->plain.data, k->plain.len, id, &added);
-	if (rc < 0)
-		return rc;
-	if (memcmp(id, loc->id, CAIRN_ID_BYTES) != 0)
-		return cairn_err(CAIRN_ECORRUPT, "repack: a blob's content does not match its id");
-	k->blobs++;
-	k->p->st->bytes_repacked += loc->length;
-	return 0;
-}
-
-static int repack_pack(struct repack *k, const uint8_t pack[CAIRN_ID_BYTES])
-{
-	int rc;
-
-	if (k->packer == NULL) {
-		rc = cairn_packer_new(k->p->r, &k->packer);
-		if (rc < 0)
-			return rc;
-		cairn_packer_set_copy(k->packer);
-	}
-	rc = cairn_catalog_pack_used_blobs(k->p->r->catalog, pack, copy_blob, k);
-	if (rc < 0)
-		return rc;
-	if (cairn_buf_append(&k->emptied, pack, CAIRN_ID_BYTES) < 0)
-		return cairn_err(CAIRN_ENOMEM, "prune: out of memory");
-	k->p->st->packs_repacked++;
-	return 0;
-}
-
-/* Store the copies (packs, then their index object), then mark the packs
- * they came from: their used blobs now live elsewhere too. */
-static int repack_finish(struct repack *k)
-{
-	int rc = 0;
-
-	if (k->packer != NULL)
-		rc = cairn_packer_flush(k->packer);
-	if (rc == 0 && k->packer != NULL)
-		k->p->st->index_written += cairn_packer_stats(k->packer)->index_written;
-	for (size_t i = 0; rc == 0 && i < k->emptied.len / CAIRN_ID_BYTES; i++) {
-		rc = cairn_catalog_mark_put(k->p->r->catalog, k->emptied.data + i * CAIRN_ID_BYTES, k->p->now_ns);
-		if (rc > 0) {
-			k->p->st->packs_marked++;
-			rc = 0;
-		}
-	}
-	k->p->st->blobs_repacked = k->blobs;
-	return rc;
-}
-
 struct usage_walk {
 	struct prune_ctx *p;
-	struct repack *k;
+	struct prune_repack *k;
 };
 
 static int judge_pack(void *ctx, const struct cairn_catalog_pack_usage *u)
@@ -118,7 +46,7 @@ static int judge_pack(void *ctx, const struct cairn_catalog_pack_usage *u)
 		p->st->bytes_repacked += u->used_bytes;
 		return 0;
 	}
-	return repack_pack(w->k, u->pack);
+	return prune_repack_pack(w->k, u->pack);
 }
 
 static int unmark_one(void *ctx, const uint8_t pack[CAIRN_ID_BYTES])
@@ -140,7 +68,7 @@ int prune_unmark_used(struct prune_ctx *p)
 
 static int mark_phase(struct prune_ctx *p)
 {
-	struct repack k = { .p = p };
+	struct prune_repack k = { .p = p };
 	struct usage_walk w = { p, &k };
 	int rc;
 
@@ -152,11 +80,8 @@ static int mark_phase(struct prune_ctx *p)
 	if (rc == 0)
 		rc = cairn_catalog_pack_usage_each(p->r->catalog, judge_pack, &w);
 	if (rc == 0 && !p->o->dry_run)
-		rc = repack_finish(&k);
-	cairn_packer_free(k.packer);
-	cairn_buf_free(&k.plain);
-	cairn_buf_free(&k.scratch);
-	cairn_buf_free(&k.emptied);
+		rc = prune_repack_finish(&k);
+	prune_repack_free(&k);
 	return rc;
 }
 

@@ -482,6 +482,73 @@ static void test_prune_other_host_keeps_files_cache(void **state)
 	cairn_snapshot_clear(&c3);
 }
 
+/* Flip one byte in the middle of the stored blob holding the whole of
+ * source file `name` (a file smaller than the minimum chunk). */
+static void damage_blob_of(struct fixture *f, const char *name)
+{
+	struct cairn_blob_loc loc;
+	uint8_t id[CAIRN_ID_BYTES];
+	char path[1024], pack[CAIRN_PACK_NAME_MAX];
+	unsigned char *data;
+	long len;
+	FILE *fp;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/%s", f->src, name);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)len);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	cairn_blob_id(f->r->keys, data, (size_t)len, id);
+	free(data);
+	assert_int_equal(cairn_catalog_blob_get(f->r->catalog, id, CAIRN_BLOB_DATA, &loc), 0);
+	cairn_repo_pack_name(loc.pack, pack);
+	snprintf(path, sizeof(path), "%s/%s", f->repo, pack);
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, (long)(loc.offset + loc.length / 2), SEEK_SET), 0);
+	c = fgetc(fp);
+	assert_int_equal(fseek(fp, (long)(loc.offset + loc.length / 2), SEEK_SET), 0);
+	fputc(c ^ 0x40, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* A used blob of a pack being repacked is damaged: prune names the pack,
+ * fails with CAIRN_ECORRUPT, and deletes nothing. */
+static void test_prune_repack_stops_on_damaged_blob(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot a = { 0 }, b = { 0 };
+	struct cairn_prune_stats st;
+	char name[32];
+	int packs;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		write_file(f, name, 200 * 1024, 60 + (unsigned)i);
+	}
+	run_backup(f, &a);
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		remove_file(f, name);
+	}
+	run_backup(f, &b);
+	assert_int_equal(cairn_forget_snapshot(f->r, a.id), 0);
+	damage_blob_of(f, "f7");
+	packs = count_files(f->repo, "data");
+	assert_int_equal(prune(f, 0, 30, &st), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "damaged object 'data/"));
+	assert_int_equal(st.packs_deleted, 0);
+	assert_int_equal(count_files(f->repo, "data"), packs);
+	cairn_snapshot_clear(&a);
+	cairn_snapshot_clear(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prune_sweep_waits_for_running_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_repacks_partly_used_pack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_other_host_keeps_files_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_repack_stops_on_damaged_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_stops_on_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_replica_keeps_what_primary_has, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_plan_with_grace, setup, teardown),
