@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -602,12 +603,35 @@ static void write_metrics(const struct job_report *rep)
 	free(sites);
 }
 
+/* Two runs of one job may end together (overlapping cron runs): the
+ * read-modify-write of its record (runs, failures, last success) is done
+ * under an flock on STATE/jobs/.lock, so neither run's count is lost.
+ * Returns the descriptor to close, or -1 (then the update goes unlocked). */
+static int lock_records(const char *state_dir)
+{
+	char *dir = cairn_asprintf("%s/jobs", state_dir), *path = cairn_asprintf("%s/jobs/.lock", state_dir);
+	int fd = -1;
+
+	if (dir != NULL && path != NULL && mkdir_p(dir, 0700) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	free(dir);
+	free(path);
+	return fd;
+}
+
 static void finish_job(struct job_report *rep, int rc)
 {
+	int lock_fd;
+
 	rep->end_ns = cairn_time_now_ns();
 	if (rep->end_ns < rep->start_ns)
 		rep->end_ns = rep->start_ns; /* the clock went back */
 	rep->exit_code = rc;
+	lock_fd = lock_records(rep->state_dir);
 	carry_over(rep);
 	if (job_exit_ok(rc))
 		rep->last_success_ns = rep->end_ns;
@@ -616,6 +640,8 @@ static void finish_job(struct job_report *rep, int rc)
 		rep->failures_total++;
 	if (write_record(rep) < 0)
 		cli_warn("job record not written: %s", cairn_err_msg());
+	if (lock_fd >= 0)
+		close(lock_fd);
 	log_summary(rep);
 	if (rep->metrics_file[0] != '\0')
 		write_metrics(rep);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *file_text(const char *path)
@@ -126,7 +127,10 @@ static void test_write_read(void **state)
 	snprintf(path, sizeof(path), "%s/jobs", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_int_equal(count_entries(path), 1); /* no temporary file left */
+	assert_int_equal(count_entries(path), 2); /* the record and .lock: no temporary file left */
+	snprintf(path, sizeof(path), "%s/jobs/.lock", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(job_report_read(dir, "backup:other", &got), CAIRN_ENOTFOUND);
 	assert_int_equal(job_report_read(dir, "../x", &got), CAIRN_EINVAL);
 	cairn_test_rmtree(dir);
@@ -364,12 +368,49 @@ static void test_metrics_after_job(void **state)
 	free(dir);
 }
 
+/* Overlapping runs of one job (two cron backups) that end together: every
+ * run is counted, none is lost to the other's read-modify-write. */
+#define OVERLAP_PROCS 4
+#define OVERLAP_RUNS 25
+
+static void test_overlapping_runs_all_counted(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_overlap");
+	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct job_report got;
+	pid_t pids[OVERLAP_PROCS];
+
+	(void)state;
+	for (int i = 0; i < OVERLAP_PROCS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			for (int n = 0; n < OVERLAP_RUNS; n++)
+				run_job(&o, "backup", n % 5 == 0 ? "failed" : NULL, n % 5 == 0 ? 1 : 0);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < OVERLAP_PROCS; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(job_report_read(dir, "backup", &got), 0);
+	assert_int_equal(got.runs_total, OVERLAP_PROCS * OVERLAP_RUNS);
+	assert_int_equal(got.failures_total, OVERLAP_PROCS * OVERLAP_RUNS / 5);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_read),
 		cmocka_unit_test(test_carry_over),
+		cmocka_unit_test(test_overlapping_runs_all_counted),
 		cmocka_unit_test(test_several_jobs_one_run),
 		cmocka_unit_test(test_not_a_job),
 		cmocka_unit_test(test_message_utf8),
