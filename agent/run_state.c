@@ -1,5 +1,6 @@
 /* cairn-agent run: the state file <state dir>/scheduler.json and the lock that allows one scheduler per state dir. */
 #include "run.h"
+#include "job_report.h"
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
@@ -189,59 +190,6 @@ static char *state_text(const struct run_ctx *c)
 	return text;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Write `text` to `path` through a temporary file, fsync, rename, then fsync the directory. 0 or -1 with errno. */
-static int replace_file(const char *dir, const char *path, const char *text)
-{
-	char *tmp = cairn_asprintf("%s.XXXXXX", path);
-	int fd, dfd, saved = 0;
-
-	if (tmp == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
-		saved = errno;
-	if (close(fd) < 0 && saved == 0)
-		saved = errno;
-	if (saved == 0 && rename(tmp, path) < 0)
-		saved = errno;
-	if (saved != 0) {
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	free(tmp);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 int run_state_save(const struct run_ctx *c)
 {
 	char *text;
@@ -254,10 +202,10 @@ int run_state_save(const struct run_ctx *c)
 		cli_warn("cannot save the scheduler state to '%s': out of memory", c->state_file);
 		return -1;
 	}
-	rc = replace_file(c->state_dir, c->state_file, text);
+	rc = job_file_write_atomic(c->state_file, text, strlen(text), 0600);
 	if (rc < 0)
-		cli_warn("cannot save the scheduler state to '%s': %s; after a restart jobs may run again or wait",
-			 c->state_file, strerror(errno));
+		cli_warn("cannot save the scheduler state: %s; after a restart jobs may run again or wait",
+			 cairn_err_msg());
 	free(text);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
