@@ -2,6 +2,8 @@
  * round trip, deduplication, the files cache, orphan packs, damage. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 
 #include "cairn/backup.h"
@@ -20,26 +22,12 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-struct fixture {
-	char *dir;
-	char repo[512], state[512], src[512], out[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct repo_fixture *f = calloc(1, sizeof(*f));
 	char p[700];
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("backup");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
-	assert_int_equal(mkdir(f->src, 0755), 0);
+	repo_fixture_init(f, "backup");
 	snprintf(p, sizeof(p), "%s/sub", f->src);
 	assert_int_equal(mkdir(p, 0750), 0);
 	snprintf(p, sizeof(p), "%s/big.bin", f->src);
@@ -48,9 +36,7 @@ static int setup(void **state)
 	cairn_test_write_random_file(p, 100, 2);
 	snprintf(p, sizeof(p), "%s/empty", f->src);
 	cairn_test_write_random_file(p, 0, 3);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	repo_fixture_create(f, NULL);
 	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
 	*state = f;
 	return 0;
@@ -58,17 +44,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(f);
 	free(f);
 	return 0;
 }
 
-static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
+static void run_backup(struct repo_fixture *f, struct cairn_snapshot *snap)
 {
 	const char *paths[1] = { f->src };
 	struct cairn_backup_opts o = { 0 };
@@ -91,7 +74,7 @@ static void assert_same_file(const char *a, const char *b)
 
 static void test_backup_round_trip_and_dedup(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
@@ -150,7 +133,7 @@ static void test_backup_round_trip_and_dedup(void **state)
 
 static void test_backup_changed_file_is_reread(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
 	char p[700];
 
@@ -168,7 +151,7 @@ static void test_backup_changed_file_is_reread(void **state)
 
 static void test_backup_reuses_orphan_packs(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 }, s2 = { 0 };
 	char cmd[1200];
 	size_t recovered = 0;
@@ -217,7 +200,7 @@ static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *p
 
 static void test_restore_reports_damaged_pack(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 };
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
@@ -262,7 +245,7 @@ static void test_restore_reports_damaged_pack(void **state)
  * has the same blob id: both must be stored and both restore. */
 static void test_backup_data_blob_equal_to_tree(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 };
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
@@ -295,7 +278,7 @@ static void test_backup_data_blob_equal_to_tree(void **state)
  * damaged on every read is reported. */
 static void test_restore_refetches_damaged_reads(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s1 = { 0 };
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
@@ -326,7 +309,7 @@ static void test_restore_refetches_damaged_reads(void **state)
 
 static void test_backup_missing_path_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	const char *paths[1] = { "/nonexistent/cairn/path" };
 	struct cairn_backup_opts o = { 0 };
 	struct cairn_snapshot s = { 0 };

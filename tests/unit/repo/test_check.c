@@ -7,6 +7,8 @@
  * the packs is read with a fixed seed; bad options are refused. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 
 #include "cairn/backup.h"
@@ -39,10 +41,7 @@ struct seen_problem {
 };
 
 struct fixture {
-	char *dir;
-	char repo[512], state[512], src[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
+	struct repo_fixture rf;
 	struct seen_problem problems[MAX_PROBLEMS];
 	size_t nproblems;
 	int progress_calls;
@@ -86,20 +85,14 @@ static int setup(void **state)
 	uint8_t rid[CAIRN_ID_BYTES];
 	char p[700];
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("check");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
-	assert_int_equal(mkdir(f->src, 0755), 0);
-	snprintf(p, sizeof(p), "%s/sub", f->src);
+	repo_fixture_init(&f->rf, "check");
+	snprintf(p, sizeof(p), "%s/sub", f->rf.src);
 	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/big.bin", f->src);
+	snprintf(p, sizeof(p), "%s/big.bin", f->rf.src);
 	cairn_test_write_random_file(p, 3 * 1024 * 1024 + 5, 1);
-	snprintf(p, sizeof(p), "%s/small.txt", f->src);
+	snprintf(p, sizeof(p), "%s/small.txt", f->rf.src);
 	cairn_test_write_random_file(p, 100, 2);
-	snprintf(p, sizeof(p), "%s/sub/other.bin", f->src);
+	snprintf(p, sizeof(p), "%s/sub/other.bin", f->rf.src);
 	cairn_test_write_random_file(p, 2 * 1024 * 1024, 3);
 	/* small chunks and the smallest packs: several packs per backup */
 	cairn_random_bytes(rid, sizeof(rid));
@@ -110,10 +103,8 @@ static int setup(void **state)
 	cfg.chunker.max = 256 * 1024;
 	cfg.pack_target = 1024 * 1024;
 	cfg.zstd_level = 3;
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", &cfg, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
-	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	repo_fixture_create(&f->rf, &cfg);
+	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
 	*state = f;
 	return 0;
 }
@@ -122,23 +113,20 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(&f->rf);
 	free(f);
 	return 0;
 }
 
 static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
 {
-	const char *paths[1] = { f->src };
+	const char *paths[1] = { f->rf.src };
 	struct cairn_backup_opts o = { 0 };
 
 	o.paths = paths;
 	o.npaths = 1;
 	o.threads = 2;
-	if (cairn_backup_run(f->r, &o, snap) != 0)
+	if (cairn_backup_run(f->rf.r, &o, snap) != 0)
 		fail_msg("backup: %s", cairn_err_msg());
 }
 
@@ -156,7 +144,7 @@ static int check(struct fixture *f, double percent, uint64_t seed, size_t window
 	o.on_problem = on_problem;
 	o.on_progress = on_progress;
 	o.ctx = f;
-	return cairn_check_run(f->r, &o, st);
+	return cairn_check_run(f->rf.r, &o, st);
 }
 
 /* The entry at absolute `path` in the tree `root` (copied into *ret). */
@@ -173,7 +161,7 @@ static void find_entry(struct fixture *f, const uint8_t root[CAIRN_ID_BYTES], co
 		size_t n = 0, i;
 		const char *next = strtok_r(NULL, "/", &save);
 
-		assert_int_equal(cairn_repo_blob_read(f->r, NULL, CAIRN_BLOB_TREE, tree, &buf, NULL), 0);
+		assert_int_equal(cairn_repo_blob_read(f->rf.r, NULL, CAIRN_BLOB_TREE, tree, &buf, NULL), 0);
 		assert_int_equal(cairn_tree_decode(buf.data, buf.len, &entries, &n), 0);
 		for (i = 0; i < n; i++)
 			if (entries[i].name_len == strlen(comp) && memcmp(entries[i].name, comp, entries[i].name_len) == 0)
@@ -200,12 +188,12 @@ static void locate_file_blob(struct fixture *f, const struct cairn_snapshot *sna
 	struct cairn_blob_loc loc;
 	char path[700], name[CAIRN_PACK_NAME_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", f->src, rel);
+	snprintf(path, sizeof(path), "%s/%s", f->rf.src, rel);
 	find_entry(f, snap->tree, path, &e);
 	assert_true(e.content_count > 0);
-	assert_int_equal(cairn_catalog_blob_get(cairn_repo_catalog(f->r), e.content, CAIRN_BLOB_DATA, &loc), 0);
+	assert_int_equal(cairn_catalog_blob_get(cairn_repo_catalog(f->rf.r), e.content, CAIRN_BLOB_DATA, &loc), 0);
 	cairn_repo_pack_name(loc.pack, name);
-	snprintf(pack_path, len, "%s/%s", f->repo, name);
+	snprintf(pack_path, len, "%s/%s", f->rf.repo, name);
 	snprintf(object, olen, "%s", name);
 	*ret_offset = loc.offset;
 	cairn_entry_clear(&e);
@@ -256,8 +244,8 @@ static void repo_listing(struct fixture *f, const char *out)
 {
 	char cmd[1600];
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -printf '%%p %%s %%T@ %%m\\n' | sort > '%s/%s'", f->repo, f->dir,
-		 out);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -printf '%%p %%s %%T@ %%m\\n' | sort > '%s/%s'", f->rf.repo,
+		 f->rf.dir, out);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -278,16 +266,16 @@ static void test_check_clean(void **state)
 	int packs;
 
 	run_backup(f, &s1);
-	packs = count_files(f->repo, "data");
+	packs = count_files(f->rf.repo, "data");
 	assert_true(packs >= 4);
 	repo_listing(f, "before.lst");
 	if (check(f, 0, 1, 0, &st) != 0)
 		fail_msg("structure check: %s", cairn_err_msg());
 	assert_int_equal(f->nproblems, 0);
 	assert_int_equal(st.snapshots, 1);
-	assert_int_equal(st.index_objects, (uint64_t)count_files(f->repo, "index"));
+	assert_int_equal(st.index_objects, (uint64_t)count_files(f->rf.repo, "index"));
 	assert_int_equal(st.packs, (uint64_t)packs);
-	assert_int_equal(st.pack_bytes, dir_bytes(f->repo, "data"));
+	assert_int_equal(st.pack_bytes, dir_bytes(f->rf.repo, "data"));
 	assert_int_equal(st.orphan_packs, 0);
 	assert_int_equal(st.packs_read, 0);
 	assert_int_equal(st.files, 3);
@@ -301,7 +289,7 @@ static void test_check_clean(void **state)
 		fail_msg("data check: %s", cairn_err_msg());
 	assert_int_equal(st.packs_to_read, (uint64_t)packs);
 	assert_int_equal(st.packs_read, (uint64_t)packs);
-	assert_true(st.bytes_read >= dir_bytes(f->repo, "data"));
+	assert_true(st.bytes_read >= dir_bytes(f->rf.repo, "data"));
 	assert_int_equal(st.blobs_read, st.index_entries); /* every blob of every pack */
 	/* small windows: every pack read in pieces */
 	if (check(f, 100, 1, 64 * 1024, &st) != 0)
@@ -312,7 +300,7 @@ static void test_check_clean(void **state)
 	{
 		char cmd[1600];
 
-		snprintf(cmd, sizeof(cmd), "cmp -s '%s/before.lst' '%s/after.lst'", f->dir, f->dir);
+		snprintf(cmd, sizeof(cmd), "cmp -s '%s/before.lst' '%s/after.lst'", f->rf.dir, f->rf.dir);
 		assert_int_equal(system(cmd), 0);
 	}
 	cairn_snapshot_clear(&s1);
@@ -331,7 +319,7 @@ static void test_check_flipped_byte(void **state)
 	run_backup(f, &s2); /* unchanged: both snapshots use every blob */
 	locate_file_blob(f, &s2, "sub/other.bin", pack, sizeof(pack), &off, object, sizeof(object));
 	flip_byte(pack, off + 60);
-	snprintf(want, sizeof(want), "%s/sub/other.bin\n", f->src);
+	snprintf(want, sizeof(want), "%s/sub/other.bin\n", f->rf.src);
 
 	/* the sizes are right: the structure is sound */
 	assert_int_equal(check(f, 0, 1, 0, &st), 0);
@@ -366,7 +354,7 @@ static void test_check_deleted_pack(void **state)
 	run_backup(f, &s1);
 	locate_file_blob(f, &s1, "big.bin", pack, sizeof(pack), &off, object, sizeof(object));
 	assert_int_equal(unlink(pack), 0);
-	snprintf(want, sizeof(want), "%s/big.bin\n", f->src);
+	snprintf(want, sizeof(want), "%s/big.bin\n", f->rf.src);
 	assert_int_equal(check(f, 0, 1, 0, &st), CAIRN_ECORRUPT);
 	assert_int_equal(st.packs_read, 0);
 	p = problem_for(f, object);
@@ -385,8 +373,8 @@ static void test_check_lost_index(void **state)
 	char cmd[1200];
 
 	run_backup(f, &s1);
-	assert_int_equal(count_files(f->repo, "index"), 1);
-	snprintf(cmd, sizeof(cmd), "rm -f '%s'/index/*", f->repo);
+	assert_int_equal(count_files(f->rf.repo, "index"), 1);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/index/*", f->rf.repo);
 	assert_int_equal(system(cmd), 0);
 	/* every pack is now an orphan; the snapshot still needs their blobs */
 	assert_int_equal(check(f, 0, 1, 0, &st), CAIRN_ECORRUPT);
@@ -399,12 +387,12 @@ static void test_check_lost_index(void **state)
 		assert_non_null(strstr(f->problems[i].message, "not listed by any index object"));
 	}
 	/* a backup indexes them again (orphan recovery), and all is well */
-	cairn_repo_close(f->r);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->state);
+	cairn_repo_close(f->rf.r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->rf.state);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
-	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
-	assert_int_equal(cairn_repo_recover_orphans(f->r, NULL), 0);
+	assert_int_equal(cairn_repo_open(f->rf.repo, f->rf.secret, f->rf.state, &f->rf.r), 0);
+	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
+	assert_int_equal(cairn_repo_recover_orphans(f->rf.r, NULL), 0);
 	assert_int_equal(check(f, 100, 1, 0, &st), 0);
 	assert_int_equal(st.orphan_packs, 0);
 	cairn_snapshot_clear(&s1);
@@ -419,12 +407,12 @@ static void test_check_damaged_index(void **state)
 	FILE *p;
 
 	run_backup(f, &s1);
-	snprintf(path, sizeof(path), "%s/new.bin", f->src);
+	snprintf(path, sizeof(path), "%s/new.bin", f->rf.src);
 	cairn_test_write_random_file(path, 700 * 1024, 9);
 	run_backup(f, &s2);
-	assert_int_equal(count_files(f->repo, "index"), 2);
+	assert_int_equal(count_files(f->rf.repo, "index"), 2);
 	/* damage the index object that lists new.bin's pack (the newer one) */
-	snprintf(cmd, sizeof(cmd), "ls -t '%s'/index/* | head -n 1", f->repo);
+	snprintf(cmd, sizeof(cmd), "ls -t '%s'/index/* | head -n 1", f->rf.repo);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(path, sizeof(path), p));
@@ -444,7 +432,7 @@ static void test_check_damaged_index(void **state)
 		assert_non_null(strstr(f->problems[i].message, "not listed by any index object"));
 		assert_int_equal(f->problems[i].snapshots, 1);
 	}
-	snprintf(path, sizeof(path), "%s/new.bin\n", f->src);
+	snprintf(path, sizeof(path), "%s/new.bin\n", f->rf.src);
 	{
 		int named = 0;
 
@@ -460,6 +448,7 @@ static void test_check_damaged_index(void **state)
 static void test_check_orphan_is_information(void **state)
 {
 	struct fixture *f = *state;
+	const struct cairn_keys *keys = cairn_repo_keys(f->rf.r);
 	struct cairn_snapshot s1 = { 0 };
 	struct cairn_check_stats st;
 	struct cairn_pack_writer *w = NULL;
@@ -471,13 +460,13 @@ static void test_check_orphan_is_information(void **state)
 
 	run_backup(f, &s1);
 	cairn_test_fill_random(data, sizeof(data), 77);
-	cairn_blob_id(cairn_repo_keys(f->r), data, sizeof(data), id);
-	assert_int_equal(cairn_blob_encode(cairn_repo_keys(f->r), NULL, CAIRN_BLOB_DATA, id, data, sizeof(data), &blob), 0);
+	cairn_blob_id(keys, data, sizeof(data), id);
+	assert_int_equal(cairn_blob_encode(keys, NULL, CAIRN_BLOB_DATA, id, data, sizeof(data), &blob), 0);
 	assert_int_equal(cairn_pack_writer_new(&w), 0);
 	assert_int_equal(cairn_pack_writer_add(w, CAIRN_BLOB_DATA, id, blob.data, blob.len, sizeof(data)), 0);
-	assert_int_equal(cairn_pack_writer_finish(w, cairn_repo_keys(f->r), &pack, pack_id, &locs, &n), 0);
+	assert_int_equal(cairn_pack_writer_finish(w, keys, &pack, pack_id, &locs, &n), 0);
 	cairn_repo_pack_name(pack_id, name);
-	assert_int_equal(cairn_store_put(cairn_repo_store(f->r), name, pack.data, pack.len), 0);
+	assert_int_equal(cairn_store_put(cairn_repo_store(f->rf.r), name, pack.data, pack.len), 0);
 
 	assert_int_equal(check(f, 100, 1, 0, &st), 0);
 	assert_int_equal(st.orphan_packs, 1);
@@ -486,7 +475,7 @@ static void test_check_orphan_is_information(void **state)
 	{
 		char path[1200];
 
-		snprintf(path, sizeof(path), "%s/%s", f->repo, name);
+		snprintf(path, sizeof(path), "%s/%s", f->rf.repo, name);
 		flip_byte(path, 50);
 		assert_int_equal(check(f, 100, 1, 0, &st), CAIRN_ECORRUPT);
 		assert_int_equal(f->nproblems, 1);
@@ -510,7 +499,7 @@ static void test_check_damaged_snapshot(void **state)
 
 	run_backup(f, &s1);
 	run_backup(f, &s2);
-	snprintf(path, sizeof(path), "%s/snapshots/%s", f->repo, s1.id);
+	snprintf(path, sizeof(path), "%s/snapshots/%s", f->rf.repo, s1.id);
 	flip_byte(path, 30);
 	snprintf(object, sizeof(object), "snapshots/%s", s1.id);
 	assert_int_equal(check(f, 0, 1, 0, &st), CAIRN_ECORRUPT);
@@ -530,7 +519,7 @@ static void test_check_subset(void **state)
 	uint64_t packs;
 
 	run_backup(f, &s1);
-	packs = (uint64_t)count_files(f->repo, "data");
+	packs = (uint64_t)count_files(f->rf.repo, "data");
 	assert_int_equal(check(f, 40, 42, 0, &st), 0);
 	assert_int_equal(st.seed, 42);
 	assert_int_equal(st.packs_to_read, (packs * 40 + 99) / 100);
@@ -588,16 +577,16 @@ static void test_check_store_faults(void **state)
 	int packs, rc;
 
 	run_backup(f, &s1);
-	packs = count_files(f->repo, "data");
-	cairn_repo_close(f->r);
-	assert_int_equal(cairn_store_local_open(f->repo, 0, &inner), 0);
+	packs = count_files(f->rf.repo, "data");
+	cairn_repo_close(f->rf.r);
+	assert_int_equal(cairn_store_local_open(f->rf.repo, 0, &inner), 0);
 	assert_int_equal(cairn_store_fault_wrap(inner, &faulty), 0);
-	assert_int_equal(cairn_repo_open_store(faulty, f->repo, f->secret, f->state, &f->r), 0);
+	assert_int_equal(cairn_repo_open_store(faulty, f->rf.repo, f->rf.secret, f->rf.state, &f->rf.r), 0);
 
 	cairn_store_fault_set(faulty, CAIRN_FAULT_FLIP_BIT, CAIRN_OP_GET, "data/", 2, 1, 0);
 	assert_int_equal(check(f, 100, 1, 0, &st), 0);
 	assert_int_equal(st.packs_read, (uint64_t)packs);
-	assert_true(st.bytes_read > dir_bytes(f->repo, "data")); /* one pack was read twice */
+	assert_true(st.bytes_read > dir_bytes(f->rf.repo, "data")); /* one pack was read twice */
 
 	cairn_store_fault_set(faulty, CAIRN_FAULT_TRUNCATE, CAIRN_OP_GET, "data/", 1, 0, 0);
 	assert_int_equal(check(f, 100, 1, 0, &st), CAIRN_ECORRUPT);
@@ -625,13 +614,13 @@ static void test_check_empty_and_bad_args(void **state)
 	assert_int_equal(st.packs, 0);
 	assert_int_equal(st.packs_read, 0);
 	o.read_data_percent = 150;
-	assert_int_equal(cairn_check_run(f->r, &o, &st), CAIRN_EINVAL);
+	assert_int_equal(cairn_check_run(f->rf.r, &o, &st), CAIRN_EINVAL);
 	o.read_data_percent = -1;
-	assert_int_equal(cairn_check_run(f->r, &o, &st), CAIRN_EINVAL);
-	assert_int_equal(cairn_check_run(f->r, NULL, &st), CAIRN_EINVAL);
+	assert_int_equal(cairn_check_run(f->rf.r, &o, &st), CAIRN_EINVAL);
+	assert_int_equal(cairn_check_run(f->rf.r, NULL, &st), CAIRN_EINVAL);
 	/* a random seed is chosen and reported */
 	o.read_data_percent = 50;
-	assert_int_equal(cairn_check_run(f->r, &o, &st), 0);
+	assert_int_equal(cairn_check_run(f->rf.r, &o, &st), 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

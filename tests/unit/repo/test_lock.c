@@ -1,6 +1,8 @@
 /* Unit tests for repository locks: sharing, exclusion, expiry, refresh. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 
 #include "cairn/err.h"
@@ -16,37 +18,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct fixture {
-	char *dir;
-	char repo[512], state[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct repo_fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("lock");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	repo_fixture_init(f, "lock");
+	repo_fixture_create(f, NULL);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(f);
 	free(f);
 	return 0;
 }
@@ -61,7 +47,7 @@ static int count_locks(void *ctx, const char *id, const struct cairn_lock_info *
 	return 0;
 }
 
-static int locks_in(struct fixture *f)
+static int locks_in(struct repo_fixture *f)
 {
 	int n = 0;
 
@@ -71,7 +57,7 @@ static int locks_in(struct fixture *f)
 
 static void test_lock_shared_coexist_exclusive_excluded(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_lock *a = NULL, *b = NULL, *x = NULL;
 
 	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &a), 0);
@@ -92,7 +78,7 @@ static void test_lock_shared_coexist_exclusive_excluded(void **state)
 
 static void test_lock_expired_lease_does_not_block(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_lock *stale = NULL, *x = NULL;
 	char cmd[1200];
 
@@ -112,7 +98,7 @@ static void test_lock_expired_lease_does_not_block(void **state)
 
 static void test_lock_refresh_keeps_lease_alive(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_lock *l = NULL, *x = NULL;
 
 	/* lease 1.5 s, refreshed every 0.5 s: still held after 4 s (a loaded
@@ -130,7 +116,7 @@ static void test_lock_refresh_keeps_lease_alive(void **state)
  * it lived, it did. */
 static void test_lock_dead_holder_on_this_host_does_not_block(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_lock *x = NULL;
 	int ready[2], status;
 	char c;
@@ -169,7 +155,7 @@ static void test_lock_dead_holder_on_this_host_does_not_block(void **state)
 
 /* Store a lock object as another host would have written it (FORMAT.md
  * section 12), named locks/<name>. */
-static void put_foreign_lock(struct fixture *f, const char *name, const char *purpose, int64_t start_ns,
+static void put_foreign_lock(struct repo_fixture *f, const char *name, const char *purpose, int64_t start_ns,
 			     int64_t expires_ns)
 {
 	json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:b, s:s}", "version", 1, "host", "far-away-host", "pid",
@@ -190,7 +176,7 @@ static void put_foreign_lock(struct fixture *f, const char *name, const char *pu
 	json_decref(j);
 }
 
-static int lock_file_exists(struct fixture *f, const char *name)
+static int lock_file_exists(struct repo_fixture *f, const char *name)
 {
 	char path[1024];
 
@@ -210,7 +196,7 @@ static int lock_file_exists(struct fixture *f, const char *name)
  * orphan packs may exist: it stays until the orphan scan has run. */
 static void test_lock_stale_locks_removed(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_lock *x = NULL;
 	int64_t now = cairn_time_now_ns(), min = 60LL * 1000000000LL;
 

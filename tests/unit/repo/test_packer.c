@@ -4,6 +4,8 @@
  * the catalog knows again. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/packer.h"
 #include "repo/repo_internal.h"
 
@@ -15,10 +17,7 @@
 #include <string.h>
 
 struct fixture {
-	char *dir;
-	char repo[512], state[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
+	struct repo_fixture rf;
 	struct cairn_zctx *z;
 };
 
@@ -26,14 +25,8 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("packer");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	repo_fixture_init(&f->rf, "packer");
+	repo_fixture_create(&f->rf, NULL);
 	assert_int_equal(cairn_zctx_new(3, &f->z), 0);
 	*state = f;
 	return 0;
@@ -44,10 +37,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	cairn_zctx_free(f->z);
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(&f->rf);
 	free(f);
 	return 0;
 }
@@ -57,7 +47,7 @@ static void assert_reads_back(struct fixture *f, const uint8_t id[CAIRN_ID_BYTES
 {
 	struct cairn_buf out = { 0 };
 
-	assert_int_equal(cairn_repo_blob_read(f->r, f->z, CAIRN_BLOB_DATA, id, &out, ret_loc), 0);
+	assert_int_equal(cairn_repo_blob_read(f->rf.r, f->z, CAIRN_BLOB_DATA, id, &out, ret_loc), 0);
 	assert_int_equal(out.len, len);
 	assert_memory_equal(out.data, data, len);
 	cairn_buf_free(&out);
@@ -72,7 +62,7 @@ static void test_packer_add_and_deduplicate(void **state)
 	int added = -1;
 
 	cairn_test_fill_random(data, sizeof(data), 1);
-	assert_int_equal(cairn_packer_new(f->r, &p), 0);
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
 	assert_int_equal(cairn_packer_add(p, f->z, &scratch, CAIRN_BLOB_DATA, data, sizeof(data), id, &added), 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(cairn_packer_add(p, f->z, &scratch, CAIRN_BLOB_DATA, data, sizeof(data), again, &added), 0);
@@ -85,7 +75,7 @@ static void test_packer_add_and_deduplicate(void **state)
 	assert_reads_back(f, id, data, sizeof(data), NULL);
 
 	/* a new packer deduplicates against the catalog */
-	assert_int_equal(cairn_packer_new(f->r, &p), 0);
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
 	assert_int_equal(cairn_packer_add(p, f->z, &scratch, CAIRN_BLOB_DATA, data, sizeof(data), again, &added), 0);
 	assert_int_equal(added, 0);
 	assert_int_equal(cairn_packer_has(p, CAIRN_BLOB_DATA, id), 1);
@@ -110,23 +100,23 @@ static void test_packer_add_stored_copies_sealed_bytes(void **state)
 	/* half random, half zeros: it compresses, so stored != raw length */
 	cairn_test_fill_random(data, sizeof(data) / 2, 2);
 	memset(data + sizeof(data) / 2, 0, sizeof(data) / 2);
-	assert_int_equal(cairn_packer_new(f->r, &p), 0);
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
 	assert_int_equal(cairn_packer_add(p, f->z, &scratch, CAIRN_BLOB_DATA, data, sizeof(data), id, &added), 0);
 	assert_int_equal(cairn_packer_flush(p), 0);
 	cairn_packer_free(p);
 	assert_reads_back(f, id, data, sizeof(data), &first);
 	assert_true(first.length < first.raw_length);
 	cairn_repo_pack_name(first.pack, name);
-	assert_int_equal(cairn_store_get(f->r->store, name, first.offset, first.length, &stored), 0);
+	assert_int_equal(cairn_store_get(f->rf.r->store, name, first.offset, first.length, &stored), 0);
 
-	assert_int_equal(cairn_packer_new(f->r, &p), 0);
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
 	assert_int_equal(cairn_packer_add_stored(p, CAIRN_BLOB_DATA, id, stored.data, stored.len, first.raw_length,
 						 &added),
 			 0);
 	assert_int_equal(added, 0); /* not in copy mode: the catalog has it */
 	cairn_packer_free(p);
 
-	assert_int_equal(cairn_packer_new(f->r, &p), 0);
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
 	cairn_packer_set_copy(p);
 	assert_int_equal(cairn_packer_add_stored(p, CAIRN_BLOB_DATA, id, stored.data, stored.len, first.raw_length,
 						 &added),

@@ -6,6 +6,8 @@
  * primary still has, and forget plans with a delete-grace. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 
 #include "cairn/backup.h"
@@ -28,29 +30,12 @@
 
 #define HOUR_NS (3600LL * 1000000000LL)
 
-struct fixture {
-	char *dir;
-	char repo[512], state[512], state2[512], src[512], out[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct repo_fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("prune");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->state2, sizeof(f->state2), "%s/state2", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
-	assert_int_equal(mkdir(f->src, 0755), 0);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
+	repo_fixture_init(f, "prune");
+	repo_fixture_create(f, NULL);
 	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
 	*state = f;
 	return 0;
@@ -58,17 +43,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(f);
 	free(f);
 	return 0;
 }
 
-static void write_file(struct fixture *f, const char *name, size_t size, unsigned seed)
+static void write_file(struct repo_fixture *f, const char *name, size_t size, unsigned seed)
 {
 	char p[700];
 
@@ -76,7 +58,7 @@ static void write_file(struct fixture *f, const char *name, size_t size, unsigne
 	cairn_test_write_random_file(p, size, seed);
 }
 
-static void remove_file(struct fixture *f, const char *name)
+static void remove_file(struct repo_fixture *f, const char *name)
 {
 	char p[700];
 
@@ -84,7 +66,7 @@ static void remove_file(struct fixture *f, const char *name)
 	assert_int_equal(unlink(p), 0);
 }
 
-static void run_backup_on(struct fixture *f, struct cairn_repo *r, struct cairn_snapshot *snap)
+static void run_backup_on(struct repo_fixture *f, struct cairn_repo *r, struct cairn_snapshot *snap)
 {
 	const char *paths[1] = { f->src };
 	struct cairn_backup_opts o = { 0 };
@@ -96,12 +78,12 @@ static void run_backup_on(struct fixture *f, struct cairn_repo *r, struct cairn_
 		fail_msg("backup: %s", cairn_err_msg());
 }
 
-static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
+static void run_backup(struct repo_fixture *f, struct cairn_snapshot *snap)
 {
 	run_backup_on(f, f->r, snap);
 }
 
-static int prune(struct fixture *f, int64_t grace_ns, int threshold, struct cairn_prune_stats *st)
+static int prune(struct repo_fixture *f, int64_t grace_ns, int threshold, struct cairn_prune_stats *st)
 {
 	struct cairn_prune_opts o = { 0 };
 
@@ -125,7 +107,7 @@ static int count_files(const char *dir, const char *sub)
 }
 
 /* Restore snapshot `id` through `r` and compare it with the source as it is now. */
-static void assert_restores(struct fixture *f, struct cairn_repo *r, const char *id)
+static void assert_restores(struct repo_fixture *f, struct cairn_repo *r, const char *id)
 {
 	struct cairn_snapshot snap = { 0 };
 	struct cairn_restore_opts ro = { 0 };
@@ -145,7 +127,7 @@ static void assert_restores(struct fixture *f, struct cairn_repo *r, const char 
 }
 
 /* The same from a catalog built from nothing: nothing left points at a deleted pack. */
-static void assert_restores_fresh(struct fixture *f, const char *id)
+static void assert_restores_fresh(struct repo_fixture *f, const char *id)
 {
 	struct cairn_repo *rr = NULL;
 
@@ -159,7 +141,7 @@ static void assert_restores_fresh(struct fixture *f, const char *id)
 
 static void test_prune_deletes_unused_data(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	int packs_before;
@@ -194,7 +176,7 @@ static void test_prune_deletes_unused_data(void **state)
 
 static void test_prune_grace_period_keeps_marked_packs(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	int packs;
@@ -232,7 +214,7 @@ static void test_prune_grace_period_keeps_marked_packs(void **state)
  * again by a backup that deduplicated against it, must stay. */
 static void test_prune_marked_pack_used_again_stays(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 }, c = { 0 };
 	struct cairn_prune_stats st;
 
@@ -258,7 +240,7 @@ static void test_prune_marked_pack_used_again_stays(void **state)
 
 static void test_prune_sweep_waits_for_running_backup(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	struct cairn_repo *other = NULL;
@@ -292,7 +274,7 @@ static void test_prune_sweep_waits_for_running_backup(void **state)
 
 static void test_prune_repacks_partly_used_pack(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	char name[32];
@@ -327,7 +309,7 @@ static void test_prune_repacks_partly_used_pack(void **state)
 
 static void test_prune_stops_on_damage(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	char path[900];
@@ -361,7 +343,7 @@ static void test_prune_stops_on_damage(void **state)
 
 static void test_prune_replica_keeps_what_primary_has(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_opts o = { 0 };
 	struct cairn_prune_stats st;
@@ -401,7 +383,7 @@ static void test_prune_replica_keeps_what_primary_has(void **state)
 
 static void test_forget_plan_with_grace(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot s[3];
 	struct cairn_retention_policy pol = { .last = 1 };
 	struct cairn_forget_entry *e = NULL;
@@ -437,7 +419,7 @@ static void test_forget_plan_with_grace(void **state)
  * files cache, so its next backup does not read unchanged files again. */
 static void test_prune_other_host_keeps_files_cache(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 }, c1 = { 0 }, c2 = { 0 }, c3 = { 0 };
 	struct cairn_prune_stats st;
 	struct cairn_repo *other = NULL;
@@ -484,7 +466,7 @@ static void test_prune_other_host_keeps_files_cache(void **state)
 
 /* Flip one byte in the middle of the stored blob holding the whole of
  * source file `name` (a file smaller than the minimum chunk). */
-static void damage_blob_of(struct fixture *f, const char *name)
+static void damage_blob_of(struct repo_fixture *f, const char *name)
 {
 	struct cairn_blob_loc loc;
 	uint8_t id[CAIRN_ID_BYTES];
@@ -522,7 +504,7 @@ static void damage_blob_of(struct fixture *f, const char *name)
  * fails with CAIRN_ECORRUPT, and deletes nothing. */
 static void test_prune_repack_stops_on_damaged_blob(void **state)
 {
-	struct fixture *f = *state;
+	struct repo_fixture *f = *state;
 	struct cairn_snapshot a = { 0 }, b = { 0 };
 	struct cairn_prune_stats st;
 	char name[32];

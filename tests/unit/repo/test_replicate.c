@@ -5,6 +5,8 @@
  * site status. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 
 #include "cairn/backup.h"
@@ -26,10 +28,8 @@
 #endif
 
 struct fixture {
-	char *dir;
-	char repo[512], replica[512], state[512], state2[512], src[512], out[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
+	struct repo_fixture rf;
+	char replica[512];
 	struct cairn_store *dst; /* fault decorator around the replica's local store */
 	int warnings;
 	char last_warning[1024];
@@ -49,24 +49,14 @@ static int setup(void **state)
 	struct cairn_store *inner;
 	char p[700];
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("replicate");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->replica, sizeof(f->replica), "%s/replica", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->state2, sizeof(f->state2), "%s/state2", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
-	assert_int_equal(mkdir(f->src, 0755), 0);
-	snprintf(p, sizeof(p), "%s/big.bin", f->src);
+	repo_fixture_init(&f->rf, "replicate");
+	snprintf(f->replica, sizeof(f->replica), "%s/replica", f->rf.dir);
+	snprintf(p, sizeof(p), "%s/big.bin", f->rf.src);
 	cairn_test_write_random_file(p, 3 * 1024 * 1024 + 5, 1);
-	snprintf(p, sizeof(p), "%s/small.txt", f->src);
+	snprintf(p, sizeof(p), "%s/small.txt", f->rf.src);
 	cairn_test_write_random_file(p, 100, 2);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
-	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
+	repo_fixture_create(&f->rf, NULL);
+	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
 	assert_int_equal(cairn_store_local_open(f->replica, 1, &inner), 0);
 	assert_int_equal(cairn_store_fault_wrap(inner, &f->dst), 0);
 	*state = f;
@@ -78,23 +68,20 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	cairn_store_free(f->dst);
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(&f->rf);
 	free(f);
 	return 0;
 }
 
 static void run_backup(struct fixture *f, struct cairn_snapshot *snap)
 {
-	const char *paths[1] = { f->src };
+	const char *paths[1] = { f->rf.src };
 	struct cairn_backup_opts o = { 0 };
 
 	o.paths = paths;
 	o.npaths = 1;
 	o.threads = 2;
-	if (cairn_backup_run(f->r, &o, snap) != 0)
+	if (cairn_backup_run(f->rf.r, &o, snap) != 0)
 		fail_msg("backup: %s", cairn_err_msg());
 }
 
@@ -107,7 +94,7 @@ static int replicate(struct fixture *f, int full, struct cairn_replicate_stats *
 	o.full = full;
 	o.on_warning = on_warning;
 	o.ctx = f;
-	return cairn_replicate(f->r, f->dst, &o, st);
+	return cairn_replicate(f->rf.r, f->dst, &o, st);
 }
 
 /* Number of regular files under dir/sub (0 when it does not exist). */
@@ -133,7 +120,7 @@ static void assert_same_objects(struct fixture *f)
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && find config keys data index snapshots -type f | sort > '%s/a.lst' && cd '%s' && "
 		 "find config keys data index snapshots -type f | sort > '%s/b.lst' && cmp -s '%s/a.lst' '%s/b.lst'",
-		 f->repo, f->dir, f->replica, f->dir, f->dir, f->dir);
+		 f->rf.repo, f->rf.dir, f->replica, f->rf.dir, f->rf.dir, f->rf.dir);
 	if (system(cmd) != 0)
 		fail_msg("the replica's objects differ from the primary's");
 }
@@ -147,16 +134,16 @@ static void assert_replica_restores(struct fixture *f, const char *want_id)
 	struct cairn_restore_stats rs;
 	char cmd[2400];
 
-	assert_int_equal(cairn_repo_open(f->replica, f->secret, f->state2, &rr), 0);
+	assert_int_equal(cairn_repo_open(f->replica, f->rf.secret, f->rf.state2, &rr), 0);
 	assert_int_equal(cairn_repo_sync(rr, NULL, NULL), 0);
 	assert_int_equal(cairn_snapshot_at(rr, INT64_MAX, &snap), 0);
 	assert_string_equal(snap.id, want_id);
-	cairn_test_rmtree(f->out);
-	ro.target = f->out;
+	cairn_test_rmtree(f->rf.out);
+	ro.target = f->rf.out;
 	ro.threads = 2;
 	if (cairn_restore_run(rr, &snap, &ro, &rs) != 0)
 		fail_msg("restore from the replica: %s", cairn_err_msg());
-	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s%s' >/dev/null", f->src, f->out, f->src);
+	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s%s' >/dev/null", f->rf.src, f->rf.out, f->rf.src);
 	if (system(cmd) != 0)
 		fail_msg("the restore from the replica differs from the source");
 	cairn_snapshot_clear(&snap);
@@ -180,7 +167,7 @@ static void test_replicate_copies_and_restores(void **state)
 	assert_same_objects(f);
 	assert_replica_restores(f, s1.id);
 
-	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "dr", &ss), 0);
 	assert_string_equal(ss.newest_id, s1.id);
 	assert_int_equal(ss.newest_time_ns, s1.time_ns);
 	assert_int_equal(ss.snapshots_pending, 0);
@@ -213,7 +200,7 @@ static void test_replicate_nothing_to_do(void **state)
 	assert_int_equal(cairn_store_fault_calls(f->dst, CAIRN_OP_PUT), puts_);
 	assert_int_equal(cairn_store_fault_calls(f->dst, CAIRN_OP_LIST), lists);
 	cairn_snapshot_clear(&s1);
-	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "dr", &ss), 0);
 	assert_int_equal(ss.snapshots_pending, 0);
 }
 
@@ -227,10 +214,10 @@ static void test_replicate_incremental(void **state)
 
 	run_backup(f, &s1);
 	assert_int_equal(replicate(f, 0, &st), 0);
-	snprintf(p, sizeof(p), "%s/new.bin", f->src);
+	snprintf(p, sizeof(p), "%s/new.bin", f->rf.src);
 	cairn_test_write_random_file(p, 700 * 1024, 9);
 	run_backup(f, &s2);
-	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "dr", &ss), 0);
 	assert_int_equal(ss.snapshots_pending, 1);
 	/* the lag from the catalog: one pack (about 700 KiB), one index object, one snapshot */
 	assert_int_equal(ss.objects_pending, 3);
@@ -239,7 +226,7 @@ static void test_replicate_incremental(void **state)
 	assert_int_equal(replicate(f, 0, &st), 0);
 	/* one pack, one index object, one snapshot */
 	assert_int_equal(st.objects_copied, 3);
-	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "dr", &ss), 0);
 	assert_int_equal(ss.objects_pending, 0);
 	assert_int_equal(ss.bytes_pending, 0);
 	assert_int_equal(st.snapshots_copied, 1);
@@ -273,7 +260,7 @@ static void test_replicate_damaged_primary_held_back(void **state)
 	uint8_t byte;
 
 	run_backup(f, &s1);
-	first_pack(f->repo, pack, sizeof(pack));
+	first_pack(f->rf.repo, pack, sizeof(pack));
 	fd = open(pack, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, &byte, 1, 100), 1);
@@ -306,7 +293,7 @@ static void test_replicate_failing_replica_catches_up(void **state)
 	assert_true(replicate(f, 0, &st) == CAIRN_ETRANSIENT);
 	assert_non_null(strstr(cairn_err_msg(), "site 'dr'"));
 	assert_int_equal(count_files(f->replica, "snapshots"), 0);
-	assert_int_equal(cairn_replicate_site_status(f->r, "dr", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "dr", &ss), 0);
 	assert_int_equal(ss.last_success_ns, 0);
 	assert_true(ss.last_attempt_ns > 0);
 	assert_true(ss.last_error[0] != '\0');
@@ -328,7 +315,7 @@ static void test_replicate_refuses_other_repository(void **state)
 
 	cairn_store_free(f->dst);
 	f->dst = NULL;
-	assert_int_equal(cairn_repo_init(f->replica, f->secret, "other", NULL, NULL), 0);
+	assert_int_equal(cairn_repo_init(f->replica, f->rf.secret, "other", NULL, NULL), 0);
 	assert_int_equal(cairn_store_local_open(f->replica, 0, &f->dst), 0);
 	assert_int_equal(replicate(f, 0, &st), CAIRN_EINVAL);
 	assert_non_null(strstr(cairn_err_msg(), "holds another repository"));
@@ -365,14 +352,14 @@ static void test_replicate_bad_args(void **state)
 	struct cairn_replicate_opts o = { 0 };
 	struct cairn_site_status ss;
 
-	assert_int_equal(cairn_replicate(f->r, f->dst, &o, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_replicate(f->rf.r, f->dst, &o, NULL), CAIRN_EINVAL);
 	o.site = "";
-	assert_int_equal(cairn_replicate(f->r, f->dst, &o, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_replicate(f->rf.r, f->dst, &o, NULL), CAIRN_EINVAL);
 	o.site = "dr";
-	assert_int_equal(cairn_replicate(f->r, NULL, &o, NULL), CAIRN_EINVAL);
-	assert_int_equal(cairn_replicate_site_status(f->r, "", &ss), CAIRN_EINVAL);
+	assert_int_equal(cairn_replicate(f->rf.r, NULL, &o, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "", &ss), CAIRN_EINVAL);
 	/* a site never replicated to */
-	assert_int_equal(cairn_replicate_site_status(f->r, "never", &ss), 0);
+	assert_int_equal(cairn_replicate_site_status(f->rf.r, "never", &ss), 0);
 	assert_string_equal(ss.newest_id, "");
 	assert_int_equal(ss.last_attempt_ns, 0);
 }

@@ -3,6 +3,8 @@
  * workers, and keeps the verification guarantees. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "repo/repo_internal.h"
 #include "repo/restore_plan.h"
 
@@ -25,10 +27,7 @@
 #define WINDOW (1u << 20)
 
 struct fixture {
-	char *dir;
-	char repo[512], state[512], src[512], out[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
+	struct repo_fixture rf;
 	struct cairn_snapshot snap;
 };
 
@@ -40,37 +39,28 @@ static int setup(void **state)
 	struct cairn_store *faulty = NULL;
 	char p[700];
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("restore_plan");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
-	assert_int_equal(mkdir(f->src, 0755), 0);
+	repo_fixture_init(&f->rf, "restore_plan");
 	for (int d = 0; d < 4; d++) {
-		snprintf(p, sizeof(p), "%s/d%d", f->src, d);
+		snprintf(p, sizeof(p), "%s/d%d", f->rf.src, d);
 		assert_int_equal(mkdir(p, 0755), 0);
 	}
 	for (int i = 0; i < NFILES; i++) {
-		snprintf(p, sizeof(p), "%s/d%d/f%02d", f->src, i % 4, i);
+		snprintf(p, sizeof(p), "%s/d%d/f%02d", f->rf.src, i % 4, i);
 		cairn_test_write_random_file(p, FILE_BYTES, 100 + (uint64_t)i);
 	}
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
-	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
-	paths[0] = f->src;
+	repo_fixture_create(&f->rf, NULL);
+	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
+	paths[0] = f->rf.src;
 	o.paths = paths;
 	o.npaths = 1;
 	o.threads = 2;
-	if (cairn_backup_run(f->r, &o, &f->snap) != 0)
+	if (cairn_backup_run(f->rf.r, &o, &f->snap) != 0)
 		fail_msg("backup: %s", cairn_err_msg());
 	/* read it like a remote repository: through a pack cache, counting gets */
-	assert_int_equal(cairn_store_fault_wrap(f->r->store, &faulty), 0);
-	f->r->store = faulty;
-	assert_null(f->r->packcache);
-	assert_int_equal(cairn_packcache_new(64ull * WINDOW, WINDOW, 2, &f->r->packcache), 0);
+	assert_int_equal(cairn_store_fault_wrap(f->rf.r->store, &faulty), 0);
+	f->rf.r->store = faulty;
+	assert_null(f->rf.r->packcache);
+	assert_int_equal(cairn_packcache_new(64ull * WINDOW, WINDOW, 2, &f->rf.r->packcache), 0);
 	*state = f;
 	return 0;
 }
@@ -79,11 +69,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	cairn_repo_close(f->r);
 	cairn_snapshot_clear(&f->snap);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(&f->rf);
 	free(f);
 	return 0;
 }
@@ -92,16 +79,16 @@ static int restore(struct fixture *f, struct cairn_restore_stats *rs)
 {
 	struct cairn_restore_opts ro = { 0 };
 
-	ro.target = f->out;
+	ro.target = f->rf.out;
 	ro.threads = 2;
-	return cairn_restore_run(f->r, &f->snap, &ro, rs);
+	return cairn_restore_run(f->rf.r, &f->snap, &ro, rs);
 }
 
 static uint64_t pack_count(struct fixture *f)
 {
 	uint64_t packs = 0;
 
-	assert_int_equal(cairn_catalog_blob_count(f->r->catalog, NULL, &packs), 0);
+	assert_int_equal(cairn_catalog_blob_count(f->rf.r->catalog, NULL, &packs), 0);
 	return packs;
 }
 
@@ -116,13 +103,13 @@ static void test_restore_plan_file_fetches_each_window_once(void **state)
 	if (restore(f, &rs) != 0)
 		fail_msg("restore: %s", cairn_err_msg());
 	assert_int_equal(rs.files, NFILES);
-	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s%s'", f->src, f->out, f->src);
+	snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s%s'", f->rf.src, f->rf.out, f->rf.src);
 	assert_int_equal(system(cmd), 0);
-	cairn_packcache_stats(f->r->packcache, &st);
+	cairn_packcache_stats(f->rf.r->packcache, &st);
 	/* ~2.5 MiB of packs in 1 MiB windows: a handful of requests, no
 	 * window twice, nothing evicted unread, nothing read around the cache */
 	assert_true(st.fetches <= 3 + packs);
-	assert_int_equal(cairn_store_fault_calls(f->r->store, CAIRN_OP_GET), st.fetches);
+	assert_int_equal(cairn_store_fault_calls(f->rf.r->store, CAIRN_OP_GET), st.fetches);
 	assert_true(st.fetched_bytes <= (uint64_t)NFILES * FILE_BYTES + 64 * 1024 * (packs + 1));
 	assert_int_equal(st.direct, 0);
 	assert_int_equal(st.evicted_unread, 0);
@@ -138,13 +125,13 @@ static void test_restore_plan_file_damage_is_refetched_and_reported(void **state
 
 	/* every read of a pack comes back with a bit flipped, through the cache
 	 * or not: the blobs under the flipped bits are damaged, the others not */
-	cairn_store_fault_set(f->r->store, CAIRN_FAULT_FLIP_BIT, CAIRN_OP_GET, "data/", 1, 0, 0);
+	cairn_store_fault_set(f->rf.r->store, CAIRN_FAULT_FLIP_BIT, CAIRN_OP_GET, "data/", 1, 0, 0);
 	assert_int_equal(restore(f, &rs), CAIRN_ECORRUPT);
 	assert_true(rs.damaged_files > 0);
 	/* a file is restored right or not at all */
 	for (int i = 0; i < NFILES; i++) {
-		snprintf(p, sizeof(p), "%s/d%d/f%02d", f->src, i % 4, i);
-		snprintf(q, sizeof(q), "%s%s", f->out, p);
+		snprintf(p, sizeof(p), "%s/d%d/f%02d", f->rf.src, i % 4, i);
+		snprintf(q, sizeof(q), "%s%s", f->rf.out, p);
 		if (access(q, F_OK) < 0) {
 			missing++;
 			continue;
@@ -155,24 +142,24 @@ static void test_restore_plan_file_damage_is_refetched_and_reported(void **state
 	assert_true(missing > 0);
 	assert_true(missing <= rs.damaged_files);
 	/* the verification retries went around the cache */
-	assert_true(cairn_store_fault_calls(f->r->store, CAIRN_OP_GET) > 3);
+	assert_true(cairn_store_fault_calls(f->rf.r->store, CAIRN_OP_GET) > 3);
 }
 
 static void test_restore_plan_queue_is_longer_for_remote_reads(void **state)
 {
 	struct fixture *f = *state;
-	struct cairn_packcache *pc = f->r->packcache;
+	struct cairn_packcache *pc = f->rf.r->packcache;
 
-	assert_true(restore_plan_queue(f->r, 2) >= 32);
-	f->r->packcache = NULL;
-	assert_int_equal(restore_plan_queue(f->r, 2), 6);
-	f->r->packcache = pc;
+	assert_true(restore_plan_queue(f->rf.r, 2) >= 32);
+	f->rf.r->packcache = NULL;
+	assert_int_equal(restore_plan_queue(f->rf.r, 2), 6);
+	f->rf.r->packcache = pc;
 }
 
 static void test_restore_plan_file_without_cache_does_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct cairn_packcache *pc = f->r->packcache;
+	struct cairn_packcache *pc = f->rf.r->packcache;
 	struct restore_plan plan = { 0 };
 	struct cairn_entry e = { 0 };
 	uint8_t ids[2 * CAIRN_ID_BYTES] = { 0 };
@@ -180,14 +167,14 @@ static void test_restore_plan_file_without_cache_does_nothing(void **state)
 	e.type = CAIRN_ENTRY_FILE;
 	e.content = ids;
 	e.content_count = 2;
-	f->r->packcache = NULL;
-	restore_plan_file(f->r, &plan, &e);
-	restore_plan_end(f->r, &plan);
-	f->r->packcache = pc;
+	f->rf.r->packcache = NULL;
+	restore_plan_file(f->rf.r, &plan, &e);
+	restore_plan_end(f->rf.r, &plan);
+	f->rf.r->packcache = pc;
 	/* unknown blobs are left to the worker (which reports them) */
-	restore_plan_file(f->r, &plan, &e);
-	restore_plan_end(f->r, &plan);
-	assert_int_equal(cairn_store_fault_calls(f->r->store, CAIRN_OP_GET), 0);
+	restore_plan_file(f->rf.r, &plan, &e);
+	restore_plan_end(f->rf.r, &plan);
+	assert_int_equal(cairn_store_fault_calls(f->rf.r->store, CAIRN_OP_GET), 0);
 }
 
 int main(void)

@@ -6,6 +6,8 @@
  * entry's metadata. */
 #include "cairn_test.h"
 
+#include "repo_fixture.h"
+
 #include "cairn/backup.h"
 #include "cairn/err.h"
 #include "cairn/restore.h"
@@ -26,10 +28,7 @@
 #define SMALL_FILES 200
 
 struct fixture {
-	char *dir;
-	char repo[512], state[512], src[512], out[512];
-	struct cairn_secret *secret;
-	struct cairn_repo *r;
+	struct repo_fixture rf;
 	struct cairn_snapshot snap;
 	int restores;
 };
@@ -55,14 +54,13 @@ static void on_failure(void *ctx, const char *path, unsigned problems, const cha
 
 static void src_path(const struct fixture *f, const char *rel, char *out, size_t len)
 {
-	snprintf(out, len, "%s/%s", f->src, rel);
+	snprintf(out, len, "%s/%s", f->rf.src, rel);
 }
 
 static void build_source(struct fixture *f)
 {
 	char p[700], q[700];
 
-	assert_int_equal(mkdir(f->src, 0755), 0);
 	src_path(f, "big.bin", p, sizeof(p));
 	cairn_test_write_random_file(p, 3 * 1024 * 1024 + 123, 7);
 	src_path(f, "empty", p, sizeof(p));
@@ -70,7 +68,7 @@ static void build_source(struct fixture *f)
 	src_path(f, "small", p, sizeof(p));
 	assert_int_equal(mkdir(p, 0750), 0);
 	for (int i = 0; i < SMALL_FILES; i++) {
-		snprintf(p, sizeof(p), "%s/small/f%03d", f->src, i);
+		snprintf(p, sizeof(p), "%s/small/f%03d", f->rf.src, i);
 		cairn_test_write_random_file(p, 100 + (size_t)i * 37, (uint64_t)i + 100);
 	}
 	src_path(f, "link", p, sizeof(p));
@@ -87,22 +85,15 @@ static int setup(void **state)
 	const char *paths[1];
 	struct cairn_backup_opts o = { 0 };
 
-	assert_int_equal(cairn_crypto_init(), 0);
-	setenv("CAIRN_KDF_MEMLIMIT", "65536", 1);
-	f->dir = cairn_test_mkdtemp("verify");
-	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
+	repo_fixture_init(&f->rf, "verify");
 	build_source(f);
-	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &f->secret), 0);
-	assert_int_equal(cairn_repo_init(f->repo, f->secret, "h", NULL, NULL), 0);
-	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &f->r), 0);
-	assert_int_equal(cairn_repo_sync(f->r, NULL, NULL), 0);
-	paths[0] = f->src;
+	repo_fixture_create(&f->rf, NULL);
+	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
+	paths[0] = f->rf.src;
 	o.paths = paths;
 	o.npaths = 1;
 	o.threads = 2;
-	if (cairn_backup_run(f->r, &o, &f->snap) != 0)
+	if (cairn_backup_run(f->rf.r, &o, &f->snap) != 0)
 		fail_msg("backup: %s", cairn_err_msg());
 	*state = f;
 	return 0;
@@ -113,31 +104,28 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	cairn_snapshot_clear(&f->snap);
-	cairn_repo_close(f->r);
-	cairn_secret_free(f->secret);
-	cairn_test_rmtree(f->dir);
-	free(f->dir);
+	repo_fixture_fini(&f->rf);
 	free(f);
 	return 0;
 }
 
-/* Restore the snapshot into a new directory, f->out. */
+/* Restore the snapshot into a new directory, f->rf.out. */
 static void restore_fresh(struct fixture *f)
 {
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
 
-	snprintf(f->out, sizeof(f->out), "%s/out%d", f->dir, ++f->restores);
-	ro.target = f->out;
+	snprintf(f->rf.out, sizeof(f->rf.out), "%s/out%d", f->rf.dir, ++f->restores);
+	ro.target = f->rf.out;
 	ro.threads = 2;
-	if (cairn_restore_run(f->r, &f->snap, &ro, &rs) != 0)
+	if (cairn_restore_run(f->rf.r, &f->snap, &ro, &rs) != 0)
 		fail_msg("restore: %s", cairn_err_msg());
 }
 
 /* The restored copy of `rel` (relative to the source). */
 static void out_path(const struct fixture *f, const char *rel, char *out, size_t len)
 {
-	snprintf(out, len, "%s%s/%s", f->out, f->src, rel);
+	snprintf(out, len, "%s%s/%s", f->rf.out, f->rf.src, rel);
 }
 
 static int verify(struct fixture *f, double percent, uint64_t seed, struct failures *fl,
@@ -146,20 +134,20 @@ static int verify(struct fixture *f, double percent, uint64_t seed, struct failu
 	struct cairn_verify_opts vo = { 0 };
 
 	memset(fl, 0, sizeof(*fl));
-	vo.root = f->out;
+	vo.root = f->rf.out;
 	vo.sample_percent = percent;
 	vo.seed = seed;
 	vo.check_owner = geteuid() == 0;
 	vo.threads = 2;
 	vo.on_failure = on_failure;
 	vo.ctx = fl;
-	return cairn_verify_run(f->r, &f->snap, &vo, st);
+	return cairn_verify_run(f->rf.r, &f->snap, &vo, st);
 }
 
 /* The snapshot path of `rel`. */
 static void snap_path(const struct fixture *f, const char *rel, char *out, size_t len)
 {
-	snprintf(out, len, "%s/%s", f->src, rel);
+	snprintf(out, len, "%s/%s", f->rf.src, rel);
 }
 
 /* Exactly one failure, for `rel`, with `problem` among its problems. */
@@ -404,7 +392,7 @@ static void test_sample_share(void **state)
 	assert_int_equal(st2.bytes, st1.bytes);
 	/* the choice is the documented function of seed and path */
 	for (int i = 0; i < SMALL_FILES; i++) {
-		snprintf(p, sizeof(p), "%s/small/f%03d", f->src, i);
+		snprintf(p, sizeof(p), "%s/small/f%03d", f->rf.src, i);
 		in_sample += cairn_verify_sampled(42, 25.0, p);
 	}
 	assert_in_range(in_sample, st1.files_verified - 4, st1.files_verified);
@@ -447,7 +435,7 @@ static void test_bad_options(void **state)
 	struct fixture *f = *state;
 	struct failures fl;
 
-	snprintf(f->out, sizeof(f->out), "%s/nowhere", f->dir);
+	snprintf(f->rf.out, sizeof(f->rf.out), "%s/nowhere", f->rf.dir);
 	assert_int_equal(verify(f, 100.0, 1, &fl, NULL), CAIRN_ENOTFOUND);
 	assert_int_equal(verify(f, 0.0, 1, &fl, NULL), CAIRN_EINVAL);
 	assert_int_equal(verify(f, 101.0, 1, &fl, NULL), CAIRN_EINVAL);
