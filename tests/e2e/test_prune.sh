@@ -11,7 +11,10 @@
 #   - a prune that runs while a backup is running (the backup deduplicates
 #     against a pack prune has marked unused) waits for it, keeps that pack,
 #     and the backup's snapshot restores afterwards;
-#   - a version 1 repository (the golden one) is refused: nothing deleted.
+#   - a version 1 repository (the golden one) is refused: nothing deleted;
+#   - with an S3 test server (CAIRN_TEST_S3_ENDPOINT): prune of an S3
+#     primary repacks and deletes, and what is kept restores from a fresh
+#     state directory and passes check --read-data.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 unset CAIRN_REPO CAIRN_KEY_FILE CAIRN_STATE_DIR CAIRN_CONFIG
@@ -132,4 +135,34 @@ assert_contains "$LAST_ERR" "format version 1"
 assert_exit 5 env -u CAIRN_CONFIG "$CAIRN_AGENT" forget --repo "$WORK/v1" --key-file "$WORK/v1.key" --keep-last 1
 assert_contains "$LAST_ERR" "format version 1"
 assert_eq "$(cd "$WORK/v1" && find . -type f | sort | md5sum)" "$before"
+
+if [[ -n "${CAIRN_TEST_S3_ENDPOINT:-}" ]]; then
+	log "prune of an S3 primary: repack and deletion, then restore and check --read-data"
+	source "$E2E_DIR/s3lib.sh"
+	s3_require
+	s3_use_repo prune
+	unset CAIRN_CONFIG
+	export CAIRN_KEY_FILE=$WORK/s3.key CAIRN_STATE_DIR=$WORK/s3-state
+	S3SRC=$WORK/s3src
+	treetool generate "$S3SRC" --seed 31 --big-mib 3 --small 60 >/dev/null
+	init_repo
+	assert_exit 0 agent backup "$S3SRC"
+	# the big files and most small ones go: the first pack is mostly unused
+	# and gets repacked
+	rm -rf "$S3SRC/big"
+	find "$S3SRC" -type f -size -64k | awk 'NR % 4 != 0' | xargs rm -f
+	assert_exit 0 agent backup "$S3SRC" --json
+	kept=$(json_get "$LAST_OUT" snapshot)
+	assert_exit 0 agent prune --keep-last 1 --grace 0 --json
+	cp "$LAST_OUT" "$OUT_DIR/s3-prune.json"
+	assert_gt "$(json_get "$OUT_DIR/s3-prune.json" sites.0.packs_repacked)" 0
+	assert_gt "$(json_get "$OUT_DIR/s3-prune.json" sites.0.packs_deleted)" 0
+	manifest_of "$S3SRC" "$OUT_DIR/ms3"
+	assert_exit 0 restore_cmd restore --snapshot "$kept" --target "$WORK/rs3" --state-dir "$WORK/fresh-s3"
+	manifest_of "$WORK/rs3$S3SRC" "$OUT_DIR/rs3"
+	compare_manifests "$OUT_DIR/ms3" "$OUT_DIR/rs3"
+	assert_exit 0 agent check --read-data --state-dir "$WORK/fresh-s3b"
+else
+	log "no S3 test server (CAIRN_TEST_S3_ENDPOINT is unset): no S3 prune"
+fi
 log "OK"
