@@ -2,12 +2,7 @@
 #include "agent.h"
 
 #include "cli.h"
-#include "job_report.h"
-
-#include "cairn/crypto.h"
-
-#include <stdio.h>
-#include <string.h>
+#include "cli_main.h"
 
 static const char usage[] =
 	"usage: cairn-agent COMMAND [OPTIONS]\n"
@@ -36,63 +31,24 @@ static const char usage[] =
 	"which may be missing); flags beat environment variables, which beat the file.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 
-static int run(int argc, char **argv)
-{
-	const char *cmd;
+static const struct cli_command commands[] = {
+	{ "init", cmd_init },
+	{ "backup", cmd_backup },
+	{ "snapshots", cmd_snapshots },
+	{ "key", cmd_key },
+	{ "replicate", cmd_replicate },
+	{ "status", cmd_status },
+	{ "config", cmd_config },
+	{ "forget", cmd_forget },
+	{ "prune", cmd_prune },
+	{ "check", cmd_check },
+	{ "run", cmd_run },
+};
 
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return CAIRN_EXIT_USAGE;
-	}
-	cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage, stdout);
-		return CAIRN_EXIT_OK;
-	}
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("cairn-agent %s (repository format %d)\n", CAIRN_VERSION, CAIRN_FORMAT_VERSION);
-		return CAIRN_EXIT_OK;
-	}
-	if (cairn_crypto_init() < 0) {
-		cli_error("cannot initialise libsodium");
-		return CAIRN_EXIT_ERROR;
-	}
-	if (strcmp(cmd, "init") == 0)
-		return cmd_init(argc - 1, argv + 1);
-	if (strcmp(cmd, "backup") == 0)
-		return cmd_backup(argc - 1, argv + 1);
-	if (strcmp(cmd, "snapshots") == 0)
-		return cmd_snapshots(argc - 1, argv + 1);
-	if (strcmp(cmd, "key") == 0)
-		return cmd_key(argc - 1, argv + 1);
-	if (strcmp(cmd, "replicate") == 0)
-		return cmd_replicate(argc - 1, argv + 1);
-	if (strcmp(cmd, "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	if (strcmp(cmd, "config") == 0)
-		return cmd_config(argc - 1, argv + 1);
-	if (strcmp(cmd, "forget") == 0)
-		return cmd_forget(argc - 1, argv + 1);
-	if (strcmp(cmd, "prune") == 0)
-		return cmd_prune(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (see 'cairn-agent --help')", cmd);
-	return CAIRN_EXIT_USAGE;
-}
-
-/* The run's job report is the programs' one process-wide mutable state
- * besides the program name: registered here, written to by the command
- * (job_report_begin, counters, cli_error's message) and finished here,
- * which records the job when the command named one (job_report.h). */
+/* The run's job report, the programs' one process-wide mutable state
+ * besides the program name, is registered and finished by cli_main: a
+ * command records a job through it when it names one (job_report.h). */
 int main(int argc, char **argv)
 {
-	struct job_report rep;
-
-	cli_set_program("cairn-agent");
-	job_report_init(&rep);
-	job_report_set_current(&rep);
-	return job_report_finish(&rep, run(argc, argv));
+	return cli_main("cairn-agent", usage, commands, sizeof(commands) / sizeof(commands[0]), argc, argv);
 }

@@ -3,12 +3,7 @@
 #include "restore_cmds.h"
 
 #include "cli.h"
-#include "job_report.h"
-
-#include "cairn/crypto.h"
-
-#include <stdio.h>
-#include <string.h>
+#include "cli_main.h"
 
 static const char usage[] =
 	"usage: cairn-restore COMMAND [OPTIONS]\n"
@@ -30,45 +25,13 @@ static const char usage[] =
 	"Run 'cairn-restore COMMAND --help' for a command's options.\n"
 	"\n" CAIRN_EXIT_CODES_HELP;
 
-static int run(int argc, char **argv)
-{
-	const char *cmd;
+static const struct cli_command commands[] = {
+	{ "points", cmd_points },
+	{ "restore", cmd_restore },
+	{ "drill", cmd_drill },
+};
 
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return CAIRN_EXIT_USAGE;
-	}
-	cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage, stdout);
-		return CAIRN_EXIT_OK;
-	}
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("cairn-restore %s (repository format %d)\n", CAIRN_VERSION, CAIRN_FORMAT_VERSION);
-		return CAIRN_EXIT_OK;
-	}
-	if (cairn_crypto_init() < 0) {
-		cli_error("cannot initialise libsodium");
-		return CAIRN_EXIT_ERROR;
-	}
-	if (strcmp(cmd, "points") == 0)
-		return cmd_points(argc - 1, argv + 1);
-	if (strcmp(cmd, "restore") == 0)
-		return cmd_restore(argc - 1, argv + 1);
-	if (strcmp(cmd, "drill") == 0)
-		return cmd_drill(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (see 'cairn-restore --help')", cmd);
-	return CAIRN_EXIT_USAGE;
-}
-
-/* A report for the run, as in cairn-agent: it carries the logging choice
- * (--syslog) and records a job if a command names one. */
 int main(int argc, char **argv)
 {
-	struct job_report rep;
-
-	cli_set_program("cairn-restore");
-	job_report_init(&rep);
-	job_report_set_current(&rep);
-	return job_report_finish(&rep, run(argc, argv));
+	return cli_main("cairn-restore", usage, commands, sizeof(commands) / sizeof(commands[0]), argc, argv);
 }

@@ -223,23 +223,38 @@ int cairn_catalog_used_clear(struct cairn_catalog *c)
 	return ret;
 }
 
-int cairn_catalog_used_add(struct cairn_catalog *c, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
+/* Run statement `which` with an id (column 1) and, when with_v, an
+ * integer (column 2). 0 when done; with count, 1 when it changed a row and
+ * 0 when not; <0 on error. */
+static int id_stmt(struct cairn_catalog *c, enum cairn_catalog_stmt which, const uint8_t id[CAIRN_ID_BYTES], int64_t v,
+		   int with_v, int count, const char *what)
 {
 	sqlite3_stmt *st;
-	int rc, ret = bad_args(c, id, "used add");
+	int rc, ret = bad_args(c, id, what);
 
 	if (ret != 0)
 		return ret;
 	cairn_catalog_lock(c);
-	st = c->stmt[CAT_USED_ADD];
+	st = c->stmt[which];
 	rc = bind_blob32(st, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 2, type);
-	ret = finish_done(c, st, rc, "cannot record a used blob");
-	if (ret == 0)
+	if (rc == SQLITE_OK && with_v)
+		rc = sqlite3_bind_int64(st, 2, v);
+	ret = finish_done(c, st, rc, what);
+	if (ret == 0 && count)
 		ret = sqlite3_changes(c->db) > 0;
 	cairn_catalog_unlock(c);
 	return ret;
+}
+
+static int pack_stmt(struct cairn_catalog *c, enum cairn_catalog_stmt which, const uint8_t pack[CAIRN_ID_BYTES],
+		     const char *what)
+{
+	return id_stmt(c, which, pack, 0, 0, 0, what);
+}
+
+int cairn_catalog_used_add(struct cairn_catalog *c, uint8_t type, const uint8_t id[CAIRN_ID_BYTES])
+{
+	return id_stmt(c, CAT_USED_ADD, id, type, 1, 1, "cannot record a used blob");
 }
 
 int cairn_catalog_used_count(struct cairn_catalog *c, uint64_t *ret_count)
@@ -341,46 +356,14 @@ int cairn_catalog_pack_usage_each(struct cairn_catalog *c,
 			  sizeof(struct cairn_catalog_pack_usage), usage_rec, &e);
 }
 
-static int pack_stmt(struct cairn_catalog *c, enum cairn_catalog_stmt which, const uint8_t pack[CAIRN_ID_BYTES],
-		     int64_t v, int with_v, const char *what)
-{
-	sqlite3_stmt *st;
-	int rc, ret = bad_args(c, pack, what);
-
-	if (ret != 0)
-		return ret;
-	cairn_catalog_lock(c);
-	st = c->stmt[which];
-	rc = bind_blob32(st, 1, pack);
-	if (rc == SQLITE_OK && with_v)
-		rc = sqlite3_bind_int64(st, 2, v);
-	ret = finish_done(c, st, rc, what);
-	cairn_catalog_unlock(c);
-	return ret;
-}
-
 int cairn_catalog_mark_put(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES], int64_t marked_ns)
 {
-	sqlite3_stmt *st;
-	int rc, ret = bad_args(c, pack, "mark");
-
-	if (ret != 0)
-		return ret;
-	cairn_catalog_lock(c);
-	st = c->stmt[CAT_MARK_PUT];
-	rc = bind_blob32(st, 1, pack);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 2, marked_ns);
-	ret = finish_done(c, st, rc, "cannot mark a pack");
-	if (ret == 0)
-		ret = sqlite3_changes(c->db) > 0;
-	cairn_catalog_unlock(c);
-	return ret;
+	return id_stmt(c, CAT_MARK_PUT, pack, marked_ns, 1, 1, "cannot mark a pack");
 }
 
 int cairn_catalog_mark_delete(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES])
 {
-	return pack_stmt(c, CAT_MARK_DELETE, pack, 0, 0, "cannot unmark a pack");
+	return pack_stmt(c, CAT_MARK_DELETE, pack, "cannot unmark a pack");
 }
 
 struct mark_each {
@@ -464,12 +447,12 @@ int cairn_catalog_pack_used_blobs(struct cairn_catalog *c, const uint8_t pack[CA
 
 int cairn_catalog_pack_drop(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES])
 {
-	int ret = pack_stmt(c, CAT_PACK_DROP_BLOBS, pack, 0, 0, "cannot forget the blobs of a pack");
+	int ret = pack_stmt(c, CAT_PACK_DROP_BLOBS, pack, "cannot forget the blobs of a pack");
 
 	if (ret == 0)
-		ret = pack_stmt(c, CAT_PACK_DROP_IPACKS, pack, 0, 0, "cannot forget the index rows of a pack");
+		ret = pack_stmt(c, CAT_PACK_DROP_IPACKS, pack, "cannot forget the index rows of a pack");
 	if (ret == 0)
-		ret = pack_stmt(c, CAT_MARK_DELETE, pack, 0, 0, "cannot unmark a pack");
+		ret = pack_stmt(c, CAT_MARK_DELETE, pack, "cannot unmark a pack");
 	return ret;
 }
 
