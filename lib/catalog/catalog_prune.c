@@ -456,40 +456,47 @@ int cairn_catalog_pack_drop(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID
 	return ret;
 }
 
+/* Step statement `which`, bound to `site`, for one row of `n` integers.
+ * Caller holds the lock. An SQLite code: SQLITE_OK when read (a query with
+ * no row leaves `out` as it was). */
+static int site_row(struct cairn_catalog *c, enum cairn_catalog_stmt which, const char *site, int64_t *out, int n)
+{
+	sqlite3_stmt *st = c->stmt[which];
+	int rc = sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			out[i] = sqlite3_column_int64(st, i);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 int cairn_catalog_site_lag(struct cairn_catalog *c, const char *site, uint64_t *ret_packs, uint64_t *ret_bytes,
 			   uint64_t *ret_index)
 {
-	sqlite3_stmt *st;
+	int64_t packs[2] = { 0, 0 }, index = 0;
 	int rc, ret = bad_args(c, site, "site lag");
 
 	if (ret != 0)
 		return ret;
 	cairn_catalog_lock(c);
-	st = c->stmt[CAT_SITE_LAG_PACKS];
-	rc = sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	rc = site_row(c, CAT_SITE_LAG_PACKS, site, packs, 2);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_packs = (uint64_t)sqlite3_column_int64(st, 0);
-		*ret_bytes = (uint64_t)sqlite3_column_int64(st, 1);
-		rc = SQLITE_OK;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_OK) {
-		st = c->stmt[CAT_SITE_LAG_INDEX];
-		rc = sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
-			rc = SQLITE_OK;
-		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-	if (rc != SQLITE_OK)
+		rc = site_row(c, CAT_SITE_LAG_INDEX, site, &index, 1);
+	if (rc != SQLITE_OK) {
 		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot measure a site's replication lag");
+	} else {
+		*ret_packs = (uint64_t)packs[0];
+		*ret_bytes = (uint64_t)packs[1];
+		*ret_index = (uint64_t)index;
+	}
 	cairn_catalog_unlock(c);
 	return ret;
 }

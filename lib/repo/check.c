@@ -2,6 +2,7 @@
  * objects. Packs are in check_packs.c and check_data.c, trees in
  * check_walk.c, the working set in check_db*.c. */
 #include "check_internal.h"
+#include "id_list.h"
 #include "sync_fetch.h"
 
 #include "cairn/err.h"
@@ -60,43 +61,11 @@ int check_get(struct check_run *c, const char *name, uint64_t offset, uint64_t l
 	return rc;
 }
 
-/* The valid ids of `dir`/ in the store (malloc'd array). */
-struct id_list {
-	const char *dir;
-	char (*ids)[CAIRN_ID_HEX];
-	size_t n, cap;
-};
-
-static int collect_id(void *ctx, const char *name, uint64_t size)
+static int list_ids(struct check_run *c, const char *dir, struct repo_id_list *l)
 {
-	struct id_list *l = ctx;
-	char id[CAIRN_ID_HEX];
+	int rc = repo_id_list_dir(c->r, dir, l);
 
-	(void)size;
-	if (!cairn_repo_parse_object_name(name, l->dir, id))
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *p = cairn_reallocarray(l->ids, cap, sizeof(*l->ids));
-
-		if (p == NULL)
-			return cairn_err(CAIRN_ENOMEM, "cannot list '%s/': out of memory", l->dir);
-		l->ids = p;
-		l->cap = cap;
-	}
-	memcpy(l->ids[l->n++], id, CAIRN_ID_HEX);
-	return 0;
-}
-
-static int list_ids(struct check_run *c, const char *dir, struct id_list *l)
-{
-	char prefix[32];
-	int rc;
-
-	l->dir = dir;
-	snprintf(prefix, sizeof(prefix), "%s/", dir);
-	rc = cairn_store_list(cairn_repo_store(c->r), prefix, collect_id, l);
-	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s'", prefix) : 0;
+	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s/'", dir) : 0;
 }
 
 /* A fetched object that could not be used: damage is recorded, a vanished
@@ -144,12 +113,12 @@ static int consume_index(void *ctx, struct sync_item *it)
 /* Every index object: fetched, verified against its name, parsed whole. */
 static int check_index(struct check_run *c)
 {
-	struct id_list l = { 0 };
+	struct repo_id_list l = { 0 };
 	int rc = list_ids(c, "index", &l);
 
 	if (rc == 0)
-		rc = sync_fetch_each(c->r, "index", NULL, (const char (*)[CAIRN_ID_HEX])l.ids, l.n, consume_index, c);
-	free(l.ids);
+		rc = sync_fetch_each(c->r, "index", NULL, (const char (*)[CAIRN_ID_HEX])l.ids, l.count, consume_index, c);
+	repo_id_list_free(&l);
 	return rc;
 }
 
@@ -184,13 +153,13 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 /* Every snapshot object: verified, opened and parsed. */
 static int check_snapshots(struct check_run *c)
 {
-	struct id_list l = { 0 };
+	struct repo_id_list l = { 0 };
 	int rc = list_ids(c, "snapshots", &l);
 
 	if (rc == 0)
-		rc = sync_fetch_each(c->r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])l.ids, l.n,
+		rc = sync_fetch_each(c->r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])l.ids, l.count,
 				     consume_snapshot, c);
-	free(l.ids);
+	repo_id_list_free(&l);
 	return rc;
 }
 

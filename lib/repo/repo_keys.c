@@ -1,4 +1,5 @@
 /* Key objects of an open repository: add, list, remove. */
+#include "id_list.h"
 #include "repo_internal.h"
 
 #include "cairn/err.h"
@@ -35,53 +36,14 @@ int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, 
 	return cairn_repo_put_key_object(r->store, r->keys->master, secret, host, label, ret_id);
 }
 
-struct key_names {
-	char (*ids)[CAIRN_ID_HEX];
-	size_t count, cap;
-};
-
-static int collect_key(void *ctx, const char *name, uint64_t size)
-{
-	struct key_names *k = ctx;
-	char id[CAIRN_ID_HEX];
-
-	(void)size;
-	if (!cairn_repo_parse_object_name(name, "keys", id))
-		return 0;
-	if (k->count == k->cap) {
-		size_t cap = k->cap ? 2 * k->cap : 8;
-		void *p = cairn_reallocarray(k->ids, cap, sizeof(*k->ids));
-
-		if (p == NULL)
-			return cairn_err(CAIRN_ENOMEM, "cannot list keys");
-		k->ids = p;
-		k->cap = cap;
-	}
-	memcpy(k->ids[k->count++], id, CAIRN_ID_HEX);
-	return 0;
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static int list_key_ids(struct cairn_repo *r, struct key_names *k)
-{
-	int rc = cairn_store_list(r->store, "keys/", collect_key, k);
-
-	if (rc == 0 && k->count > 1)
-		qsort(k->ids, k->count, sizeof(*k->ids), id_cmp);
-	return rc;
-}
 
 int cairn_repo_key_list(struct cairn_repo *r,
 			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
 			void *ctx)
 {
-	struct key_names k = { 0 };
+	struct repo_id_list k = { 0 };
 	struct cairn_buf obj = { 0 };
-	int rc = list_key_ids(r, &k);
+	int rc = repo_id_list_dir(r, "keys", &k);
 
 	for (size_t i = 0; rc == 0 && i < k.count; i++) {
 		struct cairn_keyobj_info info;
@@ -96,20 +58,20 @@ int cairn_repo_key_list(struct cairn_repo *r,
 			rc = cb(ctx, k.ids[i], &info, strcmp(k.ids[i], r->key_id) == 0);
 	}
 	cairn_buf_free(&obj);
-	free(k.ids);
+	repo_id_list_free(&k);
 	return rc;
 }
 
 int cairn_repo_key_remove(struct cairn_repo *r, const char *id_prefix)
 {
-	struct key_names k = { 0 };
+	struct repo_id_list k = { 0 };
 	size_t plen = strlen(id_prefix), match = 0, matches = 0;
 	char name[80];
 	int rc;
 
 	if (plen < 8 || plen > 64 || strspn(id_prefix, "0123456789abcdef") != plen)
 		return cairn_err(CAIRN_EINVAL, "key id '%s' must be 8 to 64 lowercase hex digits", id_prefix);
-	rc = list_key_ids(r, &k);
+	rc = repo_id_list_dir(r, "keys", &k);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < k.count; i++)
@@ -137,6 +99,6 @@ int cairn_repo_key_remove(struct cairn_repo *r, const char *id_prefix)
 	snprintf(name, sizeof(name), "keys/%s", k.ids[match]);
 	rc = cairn_store_del(r->store, name);
 out:
-	free(k.ids);
+	repo_id_list_free(&k);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* Keeping the catalog in step with the repository: index objects and
  * snapshots that appeared, snapshots and index objects that went away. */
+#include "id_list.h"
 #include "repo_internal.h"
 #include "sync_fetch.h"
 
@@ -10,56 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct id_list {
-	char (*ids)[CAIRN_ID_HEX];
-	size_t count, cap;
-	const char *dir;
-};
-
-static int collect_id(void *ctx, const char *name, uint64_t size)
-{
-	struct id_list *l = ctx;
-	char id[CAIRN_ID_HEX];
-
-	(void)size;
-	if (!cairn_repo_parse_object_name(name, l->dir, id))
-		return 0;
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *p = cairn_reallocarray(l->ids, cap, sizeof(*l->ids));
-
-		if (p == NULL)
-			return cairn_err(CAIRN_ENOMEM, "cannot list '%s/'", l->dir);
-		l->ids = p;
-		l->cap = cap;
-	}
-	memcpy(l->ids[l->count++], id, CAIRN_ID_HEX);
-	return 0;
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static int list_ids(struct cairn_repo *r, const char *dir, struct id_list *l)
-{
-	char prefix[32];
-	int rc;
-
-	l->dir = dir;
-	snprintf(prefix, sizeof(prefix), "%s/", dir);
-	rc = cairn_store_list(r->store, prefix, collect_id, l);
-	if (rc == 0 && l->count > 1)
-		qsort(l->ids, l->count, sizeof(*l->ids), id_cmp);
-	return rc;
-}
-
-static int list_has(const struct id_list *l, const char *id)
-{
-	return bsearch(id, l->ids, l->count, sizeof(*l->ids), id_cmp) != NULL;
-}
 
 static void warn(void (*on_warning)(void *, const char *), void *ctx)
 {
@@ -167,7 +118,7 @@ static int load_index(void *vctx, struct sync_item *it)
 }
 
 struct seen_check {
-	const struct id_list *present;
+	const struct repo_id_list *present;
 	int missing;
 };
 
@@ -176,20 +127,20 @@ static int check_seen(void *ctx, const char *name)
 	struct seen_check *c = ctx;
 	char id[CAIRN_ID_HEX];
 
-	if (cairn_repo_parse_object_name(name, "index", id) && !list_has(c->present, id))
+	if (cairn_repo_parse_object_name(name, "index", id) && !repo_id_list_has(c->present, id))
 		c->missing++;
 	return 0;
 }
 
 int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
 {
-	struct id_list present = { 0 };
+	struct repo_id_list present = { 0 };
 	struct seen_check check = { &present, 0 };
 	struct index_load load = { r, on_warning, ctx, 0 };
 	size_t todo = 0;
 	int rc;
 
-	rc = list_ids(r, "index", &present);
+	rc = repo_id_list_dir(r, "index", &present);
 	if (rc < 0)
 		goto out;
 	rc = cairn_catalog_index_each(r->catalog, check_seen, &check);
@@ -222,32 +173,22 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged index object%s skipped", load.damaged,
 			       load.damaged == 1 ? "" : "s");
 out:
-	free(present.ids);
+	repo_id_list_free(&present);
 	return rc;
 }
 
 struct snap_gone {
-	const struct id_list *present;
-	struct id_list gone;
+	const struct repo_id_list *present;
+	struct repo_id_list gone;
 };
 
 static int find_gone(void *ctx, const struct cairn_catalog_snapshot *row)
 {
 	struct snap_gone *g = ctx;
 
-	if (list_has(g->present, row->id))
+	if (repo_id_list_has(g->present, row->id))
 		return 0;
-	if (g->gone.count == g->gone.cap) {
-		size_t cap = g->gone.cap ? 2 * g->gone.cap : 16;
-		void *p = cairn_reallocarray(g->gone.ids, cap, sizeof(*g->gone.ids));
-
-		if (p == NULL)
-			return cairn_err(CAIRN_ENOMEM, "cannot list removed snapshots");
-		g->gone.ids = p;
-		g->gone.cap = cap;
-	}
-	memcpy(g->gone.ids[g->gone.count++], row->id, CAIRN_ID_HEX);
-	return 0;
+	return repo_id_list_add(&g->gone, row->id);
 }
 
 /* Record one fetched snapshot object in the catalog. */
@@ -284,25 +225,22 @@ static int load_snapshot(void *vctx, struct sync_item *it)
 
 int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
 {
-	struct id_list present = { 0 }, fresh = { 0 };
+	struct repo_id_list present = { 0 }, fresh = { 0 };
 	struct snap_gone gone = { &present, { 0 } };
 	struct index_load load = { r, on_warning, ctx, 0 };
 	int rc;
 
-	rc = list_ids(r, "snapshots", &present);
+	rc = repo_id_list_dir(r, "snapshots", &present);
 	if (rc < 0)
 		goto out;
-	fresh.ids = cairn_reallocarray(NULL, present.count ? present.count : 1, sizeof(*fresh.ids));
-	if (fresh.ids == NULL) {
-		rc = cairn_err(CAIRN_ENOMEM, "cannot list new snapshots");
-		goto out;
-	}
 	for (size_t i = 0; i < present.count; i++) {
 		rc = cairn_catalog_snapshot_known(r->catalog, present.ids[i]);
+		if (rc == 0)
+			rc = repo_id_list_add(&fresh, present.ids[i]);
+		else if (rc > 0)
+			rc = 0;
 		if (rc < 0)
 			goto out;
-		if (rc == 0)
-			memcpy(fresh.ids[fresh.count++], present.ids[i], CAIRN_ID_HEX);
 	}
 	rc = sync_fetch_each(r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])fresh.ids, fresh.count,
 			     load_snapshot, &load);
@@ -316,9 +254,9 @@ int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx
 		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged snapshot object%s skipped", load.damaged,
 			       load.damaged == 1 ? "" : "s");
 out:
-	free(gone.gone.ids);
-	free(fresh.ids);
-	free(present.ids);
+	repo_id_list_free(&gone.gone);
+	repo_id_list_free(&fresh);
+	repo_id_list_free(&present);
 	return rc;
 }
 
