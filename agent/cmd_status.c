@@ -296,16 +296,6 @@ static void print_job(const struct job_row *row)
 	putchar('\n');
 }
 
-static json_t *time_json(int64_t ns)
-{
-	char when[CAIRN_TIME_STR];
-
-	if (ns <= 0)
-		return json_null();
-	cairn_time_format(ns, 1, when);
-	return json_string(when);
-}
-
 static json_t *job_json(const struct job_row *row)
 {
 	const struct job_report *r = row->last;
@@ -322,15 +312,15 @@ static json_t *job_json(const struct job_row *row)
 					    json_integer(r->counters[i]));
 	json_object_set_new(j, "job", json_string(row->name));
 	json_object_set_new(j, "schedule", row->schedule ? json_string(row->schedule->text) : json_null());
-	json_object_set_new(j, "next_run", time_json(row->next_ns));
-	json_object_set_new(j, "last_run", time_json(r ? r->start_ns : 0));
-	json_object_set_new(j, "last_end", time_json(r ? r->end_ns : 0));
+	json_object_set_new(j, "next_run", job_time_json(row->next_ns));
+	json_object_set_new(j, "last_run", job_time_json(r ? r->start_ns : 0));
+	json_object_set_new(j, "last_end", job_time_json(r ? r->end_ns : 0));
 	json_object_set_new(j, "duration_seconds",
 			    r ? json_real((double)(r->end_ns - r->start_ns) / 1e9) : json_null());
 	json_object_set_new(j, "exit_code", r ? json_integer(r->exit_code) : json_null());
 	json_object_set_new(j, "message", r && r->message[0] ? json_string(r->message) : json_null());
 	json_object_set_new(j, "ok", r ? json_boolean(!job_failed(row)) : json_null());
-	json_object_set_new(j, "last_success", time_json(r ? r->last_success_ns : 0));
+	json_object_set_new(j, "last_success", job_time_json(r ? r->last_success_ns : 0));
 	json_object_set_new(j, "runs_total", json_integer(r ? r->runs_total : 0));
 	json_object_set_new(j, "failures_total", json_integer(r ? r->failures_total : 0));
 	json_object_set_new(j, "counters", counters);

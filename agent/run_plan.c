@@ -1,5 +1,6 @@
 /* cairn-agent run --dry-run: each job, its schedule, its last run and when it runs next. */
 #include "run.h"
+#include "job_report.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -64,16 +65,6 @@ static void print_job_text(const struct run_ctx *c, size_t i, int64_t now)
 	printf("    next run: %s\n", next);
 }
 
-static json_t *time_json(int64_t ns)
-{
-	char s[CAIRN_TIME_STR];
-
-	if (ns <= 0)
-		return json_null();
-	cairn_time_format(ns, 1, s);
-	return json_string(s);
-}
-
 static json_t *job_json(const struct run_ctx *c, size_t i, int64_t now)
 {
 	const struct cairn_job *j = cairn_scheduler_job(c->sched, i);
@@ -85,9 +76,9 @@ static json_t *job_json(const struct run_ctx *c, size_t i, int64_t now)
 	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:b, s:b, s:b}", "job", j->name, "program",
 			 run_job_program(j), "command", cmd,
 			 "schedule", j->schedule_text, "jitter_seconds", (double)j->jitter_ns / 1e9, "delay_seconds",
-			 (double)j->delay_ns / 1e9, "last_start", time_json(j->state.last_start_ns), "last_exit",
+			 (double)j->delay_ns / 1e9, "last_start", job_time_json(j->state.last_start_ns), "last_exit",
 			 j->state.last_exit >= 0 ? json_integer(j->state.last_exit) : json_null(), "next_run",
-			 never ? json_null() : time_json(due), "due_now", !never && due <= now, "catch_up", j->catch_up,
+			 never ? json_null() : job_time_json(due), "due_now", !never && due <= now, "catch_up", j->catch_up,
 			 "interrupted", j->state.interrupted);
 }
 
@@ -99,7 +90,7 @@ static int print_json(const struct run_ctx *c, int64_t now)
 	for (size_t i = 0; jobs != NULL && i < cairn_scheduler_count(c->sched); i++)
 		json_array_append_new(jobs, job_json(c, i, now));
 	doc = jobs != NULL ? json_pack("{s:s, s:s, s:o, s:o}", "config", c->config_path, "state_file", c->state_file,
-				       "now", time_json(now), "jobs", jobs)
+				       "now", job_time_json(now), "jobs", jobs)
 			   : NULL;
 	text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 	json_decref(doc);

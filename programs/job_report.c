@@ -284,7 +284,7 @@ static char *record_path(const char *state_dir, const char *job)
 
 /* ---- records as JSON ---- */
 
-static json_t *time_json(int64_t ns)
+json_t *job_time_json(int64_t ns)
 {
 	char when[CAIRN_TIME_STR];
 
@@ -308,14 +308,14 @@ static json_t *record_json(const struct job_report *rep)
 			json_object_set_new(counters, counter_names[i], json_integer(rep->counters[i]));
 	json_object_set_new(j, "version", json_integer(RECORD_VERSION));
 	json_object_set_new(j, "job", json_string(rep->job));
-	json_object_set_new(j, "start", time_json(rep->start_ns));
-	json_object_set_new(j, "end", time_json(rep->end_ns));
+	json_object_set_new(j, "start", job_time_json(rep->start_ns));
+	json_object_set_new(j, "end", job_time_json(rep->end_ns));
 	json_object_set_new(j, "start_ns", json_integer(rep->start_ns));
 	json_object_set_new(j, "end_ns", json_integer(rep->end_ns));
 	json_object_set_new(j, "duration_seconds", json_real((double)(rep->end_ns - rep->start_ns) / 1e9));
 	json_object_set_new(j, "exit_code", json_integer(rep->exit_code));
 	json_object_set_new(j, "message", json_string(rep->message));
-	json_object_set_new(j, "last_success", time_json(rep->last_success_ns));
+	json_object_set_new(j, "last_success", job_time_json(rep->last_success_ns));
 	json_object_set_new(j, "last_success_ns", json_integer(rep->last_success_ns));
 	json_object_set_new(j, "runs_total", json_integer(rep->runs_total));
 	json_object_set_new(j, "failures_total", json_integer(rep->failures_total));

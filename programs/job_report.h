@@ -140,6 +140,11 @@ int job_report_syslog(void);
 /* Mark the current report as logging to syslog. 0 without a current report. */
 int job_report_set_syslog(void);
 
+/* A time for the JSON of job records, status and the scheduler's plan: RFC
+ * 3339 UTC with fractions, or null when ns <= 0 (never). New reference. */
+struct json_t;
+struct json_t *job_time_json(int64_t ns);
+
 /* Write `len` bytes to `path` atomically: a temporary file in the same
  * directory, fsync, rename over `path`, fsync of the directory. `mode` is
  * the new file's mode. 0, or CAIRN_EIO with a detail naming the file. */
