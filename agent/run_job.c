@@ -2,6 +2,8 @@
  * cairn-restore for a drill), waited for with signals handled. */
 #include "run.h"
 
+#include "hook.h"
+
 #include "cairn/buf.h"
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -198,7 +200,7 @@ static char **job_argv(const struct run_ctx *c, const struct cairn_job *j, struc
 
 /* cairn-restore next to this program (the directory of /proc/self/exe), so
  * that the scheduler runs the drill of its own build or package; NULL when
- * there is none there: it is then looked up in PATH. malloc'd. */
+ * there is none there. malloc'd. */
 static char *sibling_program(const char *name)
 {
 	char self[4096], *path;
@@ -220,23 +222,47 @@ static char *sibling_program(const char *name)
 	return path;
 }
 
-/* In the child: the signal mask of before, then the job's program: this
- * program again, or cairn-restore (`path`, else from PATH). Never returns. */
-static void exec_job(const struct run_ctx *c, const struct cairn_job *j, const char *path, char **argv)
+/* `name` in PATH (as execvp looks it up, "/bin:/usr/bin" when PATH is
+ * unset), found before fork because execvp is not async-signal-safe; NULL
+ * when it is nowhere. malloc'd. */
+static char *path_program(const char *name)
+{
+	const char *dirs = getenv("PATH");
+
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	for (const char *d = dirs;; d++) {
+		size_t len = strcspn(d, ":");
+		char *path = cairn_asprintf("%.*s/%s", (int)len, len > 0 ? d : ".", name);
+
+		if (path != NULL && access(path, X_OK) == 0)
+			return path;
+		free(path);
+		d += len;
+		if (*d == '\0')
+			return NULL;
+	}
+}
+
+/* In the child: the signal mask of before, no descriptor but 0-2, then the
+ * job's program: this program again, or cairn-restore at `path` (NULL:
+ * found nowhere). Everything was prepared before fork: only
+ * async-signal-safe calls here. The environment is this process's,
+ * unchanged (the job is cairn itself and needs the key). Never returns. */
+static void exec_job(const struct run_ctx *c, const struct cairn_job *j, const char *path, char **argv, int fd_limit)
 {
 	static const char self_msg[] = "cairn-agent: error: cannot start the job: exec " SELF_EXE " failed\n";
 	static const char restore_msg[] = "cairn-agent: error: cannot start the job: exec " RESTORE_PROGRAM
 					  " failed (not next to cairn-agent, nor in PATH)\n";
 
 	sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
+	hook_close_fds(fd_limit);
 	if (j->kind != CAIRN_JOB_DRILL) {
 		execv(SELF_EXE, argv);
 		(void)!write(STDERR_FILENO, self_msg, sizeof(self_msg) - 1);
 	} else {
 		if (path != NULL)
 			execv(path, argv);
-		else
-			execvp(RESTORE_PROGRAM, argv);
 		(void)!write(STDERR_FILENO, restore_msg, sizeof(restore_msg) - 1);
 	}
 	_exit(127);
@@ -299,16 +325,19 @@ static pid_t start_job(struct run_ctx *c, const struct cairn_job *j)
 	struct job_args a;
 	char **argv = job_argv(c, j, &a);
 	char *path = j->kind == CAIRN_JOB_DRILL ? sibling_program(RESTORE_PROGRAM) : NULL;
+	int fd_limit = hook_fd_limit();
 	pid_t pid;
 
 	if (argv == NULL) {
 		free(path);
 		return -1;
 	}
+	if (j->kind == CAIRN_JOB_DRILL && path == NULL)
+		path = path_program(RESTORE_PROGRAM);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		exec_job(c, j, path, argv);
+		exec_job(c, j, path, argv, fd_limit);
 	if (pid < 0)
 		cli_error("cannot start job %s: fork: %s", j->name, strerror(errno));
 	free(argv);

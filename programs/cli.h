@@ -98,9 +98,20 @@ int cli_exit_for(int rc);
 int cli_repo_opts_env(struct cli_repo_opts *o);
 /* Free what cli_repo_opts_env loaded. */
 void cli_repo_opts_free(struct cli_repo_opts *o);
+/* The repository URLs every command takes, for messages. */
+#define CLI_URL_FORMS "/path or file:///path for a directory, s3://BUCKET/PREFIX"
+/* Whether `value` is a URL of a scheme Cairn supports (file://, s3://) or
+ * has no scheme ("://") at all: a path or a site name. */
+int cli_url_supported(const char *value);
+/* 0 when cli_url_supported(value); else prints "FROM 'ftp://x': unsupported
+ * URL scheme 'ftp' (supported: ...)" and returns CAIRN_EXIT_USAGE. `from`
+ * says where the value came from ("--to", "CAIRN_REPO"). */
+int cli_url_check(const char *value, const char *from);
 /* A configured site by `value`: NULL when `value` is a URL (it holds "://"
  * or a '/'), else *ret_site (NULL when there is no such site). Returns 1
- * when `value` is a site name, 0 when it is a URL. */
+ * when `value` is a site name, 0 when it is a URL. A URL of an unsupported
+ * scheme (ftp://, gs://) is neither: 1 with *ret_site NULL, so that every
+ * caller refuses it as a usage error ("neither a site nor a URL"). */
 int cli_site_lookup(const struct cli_repo_opts *o, const char *value, const struct cairn_site_config **ret_site);
 /* "dr, offsite" (the configured replicas' names) or "none", into out. */
 void cli_replica_names(const struct cli_repo_opts *o, char *out, size_t len);

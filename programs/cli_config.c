@@ -13,8 +13,30 @@ static const char *env_value(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+int cli_url_supported(const char *value)
+{
+	const char *sep = strstr(value, "://");
+
+	return sep == NULL || strncmp(value, "file://", 7) == 0 || strncmp(value, "s3://", 5) == 0;
+}
+
+int cli_url_check(const char *value, const char *from)
+{
+	const char *sep = strstr(value, "://");
+
+	if (cli_url_supported(value))
+		return 0;
+	cli_error("%s '%s': unsupported URL scheme '%.*s' (supported: " CLI_URL_FORMS ")", from, value,
+		  (int)(sep - value), value);
+	return CAIRN_EXIT_USAGE;
+}
+
 int cli_site_lookup(const struct cli_repo_opts *o, const char *value, const struct cairn_site_config **ret_site)
 {
+	if (!cli_url_supported(value)) {
+		*ret_site = NULL; /* a URL of another scheme: no site either */
+		return 1;
+	}
 	if (strstr(value, "://") != NULL || strchr(value, '/') != NULL) {
 		*ret_site = NULL;
 		return 0;
@@ -43,7 +65,10 @@ static int resolve_repo(struct cli_repo_opts *o, const char *value, const char *
 {
 	const struct cairn_site_config *site;
 	char names[512];
+	int code;
 
+	if ((code = cli_url_check(value, from)) != 0)
+		return code;
 	if (!cli_site_lookup(o, value, &site)) {
 		o->repo = value;
 		if (o->cfg != NULL && strcmp(value, o->cfg->primary.url) == 0)

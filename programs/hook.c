@@ -1,6 +1,8 @@
 /* Running hooks (see hook.h). */
 #include "hook.h"
 
+#include "cairn/buf.h"
+#include "cairn/err.h"
 #include "cairn/timeutil.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,20 +27,107 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* In the child: never returns. Only async-signal-safe calls until exec. */
-static void exec_child(const char *command, const char *const *env)
+/* The secrets a hook must not inherit: the repository passphrase and the
+ * S3 secrets Cairn reads from the environment (AWS_SECURITY_TOKEN is the
+ * older name of the session token). A hook that needs one reads it from a
+ * file it names. */
+static const char *const secret_names[] = {
+	"CAIRN_PASSPHRASE",
+	"AWS_SECRET_ACCESS_KEY",
+	"AWS_SESSION_TOKEN",
+	"AWS_SECURITY_TOKEN",
+};
+
+/* The length of the name of "NAME=value" (all of a bare "NAME"). */
+static size_t name_len(const char *entry)
 {
-	int fd = open("/dev/null", O_RDONLY);
+	const char *eq = strchr(entry, '=');
+
+	return eq != NULL ? (size_t)(eq - entry) : strlen(entry);
+}
+
+static int same_name(const char *a, const char *b)
+{
+	size_t n = name_len(a);
+
+	return n == name_len(b) && memcmp(a, b, n) == 0;
+}
+
+int hook_env_is_secret(const char *entry)
+{
+	for (size_t i = 0; i < sizeof(secret_names) / sizeof(secret_names[0]); i++)
+		if (same_name(entry, secret_names[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether `entry`'s name is set by one of `vars`. */
+static int set_by(const char *entry, const char *const *vars)
+{
+	for (size_t i = 0; vars != NULL && vars[i] != NULL; i++)
+		if (same_name(entry, vars[i]))
+			return 1;
+	return 0;
+}
+
+int hook_env_build(const char *const *base, const char *const *vars, char ***ret_env)
+{
+	size_t nbase = 0, nvars = 0, k = 0;
+	char **env;
+
+	while (base != NULL && base[nbase] != NULL)
+		nbase++;
+	while (vars != NULL && vars[nvars] != NULL)
+		nvars++;
+	if (nbase > SIZE_MAX - nvars - 1 || (env = cairn_calloc(nbase + nvars + 1, sizeof(*env))) == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot build the environment of a hook: out of memory");
+	for (size_t i = 0; i < nbase; i++)
+		if (strchr(base[i], '=') != NULL && !hook_env_is_secret(base[i]) && !set_by(base[i], vars))
+			env[k++] = (char *)base[i];
+	for (size_t i = 0; i < nvars; i++)
+		if (strchr(vars[i], '=') != NULL)
+			env[k++] = (char *)vars[i];
+	env[k] = NULL;
+	*ret_env = env;
+	return 0;
+}
+
+int hook_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= 1048576)
+		return (int)rl.rlim_cur;
+	return 1048576;
+}
+
+void hook_close_fds(int limit)
+{
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (int fd = 3; fd < limit; fd++)
+		close(fd);
+}
+
+/* In the child: never returns. Only async-signal-safe calls until execve:
+ * everything it uses was prepared by the parent. */
+static void exec_child(char *const *argv, char *const *envp, int fd_limit)
+{
+	static const char msg[] = "cairn: cannot run the hook: exec /bin/sh failed\n";
+	sigset_t none;
+	int fd;
 
 	setpgid(0, 0);
-	if (fd >= 0) {
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != STDIN_FILENO) {
 		dup2(fd, STDIN_FILENO);
-		if (fd != STDIN_FILENO)
-			close(fd);
+		close(fd);
 	}
-	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
-		putenv((char *)env[i]);
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+	hook_close_fds(fd_limit);
+	execve("/bin/sh", argv, envp);
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(127);
 }
 
@@ -67,19 +157,27 @@ static int wait_until(pid_t pid, int64_t deadline, int *status)
 
 int hook_run(const char *command, const char *const *env, int64_t timeout_ns, struct hook_result *ret)
 {
-	int64_t start = mono_ns();
-	int status = 0;
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
+	int64_t start;
+	int status = 0, fd_limit = hook_fd_limit();
+	char **envp;
 	pid_t pid;
 
 	memset(ret, 0, sizeof(*ret));
+	if (hook_env_build((const char *const *)environ, env, &envp) != 0) {
+		snprintf(ret->error, sizeof(ret->error), "cannot start it: %s", cairn_err_msg());
+		return -1;
+	}
 	fflush(NULL);
+	start = mono_ns();
 	pid = fork();
+	if (pid == 0)
+		exec_child(argv, envp, fd_limit);
+	free(envp);
 	if (pid < 0) {
 		snprintf(ret->error, sizeof(ret->error), "cannot start it: fork: %s", strerror(errno));
 		return -1;
 	}
-	if (pid == 0)
-		exec_child(command, env);
 	setpgid(pid, pid); /* also in the parent, so the group exists before any kill */
 	if (!wait_until(pid, start + timeout_ns, &status)) {
 		ret->timed_out = 1;

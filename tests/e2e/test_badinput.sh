@@ -2,7 +2,7 @@
 # Bad input on the restore side: wrong keys, unusable key files, missing or
 # malformed repositories, damaged and missing packs, hostile trees written by
 # hand (tests/tools/craft_repo.c), symlinks planted in the target, damaged data
-# behind a hardlink.
+# behind a hardlink; URLs of an unsupported scheme (exit 2, in every command).
 #
 # Every scenario runs in its own subshell, so that one failing scenario does
 # not hide the others; the test fails at the end if any did.
@@ -351,6 +351,52 @@ planted_symlink() {
 	target_ok "$t"
 }
 
+# ---------------------------------------------------------------- unsupported URL schemes
+
+# A URL of a scheme Cairn does not speak is a usage error (exit 2) naming the
+# URL, its scheme and the supported forms, wherever it comes from: --repo,
+# CAIRN_REPO, --from, --to, and (FILE:LINE) the configuration file.
+unsupported_scheme() {
+	local u supported="supported: /path or file:///path for a directory, s3://BUCKET/PREFIX"
+
+	for u in ftp://host/backups gs://bucket/prefix; do
+		assert_exit 2 agent init --repo "$u"
+		assert_contains "$LAST_ERR" "'$u': unsupported URL scheme '${u%%://*}' ($supported)"
+		assert_exit 2 agent backup --repo "$u" "$SRC/files"
+		assert_contains "$LAST_ERR" "--repo/--from '$u': unsupported URL scheme"
+		assert_exit 2 agent snapshots --repo "$u"
+		assert_contains "$LAST_ERR" "($supported)"
+		assert_exit 2 env CAIRN_REPO="$u" "$CAIRN_AGENT" check
+		assert_contains "$LAST_ERR" "CAIRN_REPO '$u': unsupported URL scheme"
+		assert_exit 2 env CAIRN_REPO="$u" "$CAIRN_RESTORE" points
+		assert_contains "$LAST_ERR" "CAIRN_REPO '$u': unsupported URL scheme"
+		assert_exit 2 restore_cmd points --from "$u"
+		assert_contains "$LAST_ERR" "'$u': unsupported URL scheme"
+		assert_exit 2 restore_cmd restore --from "$u" --at latest --target "$WORK/t-scheme"
+		assert_contains "$LAST_ERR" "'$u': unsupported URL scheme"
+		assert_empty_dir "$WORK/t-scheme"
+		assert_exit 2 restore_cmd drill --from "$u" --allow-primary
+		assert_contains "$LAST_ERR" "'$u': unsupported URL scheme"
+		assert_exit 2 agent replicate --to "$u"
+		assert_contains "$LAST_ERR" "--to '$u' is neither a configured replica nor a URL"
+		assert_contains "$LAST_ERR" "s3://BUCKET/PREFIX"
+		assert_exit 2 agent forget --site "$u" --keep-last 1
+		assert_contains "$LAST_ERR" "--site '$u' is neither"
+	done
+	cat >"$WORK/scheme.conf" <<CONF
+[repository]
+url = $REPO_DIR
+
+[replica dr]
+url = gs://bucket/prefix
+CONF
+	chmod 640 "$WORK/scheme.conf"
+	assert_exit 2 agent config check --config "$WORK/scheme.conf"
+	assert_contains "$LAST_ERR" "$WORK/scheme.conf:5: 'url' in [replica dr] must be an absolute path, file:///path or s3://BUCKET/PREFIX, not 'gs://bucket/prefix'"
+	assert_exit 2 agent replicate --config "$WORK/scheme.conf"
+	assert_contains "$LAST_ERR" "$WORK/scheme.conf:5:"
+}
+
 scenario wrong_key
 scenario key_file_mode
 scenario bad_repos
@@ -359,5 +405,6 @@ scenario deleted_pack
 scenario hostile_tree
 scenario planted_symlink
 scenario damaged_hardlink
+scenario unsupported_scheme
 
 ((${#FAILED[@]} == 0)) || fail "scenarios failed: ${FAILED[*]}"

@@ -6,7 +6,8 @@
 # pre-hook skips its set with an error naming the set and the reason (exit
 # 1) while the other sets are saved, and its post-hook still runs with the
 # result in its environment; one-file-system keeps a mount point empty
-# (checked only when a tmpfs can be mounted).
+# (checked only when a tmpfs can be mounted); hooks inherit neither secrets
+# (CAIRN_PASSPHRASE, AWS_SECRET_ACCESS_KEY, ...) nor open descriptors.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 unset CAIRN_REPO CAIRN_KEY_FILE CAIRN_STATE_DIR CAIRN_CONFIG
@@ -130,4 +131,43 @@ if mkdir -p "$SRC/logs/mnt" && mount -t tmpfs cairn-test "$SRC/logs/mnt" 2>/dev/
 else
 	log "cannot mount a tmpfs here: one-file-system not checked"
 fi
+
+log "hooks see neither the passphrase nor S3 secrets, nor the agent's open files (catalog, lock)"
+# A repository opened with CAIRN_PASSPHRASE (and S3 secrets in the
+# environment): pre- and post-hook dump their environment and their open
+# descriptors (ls's own: 0, 1, 2 and the directory it reads, 3) while the
+# repository, its catalog and lock are open in the agent.
+SCONF=$WORK/secrets.conf
+cat > "$SCONF" <<CONF
+[cairn]
+state-dir = $WORK/state-secrets
+
+[repository]
+url = $WORK/repo-secrets
+
+[backup docs]
+path = $SRC/docs
+pre-hook = env > $OUT_DIR/pre.env && ls /proc/self/fd > $OUT_DIR/pre.fds
+post-hook = env > $OUT_DIR/post.env && ls /proc/self/fd > $OUT_DIR/post.fds
+CONF
+chmod 640 "$SCONF"
+export CAIRN_PASSPHRASE=pass-e2e-Q7xv AWS_SECRET_ACCESS_KEY=secret-e2e-Z3kp AWS_SESSION_TOKEN=token-e2e-M9w
+export AWS_ACCESS_KEY_ID=AKIDE2E CAIRN_TEST_VISIBLE=visible-e2e
+assert_exit 0 agent init --config "$SCONF" --quiet
+assert_exit 0 agent backup --config "$SCONF" --json
+for h in pre post; do
+	assert_not_contains "$OUT_DIR/$h.env" "pass-e2e-Q7xv"
+	assert_not_contains "$OUT_DIR/$h.env" "secret-e2e-Z3kp"
+	assert_not_contains "$OUT_DIR/$h.env" "token-e2e-M9w"
+	assert_not_contains "$OUT_DIR/$h.env" "CAIRN_PASSPHRASE="
+	assert_not_contains "$OUT_DIR/$h.env" "AWS_SECRET_ACCESS_KEY="
+	assert_contains "$OUT_DIR/$h.env" "CAIRN_TEST_VISIBLE=visible-e2e"
+	assert_contains "$OUT_DIR/$h.env" "AWS_ACCESS_KEY_ID=AKIDE2E"
+	assert_contains "$OUT_DIR/$h.env" "CAIRN_HOOK=$h"
+	assert_contains "$OUT_DIR/$h.env" "CAIRN_BACKUP_SET=docs"
+	assert_eq "$(tr '\n' ' ' < "$OUT_DIR/$h.fds")" "0 1 2 3 " "descriptors the $h-hook inherited"
+done
+assert_contains "$OUT_DIR/post.env" "CAIRN_SNAPSHOT=$(json_get "$LAST_OUT" sets.0.snapshot)"
+assert_contains "$OUT_DIR/post.env" "CAIRN_BACKUP_EXIT_CODE=0"
+unset CAIRN_PASSPHRASE AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID CAIRN_TEST_VISIBLE
 log "OK"

@@ -3,11 +3,149 @@
 
 #include "hook.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The index of `entry` in the NULL-terminated env, -1 when absent. */
+static int env_index(char *const *env, const char *entry)
+{
+	for (int i = 0; env[i] != NULL; i++)
+		if (strcmp(env[i], entry) == 0)
+			return i;
+	return -1;
+}
+
+static int env_count(char *const *env)
+{
+	int n = 0;
+
+	while (env[n] != NULL)
+		n++;
+	return n;
+}
+
+static void test_hook_env_build_drops_secrets(void **state)
+{
+	const char *base[] = {
+		"PATH=/usr/bin:/bin",
+		"CAIRN_PASSPHRASE=hunter2",
+		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI",
+		"AWS_SESSION_TOKEN=tok",
+		"AWS_SECURITY_TOKEN=oldtok",
+		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE",
+		"CAIRN_KEY_FILE=/etc/cairn/key",
+		"CAIRN_PASSPHRASE_FILE=/etc/cairn/pass",
+		"AWS_SHARED_CREDENTIALS_FILE=/etc/cairn/aws",
+		"CAIRN_PASSPHRASEX=kept: another name",
+		"HOME=/root",
+		NULL,
+	};
+	char **env = NULL;
+
+	(void)state;
+	assert_int_equal(hook_env_build(base, NULL, &env), 0);
+	assert_int_equal(env_count(env), 7);
+	assert_int_equal(env_index(env, "PATH=/usr/bin:/bin"), 0);
+	assert_int_equal(env_index(env, "AWS_ACCESS_KEY_ID=AKIDEXAMPLE"), 1);
+	assert_int_equal(env_index(env, "CAIRN_KEY_FILE=/etc/cairn/key"), 2);
+	assert_int_equal(env_index(env, "CAIRN_PASSPHRASE_FILE=/etc/cairn/pass"), 3);
+	assert_int_equal(env_index(env, "AWS_SHARED_CREDENTIALS_FILE=/etc/cairn/aws"), 4);
+	assert_int_equal(env_index(env, "CAIRN_PASSPHRASEX=kept: another name"), 5);
+	assert_int_equal(env_index(env, "HOME=/root"), 6);
+	for (int i = 0; env[i] != NULL; i++) {
+		assert_null(strstr(env[i], "hunter2"));
+		assert_null(strstr(env[i], "wJalrXUtnFEMI"));
+		assert_null(strstr(env[i], "tok"));
+	}
+	free(env);
+}
+
+static void test_hook_env_build_vars_override(void **state)
+{
+	const char *base[] = { "CAIRN_HOOK=forged", "LANG=C", "CAIRN_SNAPSHOT=old", "BROKEN", NULL };
+	const char *vars[] = { "CAIRN_BACKUP_SET=home", "CAIRN_HOOK=post", "CAIRN_SNAPSHOT=abcd", NULL };
+	char **env = NULL;
+
+	(void)state;
+	assert_int_equal(hook_env_build(base, vars, &env), 0);
+	assert_int_equal(env_count(env), 4);
+	assert_int_equal(env_index(env, "LANG=C"), 0);
+	assert_int_equal(env_index(env, "CAIRN_BACKUP_SET=home"), 1);
+	assert_int_equal(env_index(env, "CAIRN_HOOK=post"), 2);
+	assert_int_equal(env_index(env, "CAIRN_SNAPSHOT=abcd"), 3);
+	free(env);
+	assert_int_equal(hook_env_build(NULL, NULL, &env), 0);
+	assert_null(env[0]);
+	free(env);
+}
+
+static void test_hook_env_is_secret(void **state)
+{
+	(void)state;
+	assert_true(hook_env_is_secret("CAIRN_PASSPHRASE=x"));
+	assert_true(hook_env_is_secret("CAIRN_PASSPHRASE="));
+	assert_true(hook_env_is_secret("AWS_SECRET_ACCESS_KEY"));
+	assert_true(hook_env_is_secret("AWS_SESSION_TOKEN=t"));
+	assert_true(hook_env_is_secret("AWS_SECURITY_TOKEN=t"));
+	assert_false(hook_env_is_secret("CAIRN_PASSPHRASE_FILE=/p"));
+	assert_false(hook_env_is_secret("CAIRN_KEY_FILE=/k"));
+	assert_false(hook_env_is_secret("CAIRN_PASS=x"));
+	assert_false(hook_env_is_secret("AWS_ACCESS_KEY_ID=AK"));
+}
+
+/* The whole file into buf (NUL-terminated). */
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* A real run: the secrets of this process are not in the hook's
+ * environment, other variables are; no descriptor but 0, 1 and 2 (and the
+ * one ls opens) reaches it, not even one without O_CLOEXEC. */
+static void test_hook_run_no_secrets_no_fds(void **state)
+{
+	const char *env[] = { "CAIRN_HOOK=pre", NULL };
+	char *dir = cairn_test_mkdtemp("hook");
+	char path[512], fds[512], cmd[1400], buf[8192];
+	struct hook_result r;
+	int leak;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/env", dir);
+	snprintf(fds, sizeof(fds), "%s/fds", dir);
+	leak = open("/dev/null", O_RDONLY); /* inheritable */
+	assert_true(leak > 2);
+	setenv("CAIRN_PASSPHRASE", "sekrit-pass", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "sekrit-key", 1);
+	setenv("CAIRN_TEST_KEPT", "kept-value", 1);
+	snprintf(cmd, sizeof(cmd), "env > '%s'; ls /proc/self/fd > '%s'", path, fds);
+	assert_int_equal(hook_run(cmd, env, 10LL * 1000000000LL, &r), 0);
+	unsetenv("CAIRN_PASSPHRASE");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("CAIRN_TEST_KEPT");
+	close(leak);
+	read_file(path, buf, sizeof(buf));
+	assert_null(strstr(buf, "sekrit"));
+	assert_null(strstr(buf, "CAIRN_PASSPHRASE="));
+	assert_null(strstr(buf, "AWS_SECRET_ACCESS_KEY="));
+	assert_non_null(strstr(buf, "CAIRN_TEST_KEPT=kept-value\n"));
+	assert_non_null(strstr(buf, "CAIRN_HOOK=pre\n"));
+	/* ls's own process: 0, 1 (the file), 2 and 3, the directory ls reads */
+	read_file(fds, buf, sizeof(buf));
+	cairn_test_rmtree(dir);
+	free(dir);
+	assert_string_equal(buf, "0\n1\n2\n3\n");
+}
 
 static void test_success_and_env(void **state)
 {
@@ -98,6 +236,10 @@ static void test_ignores_sigterm_then_sigkill(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hook_env_build_drops_secrets),
+		cmocka_unit_test(test_hook_env_build_vars_override),
+		cmocka_unit_test(test_hook_env_is_secret),
+		cmocka_unit_test(test_hook_run_no_secrets_no_fds),
 		cmocka_unit_test(test_success_and_env),
 		cmocka_unit_test(test_failure_status),
 		cmocka_unit_test(test_timeout_kills_group),
