@@ -138,9 +138,20 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 /* Keys. */
 int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, const char *host, const char *label,
 		       char ret_id[CAIRN_ID_HEX]);
-int cairn_repo_key_list(struct cairn_repo *r,
-			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
-			void *ctx);
+/* One key object as cairn_repo_key_list sees it. */
+struct cairn_repo_key_entry {
+	const char *id;                       /* 64 lowercase hex */
+	int current;                          /* 1 for the key that opened the repository */
+	const struct cairn_keyobj_info *info; /* NULL when the object is unusable */
+	int rc;                               /* 0, or why it is unusable: CAIRN_ECORRUPT, CAIRN_EFORMAT */
+	const char *problem;                  /* the detail when rc < 0 (valid during the call), else NULL */
+};
+/* Call cb for every key object (valid names only), in no particular order.
+ * A malformed, oversized (CAIRN_KEYOBJ_MAX_BYTES) or unsupported key object
+ * is reported through cb with info NULL and does not stop the listing; one
+ * that disappears meanwhile is left out. A non-zero return from cb stops
+ * and is returned; store errors are returned as they are. */
+int cairn_repo_key_list(struct cairn_repo *r, int (*cb)(void *ctx, const struct cairn_repo_key_entry *e), void *ctx);
 /* Remove the key object whose id starts with `id_prefix` (at least 8 hex).
  * Refuses (CAIRN_EINVAL) to remove the key that opened the repository or
  * the last key; CAIRN_ENOTFOUND / CAIRN_EINVAL (ambiguous) otherwise. */

@@ -85,9 +85,7 @@ int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, 
 }
 
 
-int cairn_repo_key_list(struct cairn_repo *r,
-			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
-			void *ctx)
+int cairn_repo_key_list(struct cairn_repo *r, int (*cb)(void *ctx, const struct cairn_repo_key_entry *e), void *ctx)
 {
 	struct repo_id_list k = { 0 };
 	struct cairn_buf obj = { 0 };
@@ -95,15 +93,28 @@ int cairn_repo_key_list(struct cairn_repo *r,
 
 	for (size_t i = 0; rc == 0 && i < k.count; i++) {
 		struct cairn_keyobj_info info;
+		struct cairn_repo_key_entry e = { k.ids[i], strcmp(k.ids[i], r->key_id) == 0, NULL, 0, NULL };
 		char name[80];
 
 		snprintf(name, sizeof(name), "keys/%s", k.ids[i]);
 		cairn_buf_reset(&obj);
-		rc = cairn_store_get(r->store, name, 0, UINT64_MAX, &obj);
+		rc = cairn_repo_get_small(r->store, name, UINT64_MAX, CAIRN_KEYOBJ_MAX_BYTES, "key object", &obj);
+		if (rc == CAIRN_ENOTFOUND) {
+			rc = 0; /* removed meanwhile */
+			continue;
+		}
 		if (rc == 0)
 			rc = cairn_keyobj_info(obj.data, obj.len, &info);
-		if (rc == 0)
-			rc = cb(ctx, k.ids[i], &info, strcmp(k.ids[i], r->key_id) == 0);
+		if (rc == 0) {
+			e.info = &info;
+		} else if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+			e.rc = rc;
+			e.problem = cairn_err_msg();
+		} else {
+			rc = cairn_err_ctx(rc, "cannot read key object '%s'", name);
+			break;
+		}
+		rc = cb(ctx, &e);
 	}
 	cairn_buf_free(&obj);
 	repo_id_list_free(&k);

@@ -35,6 +35,51 @@ int cairn_repo_init(const char *url, const struct cairn_secret *secret, const ch
 	return cairn_repo_init_store(store, url, secret, host, cfg_in, ret_id);
 }
 
+/* An object name (store.h: at most 255 bytes) and its NUL. */
+#define STORE_NAME_BUF 256
+
+static int first_object(void *ctx, const char *name, uint64_t size)
+{
+	(void)size;
+	snprintf(ctx, STORE_NAME_BUF, "%s", name);
+	return 1; /* one is enough */
+}
+
+/* 0 when `store` is empty; CAIRN_EEXIST naming what is there otherwise. */
+static int init_target_check(struct cairn_store *store, const char *url)
+{
+	struct cairn_repo_config cfg;
+	struct cairn_buf text = { 0 };
+	char found[STORE_NAME_BUF] = "";
+	int rc;
+
+	rc = cairn_repo_get_small(store, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &text);
+	if (rc == 0)
+		rc = cairn_repo_config_parse(text.data, text.len, &cfg);
+	if (rc == 0)
+		rc = cairn_err(CAIRN_EEXIST, "a Cairn repository (id %.8s, format version %u) already exists at '%s'; "
+			       "open it, or choose another location", cfg.id, cfg.version, url);
+	else if (rc == CAIRN_EFORMAT)
+		rc = cairn_err(CAIRN_EEXIST, "a Cairn repository of a format this build does not know already exists "
+			       "at '%s'; refusing to initialise over it", url);
+	else if (rc == CAIRN_ECORRUPT)
+		rc = cairn_err(CAIRN_EEXIST, "'%s' already holds a config object that is not a valid Cairn config; "
+			       "refusing to initialise over it", url);
+	cairn_buf_free(&text);
+	if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	/* objects without a config: another program's files, or an init that
+	 * was interrupted after its key object (a second key object wrapping
+	 * another master key for the same secret would make opens pick either) */
+	rc = cairn_store_list(store, "", first_object, found);
+	if (rc < 0)
+		return rc;
+	if (found[0] != '\0')
+		return cairn_err(CAIRN_EEXIST, "'%s' is not empty (it holds '%s') and is not a Cairn repository (no "
+				 "config object); initialise an empty location, or empty this one first", url, found);
+	return 0;
+}
+
 int cairn_repo_init_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
 			  const char *host, const struct cairn_repo_config *cfg_in, char ret_id[CAIRN_ID_HEX])
 {
@@ -42,7 +87,6 @@ int cairn_repo_init_store(struct cairn_store *store, const char *url, const stru
 	struct cairn_buf text = { 0 };
 	uint8_t *master;
 	char key_id[CAIRN_ID_HEX];
-	uint64_t size;
 	int rc;
 
 	if (store == NULL)
@@ -60,12 +104,8 @@ int cairn_repo_init_store(struct cairn_store *store, const char *url, const stru
 
 	if (url == NULL)
 		url = store->description;
-	rc = cairn_store_stat(store, "config", &size);
-	if (rc == 0) {
-		rc = cairn_err(CAIRN_EEXIST, "a repository already exists at '%s'", url);
-		goto out;
-	}
-	if (rc != CAIRN_ENOTFOUND)
+	rc = init_target_check(store, url);
+	if (rc < 0)
 		goto out;
 	/* key first, config last: without a config there is no repository */
 	rc = cairn_repo_put_key_object(store, master, secret, host, "initial key", key_id);
