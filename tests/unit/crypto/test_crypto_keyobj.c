@@ -202,6 +202,41 @@ static void test_keyobj_unwrap_uppercase_hex_and_duplicates(void **state)
 	cairn_secret_free(s);
 }
 
+/* docs/FORMAT.md 15.5: the complete passphrase key object, and 15.8: the
+ * same object with an upper-case hex digit, or with a repeated member, is
+ * refused. */
+#define VECTOR_KEYOBJ(salt, extra)                                                                        \
+	"{\n"                                                                                              \
+	"  \"version\": 1,\n"                                                                              \
+	"  \"kind\": \"passphrase\",\n"                                                                    \
+	"  \"kdf\": \"argon2id13\",\n"                                                                     \
+	"  \"opslimit\": 1,\n"                                                                             \
+	"  \"memlimit\": 8192,\n"                                                                          \
+	"  \"salt\": \"" salt "\",\n"                                                                      \
+	"  \"nonce\": \"020202020202020202020202020202020202020202020202\",\n"                             \
+	"  \"wrapped\": \"e748c95b56640ad87b5e00d3e6147878918c4435225be32cadd15eb3f3fac0dfc002ab025ca2591db7e557c1273a19d2\",\n" \
+	"  \"created\": \"2026-01-01T00:00:00Z\",\n"                                                       \
+	"  \"host\": \"example\",\n" extra "  \"label\": \"test vector\"\n"                                \
+	"}\n"
+
+static void test_keyobj_format_vectors(void **state)
+{
+	struct cairn_secret *s = passphrase("cairn test passphrase");
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 };
+	const char *good = VECTOR_KEYOBJ("404142434445464748494a4b4c4d4e4f", "");
+	const char *upper = VECTOR_KEYOBJ("404142434445464748494A4B4C4D4E4F", "");
+	const char *dup = VECTOR_KEYOBJ("404142434445464748494a4b4c4d4e4f", "  \"label\": \"again\",\n");
+
+	(void)state;
+	assert_int_equal(cairn_keyobj_unwrap(good, strlen(good), s, master), 0);
+	assert_memory_equal(master, cairn_test_master_key, CAIRN_KEY_BYTES);
+	assert_int_equal(cairn_keyobj_unwrap(upper, strlen(upper), s, master), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "'salt' is not 16 bytes in lowercase hex"));
+	assert_int_equal(cairn_keyobj_unwrap(dup, strlen(dup), s, master), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "duplicate object key"));
+	cairn_secret_free(s);
+}
+
 static void test_keyobj_wrap_unwrap_passphrase(void **state)
 {
 	struct cairn_secret *s = passphrase("correct horse battery staple");
@@ -488,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kdf_params_default_env),
 		cmocka_unit_test(test_kdf_limits_default_env),
+		cmocka_unit_test(test_keyobj_format_vectors),
 		cmocka_unit_test(test_keyobj_unwrap_cost_above_limits),
 		cmocka_unit_test(test_keyobj_unwrap_uppercase_hex_and_duplicates),
 		cmocka_unit_test(test_keyobj_wrap_unwrap_passphrase),

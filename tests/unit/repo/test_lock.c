@@ -250,6 +250,17 @@ static void test_lock_duplicate_member_and_oversized_ignored(void **state)
 	char json[512], *big;
 	int64_t now = cairn_time_now_ns(), hour = 3600LL * 1000000000LL;
 
+	/* docs/FORMAT.md 15.8: not a lock; without the repeated member, a lock (an expired one) */
+	put_lock_text(f, LOCK_OLD, "{\"exclusive\":true,\"exclusive\":false,\"expires_ns\":1795696200000000000,"
+				   "\"host\":\"far-away-host\",\"pid\":4242,\"purpose\":\"prune\","
+				   "\"start_ns\":1795694400000000000,\"version\":1}");
+	assert_int_equal(locks_in(f), 0);
+	assert_int_equal(cairn_store_del(f->r->store, "locks/" LOCK_OLD), 0);
+	put_lock_text(f, LOCK_OLD, "{\"exclusive\":false,\"expires_ns\":1795696200000000000,"
+				   "\"host\":\"far-away-host\",\"pid\":4242,\"purpose\":\"prune\","
+				   "\"start_ns\":1795694400000000000,\"version\":1}");
+	assert_int_equal(locks_in(f), 1);
+	assert_int_equal(cairn_store_del(f->r->store, "locks/" LOCK_OLD), 0);
 	/* the same live exclusive lock without, then with, a repeated member */
 	snprintf(json, sizeof(json), LOCK_FMT, "", (long long)(now + hour), (long long)now);
 	put_lock_text(f, LOCK_LIVE, json);

@@ -59,6 +59,7 @@ static void test_snapshot_from_json_uppercase_parent(void **state)
 	char *text;
 
 	(void)state;
+	/* docs/FORMAT.md 15.8 */
 	text = doc(TREE, "\"5F1E0C4B2A39D8E7F6A5B4C3D2E1F0A9B8C7D6E5F4A3B2C1D0E9F8A7B6C5D4E3\"", "");
 	assert_int_equal(parse(text, &s), CAIRN_ECORRUPT);
 	assert_non_null(strstr(cairn_err_msg(), "snapshot abcdef01 has an invalid parent id '5F1E0C4B"));
