@@ -14,7 +14,9 @@
 static const char usage[] = "usage: cairn-agent init --repo URL (--key-file FILE | --passphrase-file FILE)\n"
 			    "\n"
 			    "Creates the repository and wraps a new random master key for the given key.\n"
-			    "A key file that does not exist yet is created (mode 0600).\n"
+			    "A key file that does not exist yet is created (mode 0600). The location must\n"
+			    "be empty: an existing repository, or any other object there, is refused\n"
+			    "(exit 2) and left untouched.\n"
 			    "\n" CLI_COMMON_OPTIONS_HELP;
 
 int cmd_init(int argc, char **argv)

@@ -19,25 +19,41 @@ static const char usage[] =
 	"\n"
 	"Every key opens the same repository (they wrap one master key). 'add' creates\n"
 	"a missing key file. 'remove' refuses the key in use and the last key.\n"
+	"'list' names unusable key objects too (kind \"unusable\", exit 8) and lists\n"
+	"the others; 'remove' deletes one of them.\n"
 	"\n" CLI_COMMON_OPTIONS_HELP;
 
 enum { OPT_NEW_KEY_FILE = CLI_OPT_COMMAND_BASE, OPT_NEW_PASSPHRASE_FILE, OPT_LABEL };
 
 struct list_ctx {
 	json_t *array;
+	int unusable;
 };
 
-static int print_key(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current)
+static int print_key(void *ctx, const struct cairn_repo_key_entry *e)
 {
 	struct list_ctx *l = ctx;
+	const struct cairn_keyobj_info *info = e->info;
 
-	if (l->array != NULL) {
-		json_array_append_new(l->array, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", id, "kind", info->kind,
-							  "created", info->created, "host", info->host, "label",
-							  info->label, "current", current));
+	if (info == NULL) {
+		/* named, and the listing goes on: one bad object must not hide the others */
+		l->unusable++;
+		cli_warn("key object 'keys/%s' is unusable: %s", e->id, e->problem);
+		if (l->array != NULL)
+			json_array_append_new(l->array, json_pack("{s:s, s:s, s:s, s:b}", "id", e->id, "kind",
+								  "unusable", "error", e->problem, "current",
+								  e->current));
+		else
+			printf("! %.16s  %-10s  %s\n", e->id, "unusable", e->problem);
 		return 0;
 	}
-	printf("%c %.16s  %-10s  %-20.20s  %-16.16s  %s\n", current ? '*' : ' ', id, info->kind, info->created,
+	if (l->array != NULL) {
+		json_array_append_new(l->array, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", e->id, "kind",
+							  info->kind, "created", info->created, "host", info->host,
+							  "label", info->label, "current", e->current));
+		return 0;
+	}
+	printf("%c %.16s  %-10s  %-20.20s  %-16.16s  %s\n", e->current ? '*' : ' ', e->id, info->kind, info->created,
 	       info->host, info->label);
 	return 0;
 }
@@ -120,7 +136,7 @@ int cmd_key(int argc, char **argv)
 				printf("added key %.16s\n", id);
 		}
 	} else if (strcmp(sub, "list") == 0) {
-		struct list_ctx l = { o.json ? json_array() : NULL };
+		struct list_ctx l = { o.json ? json_array() : NULL, 0 };
 
 		rc = cairn_repo_key_list(repo, print_key, &l);
 		if (rc < 0) {
@@ -133,6 +149,8 @@ int cmd_key(int argc, char **argv)
 			free(text);
 		}
 		json_decref(l.array);
+		if (rc == 0 && l.unusable > 0)
+			code = CAIRN_EXIT_DAMAGED;
 	} else {
 		rc = cairn_repo_key_remove(repo, argv[optind + 1]);
 		if (rc < 0)

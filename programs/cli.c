@@ -230,6 +230,8 @@ static void sync_warning(void *ctx, const char *msg)
 
 int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 {
+	/* skipped key objects (malformed, too large, too costly) are warnings */
+	const struct cairn_repo_open_opts open_opts = { .on_warning = sync_warning };
 	struct cairn_secret *secret = NULL;
 	char *state = NULL;
 	int rc, code;
@@ -258,9 +260,9 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 		if (rc == CAIRN_ENOTFOUND)
 			rc = cairn_err_ctx(rc, "no repository at '%s' (run 'cairn-agent init' first)", o->repo);
 		if (rc == 0)
-			rc = cairn_repo_open_store(store, o->repo, secret, state, ret);
+			rc = cairn_repo_open_store_with(store, o->repo, secret, state, &open_opts, ret);
 	} else {
-		rc = cairn_repo_open(o->repo, secret, state, ret);
+		rc = cairn_repo_open_with(o->repo, secret, state, &open_opts, ret);
 	}
 	cairn_secret_free(secret);
 	free(state);

@@ -127,17 +127,46 @@ int cairn_keyobj_wrap(const uint8_t master[CAIRN_KEY_BYTES], const struct cairn_
 		      const struct cairn_kdf_params *params, const char *host, const char *label,
 		      struct cairn_buf *out);
 
+/* The most Argon2id work a reader spends on one key object: a local policy,
+ * not part of the format (a party that can write to the storage can plant
+ * key objects declaring the format's maximum, 64 passes over 4 GiB).
+ * Defaults: opslimit 12 and memlimit 256 MiB, four times what Cairn writes
+ * (memlimit never below the writer's default, see CAIRN_KDF_MEMLIMIT). The
+ * environment variables CAIRN_KDF_MAX_OPSLIMIT (1..64) and
+ * CAIRN_KDF_MAX_MEMLIMIT (bytes, 8192..4 GiB) override them; invalid values
+ * are ignored. */
+#define CAIRN_KDF_MAX_OPSLIMIT_DEFAULT 12
+#define CAIRN_KDF_MAX_MEMLIMIT_DEFAULT (256u * 1024 * 1024)
+struct cairn_kdf_limits {
+	uint64_t max_opslimit;
+	size_t max_memlimit;
+};
+struct cairn_kdf_limits cairn_kdf_limits_default(void);
+
 /* Unwrap a key object with `secret`, writing the master key to ret_master.
  * CAIRN_EAUTH when the secret does not open it (wrong key or passphrase, or a
  * key object made for the other kind of secret); CAIRN_ECORRUPT / EFORMAT
- * for malformed objects or unknown versions (detail recorded). */
+ * for malformed objects or unknown versions (detail recorded); CAIRN_EPERM
+ * when a passphrase object declares an Argon2id cost above `limits` (NULL =
+ * cairn_kdf_limits_default()): the KDF is not run, and the detail names the
+ * cost, the limit and the variable that raises it. A key object of the other
+ * kind is refused before any KDF runs. */
+int cairn_keyobj_unwrap_limited(const void *obj, size_t len, const struct cairn_secret *secret,
+				const struct cairn_kdf_limits *limits, uint8_t ret_master[CAIRN_KEY_BYTES]);
+/* cairn_keyobj_unwrap_limited with the default limits. */
 int cairn_keyobj_unwrap(const void *obj, size_t len, const struct cairn_secret *secret,
 			uint8_t ret_master[CAIRN_KEY_BYTES]);
 
+/* Readers refuse larger key objects (FORMAT.md 3.5). */
+#define CAIRN_KEYOBJ_MAX_BYTES (64 * 1024)
+
 /* Informational fields of a key object, for `key list`. Strings are
- * copied into the fixed arrays (truncated). */
+ * copied into the fixed arrays (truncated). Also checks the object's
+ * structure like unwrap does (CAIRN_ECORRUPT / CAIRN_EFORMAT). */
 struct cairn_keyobj_info {
 	char kind[16];    /* "passphrase" or "keyfile" */
+	uint64_t opslimit; /* passphrase objects: the declared Argon2id cost; 0 for key files */
+	uint64_t memlimit;
 	char created[40]; /* RFC 3339 */
 	char host[128];
 	char label[128];

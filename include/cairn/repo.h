@@ -53,6 +53,31 @@ int cairn_repo_open(const char *url, const struct cairn_secret *secret, const ch
  * cairn_repo_open, plus CAIRN_EINVAL for a NULL store. */
 int cairn_repo_open_store(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
 			  const char *state_dir, struct cairn_repo **ret);
+/* Options of an open. Zero / NULL members take the defaults. */
+struct cairn_repo_open_opts {
+	/* Most Argon2id work spent on one key object (crypto.h); NULL:
+	 * cairn_kdf_limits_default(). Key objects above it are skipped. */
+	const struct cairn_kdf_limits *kdf_limits;
+	/* Called for each key object skipped because it is malformed, too
+	 * large or too costly (the message names it); may be NULL. */
+	void (*on_warning)(void *ctx, const char *msg);
+	void *ctx;
+};
+/* cairn_repo_open / cairn_repo_open_store with options (`opts` may be NULL).
+ *
+ * How keys are tried (FORMAT.md 3.5): the key object that opened this
+ * repository last on this host (kept in `last-key` next to the catalog; a
+ * hint, the repository opens without it) first, then the others as listed.
+ * Small objects are read with size caps (the config at most
+ * CAIRN_CONFIG_MAX_BYTES, key objects CAIRN_KEYOBJ_MAX_BYTES: larger is
+ * CAIRN_ECORRUPT for the config, a skipped key object otherwise). When no
+ * key object opens and some were skipped for their KDF cost, the
+ * CAIRN_EAUTH detail names them and the variables that raise the limits. */
+int cairn_repo_open_with(const char *url, const struct cairn_secret *secret, const char *state_dir,
+			 const struct cairn_repo_open_opts *opts, struct cairn_repo **ret);
+int cairn_repo_open_store_with(struct cairn_store *store, const char *url, const struct cairn_secret *secret,
+			       const char *state_dir, const struct cairn_repo_open_opts *opts,
+			       struct cairn_repo **ret);
 void cairn_repo_close(struct cairn_repo *r); /* NULL ok */
 
 const struct cairn_repo_config *cairn_repo_config(const struct cairn_repo *r);
@@ -113,9 +138,20 @@ int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t typ
 /* Keys. */
 int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, const char *host, const char *label,
 		       char ret_id[CAIRN_ID_HEX]);
-int cairn_repo_key_list(struct cairn_repo *r,
-			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
-			void *ctx);
+/* One key object as cairn_repo_key_list sees it. */
+struct cairn_repo_key_entry {
+	const char *id;                       /* 64 lowercase hex */
+	int current;                          /* 1 for the key that opened the repository */
+	const struct cairn_keyobj_info *info; /* NULL when the object is unusable */
+	int rc;                               /* 0, or why it is unusable: CAIRN_ECORRUPT, CAIRN_EFORMAT */
+	const char *problem;                  /* the detail when rc < 0 (valid during the call), else NULL */
+};
+/* Call cb for every key object (valid names only), in no particular order.
+ * A malformed, oversized (CAIRN_KEYOBJ_MAX_BYTES) or unsupported key object
+ * is reported through cb with info NULL and does not stop the listing; one
+ * that disappears meanwhile is left out. A non-zero return from cb stops
+ * and is returned; store errors are returned as they are. */
+int cairn_repo_key_list(struct cairn_repo *r, int (*cb)(void *ctx, const struct cairn_repo_key_entry *e), void *ctx);
 /* Remove the key object whose id starts with `id_prefix` (at least 8 hex).
  * Refuses (CAIRN_EINVAL) to remove the key that opened the repository or
  * the last key; CAIRN_ENOTFOUND / CAIRN_EINVAL (ambiguous) otherwise. */

@@ -15,7 +15,6 @@
 #define KEYOBJ_KEK_MSG "cairn-kek-v1"
 #define KEYOBJ_SALT_BYTES 16
 #define KEYOBJ_WRAPPED_BYTES (CAIRN_KEY_BYTES + CAIRN_TAG_BYTES)
-#define KEYOBJ_MAX_LEN (64 * 1024)
 #define KDF_OPSLIMIT_MAX 64
 #define KDF_MEMLIMIT_MAX (4ull * 1024 * 1024 * 1024)
 #define KDF_OPSLIMIT_DEFAULT 3
@@ -31,22 +30,50 @@ struct keyobj {
 	uint8_t box[CAIRN_NONCE_BYTES + KEYOBJ_WRAPPED_BYTES]; /* nonce || wrapped */
 };
 
+static unsigned long long env_uint(const char *name, unsigned long long min, unsigned long long max,
+				   unsigned long long def);
+
 struct cairn_kdf_params cairn_kdf_params_default(void)
 {
 	struct cairn_kdf_params p = { KDF_OPSLIMIT_DEFAULT, KDF_MEMLIMIT_DEFAULT };
-	const char *env = getenv("CAIRN_KDF_MEMLIMIT");
 
-	if (env != NULL && env[0] >= '0' && env[0] <= '9') {
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(env, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= crypto_pwhash_MEMLIMIT_MIN && v <= KDF_MEMLIMIT_MAX &&
-		    v <= SIZE_MAX)
-			p.memlimit = (size_t)v;
-	}
+	p.memlimit = (size_t)env_uint("CAIRN_KDF_MEMLIMIT", crypto_pwhash_MEMLIMIT_MIN,
+				      KDF_MEMLIMIT_MAX < SIZE_MAX ? KDF_MEMLIMIT_MAX : SIZE_MAX, KDF_MEMLIMIT_DEFAULT);
 	return p;
+}
+
+/* An unsigned decimal environment value in [min, max], or `def`. */
+static unsigned long long env_uint(const char *name, unsigned long long min, unsigned long long max,
+				   unsigned long long def)
+{
+	const char *env = getenv(name);
+	unsigned long long v;
+	char *end;
+
+	if (env == NULL || env[0] < '0' || env[0] > '9')
+		return def;
+	errno = 0;
+	v = strtoull(env, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return def;
+	return v;
+}
+
+struct cairn_kdf_limits cairn_kdf_limits_default(void)
+{
+	struct cairn_kdf_limits l;
+	size_t writer = cairn_kdf_params_default().memlimit;
+	unsigned long long mem = CAIRN_KDF_MAX_MEMLIMIT_DEFAULT;
+
+	/* keys this host writes always open here */
+	if (writer > mem)
+		mem = writer;
+	l.max_opslimit = env_uint("CAIRN_KDF_MAX_OPSLIMIT", crypto_pwhash_OPSLIMIT_MIN, KDF_OPSLIMIT_MAX,
+				  CAIRN_KDF_MAX_OPSLIMIT_DEFAULT);
+	mem = env_uint("CAIRN_KDF_MAX_MEMLIMIT", crypto_pwhash_MEMLIMIT_MIN,
+		       KDF_MEMLIMIT_MAX < SIZE_MAX ? KDF_MEMLIMIT_MAX : SIZE_MAX, mem);
+	l.max_memlimit = (size_t)mem;
+	return l;
 }
 
 static int kdf_params_ok(uint64_t opslimit, unsigned long long memlimit)
@@ -223,8 +250,10 @@ static int get_hex(json_t *o, const char *field, uint8_t *out, size_t len)
 
 	if (!json_is_string(v))
 		return cairn_err(CAIRN_ECORRUPT, "key object field '%s' is missing or not a string", field);
-	if (json_string_length(v) != 2 * len || cairn_hex_decode(json_string_value(v), out, len) < 0)
-		return cairn_err(CAIRN_ECORRUPT, "key object field '%s' is not %zu hex-encoded bytes", field,
+	/* lowercase only, as everywhere in the format (FORMAT.md 1.1) */
+	if (json_string_length(v) != 2 * len || strspn(json_string_value(v), "0123456789abcdef") != 2 * len ||
+	    cairn_hex_decode(json_string_value(v), out, len) < 0)
+		return cairn_err(CAIRN_ECORRUPT, "key object field '%s' is not %zu bytes in lowercase hex", field,
 				 len);
 	return 0;
 }
@@ -260,7 +289,7 @@ static int load_json(const void *obj, size_t len, json_t **ret)
 
 	if (obj == NULL || len == 0)
 		return cairn_err(CAIRN_ECORRUPT, "key object is empty");
-	if (len > KEYOBJ_MAX_LEN)
+	if (len > CAIRN_KEYOBJ_MAX_BYTES)
 		return cairn_err(CAIRN_ECORRUPT, "key object of %zu bytes is too large", len);
 	o = json_loadb(obj, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL)
@@ -334,8 +363,38 @@ static int parse_keyobj(json_t *o, struct keyobj *k)
 	return rc;
 }
 
+/* CAIRN_EPERM when a passphrase object's cost is above the local policy. */
+static int check_limits(const struct keyobj *k, const struct cairn_kdf_limits *limits)
+{
+	struct cairn_kdf_limits def;
+
+	if (k->kind != CAIRN_SECRET_PASSPHRASE)
+		return 0;
+	if (limits == NULL) {
+		def = cairn_kdf_limits_default();
+		limits = &def;
+	}
+	if (k->kdf.opslimit > limits->max_opslimit)
+		return cairn_err(CAIRN_EPERM,
+				 "key object declares an argon2id opslimit of %llu, above this host's limit of %llu "
+				 "(raise it with CAIRN_KDF_MAX_OPSLIMIT if you made this key)",
+				 (unsigned long long)k->kdf.opslimit, (unsigned long long)limits->max_opslimit);
+	if (k->kdf.memlimit > limits->max_memlimit)
+		return cairn_err(CAIRN_EPERM,
+				 "key object declares an argon2id memlimit of %zu bytes, above this host's limit of %zu "
+				 "(raise it with CAIRN_KDF_MAX_MEMLIMIT if you made this key)",
+				 k->kdf.memlimit, limits->max_memlimit);
+	return 0;
+}
+
 int cairn_keyobj_unwrap(const void *obj, size_t len, const struct cairn_secret *secret,
 			uint8_t ret_master[CAIRN_KEY_BYTES])
+{
+	return cairn_keyobj_unwrap_limited(obj, len, secret, NULL, ret_master);
+}
+
+int cairn_keyobj_unwrap_limited(const void *obj, size_t len, const struct cairn_secret *secret,
+				const struct cairn_kdf_limits *limits, uint8_t ret_master[CAIRN_KEY_BYTES])
 {
 	struct cairn_buf plain = { 0 };
 	uint8_t kek[CAIRN_KEY_BYTES];
@@ -357,6 +416,9 @@ int cairn_keyobj_unwrap(const void *obj, size_t len, const struct cairn_secret *
 		return cairn_err(CAIRN_EAUTH, "key object needs a %s, not a %s",
 				 k.kind == CAIRN_SECRET_KEYFILE ? "key file" : "passphrase",
 				 secret->kind == CAIRN_SECRET_KEYFILE ? "key file" : "passphrase");
+	rc = check_limits(&k, limits);
+	if (rc < 0)
+		return rc;
 	rc = derive_kek(secret, &k.kdf, k.salt, kek);
 	if (rc < 0)
 		goto out;
@@ -391,17 +453,19 @@ static void copy_field(json_t *o, const char *field, char *out, size_t cap)
 int cairn_keyobj_info(const void *obj, size_t len, struct cairn_keyobj_info *ret_info)
 {
 	struct cairn_keyobj_info info;
-	enum cairn_secret_kind kind;
+	struct keyobj k = { 0 };
 	json_t *o = NULL;
 	int rc;
 
 	rc = load_json(obj, len, &o);
 	if (rc < 0)
 		return rc;
-	rc = parse_kind(o, &kind);
+	rc = parse_keyobj(o, &k);
 	if (rc == 0) {
 		memset(&info, 0, sizeof(info));
-		snprintf(info.kind, sizeof(info.kind), "%s", kind_name(kind));
+		snprintf(info.kind, sizeof(info.kind), "%s", kind_name(k.kind));
+		info.opslimit = k.kdf.opslimit;
+		info.memlimit = k.kdf.memlimit;
 		copy_field(o, "created", info.created, sizeof(info.created));
 		copy_field(o, "host", info.host, sizeof(info.host));
 		copy_field(o, "label", info.label, sizeof(info.label));

@@ -27,9 +27,29 @@ struct cairn_repo {
 #define CAIRN_REPO_PACKCACHE_WINDOW (16ull * 1024 * 1024)
 #define CAIRN_REPO_PACKCACHE_FETCHERS 3
 
+/* The most bytes a reader fetches of an object read whole whose size is
+ * small by nature (FORMAT.md 2.4); larger ones are refused as damaged
+ * without being read. Key objects: CAIRN_KEYOBJ_MAX_BYTES (crypto.h). */
+#define CAIRN_CONFIG_MAX_BYTES (64u * 1024)
+#define CAIRN_LOCK_MAX_BYTES (64u * 1024)
+#define CAIRN_SNAPSHOT_MAX_BYTES (16u * 1024 * 1024)
+
+/* Fetch object `name` whole, appending it to out, but never more than `cap`
+ * bytes: its size is `size` (from a listing) or, when size is UINT64_MAX,
+ * taken from stat; above cap it is CAIRN_ECORRUPT naming the object, its
+ * size and the cap, and nothing is fetched. The fetch asks for exactly that
+ * many bytes, so an object that grows in the meantime is read only that
+ * far (and fails its parse or its hash). `what` names the kind of object in
+ * messages ("key object"). Errors of stat and get pass through. */
+int cairn_repo_get_small(struct cairn_store *store, const char *name, uint64_t size, uint64_t cap, const char *what,
+			 struct cairn_buf *out);
+
 /* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
  * CAIRN_ECORRUPT naming the object otherwise. */
 int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *id, struct cairn_buf *out);
+/* The cap cairn_repo_get_verified applies to objects of `dir`: UINT64_MAX
+ * (none) except for snapshots. */
+uint64_t cairn_repo_object_cap(const char *dir);
 
 /* Parse the config object. */
 int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_config *ret);
@@ -55,5 +75,13 @@ int cairn_repo_parse_object_name(const char *name, const char *dir, char ret_id[
 int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CAIRN_KEY_BYTES],
 			      const struct cairn_secret *secret, const char *host, const char *label,
 			      char ret_id[CAIRN_ID_HEX]);
+
+/* The key object that last opened the repository on this host, kept in
+ * `cache_dir`/last-key (next to the catalog) so that the next open tries it
+ * first. read: ret_id gets the id, or "" when there is none or it is not
+ * 64 lowercase hex digits (never an error: the file is only a hint). write:
+ * replaces the file atomically; best effort (errors are ignored). */
+void repo_last_key_read(const char *cache_dir, char ret_id[CAIRN_ID_HEX]);
+void repo_last_key_write(const char *cache_dir, const char *id);
 
 #endif

@@ -4,9 +4,57 @@
 
 #include "cairn/err.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define LAST_KEY_FILE "last-key"
+
+void repo_last_key_read(const char *cache_dir, char ret_id[CAIRN_ID_HEX])
+{
+	char *path = cairn_asprintf("%s/" LAST_KEY_FILE, cache_dir);
+	char buf[CAIRN_ID_HEX + 1];
+	ssize_t n = -1;
+	int fd;
+
+	ret_id[0] = '\0';
+	fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	free(path);
+	/* 64 lowercase hex digits and one newline, nothing else */
+	if (n == CAIRN_ID_HEX && buf[CAIRN_ID_HEX - 1] == '\n' &&
+	    strspn(buf, "0123456789abcdef") == CAIRN_ID_HEX - 1) {
+		memcpy(ret_id, buf, CAIRN_ID_HEX - 1);
+		ret_id[CAIRN_ID_HEX - 1] = '\0';
+	}
+}
+
+void repo_last_key_write(const char *cache_dir, const char *id)
+{
+	char *path = cairn_asprintf("%s/" LAST_KEY_FILE, cache_dir);
+	char *tmp = cairn_asprintf("%s/." LAST_KEY_FILE ".%ld", cache_dir, (long)getpid());
+	char line[CAIRN_ID_HEX];
+	int fd = -1, ok = 0;
+
+	snprintf(line, sizeof(line), "%.64s", id);
+	line[CAIRN_ID_HEX - 1] = '\n';
+	if (path != NULL && tmp != NULL)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		ok = write(fd, line, sizeof(line)) == (ssize_t)sizeof(line);
+		ok = close(fd) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+}
 
 int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CAIRN_KEY_BYTES],
 			      const struct cairn_secret *secret, const char *host, const char *label,
@@ -37,9 +85,7 @@ int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, 
 }
 
 
-int cairn_repo_key_list(struct cairn_repo *r,
-			int (*cb)(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current),
-			void *ctx)
+int cairn_repo_key_list(struct cairn_repo *r, int (*cb)(void *ctx, const struct cairn_repo_key_entry *e), void *ctx)
 {
 	struct repo_id_list k = { 0 };
 	struct cairn_buf obj = { 0 };
@@ -47,15 +93,28 @@ int cairn_repo_key_list(struct cairn_repo *r,
 
 	for (size_t i = 0; rc == 0 && i < k.count; i++) {
 		struct cairn_keyobj_info info;
+		struct cairn_repo_key_entry e = { k.ids[i], strcmp(k.ids[i], r->key_id) == 0, NULL, 0, NULL };
 		char name[80];
 
 		snprintf(name, sizeof(name), "keys/%s", k.ids[i]);
 		cairn_buf_reset(&obj);
-		rc = cairn_store_get(r->store, name, 0, UINT64_MAX, &obj);
+		rc = cairn_repo_get_small(r->store, name, UINT64_MAX, CAIRN_KEYOBJ_MAX_BYTES, "key object", &obj);
+		if (rc == CAIRN_ENOTFOUND) {
+			rc = 0; /* removed meanwhile */
+			continue;
+		}
 		if (rc == 0)
 			rc = cairn_keyobj_info(obj.data, obj.len, &info);
-		if (rc == 0)
-			rc = cb(ctx, k.ids[i], &info, strcmp(k.ids[i], r->key_id) == 0);
+		if (rc == 0) {
+			e.info = &info;
+		} else if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+			e.rc = rc;
+			e.problem = cairn_err_msg();
+		} else {
+			rc = cairn_err_ctx(rc, "cannot read key object '%s'", name);
+			break;
+		}
+		rc = cb(ctx, &e);
 	}
 	cairn_buf_free(&obj);
 	repo_id_list_free(&k);

@@ -55,20 +55,66 @@ out:
 	return rc;
 }
 
+int cairn_repo_get_small(struct cairn_store *store, const char *name, uint64_t size, uint64_t cap, const char *what,
+			 struct cairn_buf *out)
+{
+	int rc;
+
+	if (size == UINT64_MAX) {
+		rc = cairn_store_stat(store, name, &size);
+		if (rc < 0)
+			return rc;
+	}
+	if (size > cap)
+		return cairn_err(CAIRN_ECORRUPT, "%s '%s' has %llu bytes, more than the %llu a %s may have: not read",
+				 what, name, (unsigned long long)size, (unsigned long long)cap, what);
+	/* exactly `size` bytes, never "to the end": the read is bounded even if
+	 * the object grew since it was listed */
+	return cairn_store_get(store, name, 0, size, out);
+}
+
+/* Objects of these directories are read whole and small by nature. */
+static const struct {
+	const char *dir;
+	const char *what;
+	uint64_t cap;
+} capped_dirs[] = {
+	{ "snapshots", "snapshot", CAIRN_SNAPSHOT_MAX_BYTES },
+};
+
+static int capped_dir(const char *dir)
+{
+	for (size_t i = 0; i < sizeof(capped_dirs) / sizeof(capped_dirs[0]); i++)
+		if (strcmp(dir, capped_dirs[i].dir) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t cairn_repo_object_cap(const char *dir)
+{
+	int i = capped_dir(dir);
+
+	return i < 0 ? UINT64_MAX : capped_dirs[i].cap;
+}
+
 int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *id, struct cairn_buf *out)
 {
 	uint8_t sid[CAIRN_ID_BYTES];
 	char hex[CAIRN_ID_HEX];
 	char name[96];
 	size_t start = out->len;
-	int rc;
+	int capped = capped_dir(dir), rc;
 
 	snprintf(name, sizeof(name), "%s/%s", dir, id);
 	/* bytes can be damaged on the way (a proxy, a flaky link) as well as at
 	 * rest: fetch again before calling the object damaged */
 	for (int attempt = 1;; attempt++) {
 		out->len = start;
-		rc = cairn_store_get(r->store, name, 0, UINT64_MAX, out);
+		if (capped >= 0)
+			rc = cairn_repo_get_small(r->store, name, UINT64_MAX, capped_dirs[capped].cap,
+						  capped_dirs[capped].what, out);
+		else
+			rc = cairn_store_get(r->store, name, 0, UINT64_MAX, out);
 		if (rc < 0)
 			return rc;
 		cairn_storage_id(out->data + start, out->len - start, sid);

@@ -120,6 +120,11 @@ static int strings_from_json(json_t *arr, char ***ret, size_t *ret_count)
 	return 0;
 }
 
+static int is_lower_hex_id(const char *s)
+{
+	return strlen(s) == 2 * CAIRN_ID_BYTES && strspn(s, "0123456789abcdef") == 2 * CAIRN_ID_BYTES;
+}
+
 int cairn_snapshot_from_json(const char *json, size_t len, const char *id, struct cairn_snapshot *ret)
 {
 	struct cairn_snapshot s = { 0 };
@@ -144,15 +149,19 @@ int cairn_snapshot_from_json(const char *json, size_t len, const char *id, struc
 			       (long long)version);
 		goto out;
 	}
-	if (strlen(tree) != 64 || cairn_hex_decode(tree, s.tree, CAIRN_ID_BYTES) < 0) {
-		rc = cairn_err(CAIRN_ECORRUPT, "snapshot %.8s has an invalid tree id", id ? id : "");
+	/* ids are 64 lowercase hex digits, nothing else (FORMAT.md 1.1) */
+	if (!is_lower_hex_id(tree) || cairn_hex_decode(tree, s.tree, CAIRN_ID_BYTES) < 0) {
+		rc = cairn_err(CAIRN_ECORRUPT, "snapshot %.8s has an invalid tree id '%.80s': not 64 lowercase hex digits",
+			       id ? id : "", tree);
 		goto out;
 	}
 	if (parent != NULL && !json_is_null(parent)) {
 		const char *p = json_string_value(parent);
 
-		if (p == NULL || strlen(p) != 64 || strspn(p, "0123456789abcdef") != 64) {
-			rc = cairn_err(CAIRN_ECORRUPT, "snapshot %.8s has an invalid parent id", id ? id : "");
+		if (p == NULL || !is_lower_hex_id(p)) {
+			rc = cairn_err(CAIRN_ECORRUPT,
+				       "snapshot %.8s has an invalid parent id '%.80s': not 64 lowercase hex digits",
+				       id ? id : "", p != NULL ? p : "(not a string)");
 			goto out;
 		}
 		memcpy(s.parent, p, CAIRN_ID_HEX);
@@ -209,6 +218,14 @@ int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s)
 	rc = cairn_snapshot_to_json(s, &json);
 	if (rc < 0)
 		return rc;
+	/* readers refuse larger snapshot objects unread (FORMAT.md 2.4) */
+	if (strlen(json) > CAIRN_SNAPSHOT_MAX_BYTES - CAIRN_SEAL_OVERHEAD) {
+		rc = cairn_err(CAIRN_EINVAL,
+			       "snapshot document of %zu bytes is larger than a snapshot may be (%u bytes sealed): too "
+			       "many or too long paths or tags", strlen(json), CAIRN_SNAPSHOT_MAX_BYTES);
+		free(json);
+		return rc;
+	}
 	rc = cairn_repo_put_sealed(r, "snapshots", CAIRN_SNAPSHOT_AD, json, strlen(json), id);
 	if (rc == 0) {
 		memcpy(s->id, id, sizeof(id));

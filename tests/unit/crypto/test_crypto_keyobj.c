@@ -89,6 +89,154 @@ static void test_kdf_params_default_env(void **state)
 	assert_int_equal(cairn_kdf_params_default().memlimit, 8192);
 }
 
+static void test_kdf_limits_default_env(void **state)
+{
+	struct cairn_kdf_limits l;
+
+	(void)state;
+	unsetenv("CAIRN_KDF_MAX_OPSLIMIT");
+	unsetenv("CAIRN_KDF_MAX_MEMLIMIT");
+	l = cairn_kdf_limits_default();
+	assert_int_equal(l.max_opslimit, 12);
+	assert_int_equal(l.max_memlimit, 256u * 1024 * 1024);
+	setenv("CAIRN_KDF_MAX_OPSLIMIT", "20", 1);
+	setenv("CAIRN_KDF_MAX_MEMLIMIT", "1073741824", 1);
+	l = cairn_kdf_limits_default();
+	assert_int_equal(l.max_opslimit, 20);
+	assert_int_equal(l.max_memlimit, 1024u * 1024 * 1024);
+	/* out of the format's range or not a number: the default */
+	setenv("CAIRN_KDF_MAX_OPSLIMIT", "65", 1);
+	setenv("CAIRN_KDF_MAX_MEMLIMIT", "1g", 1);
+	l = cairn_kdf_limits_default();
+	assert_int_equal(l.max_opslimit, 12);
+	assert_int_equal(l.max_memlimit, 256u * 1024 * 1024);
+	unsetenv("CAIRN_KDF_MAX_OPSLIMIT");
+	unsetenv("CAIRN_KDF_MAX_MEMLIMIT");
+	/* keys this host writes always open here: the memory limit follows a larger writer setting */
+	setenv("CAIRN_KDF_MEMLIMIT", "536870912", 1);
+	assert_int_equal(cairn_kdf_limits_default().max_memlimit, 512u * 1024 * 1024);
+	setenv("CAIRN_KDF_MEMLIMIT", "8192", 1);
+	assert_int_equal(cairn_kdf_limits_default().max_memlimit, 256u * 1024 * 1024);
+}
+
+/* A key object above the local cost limit is refused before the KDF runs. */
+static void test_keyobj_unwrap_cost_above_limits(void **state)
+{
+	struct cairn_secret *s = passphrase("pw"), *kf = keyfile(keyfile_bytes);
+	struct cairn_kdf_params p2 = { 2, 8192 }, m16 = { 1, 16384 };
+	struct cairn_kdf_limits small = { 1, 8192 }, ops2 = { 2, 8192 }, roomy = { 4, 16384 };
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES];
+	const char *hostile = "{\"version\": 1, \"kind\": \"passphrase\", \"kdf\": \"argon2id13\", \"opslimit\": 64, "
+			      "\"memlimit\": 4294967296, \"salt\": \"00000000000000000000000000000000\", \"nonce\": "
+			      "\"000000000000000000000000000000000000000000000000\", \"wrapped\": "
+			      "\"000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000\"}";
+
+	(void)state;
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &p2, "h", "l", &obj), 0);
+	assert_int_equal(cairn_keyobj_unwrap_limited(obj.data, obj.len, s, &small, master), CAIRN_EPERM);
+	assert_non_null(strstr(cairn_err_msg(), "opslimit of 2"));
+	assert_non_null(strstr(cairn_err_msg(), "CAIRN_KDF_MAX_OPSLIMIT"));
+	assert_int_equal(cairn_keyobj_unwrap_limited(obj.data, obj.len, s, &ops2, master), 0);
+	assert_memory_equal(master, cairn_test_master_key, CAIRN_KEY_BYTES);
+	cairn_buf_reset(&obj);
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, &m16, "h", "l", &obj), 0);
+	assert_int_equal(cairn_keyobj_unwrap_limited(obj.data, obj.len, s, &ops2, master), CAIRN_EPERM);
+	assert_non_null(strstr(cairn_err_msg(), "memlimit of 16384"));
+	assert_non_null(strstr(cairn_err_msg(), "CAIRN_KDF_MAX_MEMLIMIT"));
+	assert_int_equal(cairn_keyobj_unwrap_limited(obj.data, obj.len, s, &roomy, master), 0);
+	/* a key file spends no KDF: no limit applies; the other kind is refused first */
+	cairn_buf_reset(&obj);
+	wrap(kf, &obj);
+	assert_int_equal(cairn_keyobj_unwrap_limited(obj.data, obj.len, kf, &small, master), 0);
+	assert_int_equal(cairn_keyobj_unwrap_limited(hostile, strlen(hostile), kf, &small, master), CAIRN_EAUTH);
+	/* the format's maximum (64 passes over 4 GiB) is refused by the default limits, at once */
+	unsetenv("CAIRN_KDF_MAX_OPSLIMIT");
+	assert_int_equal(cairn_keyobj_unwrap(hostile, strlen(hostile), s, master), CAIRN_EPERM);
+	assert_int_equal(cairn_keyobj_unwrap_limited(hostile, strlen(hostile), s, NULL, master), CAIRN_EPERM);
+	cairn_buf_free(&obj);
+	cairn_secret_free(kf);
+	cairn_secret_free(s);
+}
+
+/* Hex in key objects is lowercase only; duplicate members are refused (FORMAT.md 1.1). */
+static void test_keyobj_unwrap_uppercase_hex_and_duplicates(void **state)
+{
+	struct cairn_secret *s = passphrase("pw");
+	struct cairn_buf obj = { 0 };
+	struct cairn_keyobj_info info;
+	char *text, *p, *dup;
+
+	(void)state;
+	wrap(s, &obj);
+	text = calloc(1, obj.len + 1);
+	assert_non_null(text);
+	memcpy(text, obj.data, obj.len);
+	assert_int_equal(unwrap_text(text, s), 0);
+	/* the first hex letter of the salt in upper case */
+	p = strstr(text, "\"salt\": \"");
+	assert_non_null(p);
+	for (p += 9; *p != '"' && !(*p >= 'a' && *p <= 'f'); p++)
+		;
+	if (*p == '"') { /* a salt of digits only: make one */
+		p = strstr(text, "\"salt\": \"") + 9;
+		*p = 'a';
+		assert_int_equal(unwrap_text(text, s), CAIRN_EAUTH); /* still lowercase: wrong salt */
+	}
+	*p = (char)(*p - 'a' + 'A');
+	assert_int_equal(unwrap_text(text, s), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "lowercase hex"));
+	assert_int_equal(cairn_keyobj_info(text, strlen(text), &info), CAIRN_ECORRUPT);
+	free(text);
+	/* a complete, valid key object with one member repeated */
+	dup = calloc(1, obj.len + 64);
+	assert_non_null(dup);
+	assert_int_equal(obj.data[0], '{');
+	strcpy(dup, "{\"label\": \"again\", ");
+	memcpy(dup + strlen(dup), obj.data + 1, obj.len - 1);
+	assert_int_equal(unwrap_text(dup, s), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "duplicate"));
+	assert_int_equal(cairn_keyobj_info(dup, strlen(dup), &info), CAIRN_ECORRUPT);
+	free(dup);
+	cairn_buf_free(&obj);
+	cairn_secret_free(s);
+}
+
+/* docs/FORMAT.md 15.5: the complete passphrase key object, and 15.8: the
+ * same object with an upper-case hex digit, or with a repeated member, is
+ * refused. */
+#define VECTOR_KEYOBJ(salt, extra)                                                                        \
+	"{\n"                                                                                              \
+	"  \"version\": 1,\n"                                                                              \
+	"  \"kind\": \"passphrase\",\n"                                                                    \
+	"  \"kdf\": \"argon2id13\",\n"                                                                     \
+	"  \"opslimit\": 1,\n"                                                                             \
+	"  \"memlimit\": 8192,\n"                                                                          \
+	"  \"salt\": \"" salt "\",\n"                                                                      \
+	"  \"nonce\": \"020202020202020202020202020202020202020202020202\",\n"                             \
+	"  \"wrapped\": \"e748c95b56640ad87b5e00d3e6147878918c4435225be32cadd15eb3f3fac0dfc002ab025ca2591db7e557c1273a19d2\",\n" \
+	"  \"created\": \"2026-01-01T00:00:00Z\",\n"                                                       \
+	"  \"host\": \"example\",\n" extra "  \"label\": \"test vector\"\n"                                \
+	"}\n"
+
+static void test_keyobj_format_vectors(void **state)
+{
+	struct cairn_secret *s = passphrase("cairn test passphrase");
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 };
+	const char *good = VECTOR_KEYOBJ("404142434445464748494a4b4c4d4e4f", "");
+	const char *upper = VECTOR_KEYOBJ("404142434445464748494A4B4C4D4E4F", "");
+	const char *dup = VECTOR_KEYOBJ("404142434445464748494a4b4c4d4e4f", "  \"label\": \"again\",\n");
+
+	(void)state;
+	assert_int_equal(cairn_keyobj_unwrap(good, strlen(good), s, master), 0);
+	assert_memory_equal(master, cairn_test_master_key, CAIRN_KEY_BYTES);
+	assert_int_equal(cairn_keyobj_unwrap(upper, strlen(upper), s, master), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "'salt' is not 16 bytes in lowercase hex"));
+	assert_int_equal(cairn_keyobj_unwrap(dup, strlen(dup), s, master), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "duplicate object key"));
+	cairn_secret_free(s);
+}
+
 static void test_keyobj_wrap_unwrap_passphrase(void **state)
 {
 	struct cairn_secret *s = passphrase("correct horse battery staple");
@@ -374,6 +522,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kdf_params_default_env),
+		cmocka_unit_test(test_kdf_limits_default_env),
+		cmocka_unit_test(test_keyobj_format_vectors),
+		cmocka_unit_test(test_keyobj_unwrap_cost_above_limits),
+		cmocka_unit_test(test_keyobj_unwrap_uppercase_hex_and_duplicates),
 		cmocka_unit_test(test_keyobj_wrap_unwrap_passphrase),
 		cmocka_unit_test(test_keyobj_wrap_unwrap_keyfile),
 		cmocka_unit_test(test_keyobj_wrap_fresh_salt_and_nonce),

@@ -222,6 +222,65 @@ static void test_lock_stale_locks_removed(void **state)
 	assert_int_equal(locks_in(f), 2);
 }
 
+/* Seal `json` as lock object locks/<name>. */
+static void put_lock_text(struct repo_fixture *f, const char *name, const char *json)
+{
+	struct cairn_buf sealed = { 0 };
+	char path[128];
+
+	assert_int_equal(cairn_seal(f->r->keys->enc, CAIRN_LOCK_AD, strlen(CAIRN_LOCK_AD), json, strlen(json), NULL,
+				    &sealed),
+			 0);
+	snprintf(path, sizeof(path), "locks/%s", name);
+	assert_int_equal(cairn_store_put(f->r->store, path, sealed.data, sealed.len), 0);
+	cairn_buf_free(&sealed);
+}
+
+#define LOCK_FMT                                                                                          \
+	"{\"exclusive\":true,%s\"expires_ns\":%lld,\"host\":\"far-away-host\",\"pid\":4242,\"purpose\":\"prune\","   \
+	"\"start_ns\":%lld,\"version\":1}"
+
+/* FORMAT.md 1.1 and 12: a lock JSON with a duplicate member is not a lock
+ * (ignored, like any undecodable lock), and a lock object larger than
+ * CAIRN_LOCK_MAX_BYTES is not even fetched. */
+static void test_lock_duplicate_member_and_oversized_ignored(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct cairn_lock *x = NULL;
+	char json[512], *big;
+	int64_t now = cairn_time_now_ns(), hour = 3600LL * 1000000000LL;
+
+	/* docs/FORMAT.md 15.8: not a lock; without the repeated member, a lock (an expired one) */
+	put_lock_text(f, LOCK_OLD, "{\"exclusive\":true,\"exclusive\":false,\"expires_ns\":1795696200000000000,"
+				   "\"host\":\"far-away-host\",\"pid\":4242,\"purpose\":\"prune\","
+				   "\"start_ns\":1795694400000000000,\"version\":1}");
+	assert_int_equal(locks_in(f), 0);
+	assert_int_equal(cairn_store_del(f->r->store, "locks/" LOCK_OLD), 0);
+	put_lock_text(f, LOCK_OLD, "{\"exclusive\":false,\"expires_ns\":1795696200000000000,"
+				   "\"host\":\"far-away-host\",\"pid\":4242,\"purpose\":\"prune\","
+				   "\"start_ns\":1795694400000000000,\"version\":1}");
+	assert_int_equal(locks_in(f), 1);
+	assert_int_equal(cairn_store_del(f->r->store, "locks/" LOCK_OLD), 0);
+	/* the same live exclusive lock without, then with, a repeated member */
+	snprintf(json, sizeof(json), LOCK_FMT, "", (long long)(now + hour), (long long)now);
+	put_lock_text(f, LOCK_LIVE, json);
+	assert_int_equal(locks_in(f), 1);
+	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &x), CAIRN_ELOCKED);
+	assert_int_equal(cairn_store_del(f->r->store, "locks/" LOCK_LIVE), 0);
+	snprintf(json, sizeof(json), LOCK_FMT, "\"exclusive\":false,", (long long)(now + hour), (long long)now);
+	put_lock_text(f, LOCK_LIVE, json);
+	assert_int_equal(locks_in(f), 0);
+	/* an oversized object in locks/ */
+	big = calloc(1, CAIRN_LOCK_MAX_BYTES + 1);
+	assert_non_null(big);
+	assert_int_equal(cairn_store_put(f->r->store, "locks/" LOCK_OLD, big, CAIRN_LOCK_MAX_BYTES + 1), 0);
+	free(big);
+	assert_int_equal(locks_in(f), 0);
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	assert_int_equal(locks_in(f), 1);
+	cairn_lock_release(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_expired_lease_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refresh_keeps_lease_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_stale_locks_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_duplicate_member_and_oversized_ignored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

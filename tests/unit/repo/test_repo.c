@@ -99,14 +99,13 @@ static void test_repo_open_missing_and_malformed(void **state)
 	assert_non_null(strstr(cairn_err_msg(), "not supported"));
 }
 
-static int count_key(void *ctx, const char *id, const struct cairn_keyobj_info *info, int current)
+static int count_key(void *ctx, const struct cairn_repo_key_entry *e)
 {
 	int *n = ctx;
 
-	(void)id;
-	(void)info;
+	assert_non_null(e->info);
 	n[0]++;
-	n[1] += current;
+	n[1] += e->current;
 	return 0;
 }
 
