@@ -1,10 +1,16 @@
 /* Verifying a restored tree against its snapshot, without downloading the
  * data again.
  *
- * The snapshot's trees are walked depth-first (the current directory's
- * entries and a stack of open directories are all that is held) next to the
- * restored tree, whose root stands for the snapshot's "/" (the target of
- * cairn_restore_run). For every entry of the snapshot:
+ * The snapshot's trees are walked depth-first next to the restored tree,
+ * whose root stands for the snapshot's "/" (the target of
+ * cairn_restore_run), without recursion: what is held is the entries of the
+ * directories on the current path and a cairn_dirstack of the restored
+ * directories (each opened relative to its parent, no symbolic link
+ * followed, checked by device and inode against the lstat of its name), so
+ * any depth verifies with at most CAIRN_DIRSTACK_DEFAULT_OPEN directory
+ * descriptors, plus one per sampled file in flight (3 * threads + 2 at
+ * most: the walk opens the file, a worker reads it). For every entry of
+ * the snapshot:
  *
  *   - metadata, always: it exists, its type; mode (not for symbolic links);
  *     mtime to the nanosecond; size, device numbers, symbolic link target;

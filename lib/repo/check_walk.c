@@ -1,7 +1,13 @@
 /* The walk of a check: every snapshot's trees, each distinct tree read
  * once; every blob referenced must be listed by an index object. A tree
  * under which something is damaged or missing is walked again for each
- * snapshot that uses it, to name the affected paths there. */
+ * snapshot that uses it, to name the affected paths there.
+ *
+ * The walk is depth-first with an explicit stack of frames on the heap, one
+ * per tree on the current path (its decoded entries and the next one to
+ * visit), and one growing path buffer: whatever the depth, memory is the
+ * sum of the frames on the path, time is linear in the entries walked, and
+ * the C stack does not grow. */
 #include "check_internal.h"
 
 #include "cairn/err.h"
@@ -15,6 +21,17 @@
  * damaged blobs in one pack is one use of that pack's problem). */
 #define FILE_PROBLEMS 8
 
+/* One tree being walked: what a recursive call held on its stack. */
+struct frame {
+	uint8_t id[CAIRN_ID_BYTES];
+	struct cairn_entry *entries;
+	size_t n, next;         /* entries, the next one to visit */
+	size_t path_saved;      /* path length to go back to when done */
+	int first;              /* walked for the first time */
+	int orphan;             /* only an orphan pack holds the tree */
+	int dirty;              /* something below is damaged or missing */
+};
+
 struct walk {
 	struct check_run *c;
 	struct check_snap snap;
@@ -22,6 +39,8 @@ struct walk {
 	struct cairn_buf stored, plain;
 	struct cairn_zctx *z;
 	int has_bad;            /* some blob is marked bad: look uses up */
+	struct frame *frames;   /* the trees on the current path, root first */
+	size_t depth, cap;
 };
 
 static const char *path_of(const struct walk *w)
@@ -117,8 +136,6 @@ static int read_tree(struct walk *w, const struct cairn_blob_loc *loc, struct ca
 	return rc;
 }
 
-static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES]);
-
 /* A file's content blobs: referenced (counted once), indexed, not bad. */
 static int visit_file(struct walk *w, const struct cairn_entry *e, int first)
 {
@@ -160,27 +177,6 @@ static int visit_file(struct walk *w, const struct cairn_entry *e, int first)
 	return rc < 0 ? rc : dirty;
 }
 
-static int visit_entries(struct walk *w, struct cairn_entry *entries, size_t n, int first)
-{
-	int dirty = 0, rc = 0;
-
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		struct cairn_entry *e = &entries[i];
-		size_t saved;
-
-		if (e->type != CAIRN_ENTRY_FILE && e->type != CAIRN_ENTRY_DIR)
-			continue;
-		rc = path_push(w, e->name, e->name_len, &saved);
-		if (rc < 0)
-			break;
-		rc = e->type == CAIRN_ENTRY_FILE ? visit_file(w, e, first) : visit(w, e->subtree);
-		path_pop(w, saved);
-		if (rc > 0)
-			dirty = 1;
-	}
-	return rc < 0 ? rc : dirty;
-}
-
 /* The tree itself cannot be read: its directory is affected. */
 static int lost_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], int64_t no, int first)
 {
@@ -191,9 +187,38 @@ static int lost_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], int64_t n
 	return rc < 0 ? rc : 1;
 }
 
-/* Walk the tree `id` at the current path: 1 when something below is
- * damaged or missing, 0 when not, <0 on error. */
-static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES])
+/* enter() pushed a frame: the tree's result comes when it is left. */
+#define ENTERED 2
+
+/* Push a frame for a tree just read; takes `entries` in every case. */
+static int frame_push(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], struct cairn_entry *entries, size_t n,
+		      size_t path_saved, int first, int orphan)
+{
+	struct frame *f;
+
+	if (w->depth == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+
+		f = cairn_reallocarray(w->frames, cap, sizeof(*f));
+		if (f == NULL) {
+			cairn_entries_free(entries, n);
+			return cairn_err(CAIRN_ENOMEM, "cannot grow the tree walk to %zu levels", cap);
+		}
+		w->frames = f;
+		w->cap = cap;
+	}
+	f = &w->frames[w->depth++];
+	*f = (struct frame){ .entries = entries, .n = n, .path_saved = path_saved, .first = first, .orphan = orphan };
+	memcpy(f->id, id, CAIRN_ID_BYTES);
+	return ENTERED;
+}
+
+/* Start the tree `id` at the current path (its component pushed at
+ * `path_saved`): its result now (1 when something below is damaged or
+ * missing, 0 when not) when it is clean, already known or cannot be read;
+ * ENTERED when its entries are to be walked (a frame was pushed); <0 on
+ * error. */
+static int enter(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], size_t path_saved)
 {
 	struct cairn_entry *entries = NULL;
 	struct cairn_blob_loc loc;
@@ -242,14 +267,66 @@ static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES])
 	}
 	if (rc < 0)
 		return rc;
-	rc = visit_entries(w, entries, n, first);
-	cairn_entries_free(entries, n);
-	if (rc >= 0 && orphan)
-		rc = 1;
-	if (rc >= 0 && (first || rc == 0)) {
-		int set = check_db_tree_set(w->c->db, id, rc);
+	return frame_push(w, id, entries, n, path_saved, first, orphan);
+}
+
+/* Every entry of the top frame was visited: pop the frame and its path
+ * component, record the tree's state. The tree's result (0 or 1), or <0. */
+static int leave(struct walk *w)
+{
+	struct frame *f = &w->frames[--w->depth];
+	int rc = f->dirty || f->orphan;
+
+	cairn_entries_free(f->entries, f->n);
+	path_pop(w, f->path_saved);
+	if (f->first || rc == 0) {
+		int set = check_db_tree_set(w->c->db, f->id, rc);
 
 		rc = set < 0 ? set : rc;
+	}
+	return rc;
+}
+
+/* Walk the tree `id` at the current path: 1 when something below is
+ * damaged or missing, 0 when not, <0 on error. The entries of a tree are
+ * visited in order, a subtree entirely before the next entry, as a
+ * recursive walk would. */
+static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES])
+{
+	int rc = enter(w, id, w->path.len);
+
+	while (rc >= 0 && w->depth > 0) {
+		struct frame *f = &w->frames[w->depth - 1];
+		struct cairn_entry *e;
+		size_t saved;
+
+		if (rc == 1) /* the entry just visited */
+			f->dirty = 1;
+		if (f->next == f->n) {
+			rc = leave(w);
+			continue;
+		}
+		e = &f->entries[f->next++];
+		rc = 0;
+		if (e->type != CAIRN_ENTRY_FILE && e->type != CAIRN_ENTRY_DIR)
+			continue;
+		rc = path_push(w, e->name, e->name_len, &saved);
+		if (rc < 0)
+			break;
+		if (e->type == CAIRN_ENTRY_FILE) {
+			rc = visit_file(w, e, f->first);
+			path_pop(w, saved);
+		} else {
+			rc = enter(w, e->subtree, saved); /* may move the frames */
+			if (rc != ENTERED)
+				path_pop(w, saved);
+		}
+	}
+	while (w->depth > 0) { /* an error: drop the frames left */
+		struct frame *f = &w->frames[--w->depth];
+
+		cairn_entries_free(f->entries, f->n);
+		path_pop(w, f->path_saved);
 	}
 	return rc;
 }
@@ -279,6 +356,7 @@ int check_walk(struct check_run *c)
 		path_pop(&w, 1);
 		rc = visit(&w, w.snap.tree);
 	}
+	free(w.frames);
 	cairn_buf_free(&w.path);
 	cairn_buf_free(&w.stored);
 	cairn_buf_free(&w.plain);

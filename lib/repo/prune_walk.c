@@ -1,4 +1,10 @@
-/* Prune: the set of blobs the snapshots reference, in the catalog. */
+/* Prune: the set of blobs the snapshots reference, in the catalog.
+ *
+ * The walk has no recursion: a stack of tree ids on the heap (the subtrees
+ * of the trees read and not yet taken), each tree read once (the used set
+ * says which are known), so any depth costs memory linear in the entries
+ * of the trees on the current path and time linear in the distinct trees'
+ * entries; a tree shared by many directories is read once. */
 #include "prune_internal.h"
 
 #include "cairn/buf.h"

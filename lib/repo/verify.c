@@ -1,7 +1,11 @@
 /* Verification of a restored tree: the walk over the snapshot's trees next
- * to the restored directories; metadata here, content by the workers. */
+ * to the restored directories; metadata here, content by the workers.
+ * The restored side is walked with a cairn_dirstack: openat relative to the
+ * parent, no symlink followed, each directory checked to be the one
+ * lstat'ed, a bounded number of descriptors whatever the depth. */
 #include "verify_internal.h"
 
+#include "cairn/dirstack.h"
 #include "cairn/err.h"
 #include "cairn/pack.h"
 #include "cairn/timeutil.h"
@@ -148,18 +152,27 @@ static int check_extras(struct verify_ctx *c, int dirfd, const struct cairn_entr
 	return rc;
 }
 
-/* Hand a sampled file to the workers, with the differences found so far. */
+/* Hand a sampled file to the workers, open, with the differences found so
+ * far; a file that cannot be opened fails here. */
 static int submit_content(struct verify_ctx *c, int dirfd, const char *name, struct cairn_entry *e,
-			  const struct verify_diff *d)
+			  const struct stat *st, struct verify_diff *d)
 {
-	struct verify_job *job = calloc(1, sizeof(*job));
+	struct verify_job *job;
+	int fd = verify_open_file(dirfd, name, st, d);
 
-	if (job == NULL)
+	if (fd < 0) {
+		verify_count(c, 1, 0);
+		verify_fail(c, path_str(c), d);
+		return 0;
+	}
+	job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		close(fd);
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate a verification job");
-	job->dirfd = dup(dirfd);
-	job->name = cairn_strdup(name);
+	}
+	job->fd = fd;
 	job->path = cairn_strdup(path_str(c));
-	if (job->dirfd < 0 || job->name == NULL || job->path == NULL) {
+	if (job->path == NULL) {
 		verify_job_free(job);
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate a verification job");
 	}
@@ -173,26 +186,88 @@ static int submit_content(struct verify_ctx *c, int dirfd, const char *name, str
 	return 0;
 }
 
-static int verify_dir(struct verify_ctx *c, int dirfd, const uint8_t tree_id[CAIRN_ID_BYTES]);
+/* enter_dir() pushed a frame: the directory is walked next. */
+#define ENTERED 1
 
-/* A directory of the snapshot: its metadata, then what is inside. */
-static int verify_subdir(struct verify_ctx *c, int dirfd, const char *name, const struct cairn_entry *e,
-			 struct verify_diff *d)
+/* Read the snapshot's tree of the current directory. 0 with its entries;
+ * 1 when it cannot be read (reported); CAIRN_ENOMEM. */
+static int read_tree(struct verify_ctx *c, const uint8_t tree_id[CAIRN_ID_BYTES], struct cairn_entry **ret,
+		     size_t *ret_count)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
+	struct verify_diff d = { 0 };
+	int rc;
 
-	if (fd < 0)
-		verify_diff_add(d, CAIRN_VERIFY_UNREADABLE, "cannot open the restored directory: %s", strerror(errno));
+	cairn_buf_reset(&c->treebuf);
+	rc = cairn_repo_blob_read(c->repo, c->z, CAIRN_BLOB_TREE, tree_id, &c->treebuf, NULL);
+	if (rc == 0)
+		rc = cairn_tree_decode(c->treebuf.data, c->treebuf.len, ret, ret_count);
+	if (rc == 0 || rc == CAIRN_ENOMEM)
+		return rc;
+	verify_diff_add(&d, CAIRN_VERIFY_TREE, "the snapshot's tree of this directory cannot be read: %s",
+			cairn_err_msg());
+	verify_fail(c, path_str(c), &d);
+	return 1;
+}
+
+/* Push a frame for the directory whose tree is `entries` (taken in every
+ * case); its path component was pushed at `path_saved`. */
+static int frame_push(struct verify_ctx *c, struct cairn_entry *entries, size_t count, size_t path_saved)
+{
+	if (c->depth == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct verify_frame *f = cairn_reallocarray(c->frames, cap, sizeof(*f));
+
+		if (f == NULL) {
+			cairn_entries_free(entries, count);
+			return cairn_err(CAIRN_ENOMEM, "cannot grow the verification walk to %zu levels", cap);
+		}
+		c->frames = f;
+		c->cap = cap;
+	}
+	c->frames[c->depth++] = (struct verify_frame){ entries, count, 0, path_saved };
+	return ENTERED;
+}
+
+/* Back up to the parent of the top directory; the walk stops when the
+ * parent was moved or replaced meanwhile. */
+static int pop_dir(struct verify_ctx *c)
+{
+	int rc = cairn_dirstack_pop(c->ds);
+
+	return rc < 0 ? cairn_err_ctx(rc, "verification stopped in '%s'", path_str(c)) : 0;
+}
+
+/* A directory of the snapshot (lstat'ed as *st): its metadata, then, when
+ * it opens as the directory examined, a frame to walk what is inside. 0
+ * (nothing to walk), ENTERED, or <0. */
+static int enter_dir(struct verify_ctx *c, const char *name, const struct cairn_entry *e, const struct stat *st,
+		     struct verify_diff *d, size_t path_saved)
+{
+	struct cairn_entry *entries = NULL;
+	size_t count = 0;
+	int rc = cairn_dirstack_push(c->ds, name, st);
+
+	if (rc < 0) {
+		if (rc == CAIRN_ENOMEM)
+			return rc;
+		verify_diff_add(d, CAIRN_VERIFY_UNREADABLE, "cannot open the restored directory: %s", cairn_err_msg());
+	}
 	verify_fail(c, path_str(c), d);
-	if (fd < 0)
+	if (rc < 0)
 		return 0;
-	rc = verify_dir(c, fd, e->subtree);
-	close(fd);
+	rc = read_tree(c, e->subtree, &entries, &count);
+	if (rc == 0)
+		return frame_push(c, entries, count, path_saved);
+	if (rc > 0)
+		rc = pop_dir(c);
 	return rc;
 }
 
-static int verify_entry(struct verify_ctx *c, int dirfd, struct cairn_entry *e)
+/* Verify the next entry of the top frame: 0, ENTERED when it is a
+ * directory now on top, or <0. */
+static int verify_entry(struct verify_ctx *c, struct cairn_entry *e)
 {
+	int dirfd = cairn_dirstack_fd(c->ds);
 	struct verify_diff d;
 	struct stat st;
 	const char *name;
@@ -218,43 +293,66 @@ static int verify_entry(struct verify_ctx *c, int dirfd, struct cairn_entry *e)
 	} else {
 		verify_meta(c, dirfd, name, e, &st, &d);
 		if (e->type == CAIRN_ENTRY_DIR && !(d.problems & CAIRN_VERIFY_TYPE))
-			rc = verify_subdir(c, dirfd, name, e, &d);
+			rc = enter_dir(c, name, e, &st, &d, saved);
 		else if (e->type == CAIRN_ENTRY_FILE && !(d.problems & CAIRN_VERIFY_TYPE) &&
 			 !(e->flags & CAIRN_ENTRY_F_UNREADABLE) &&
 			 cairn_verify_sampled(c->opts->seed, c->opts->sample_percent, path_str(c)))
-			rc = submit_content(c, dirfd, name, e, &d);
+			rc = submit_content(c, dirfd, name, e, &st, &d);
 		else
 			verify_fail(c, path_str(c), &d);
 	}
+	if (rc == ENTERED)
+		return rc; /* progress and the path's end come when it is left */
 	progress(c, path_str(c), 0);
 	path_pop(&c->path, saved);
 	return rc;
 }
 
-static int verify_dir(struct verify_ctx *c, int dirfd, const uint8_t tree_id[CAIRN_ID_BYTES])
+/* Every entry of the top directory was verified: list it for extra names,
+ * then back to its parent. */
+static int leave_dir(struct verify_ctx *c)
+{
+	struct verify_frame *f = &c->frames[c->depth - 1];
+	int rc = check_extras(c, cairn_dirstack_fd(c->ds), f->entries, f->count);
+
+	cairn_entries_free(f->entries, f->count);
+	c->depth--;
+	if (c->depth > 0) {
+		if (rc == 0)
+			rc = pop_dir(c);
+		progress(c, path_str(c), 0);
+	}
+	path_pop(&c->path, f->path_saved);
+	return rc;
+}
+
+/* The walk, depth-first with an explicit stack of frames (one per
+ * directory on the current path) and the directory stack next to it: the
+ * C stack does not grow and at most CAIRN_DIRSTACK_DEFAULT_OPEN
+ * directories are open, whatever the depth. */
+static int verify_walk(struct verify_ctx *c, const uint8_t root_tree[CAIRN_ID_BYTES])
 {
 	struct cairn_entry *entries = NULL;
 	size_t count = 0;
-	int rc;
+	int rc = read_tree(c, root_tree, &entries, &count);
 
-	cairn_buf_reset(&c->treebuf);
-	rc = cairn_repo_blob_read(c->repo, c->z, CAIRN_BLOB_TREE, tree_id, &c->treebuf, NULL);
-	if (rc == 0)
-		rc = cairn_tree_decode(c->treebuf.data, c->treebuf.len, &entries, &count);
-	if (rc < 0 && rc != CAIRN_ENOMEM) {
-		struct verify_diff d = { 0 };
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	rc = frame_push(c, entries, count, c->path.len);
+	while (rc >= 0 && c->depth > 0) {
+		struct verify_frame *f = &c->frames[c->depth - 1];
 
-		verify_diff_add(&d, CAIRN_VERIFY_TREE, "the snapshot's tree of this directory cannot be read: %s",
-				cairn_err_msg());
-		verify_fail(c, path_str(c), &d);
-		return 0;
+		if (f->next == f->count)
+			rc = leave_dir(c);
+		else
+			rc = verify_entry(c, &f->entries[f->next++]); /* may move the frames */
 	}
-	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = verify_entry(c, dirfd, &entries[i]);
-	if (rc == 0)
-		rc = check_extras(c, dirfd, entries, count);
-	cairn_entries_free(entries, count);
-	return rc;
+	while (c->depth > 0) { /* an error: drop the frames left */
+		struct verify_frame *f = &c->frames[--c->depth];
+
+		cairn_entries_free(f->entries, f->count);
+	}
+	return rc < 0 ? rc : 0;
 }
 
 static int verify_setup(struct verify_ctx *c, struct cairn_repo *r, const struct cairn_verify_opts *opts)
@@ -293,6 +391,10 @@ static void verify_teardown(struct verify_ctx *c)
 	for (int i = 0; c->readbuf != NULL && i < c->threads; i++)
 		free(c->readbuf[i]);
 	free(c->readbuf);
+	for (size_t i = 0; i < c->depth; i++)
+		cairn_entries_free(c->frames[i].entries, c->frames[i].count);
+	free(c->frames);
+	cairn_dirstack_free(c->ds);
 	cairn_zctx_free(c->z);
 	cairn_buf_free(&c->treebuf);
 	cairn_buf_free(&c->path);
@@ -328,10 +430,12 @@ int cairn_verify_run(struct cairn_repo *r, const struct cairn_snapshot *snap, co
 				       strerror(errno));
 	}
 	if (rc == 0)
-		rc = verify_dir(&c, rootfd, snap->tree);
-	verify_teardown(&c);
+		rc = cairn_dirstack_new(rootfd, 0, &c.ds);
 	if (rootfd >= 0)
 		close(rootfd);
+	if (rc == 0)
+		rc = verify_walk(&c, snap->tree);
+	verify_teardown(&c);
 	c.stats.duration_ns = cairn_time_now_ns() - c.start_ns;
 	if (c.opts != NULL)
 		progress(&c, NULL, 1);

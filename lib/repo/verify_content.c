@@ -15,9 +15,8 @@ void verify_job_free(struct verify_job *job)
 {
 	if (job == NULL)
 		return;
-	if (job->dirfd >= 0)
-		close(job->dirfd);
-	free(job->name);
+	if (job->fd >= 0)
+		close(job->fd);
 	free(job->path);
 	free(job->content);
 	free(job);
@@ -103,13 +102,23 @@ static int rechunk(struct verify_ctx *c, int fd, uint8_t *buf, size_t cap, struc
 	return 0;
 }
 
-static int open_restored(int dirfd, const char *name)
+int verify_open_file(int dirfd, const char *name, const struct stat *st, struct verify_diff *d)
 {
 	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	int fd = openat(dirfd, name, flags | O_NOATIME);
+	struct stat fst;
 
 	if (fd < 0 && errno == EPERM) /* O_NOATIME needs the file's owner */
 		fd = openat(dirfd, name, flags);
+	if (fd < 0) {
+		verify_diff_add(d, CAIRN_VERIFY_UNREADABLE, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_dev != st->st_dev || fst.st_ino != st->st_ino) {
+		verify_diff_add(d, CAIRN_VERIFY_TYPE, "not a regular file when opened");
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -118,21 +127,12 @@ void verify_content_worker(void *arg, int worker, void *ctx)
 	struct verify_job *job = arg;
 	struct verify_ctx *c = ctx;
 	struct chunk_cmp cmp = { cairn_repo_keys(c->repo), job, 0, 0, 0 };
-	struct stat st;
-	int fd = open_restored(job->dirfd, job->name);
 
-	if (fd < 0) {
-		verify_diff_add(&job->diff, CAIRN_VERIFY_UNREADABLE, "cannot open: %s", strerror(errno));
-	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		verify_diff_add(&job->diff, CAIRN_VERIFY_TYPE, "not a regular file when opened");
-	} else if (rechunk(c, fd, c->readbuf[worker], c->readbuf_len, &cmp, &job->diff) == 0 &&
-		   cmp.next != job->content_count) {
+	if (rechunk(c, job->fd, c->readbuf[worker], c->readbuf_len, &cmp, &job->diff) == 0 &&
+	    cmp.next != job->content_count)
 		verify_diff_add(&job->diff, CAIRN_VERIFY_CONTENT, "content differs: %zu chunk%s (%llu bytes), snapshot "
 				"%zu", cmp.next, cmp.next == 1 ? "" : "s", (unsigned long long)cmp.offset,
 				job->content_count);
-	}
-	if (fd >= 0)
-		close(fd);
 	verify_count(c, 1, 0);
 	verify_fail(c, job->path, &job->diff);
 	verify_job_free(job);

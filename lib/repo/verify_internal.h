@@ -31,6 +31,13 @@ struct verify_name_cache {
 	uint32_t id;
 };
 
+/* One directory being walked: its tree's entries and the next to verify. */
+struct verify_frame {
+	struct cairn_entry *entries;
+	size_t count, next;
+	size_t path_saved;          /* path length to go back to when done */
+};
+
 struct verify_ctx {
 	struct cairn_repo *repo;
 	const struct cairn_verify_opts *opts;
@@ -45,6 +52,9 @@ struct verify_ctx {
 	int64_t last_progress_ns;
 
 	/* main thread only */
+	struct cairn_dirstack *ds;  /* the restored directories on the current path */
+	struct verify_frame *frames; /* the snapshot's trees on the current path */
+	size_t depth, cap;
 	struct cairn_zctx *z;       /* tree reads */
 	struct cairn_buf treebuf;
 	struct cairn_buf path;      /* the current path in the snapshot, NUL-terminated */
@@ -52,10 +62,11 @@ struct verify_ctx {
 	struct verify_name_cache user, group;
 };
 
-/* Content check of one sampled file, run by a worker. */
+/* Content check of one sampled file, run by a worker. The walk opens the
+ * file (one descriptor per job, whatever the depth: the queue bounds the
+ * jobs in flight to 3 * threads + 2). */
 struct verify_job {
-	int dirfd;             /* dup of the parent directory */
-	char *name;            /* in the parent */
+	int fd;                /* the restored file, open for reading */
 	char *path;            /* in the snapshot, for messages */
 	uint8_t *content;      /* content_count * 32 bytes: the snapshot's blob ids */
 	size_t content_count;
@@ -76,7 +87,12 @@ void verify_count(struct verify_ctx *c, uint64_t files_verified, uint64_t bytes)
 void verify_meta(struct verify_ctx *c, int dirfd, const char *name, const struct cairn_entry *e,
 		 const struct stat *st, struct verify_diff *d);
 
-/* Workpool function: re-chunk job->name and compare its blob ids; reports
+/* Open the restored regular file `name` of dirfd for a content check: it
+ * must still be the file lstat'ed as *st. The descriptor, or -1 with the
+ * reason added to d. Main thread. */
+int verify_open_file(int dirfd, const char *name, const struct stat *st, struct verify_diff *d);
+
+/* Workpool function: re-chunk job->fd and compare its blob ids; reports
  * the job's failure (metadata and content) and frees the job. */
 void verify_content_worker(void *job, int worker, void *ctx);
 void verify_job_free(struct verify_job *job);
