@@ -34,6 +34,12 @@ struct cairn_backup_opts {
 	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
 	/* Called for each entry that could not be read (may be NULL). */
 	void (*on_warning)(void *ctx, const char *path, const char *msg);
+	/* For tests only (programs leave it NULL): called from the calling
+	 * thread when the names of the directory `path` have been listed and
+	 * stat'ed, before any of its entries is backed up, so that a test can
+	 * change the tree at exactly that moment (a directory swapped for a
+	 * symlink, ...). */
+	void (*on_dir_listed)(void *ctx, const char *path);
 	void *ctx;
 };
 
