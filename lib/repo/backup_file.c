@@ -21,7 +21,7 @@ static int64_t ts_ns(const struct timespec *t)
  * in flight). 0, or -1 with res->error set (NULL only when out of memory). */
 static int read_small_file(struct backup_ctx *c, struct chunk_job *job)
 {
-	size_t cap = (size_t)job->res->st.st_size, have = 0;
+	size_t cap = (size_t)job->res->st->st_size, have = 0;
 
 	job->data = malloc(cap ? cap : 1);
 	if (job->data == NULL)
@@ -266,7 +266,7 @@ int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const
 	const char *path = backup_path_str(c);
 	int fd, rc, replaced;
 
-	res->st = *st;
+	res->st = st;
 	rc = from_files_cache(c, path, st, res);
 	if (rc < 0)
 		return rc;
@@ -315,13 +315,13 @@ int backup_file_finish(struct backup_ctx *c, const char *path, struct file_resul
 		return 0;
 	}
 	/* only a file read whole, and unchanged since its stat, goes into the cache */
-	if (res->size != (uint64_t)res->st.st_size)
+	if (res->size != (uint64_t)res->st->st_size)
 		return 0;
-	f.dev = (uint64_t)res->st.st_dev;
-	f.ino = (uint64_t)res->st.st_ino;
+	f.dev = (uint64_t)res->st->st_dev;
+	f.ino = (uint64_t)res->st->st_ino;
 	f.size = res->size;
-	f.mtime_ns = ts_ns(&res->st.st_mtim);
-	f.ctime_ns = ts_ns(&res->st.st_ctim);
+	f.mtime_ns = ts_ns(&res->st->st_mtim);
+	f.ctime_ns = ts_ns(&res->st->st_ctim);
 	f.count = e->content_count;
 	f.ids = e->content;
 	rc = cairn_catalog_file_put(cairn_repo_catalog(c->repo), path, strlen(path), &f);

@@ -18,7 +18,7 @@ struct file_result {
 	size_t count;     /* chunks submitted */
 	size_t cap;
 	uint64_t size;    /* bytes read */
-	struct stat st;   /* as seen before reading, for the files cache */
+	const struct stat *st; /* as seen before reading (the item's), for the files cache */
 	int from_cache;
 	char *error;      /* set by a worker that could not read the file */
 };
