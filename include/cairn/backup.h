@@ -60,7 +60,9 @@ struct cairn_backup_opts {
  * another directory, a file replaced) is never followed or read: it is
  * reported through on_warning and kept with its listed metadata, flagged
  * unreadable (a directory empty). A directory moved away while the walk is
- * below it, found when returning to it, fails the backup (CAIRN_EIO).
+ * more than 32 levels below it is found when the walk returns to it (its
+ * descriptor reopened as ".." no longer has its device and inode): that
+ * fails the backup (CAIRN_EIO naming the path), the next run starts again.
  * Descriptors held: at most 32 directories, 64 small files in flight to
  * the workers, one file being read, plus the repository's own. */
 int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts, struct cairn_snapshot *ret_snap);

@@ -508,6 +508,50 @@ static void test_backup_walk_deeper_than_path_max(void **state)
 	cairn_snapshot_clear(&s);
 }
 
+static void move_level_2(struct walk_test *t)
+{
+	char from[700], to[700];
+
+	snprintf(from, sizeof(from), "%s/d/d", t->rf.src);
+	snprintf(to, sizeof(to), "%s/moved", t->rf.dir);
+	assert_int_equal(rename(from, to), 0);
+}
+
+/* A directory moved out of the tree while the walk is 40 levels below it
+ * (its parent's descriptor closed, 32 are kept): going back up through ".."
+ * does not reach the recorded parent, so the backup fails naming the path,
+ * and no snapshot is written. */
+static void test_backup_walk_parent_moved_fails(void **state)
+{
+	struct walk_test *t = *state;
+	struct cairn_snapshot s = { 0 };
+	char p[700];
+	int fd = open(t->rf.src, O_RDONLY | O_DIRECTORY);
+
+	assert_true(fd >= 0);
+	for (int i = 1; i <= 40; i++) {
+		int next;
+
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	/* the listing of level 40 (its path: src and 40 times "/d") */
+	snprintf(t->when, sizeof(t->when), "%s", t->rf.src);
+	for (int i = 0; i < 40; i++)
+		strcat(t->when, "/d");
+	t->swap = move_level_2;
+	assert_int_equal(run_backup(t, &s), CAIRN_EIO);
+	assert_true(t->swapped);
+	snprintf(p, sizeof(p), "cannot return to the parent of '%s/d/d'", t->rf.src);
+	if (strstr(cairn_err_msg(), p) == NULL)
+		fail_msg("unexpected error: %s", cairn_err_msg());
+	assert_true(strstr(cairn_err_msg(), "moved or replaced") != NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_walk_dir_swapped_for_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_files_swapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_deeper_than_path_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_walk_parent_moved_fails, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
