@@ -176,6 +176,16 @@ static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size
 	}
 	if (errno != 0)
 		backup_warn(c, path, "cannot read directory: %s", strerror(errno));
+	/* the items stay on the stack while the walk is below them: to size */
+	if (count == 0) {
+		free(items);
+		items = NULL;
+	} else if (count < cap) {
+		void *p = cairn_reallocarray(items, count, sizeof(*items));
+
+		if (p != NULL)
+			items = p;
+	}
 	if (count > 1)
 		qsort(items, count, sizeof(*items), item_cmp);
 	stat_in_inode_order(dirfd, items, count);
