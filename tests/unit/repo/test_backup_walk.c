@@ -190,7 +190,8 @@ static uint8_t *file_content(struct cairn_repo *r, const struct cairn_entry *e, 
 	*ret_len = all.len;
 	out = malloc(all.len + 1);
 	assert_non_null(out);
-	memcpy(out, all.data, all.len);
+	if (all.len > 0)
+		memcpy(out, all.data, all.len);
 	cairn_buf_free(&all);
 	return out;
 }
