@@ -511,6 +511,7 @@ int backup_walk(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES])
 	if (rc < 0)
 		return rc;
 	path_cut(c, 0);
+	c->no_proc = access("/proc/self/fd", X_OK) != 0;
 	rc = root_frame(&w);
 	while (rc == 0 && w.depth > 0) {
 		struct frame *f = &w.frames[w.depth - 1];

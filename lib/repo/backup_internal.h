@@ -96,6 +96,8 @@ struct backup_ctx {
 	char **roots;                   /* the given paths: absolute, clean, sorted, none below another */
 	size_t nroots;
 	struct backup_path path;
+	int no_proc;                    /* "/proc/self/fd" is missing: xattrs by name cannot be read */
+	int no_proc_warned;
 };
 
 /* Append "/name" to c->path. 0 or CAIRN_ENOMEM. */

@@ -147,6 +147,14 @@ int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name
 	char *proc = NULL;
 	int rc;
 
+	if (fd < 0 && c->no_proc) {
+		/* never by a path of the tree: reported once, the snapshot partial */
+		if (!c->no_proc_warned)
+			backup_warn(c, "/proc/self/fd", "missing (is /proc mounted?): the extended attributes of "
+				    "symlinks, special files and files not read are not backed up");
+		c->no_proc_warned = 1;
+		return 0;
+	}
 	if (fd < 0) {
 		/* The directory through its descriptor, the last component not
 		 * followed: no path of the tree is resolved, at any depth. */
