@@ -29,6 +29,7 @@
 
 #define SECRET "TOP-SECRET-e1f0c4b2-must-never-be-in-a-snapshot"
 #define DEPTH 3000
+#define BUDGET_FILES 64 /* BACKUP_MAX_OPEN_FILES in lib/repo/backup_internal.h */
 
 struct walk_test {
 	struct repo_fixture rf;
@@ -119,18 +120,23 @@ static void on_dir_listed(void *ctx, const char *path)
 	}
 }
 
-static int run_backup(struct walk_test *t, struct cairn_snapshot *snap)
+static int run_backup_threads(struct walk_test *t, int threads, struct cairn_snapshot *snap)
 {
 	const char *paths[1] = { t->rf.src };
 	struct cairn_backup_opts o = { 0 };
 
 	o.paths = paths;
 	o.npaths = 1;
-	o.threads = 2;
+	o.threads = threads;
 	o.on_warning = on_warning;
 	o.on_dir_listed = on_dir_listed;
 	o.ctx = t;
 	return cairn_backup_run(t->rf.r, &o, snap);
+}
+
+static int run_backup(struct walk_test *t, struct cairn_snapshot *snap)
+{
+	return run_backup_threads(t, 2, snap);
 }
 
 static void read_tree(struct cairn_repo *r, const uint8_t id[CAIRN_ID_BYTES], struct cairn_entry **ret, size_t *ret_n)
@@ -553,6 +559,63 @@ static void test_backup_walk_parent_moved_fails(void **state)
 	assert_true(strstr(cairn_err_msg(), "moved or replaced") != NULL);
 }
 
+/* Many small files and 32 workers: the pool could hold 3 * 32 + 2 open
+ * files, the walk hands at most 64 to the workers and reads the others
+ * itself (whether it has to depends on the workers' speed: both ways are
+ * right). Every file's content is in the snapshot; the descriptors seen
+ * when the next directories are listed stay within the budget. */
+static void test_backup_walk_small_files_fd_budget(void **state)
+{
+	struct walk_test *t = *state;
+	struct cairn_snapshot s = { 0 };
+	uint8_t id[CAIRN_ID_BYTES];
+	struct cairn_entry *e;
+	size_t n, seen = 0;
+	int base_fds;
+	char p[700];
+
+	for (int i = 0; i < 1000; i++) {
+		char text[32];
+
+		snprintf(p, sizeof(p), "%s/a%04d", t->rf.src, i);
+		snprintf(text, sizeof(text), "small file %d\n", i);
+		write_file(p, text);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/z%d", t->rf.src, i);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	base_fds = count_fds();
+	if (run_backup_threads(t, 32, &s) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(s.partial, 0);
+	assert_int_equal(s.stats.files, 1000);
+	assert_int_equal(s.stats.bytes_read, s.stats.bytes);
+	print_message("descriptors: %d before the backup, at most %d during it\n", base_fds, t->max_fds);
+	assert_true(t->max_fds <= base_fds + 32 + BUDGET_FILES + 16);
+	tree_of(t->rf.r, &s, t->rf.src, id);
+	read_tree(t->rf.r, id, &e, &n);
+	for (size_t k = 0; k < n; k++) {
+		char want[32];
+		size_t len;
+		uint8_t *data;
+		int i;
+
+		if (e[k].type != CAIRN_ENTRY_FILE)
+			continue;
+		assert_int_equal(sscanf((const char *)e[k].name, "a%4d", &i), 1);
+		snprintf(want, sizeof(want), "small file %d\n", i);
+		data = file_content(t->rf.r, &e[k], &len);
+		assert_int_equal(len, strlen(want));
+		assert_memory_equal(data, want, len);
+		free(data);
+		seen++;
+	}
+	assert_int_equal(seen, 1000);
+	cairn_entries_free(e, n);
+	cairn_snapshot_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_walk_files_swapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_deeper_than_path_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_parent_moved_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_walk_small_files_fd_budget, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
