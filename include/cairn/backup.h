@@ -34,6 +34,12 @@ struct cairn_backup_opts {
 	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
 	/* Called for each entry that could not be read (may be NULL). */
 	void (*on_warning)(void *ctx, const char *path, const char *msg);
+	/* For tests only (programs leave it NULL): called from the calling
+	 * thread when the names of the directory `path` have been listed and
+	 * stat'ed, before any of its entries is backed up, so that a test can
+	 * change the tree at exactly that moment (a directory swapped for a
+	 * symlink, ...). */
+	void (*on_dir_listed)(void *ctx, const char *path);
 	void *ctx;
 };
 
@@ -44,7 +50,21 @@ struct cairn_backup_opts {
  * stats.errors, and the snapshot is marked partial. A path given on the
  * command line that does not exist fails the backup (CAIRN_ENOTFOUND). On
  * any error no snapshot is written; data already stored is reused by the
- * next run. */
+ * next run.
+ *
+ * The given paths are the only paths resolved, one component at a time
+ * from "/" without following symlinks (a given path that is a symlink is
+ * stored as one). Below them every entry is reached relative to its parent
+ * directory's descriptor, at any depth: an entry that is no longer what the
+ * listing saw when it is opened (a directory swapped for a symlink or for
+ * another directory, a file replaced) is never followed or read: it is
+ * reported through on_warning and kept with its listed metadata, flagged
+ * unreadable (a directory empty). A directory moved away while the walk is
+ * more than 32 levels below it is found when the walk returns to it (its
+ * descriptor reopened as ".." no longer has its device and inode): that
+ * fails the backup (CAIRN_EIO naming the path), the next run starts again.
+ * Descriptors held: at most 32 directories, 64 small files in flight to
+ * the workers, one file being read, plus the repository's own. */
 int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts, struct cairn_snapshot *ret_snap);
 
 #endif

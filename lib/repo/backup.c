@@ -134,72 +134,9 @@ static int is_below(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
-/* The tree for directory `prefix` holding only the given paths (sorted, all
- * strictly below prefix, none below another). */
-static int virtual_dir(struct backup_ctx *c, const char *prefix, char **paths, size_t n,
-		       uint8_t ret_tree[CAIRN_ID_BYTES])
-{
-	struct dir_item *items = cairn_calloc(n, sizeof(*items));
-	size_t count = 0, plen = strcmp(prefix, "/") == 0 ? 0 : strlen(prefix);
-	int rc = 0;
-
-	if (items == NULL)
-		return cairn_err(CAIRN_ENOMEM, "cannot allocate root tree");
-	for (size_t i = 0; i < n;) {
-		const char *comp = paths[i] + plen + 1;
-		size_t clen = strcspn(comp, "/"), j = i + 1;
-		struct dir_item *item = &items[count++];
-		char *child;
-		struct stat st;
-
-		item->name = malloc(clen + 1);
-		if (item->name == NULL) {
-			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate name");
-			goto out;
-		}
-		memcpy(item->name, comp, clen);
-		item->name[clen] = '\0';
-		child = backup_join_path(prefix, item->name);
-		if (child == NULL) {
-			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate path");
-			goto out;
-		}
-		while (j < n && is_below(paths[j], child))
-			j++;
-		if (lstat(child, &st) < 0) {
-			rc = cairn_err(cairn_err_from_errno(errno), "cannot back up '%s': %s", child, strerror(errno));
-			free(child);
-			goto out;
-		}
-		item->entry.name = (uint8_t *)cairn_strdup(item->name);
-		item->entry.name_len = clen;
-		if (item->entry.name == NULL) {
-			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate name");
-			free(child);
-			goto out;
-		}
-		if (strcmp(paths[i], child) == 0) {
-			c->top_dev = st.st_dev;
-			rc = backup_entry(c, child, &st, item);
-		} else if (!S_ISDIR(st.st_mode)) {
-			rc = cairn_err(CAIRN_EINVAL, "cannot back up '%s': '%s' is not a directory", paths[i], child);
-		} else {
-			rc = backup_entry_meta(c, child, &st, &item->entry);
-			c->stats.dirs++;
-			if (rc == 0)
-				rc = virtual_dir(c, child, paths + i, j - i, item->entry.subtree);
-		}
-		free(child);
-		if (rc < 0)
-			goto out;
-		i = j;
-	}
-	rc = backup_items_to_tree(c, prefix, items, count, ret_tree);
-out:
-	backup_free_items(items, count);
-	return rc;
-}
-
+/* The given paths, made absolute and clean, checked to exist, sorted, without
+ * duplicates or paths inside another given path: c->roots. Then the walk.
+ * On success the roots move to *ret_paths. */
 static int backup_root(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES], char ***ret_paths, size_t *ret_n)
 {
 	char **paths = cairn_calloc(c->opts->npaths, sizeof(*paths));
@@ -217,6 +154,8 @@ static int backup_root(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES], c
 			goto out;
 		}
 		paths[n++] = p;
+		/* early, naming the argument as given; the walk opens it again
+		 * one component at a time from "/" */
 		if (lstat(p, &st) < 0) {
 			rc = cairn_err(cairn_err_from_errno(errno), "cannot back up '%s': %s", c->opts->paths[i],
 				       strerror(errno));
@@ -241,17 +180,11 @@ static int backup_root(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES], c
 		}
 		n = kept;
 	}
-	if (n == 1 && strcmp(paths[0], "/") == 0) {
-		struct stat root;
-
-		c->top_dev = lstat("/", &root) == 0 ? root.st_dev : 0;
-		c->stats.dirs++;
-		rc = backup_dir(c, "/", ret_tree);
-		if (rc == 1)
-			rc = 0;
-	} else {
-		rc = virtual_dir(c, "/", paths, n, ret_tree);
-	}
+	c->roots = paths;
+	c->nroots = n;
+	rc = backup_walk(c, ret_tree);
+	c->roots = NULL;
+	c->nroots = 0;
 out:
 	if (rc < 0) {
 		for (size_t i = 0; i < n; i++)
@@ -320,6 +253,7 @@ static void free_ctx(struct backup_ctx *c)
 		free(c->groups[i].name);
 	free(c->users);
 	free(c->groups);
+	free(c->path.buf);
 	pthread_mutex_destroy(&c->fail_lock);
 }
 

@@ -18,7 +18,7 @@ struct file_result {
 	size_t count;     /* chunks submitted */
 	size_t cap;
 	uint64_t size;    /* bytes read */
-	struct stat st;   /* as seen before reading, for the files cache */
+	const struct stat *st; /* as seen before reading (the item's), for the files cache */
 	int from_cache;
 	char *error;      /* set by a worker that could not read the file */
 };
@@ -28,26 +28,42 @@ struct dir_item {
 	char *name;
 	uint64_t ino;             /* from readdir: entries are stat'ed in inode order */
 	struct stat st;
-	int stat_errno;           /* 0, or why lstat failed */
-	struct cairn_entry entry; /* type 0: dropped (vanished) */
+	int stat_errno;           /* 0, or why fstatat failed */
+	struct cairn_entry entry; /* type 0: dropped (vanished, excluded) */
 	struct file_result res;
 	int has_content;
+	/* virtual directories only: the given paths below this name are
+	 * c->roots[root_first .. root_first + root_count) */
+	size_t root_first, root_count;
 };
 
 /* A piece of work for the pool: a chunk already read (data), or a whole
- * small file for the worker to read itself (path), so that reading many
- * small files overlaps their I/O. */
+ * small file for the worker to read from `fd`, opened and checked by the
+ * walk thread, so that reading many small files overlaps their I/O. */
 struct chunk_job {
 	struct file_result *res;
 	size_t index;
 	uint8_t *data; /* owned by the job */
 	size_t len;
-	char *path;    /* small-file job: owned; read at most res->st.st_size bytes */
+	int fd;        /* small-file job: owned (closed by the worker), else -1 */
 };
+
+/* Descriptors of small files handed to the workers at most: when this many
+ * are in flight the walk thread reads the next small file itself. The pool's
+ * queue (2 * threads + 2 jobs) and its running jobs (threads) bound them too. */
+#define BACKUP_MAX_OPEN_FILES 64
 
 struct name_cache_entry {
 	uint32_t id;
 	char *name; /* NULL: no name */
+};
+
+/* The path of the entry being visited, for messages, excludes and the files
+ * cache only (never passed to a system call): one growing buffer, "" for
+ * the root directory, "/a/b" below it. */
+struct backup_path {
+	char *buf;
+	size_t len, cap;
 };
 
 struct backup_ctx {
@@ -59,6 +75,7 @@ struct backup_ctx {
 	struct cairn_zctx **zctx;       /* one per worker, plus [threads] for the main thread */
 	struct cairn_buf *scratch;      /* likewise */
 	uint8_t *readbuf;               /* main thread read buffer, two maximum chunks */
+	_Atomic int files_open;         /* small-file descriptors held by jobs */
 
 	pthread_mutex_t fail_lock;
 	_Atomic int failed;
@@ -75,7 +92,18 @@ struct backup_ctx {
 	int64_t last_progress_ns;
 	int64_t start_ns;
 	dev_t top_dev;                  /* device of the given path being walked (one_file_system) */
+
+	char **roots;                   /* the given paths: absolute, clean, sorted, none below another */
+	size_t nroots;
+	struct backup_path path;
+	int no_proc;                    /* "/proc/self/fd" is missing: xattrs by name cannot be read */
+	int no_proc_warned;
 };
+
+/* Append "/name" to c->path. 0 or CAIRN_ENOMEM. */
+int backup_path_push(struct backup_ctx *c, const char *name);
+/* The current path for messages: "/" for the root directory. */
+const char *backup_path_str(const struct backup_ctx *c);
 
 /* Whether the entry `path` (named `name`) is left out by opts->excludes. */
 int backup_excluded(const struct backup_ctx *c, const char *path, const char *name);
@@ -89,33 +117,42 @@ void backup_warn(struct backup_ctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void backup_progress(struct backup_ctx *c, const char *current, int force);
 
-/* Fill the metadata of `e` from `st` and the path (names, xattrs, symlink
- * target, hardlink id). 0, or <0 for fatal (out of memory) errors. */
-int backup_entry_meta(struct backup_ctx *c, const char *path, const struct stat *st, struct cairn_entry *e);
+/* Fill the metadata of `e` from `st` (type, mode, owner names, times,
+ * hardlink id): no system call on the entry. 0, or <0 (out of memory). */
+int backup_entry_meta(struct backup_ctx *c, const struct stat *st, struct cairn_entry *e);
+/* The target of the symlink `name` in the directory `dirfd` (readlinkat);
+ * unreadable: warning naming c->path, entry flagged. 0 or <0 (memory). */
+int backup_read_symlink(struct backup_ctx *c, int dirfd, const char *name, const struct stat *st,
+			struct cairn_entry *e);
+/* The extended attributes of the entry: through `fd` when >= 0 (a file or
+ * directory opened by the walk), else of `name` in `dirfd` without following
+ * it (llistxattr on "/proc/self/fd/DIRFD/NAME"). Failures are warnings
+ * naming c->path. 0 or <0 (memory). */
+int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name, struct cairn_entry *e);
 
-/* Read (or take from the files cache) the content of a regular file,
- * submitting chunks to the worker pool. res is filled as the workers finish;
- * it is complete after cairn_workpool_drain(). Unreadable files are
- * reported with backup_warn and return 1. */
-int backup_file_content(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res);
+/* Back up the content of the regular file `name` in `dirfd` (path c->path,
+ * stat `st` from the listing): take it from the files cache (not opened),
+ * or open it relative to dirfd without following a symlink, check that it
+ * is still the inode of `st`, read its xattrs through the descriptor and
+ * submit its chunks to the worker pool; res is complete after
+ * cairn_workpool_drain(). Xattrs of a file not opened are read by name.
+ * Unreadable or replaced files are reported with backup_warn and return 1. */
+int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const struct stat *st,
+			struct file_result *res, struct cairn_entry *e);
 /* After the drain: put the file's ids into the entry and the files cache. */
 int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e);
 void backup_chunk_worker(void *job, int worker, void *ctx);
 
-/* List a directory's names, sorted. 1 (with a warning) when unreadable. */
-int backup_read_names(struct backup_ctx *c, const char *path, struct dir_item **ret, size_t *ret_count);
-/* "dir/name", or "/name" under the root. malloc'd, NULL when out of memory. */
-char *backup_join_path(const char *dir, const char *name);
 void backup_free_items(struct dir_item *items, size_t count);
-/* Back up the entry at `path` (stat `st`) into item->entry (name already set). */
-int backup_entry(struct backup_ctx *c, const char *path, const struct stat *st, struct dir_item *item);
-/* Wait for the workers, then turn the items of the directory `path` into a
+/* Wait for the workers, then turn the items of the directory c->path into a
  * stored tree blob (files cache updated). Moves the entries out of items. */
-int backup_items_to_tree(struct backup_ctx *c, const char *path, struct dir_item *items, size_t count,
+int backup_items_to_tree(struct backup_ctx *c, struct dir_item *items, size_t count,
 			 uint8_t ret_tree[CAIRN_ID_BYTES]);
 
-/* Recursively back up the directory at `path`, returning its tree id. */
-int backup_dir(struct backup_ctx *c, const char *path, uint8_t ret_tree[CAIRN_ID_BYTES]);
+/* Walk from "/" (opened once) through the virtual directories above
+ * c->roots and every given path, without recursion, and return the root
+ * tree. When c->roots is just "/", "/" itself is walked. */
+int backup_walk(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES]);
 /* Store an encoded tree blob (main thread). */
 int backup_store_tree(struct backup_ctx *c, struct cairn_entry *entries, size_t count,
 		      uint8_t ret_tree[CAIRN_ID_BYTES]);

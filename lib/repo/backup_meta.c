@@ -59,9 +59,26 @@ static int lookup_name(struct name_cache_entry **cache, size_t *n, uint32_t id, 
 	return (name && *ret == NULL) ? CAIRN_ENOMEM : 0;
 }
 
-static int read_xattrs(struct backup_ctx *c, const char *path, struct cairn_entry *e)
+/* llistxattr/lgetxattr or flistxattr/fgetxattr, on whichever is set. */
+struct xattr_src {
+	int fd;            /* >= 0: through the descriptor */
+	const char *proc;  /* else "/proc/self/fd/DIRFD/NAME", not followed */
+};
+
+static ssize_t src_list(const struct xattr_src *s, char *buf, size_t len)
 {
-	ssize_t len = llistxattr(path, NULL, 0);
+	return s->fd >= 0 ? flistxattr(s->fd, buf, len) : llistxattr(s->proc, buf, len);
+}
+
+static ssize_t src_get(const struct xattr_src *s, const char *name, void *buf, size_t len)
+{
+	return s->fd >= 0 ? fgetxattr(s->fd, name, buf, len) : lgetxattr(s->proc, name, buf, len);
+}
+
+static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, struct cairn_entry *e)
+{
+	const char *path = backup_path_str(c);
+	ssize_t len = src_list(s, NULL, 0);
 	char *names = NULL;
 	size_t count = 0;
 	int rc = 0;
@@ -74,7 +91,7 @@ static int read_xattrs(struct backup_ctx *c, const char *path, struct cairn_entr
 	names = malloc((size_t)len);
 	if (names == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate xattr names");
-	len = llistxattr(path, names, (size_t)len);
+	len = src_list(s, names, (size_t)len);
 	if (len < 0) {
 		backup_warn(c, path, "cannot list extended attributes: %s", strerror(errno));
 		goto out;
@@ -88,7 +105,7 @@ static int read_xattrs(struct backup_ctx *c, const char *path, struct cairn_entr
 	}
 	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
 		const char *name = names + i;
-		ssize_t vlen = lgetxattr(path, name, NULL, 0);
+		ssize_t vlen = src_get(s, name, NULL, 0);
 		struct cairn_xattr *x;
 
 		if (vlen < 0) {
@@ -107,7 +124,7 @@ static int read_xattrs(struct backup_ctx *c, const char *path, struct cairn_entr
 			rc = cairn_err(CAIRN_ENOMEM, "cannot allocate xattr");
 			goto out;
 		}
-		vlen = lgetxattr(path, name, x->value, (size_t)vlen);
+		vlen = src_get(s, name, x->value, (size_t)vlen);
 		if (vlen < 0) {
 			free(x->name);
 			free(x->value);
@@ -121,6 +138,33 @@ static int read_xattrs(struct backup_ctx *c, const char *path, struct cairn_entr
 	}
 out:
 	free(names);
+	return rc;
+}
+
+int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name, struct cairn_entry *e)
+{
+	struct xattr_src s = { .fd = fd, .proc = NULL };
+	char *proc = NULL;
+	int rc;
+
+	if (fd < 0 && c->no_proc) {
+		/* never by a path of the tree: reported once, the snapshot partial */
+		if (!c->no_proc_warned)
+			backup_warn(c, "/proc/self/fd", "missing (is /proc mounted?): the extended attributes of "
+				    "symlinks, special files and files not read are not backed up");
+		c->no_proc_warned = 1;
+		return 0;
+	}
+	if (fd < 0) {
+		/* The directory through its descriptor, the last component not
+		 * followed: no path of the tree is resolved, at any depth. */
+		proc = cairn_asprintf("/proc/self/fd/%d/%s", dirfd, name);
+		if (proc == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate xattr path");
+		s.proc = proc;
+	}
+	rc = read_xattrs_from(c, &s, e);
+	free(proc);
 	return rc;
 }
 
@@ -142,7 +186,7 @@ static int hardlink_id(struct backup_ctx *c, const struct stat *st, uint64_t *re
 	return 0;
 }
 
-int backup_entry_meta(struct backup_ctx *c, const char *path, const struct stat *st, struct cairn_entry *e)
+int backup_entry_meta(struct backup_ctx *c, const struct stat *st, struct cairn_entry *e)
 {
 	int rc;
 
@@ -159,32 +203,34 @@ int backup_entry_meta(struct backup_ctx *c, const char *path, const struct stat 
 		rc = lookup_name(&c->groups, &c->ngroups, e->gid, 1, &e->group);
 	if (rc == 0 && e->type != CAIRN_ENTRY_DIR && st->st_nlink > 1)
 		rc = hardlink_id(c, st, &e->hardlink);
-	if (rc == 0 && e->type == CAIRN_ENTRY_SYMLINK) {
-		size_t cap = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
-
-		for (;;) {
-			ssize_t n;
-
-			e->target = malloc(cap);
-			if (e->target == NULL)
-				return cairn_err(CAIRN_ENOMEM, "cannot allocate symlink target");
-			n = readlink(path, (char *)e->target, cap);
-			if (n < 0) {
-				backup_warn(c, path, "cannot read symlink: %s", strerror(errno));
-				e->flags |= CAIRN_ENTRY_F_UNREADABLE;
-				free(e->target);
-				e->target = NULL;
-				break;
-			}
-			if ((size_t)n < cap) {
-				e->target_len = (size_t)n;
-				break;
-			}
-			free(e->target);
-			cap *= 2;
-		}
-	}
-	if (rc == 0)
-		rc = read_xattrs(c, path, e);
 	return rc;
+}
+
+int backup_read_symlink(struct backup_ctx *c, int dirfd, const char *name, const struct stat *st,
+			struct cairn_entry *e)
+{
+	size_t cap = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
+
+	for (;;) {
+		ssize_t n;
+
+		e->target = malloc(cap);
+		if (e->target == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate symlink target");
+		n = readlinkat(dirfd, name, (char *)e->target, cap);
+		if (n < 0) {
+			backup_warn(c, backup_path_str(c), "cannot read symlink: %s", strerror(errno));
+			e->flags |= CAIRN_ENTRY_F_UNREADABLE;
+			free(e->target);
+			e->target = NULL;
+			return 0;
+		}
+		if ((size_t)n < cap) {
+			e->target_len = (size_t)n;
+			return 0;
+		}
+		free(e->target);
+		e->target = NULL;
+		cap *= 2;
+	}
 }
