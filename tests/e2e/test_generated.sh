@@ -55,15 +55,22 @@ limited() {
 	return "$rc"
 }
 
-# backup_point SRC JSON: back up SRC, print the snapshot id
+FAILURES=()
+# problem MSG: record a failure and go on with the case (the test fails at the end)
+problem() {
+	echo "[$TEST_NAME] PROBLEM: $*" >&2
+	FAILURES+=("$*")
+}
+
+# backup_point CASE SRC JSON: back up SRC, print the snapshot id (empty when
+# the backup made none); an exit code other than BACKUP_OK is a problem
 backup_point() {
 	local rc=0
-	limited "$CAIRN_AGENT" backup --json "$1" >"$2" 2>"$2.err" || rc=$?
-	if ((rc != 0 && rc != BACKUP_OK)); then
-		head -c 4000 "$2.err" >&2
-		fail "backup of $1 exited $rc (expected 0${BACKUP_OK:+ or $BACKUP_OK}); see $2.err"
+	limited "$CAIRN_AGENT" backup --json "$2" >"$3" 2>"$3.err" || rc=$?
+	if ((rc != BACKUP_OK)); then
+		problem "case $1: backup exited $rc (expected $BACKUP_OK): $(grep -av '^ *$' "$3.err" | tail -n 2 | cut -c1-300 | tr '\n' ' ')"
 	fi
-	json_get "$2" snapshot
+	json_get "$3" snapshot 2>/dev/null || true
 }
 
 # roundtrip NAME SEED GEN-OPTIONS...
@@ -71,44 +78,52 @@ roundtrip() {
 	local name=$1 seed=$2
 	shift 2
 	local d="$WORK/$name"
-	local src="$d/src" s1 s2 rc k
+	local src="$d/src" s1 s2 rc k snap what
 	mkdir -p "$d"
-	log "case $name: seed $seed ($*)"
+	what="$name (seed $seed)"
+	log "case $what: $*"
 	treetool gen-random "$src" --seed "$seed" "$@" >"$d/gen.json" 2>"$d/gen.err" ||
 		fail "gen-random $name seed $seed failed: $(cat "$d/gen.err")"
 	log "case $name: generated $(json_get "$d/gen.json" stats)"
 
 	export CAIRN_STATE_DIR="$d/state" CAIRN_REPO="file://$d/repo"
 	init_repo
-	s1="$(backup_point "$src" "$d/b1.json")"
+	s1="$(backup_point "$what" "$src" "$d/b1.json")"
 	treetool manifest "$src" --out "$d/m1"
 	local deep_rel=()
 	[[ -d "$src/deep.chain" ]] && deep_rel=(--deep-rel deep.chain)
 	treetool mutate-random "$src" --seed $((seed + 1)) --ops "$OPS" "${deep_rel[@]}" >"$d/mutate.json"
-	s2="$(backup_point "$src" "$d/b2.json")"
+	s2="$(backup_point "$what" "$src" "$d/b2.json")"
 	treetool manifest "$src" --out "$d/m2"
-	log "case $name: points $s1 $s2"
+	log "case $name: points ${s1:-none} ${s2:-none}"
 
 	rc=0
 	limited "$CAIRN_AGENT" check >"$d/check.out" 2>"$d/check.err" || rc=$?
-	[[ $rc -eq 0 ]] || fail "case $name seed $seed: check exited $rc: $(head -c 2000 "$d/check.err")"
+	[[ $rc -eq 0 ]] || problem "case $what: check exited $rc: $(tail -n 2 "$d/check.err" | cut -c1-300 | tr '\n' ' ')"
 
 	k=0
 	for snap in "$s1" "$s2"; do
 		k=$((k + 1))
+		[[ -n "$snap" ]] || continue
 		rc=0
 		CAIRN_STATE_DIR="$d/fresh$k" limited "$CAIRN_RESTORE" restore --snapshot "$snap" \
 			--target "$d/t$k" >"$d/r$k.out" 2>"$d/r$k.err" || rc=$?
-		[[ $rc -eq $BACKUP_OK || $rc -eq 0 ]] ||
-			fail "case $name seed $seed: restore of point $k ($snap) exited $rc: $(head -c 2000 "$d/r$k.err")"
+		if ((rc != BACKUP_OK)); then
+			problem "case $what: restore of point $k exited $rc: $(grep -a error "$d/r$k.err" | tail -n 2 | cut -c1-300 | tr '\n' ' ')"
+		fi
+		if [[ ! -d "$d/t$k$src" ]]; then
+			problem "case $what: point $k: nothing restored"
+			continue
+		fi
 		treetool manifest "$d/t$k$src" --out "$d/t$k.m"
-		treetool compare "$d/m$k" "$d/t$k.m" "${COMPARE_OPTS[@]}" --max-lines 40 >"$d/diff$k" || {
-			head -c 6000 "$d/diff$k" >&2
-			fail "case $name seed $seed: point $k restored differently (treetool compare, above)"
-		}
+		if treetool compare "$d/m$k" "$d/t$k.m" "${COMPARE_OPTS[@]}" --max-lines 20 >"$d/diff$k"; then
+			log "case $what: point $k restored identical"
+		else
+			cut -c1-400 "$d/diff$k" | head -n 21 >&2
+			problem "case $what: point $k restored differently: $(tail -n 1 "$d/diff$k")"
+		fi
 		rm -rf "$d/t$k" "$d/fresh$k"
 	done
-	log "case $name seed $seed: both points restored identical"
 	rm -rf "$src" "$d/state"
 }
 
@@ -133,3 +148,4 @@ for c in $CASES; do
 done
 log "peak memory and time of each cairn command:"
 sort -n "$OUT_DIR/rss.log" | tail -n 5 >&2
+((${#FAILURES[@]} == 0)) || fail "${#FAILURES[@]} problem(s): $(printf '\n  %s' "${FAILURES[@]}")"

@@ -642,7 +642,7 @@ class RandomTree:
         rng = self.rng
         if size is None:
             lo, hi = rng.choice(SIZE_CLASSES)
-            size = rng.randint(lo, min(hi, self.max_file))
+            size = rng.randint(min(lo, self.max_file), min(hi, self.max_file))
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=dfd)
         with os.fdopen(fd, "wb") as f:
             left = size
@@ -821,6 +821,10 @@ def cmd_mutate_random(a):
                if stat.S_ISREG(st.st_mode) and r.count(b"/") < 40]
     for d in t.dirs:
         t.taken[d] = set()
+    # the directories of a deep chain stay (a deleted or renamed level would
+    # make the chain shallow); its files and links change like the others
+    usable = [(r, st) for r, st in usable if not (r.startswith(b"deep.chain") and stat.S_ISDIR(st.st_mode))
+              and r != b"wide.dir"]
     # entries of a wide directory would be picked nearly always: a fifth of the picks
     usable_wide = [e for e in usable if e[0].startswith(b"wide.dir/")]
     usable_other = [e for e in usable if not e[0].startswith(b"wide.dir/")]
@@ -851,9 +855,11 @@ def cmd_mutate_random(a):
         pool = usable_wide if usable_wide and (not usable_other or rng.random() < 0.2) else usable_other
         rel, st = rng.choice(pool) if pool else (None, None)
         if op == "add":
-            t.dirs = [d for d in t.dirs if alive(d)]
-            t.files = [f for f in t.files if alive(f[0] + b"/" + f[1] if f[0] else f[1])]
-            t.add_random()
+            # the directory or the file to link may be gone, a name may be taken
+            try:
+                t.add_random()
+            except (FileNotFoundError, NotADirectoryError, FileExistsError):
+                continue
             log.append("add")
             done += 1
             continue
