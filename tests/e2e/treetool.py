@@ -1129,6 +1129,33 @@ def cmd_compare(a):
     return 0
 
 
+# ------------------------------------------------------------------- chain
+
+def cmd_chain(a):
+    """Descend from DIR while a directory holds exactly one subdirectory (no
+    paths kept: any depth); print JSON {"depth": directories below DIR,
+    "bottom": {name: sha256 of each regular file at the bottom}, "other":
+    count of non-directories met on the way}."""
+    raise_nofile()
+    fd = os.open(os.fsencode(a.dir), O_DIR)
+    depth = other = 0
+    while True:
+        names = list_names(fd)
+        subs = [n for n in names if stat.S_ISDIR(os.lstat(n, dir_fd=fd).st_mode)]
+        if len(subs) != 1:
+            break
+        other += len(names) - 1
+        nfd = os.open(subs[0], O_DIR, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        depth += 1
+    bottom = {os.fsdecode(n): sha256_file(n, fd) for n in names
+              if stat.S_ISREG(os.lstat(n, dir_fd=fd).st_mode)}
+    os.close(fd)
+    print(json.dumps({"depth": depth, "bottom": bottom, "other": other, "subdirs_at_bottom": len(subs)},
+                     sort_keys=True))
+
+
 # ------------------------------------------------------------------- stats
 
 def tree_stats(root):
@@ -1203,6 +1230,9 @@ def main():
     p.add_argument("--unreadable-placeholders", action="store_true")
     p.add_argument("--max-lines", type=int, default=0)
     p.set_defaults(fn=cmd_compare)
+    p = sub.add_parser("chain")
+    p.add_argument("dir")
+    p.set_defaults(fn=cmd_chain)
     p = sub.add_parser("stats")
     p.add_argument("dir")
     p.set_defaults(fn=cmd_stats)
