@@ -22,6 +22,7 @@
 #     CAIRN_GEN_FD_LIMIT  `ulimit -n` of every cairn command (256)
 #     CAIRN_GEN_TIMEOUT   seconds allowed to each cairn command (600)
 #     CAIRN_GEN_OPS       changes per mutation (40)
+#     CAIRN_GEN_DEEP_SEED, CAIRN_GEN_WIDE_SEED   seeds of the deep and wide cases (77, 78)
 # Known limitation, documented in docs/FORMAT.md 9.4: only regular files are
 # linked again on restore, so hardlinked symlinks and fifos come back as
 # separate inodes (the comparison runs with --regular-links-only).
@@ -138,10 +139,10 @@ for c in $CASES; do
 		done
 		;;
 	deep)
-		roundtrip deep 77 --entries 40 --depth "$DEPTH" --max-file-kib 256
+		roundtrip deep "${CAIRN_GEN_DEEP_SEED:-77}" --entries 40 --depth "$DEPTH" --max-file-kib 256
 		;;
 	wide)
-		roundtrip wide 78 --entries 40 --wide "$WIDE" --max-file-kib 256
+		roundtrip wide "${CAIRN_GEN_WIDE_SEED:-78}" --entries 40 --wide "$WIDE" --max-file-kib 256
 		;;
 	*) fail "unknown case '$c' in CAIRN_GEN_CASES" ;;
 	esac

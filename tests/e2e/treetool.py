@@ -42,7 +42,9 @@ Commands (all write errors to stderr and exit 2 on bad usage):
         size=<bytes; '-' for dirs> mtime_ns= sha256=<content hash or '-'>
         target=<symlink target or '-'> rdev=<major:minor or '-'>
         xattrs=<name=hexvalue,... sorted or '-'> link=<hardlink group or '-'>
-        sparse=<0|1 for regular files: st_blocks*512 < size; '-' otherwise>
+        sparse=<0|1 for regular files: 1 when it has a hole (SEEK_HOLE before
+        the end; st_blocks*512 < size when it cannot be read); '-' otherwise>
+      sha256 is "unreadable" for a file that cannot be opened (non-root).
       Paths and targets are escaped: bytes 0x21-0x7e except '\\' stay, every
       other byte becomes \\xNN. link= is the first path (in this order) of the
       entries in the tree sharing the inode, for every member of a group of 2
@@ -52,10 +54,54 @@ Commands (all write errors to stderr and exit 2 on bad usage):
       kept entries. Without --out, writes to stdout. Equal trees give
       byte-identical manifests.
 
-  compare A B [--ignore FIELD[,FIELD...]]
+  compare A B [--ignore FIELD[,FIELD...]] [--regular-links-only]
+          [--unreadable-placeholders] [--max-lines N]
       Compares two manifest files, prints entries only in A, only in B, and
       per-field differences; exit 0 if equal, 1 if not. --ignore skips fields
-      (e.g. mtime_ns,sparse).
+      (e.g. mtime_ns,sparse). --regular-links-only: link groups count for
+      regular files only (docs/FORMAT.md 9.4). --unreadable-placeholders: a
+      file of A whose content could not be read (sha256=unreadable, non-root)
+      is compared without size, sha256 and sparse. --max-lines N: print at
+      most N differences (each cut to 2000 characters), still counting all.
+
+  gen-random DIR [--seed N] [--entries N] [--depth D] [--wide W]
+             [--max-file-kib K] [--no-special-links]
+      A random tree for the generated round trips (test_generated.sh). The
+      seed (random when not given) is printed on stderr, and the same seed
+      gives the same tree. N random entries in random directories (nested at
+      most 8 deep): regular files of every size class (0, 1, < 4 KiB, 4 KiB,
+      up to 256 KiB, about 1 MiB, 2-3 MiB; capped by K KiB), sparse files
+      (holes at the start, middle and end), hardlinks across directories,
+      hardlinked fifos and symlinks (unless --no-special-links), symlinks
+      (relative, absolute, dangling, up to 4095 bytes of any bytes), fifos,
+      sockets, and as root character and block devices; names of any bytes
+      but '/' and NUL, up to 255 bytes; then on every entry, bottom-up: as
+      root random owners (uids up to 3,000,000,000), modes including setuid,
+      setgid, sticky, 0000 and write-only, user.* xattrs of any bytes, and
+      mtimes with nanoseconds, before 1970 too. Always sparse.tail (8 KiB of
+      data and a 1000-byte hole at the end). --depth D: deep.chain, D nested
+      directories of 1-3 byte names with files and links on the way and
+      'bottom' at the end (paths far beyond PATH_MAX). --wide W: wide.dir
+      with W entries. Prints JSON {"seed", "made": counts, "stats"}.
+
+  mutate-random DIR --seed N [--ops K] [--max-file-kib K] [--deep-rel REL]
+      K seeded changes: add (any kind of entry), delete (subtrees too),
+      rename (within and across directories), rewrite (a range or all),
+      truncate (shorter, or longer with a hole), change of type (file to
+      directory, directory to file, other to fifo or file), chmod, touch,
+      unlink of a hardlink member, and a rewrite keeping size and mtime
+      (only the ctime tells). The directories of deep.chain and wide.dir
+      itself stay. --deep-rel REL also adds a file at the bottom of the
+      chain REL. Prints JSON {"seed", "ops"}.
+
+  chain DIR
+      Walks down while each directory holds exactly one subdirectory, any
+      depth, keeping no paths; prints JSON {"depth", "bottom": {name: sha256
+      of each regular file at the bottom}, "other", "subdirs_at_bottom"}.
+
+  All walks (manifest, stats, mutate) are descriptor-relative and iterative:
+  any depth, paths longer than PATH_MAX; the soft limit on open files is
+  raised to the hard one (one descriptor per level is held).
 
   stats DIR
       JSON on stdout: {"regular_files": paths of regular files,
@@ -798,6 +844,14 @@ def cmd_gen_random(a):
         t.deep_chain(a.depth)
     if a.wide:
         t.wide_dir(a.wide)
+    # always: a file whose hole at the end is shorter than a block
+    fd = os.open(root, O_DIR)
+    t.taken[b""].add(b"sparse.tail")
+    f = os.open(b"sparse.tail", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=fd)
+    os.write(f, rand_bytes(rng, 8192))
+    os.ftruncate(f, 8192 + 1000)
+    os.close(f)
+    os.close(fd)
     for _ in range(a.entries):
         t.add_random()
     t.finish(random.Random(seed * 7919 + 1))
@@ -990,14 +1044,23 @@ def type_char(mode):
     return "?"
 
 
-def sha256_file(path, dir_fd=None):
+def sha256_file(path, dir_fd=None, ret_hole=None):
     """Hex SHA-256 of a regular file's content, or "unreadable" when it cannot
-    be opened (a file without read permission, as non-root)."""
+    be opened (a file without read permission, as non-root). With ret_hole (a
+    list), appends whether the file has a hole (SEEK_HOLE before its end;
+    st_blocks would count the blocks of xattrs too)."""
     h = hashlib.sha256()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
     except PermissionError:
         return "unreadable"
+    if ret_hole is not None:
+        size = os.fstat(fd).st_size
+        try:
+            ret_hole.append(size > 0 and os.lseek(fd, 0, os.SEEK_HOLE) < size)
+        except OSError:
+            pass
+        os.lseek(fd, 0, os.SEEK_SET)
     with os.fdopen(fd, "rb") as f:
         while True:
             b = f.read(4 * MiB)
@@ -1022,14 +1085,16 @@ def xattr_list(path):
     return ",".join(items) if items else "-"
 
 
-def entry_fields(st, sha, target, xattrs):
+def entry_fields(st, sha, target, xattrs, hole=None):
     """The manifest fields of one entry but its link group."""
     mode = st.st_mode
     t = type_char(mode)
+    if hole is None:
+        hole = st.st_blocks * 512 < st.st_size
     return (t, stat.S_IMODE(mode), st.st_uid, st.st_gid, "-" if t == "d" else str(st.st_size),
             st.st_mtime_ns, sha, target,
             "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)) if t in "cb" else "-",
-            xattrs, ("1" if st.st_blocks * 512 < st.st_size else "0") if t == "f" else "-")
+            xattrs, ("1" if hole else "0") if t == "f" else "-")
 
 
 def manifest_lines(root, only=(), with_parents=False):
@@ -1037,9 +1102,10 @@ def manifest_lines(root, only=(), with_parents=False):
 
     def visit(dfd, name, rel, st):
         t = type_char(st.st_mode)
-        sha = sha256_file(name, dfd) if t == "f" else "-"
+        hole = []
+        sha = sha256_file(name, dfd, hole) if t == "f" else "-"
         target = esc(os.readlink(name, dir_fd=dfd)) if t == "l" else "-"
-        return entry_fields(st, sha, target, xattr_list(proc_path(dfd, name)))
+        return entry_fields(st, sha, target, xattr_list(proc_path(dfd, name)), hole[0] if hole else None)
 
     rst = os.lstat(root)
     entries = [(b".", rst, entry_fields(rst, "-", "-", xattr_list(root)))] + fdwalk(root, visit)
