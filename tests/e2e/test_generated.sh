@@ -63,15 +63,22 @@ problem() {
 	FAILURES+=("$*")
 }
 
-# backup_point CASE SRC JSON: back up SRC, print the snapshot id (empty when
-# the backup made none); an exit code other than BACKUP_OK is a problem
+# brief FILE: the end of FILE on one line (messages naming a path thousands
+# of levels deep end with the reason)
+brief() {
+	tr '\n' ' ' <"$1" | tail -c 400 | LC_ALL=C tr -c '[:print:]' '?'
+}
+
+# backup_point CASE SRC JSON: back up SRC; the snapshot id goes to POINT
+# (empty when the backup made none); an exit code other than BACKUP_OK is a
+# problem
 backup_point() {
 	local rc=0
 	limited "$CAIRN_AGENT" backup --json "$2" >"$3" 2>"$3.err" || rc=$?
 	if ((rc != BACKUP_OK)); then
-		problem "case $1: backup exited $rc (expected $BACKUP_OK): $(grep -av '^ *$' "$3.err" | tail -n 2 | cut -c1-300 | tr '\n' ' ')"
+		problem "case $1: backup exited $rc (expected $BACKUP_OK): $(brief "$3.err")"
 	fi
-	json_get "$3" snapshot 2>/dev/null || true
+	POINT="$(json_get "$3" snapshot 2>/dev/null || true)"
 }
 
 # roundtrip NAME SEED GEN-OPTIONS...
@@ -89,18 +96,20 @@ roundtrip() {
 
 	export CAIRN_STATE_DIR="$d/state" CAIRN_REPO="file://$d/repo"
 	init_repo
-	s1="$(backup_point "$what" "$src" "$d/b1.json")"
+	backup_point "$what" "$src" "$d/b1.json"
+	s1=$POINT
 	treetool manifest "$src" --out "$d/m1"
 	local deep_rel=()
 	[[ -d "$src/deep.chain" ]] && deep_rel=(--deep-rel deep.chain)
 	treetool mutate-random "$src" --seed $((seed + 1)) --ops "$OPS" "${deep_rel[@]}" >"$d/mutate.json"
-	s2="$(backup_point "$what" "$src" "$d/b2.json")"
+	backup_point "$what" "$src" "$d/b2.json"
+	s2=$POINT
 	treetool manifest "$src" --out "$d/m2"
 	log "case $name: points ${s1:-none} ${s2:-none}"
 
 	rc=0
 	limited "$CAIRN_AGENT" check >"$d/check.out" 2>"$d/check.err" || rc=$?
-	[[ $rc -eq 0 ]] || problem "case $what: check exited $rc: $(tail -n 2 "$d/check.err" | cut -c1-300 | tr '\n' ' ')"
+	[[ $rc -eq 0 ]] || problem "case $what: check exited $rc: $(brief "$d/check.err")"
 
 	k=0
 	for snap in "$s1" "$s2"; do
@@ -110,7 +119,7 @@ roundtrip() {
 		CAIRN_STATE_DIR="$d/fresh$k" limited "$CAIRN_RESTORE" restore --snapshot "$snap" \
 			--target "$d/t$k" >"$d/r$k.out" 2>"$d/r$k.err" || rc=$?
 		if ((rc != BACKUP_OK)); then
-			problem "case $what: restore of point $k exited $rc: $(grep -a error "$d/r$k.err" | tail -n 2 | cut -c1-300 | tr '\n' ' ')"
+			problem "case $what: restore of point $k exited $rc: $(brief "$d/r$k.err")"
 		fi
 		if [[ ! -d "$d/t$k$src" ]]; then
 			problem "case $what: point $k: nothing restored"
@@ -121,7 +130,7 @@ roundtrip() {
 			log "case $what: point $k restored identical"
 		else
 			cut -c1-400 "$d/diff$k" | head -n 21 >&2
-			problem "case $what: point $k restored differently: $(tail -n 1 "$d/diff$k")"
+			problem "case $what: point $k restored differently: $(tail -n 1 "$d/diff$k" | grep -o "^[0-9]* difference(s)"); first: $(head -n 1 "$d/diff$k" | cut -c1-200)"
 		fi
 		rm -rf "$d/t$k" "$d/fresh$k"
 	done

@@ -53,6 +53,11 @@ surroundings() {
 	treetool manifest "$H/outside"
 }
 
+# brief FILE: the end of FILE on one line
+brief() {
+	tr '\n' ' ' <"$1" | tail -c 300 | LC_ALL=C tr -c '[:print:]' '?'
+}
+
 # run SECS WANT CMD...: run CMD under timeout SECS with its peak memory
 # measured; output in $H/out/N.{out,err} (RUN_OUT, RUN_ERR); exit code in
 # RUN_RC. A problem unless the exit code is one of WANT (comma separated).
@@ -70,9 +75,9 @@ run() {
 	if ((RUN_RC == 124 || RUN_RC == 137)); then
 		problem "$what: did not finish in ${secs}s (timeout; expected exit $want)"
 	elif ((RUN_RC > 128)); then
-		problem "$what: killed by signal $((RUN_RC - 128)) (exit $RUN_RC; expected exit $want): $(tail -n 1 "$RUN_ERR" | cut -c1-200)"
+		problem "$what: killed by signal $((RUN_RC - 128)) (exit $RUN_RC; expected exit $want): $(brief "$RUN_ERR")"
 	elif [[ ",$want," != *",$RUN_RC,"* ]]; then
-		problem "$what: exit $RUN_RC, expected $want: $({ grep -a error "$RUN_ERR" || true; } | tail -n 2 | cut -c1-300 | tr '\n' ' ')"
+		problem "$what: exit $RUN_RC, expected $want: $(brief "$RUN_ERR")"
 	fi
 	if [[ -n "$rss" ]] && ((rss > RSS_KIB)); then
 		problem "$what: peak memory ${rss} KiB > ${RSS_KIB} KiB"
