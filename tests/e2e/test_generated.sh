@@ -81,6 +81,12 @@ backup_point() {
 	POINT="$(json_get "$3" snapshot 2>/dev/null || true)"
 }
 
+# scrap DIR...: remove trees holding read-only directories (as non-root too)
+scrap() {
+	chmod -R u+rwX "$@" 2>/dev/null || true
+	rm -rf "$@"
+}
+
 # roundtrip NAME SEED GEN-OPTIONS...
 roundtrip() {
 	local name=$1 seed=$2
@@ -132,9 +138,9 @@ roundtrip() {
 			cut -c1-400 "$d/diff$k" | head -n 21 >&2
 			problem "case $what: point $k restored differently: $(tail -n 1 "$d/diff$k" | grep -o "^[0-9]* difference(s)"); first: $(head -n 1 "$d/diff$k" | cut -c1-200)"
 		fi
-		rm -rf "$d/t$k" "$d/fresh$k"
+		scrap "$d/t$k" "$d/fresh$k"
 	done
-	rm -rf "$src" "$d/state"
+	scrap "$src" "$d/state"
 }
 
 cd "$WORK"

@@ -61,7 +61,7 @@ Commands (all write errors to stderr and exit 2 on bad usage):
       (e.g. mtime_ns,sparse). --regular-links-only: link groups count for
       regular files only (docs/FORMAT.md 9.4). --unreadable-placeholders: a
       file of A whose content could not be read (sha256=unreadable, non-root)
-      is compared without size, sha256 and sparse. --max-lines N: print at
+      is compared without size, sha256, sparse and xattrs. --max-lines N: print at
       most N differences (each cut to 2000 characters), still counting all.
 
   gen-random DIR [--seed N] [--entries N] [--depth D] [--wide W]
@@ -411,7 +411,10 @@ def fdwalk(root, visit=None, leave=None):
                     leave(pfd, pname, prel, pst)
                 continue
             r = rel + b"/" + name if rel else name
-            st = os.lstat(name, dir_fd=dfd)
+            try:
+                st = os.lstat(name, dir_fd=dfd)
+            except PermissionError:
+                continue  # listable, not searchable (non-root): names only
             extra = visit(dfd, name, r, st) if visit is not None else None
             out.append((r, st, extra))
             if stat.S_ISDIR(st.st_mode):
@@ -910,9 +913,10 @@ def cmd_mutate_random(a):
         rel, st = rng.choice(pool) if pool else (None, None)
         if op == "add":
             # the directory or the file to link may be gone, a name may be taken
+            # (or, as non-root, not writable)
             try:
                 t.add_random()
-            except (FileNotFoundError, NotADirectoryError, FileExistsError):
+            except (FileNotFoundError, NotADirectoryError, FileExistsError, PermissionError):
                 continue
             log.append("add")
             done += 1
@@ -929,6 +933,8 @@ def cmd_mutate_random(a):
                 cur = os.lstat(name, dir_fd=dfd)
             except FileNotFoundError:
                 continue
+            if not root_ok and not os.access(proc_path(dfd, b""), os.W_OK):
+                continue  # as non-root, directories without write permission stay
             isreg = stat.S_ISREG(cur.st_mode)
             isdir = stat.S_ISDIR(cur.st_mode)
             if op == "delete":
@@ -984,7 +990,7 @@ def cmd_mutate_random(a):
                     os.mkfifo(name, 0o640, dir_fd=dfd)
                 else:
                     t.regular_file(dfd, name, rng.randrange(0, 10000))
-            elif op == "chmod" and not stat.S_ISLNK(cur.st_mode):
+            elif op == "chmod" and not stat.S_ISLNK(cur.st_mode) and (root_ok or not isdir):
                 os.chmod(name, rng.choice(FILE_MODES + DIR_MODES), dir_fd=dfd)
             elif op == "touch":
                 tm = random_mtime_ns(rng)
@@ -1184,8 +1190,8 @@ def cmd_compare(a):
                 if k in ignore:
                     continue
                 if a.unreadable_placeholders and fa.get("sha256") == "unreadable" and \
-                        k in ("sha256", "size", "sparse"):
-                    continue  # backed up without content: restored as a placeholder
+                        k in ("sha256", "size", "sparse", "xattrs"):
+                    continue  # backed up without content or xattrs: restored as a placeholder
                 if fa.get(k) != fb.get(k):
                     say("differs: %s: %s: %s != %s" % (name, k, fa.get(k), fb.get(k)))
                     diffs += 1
