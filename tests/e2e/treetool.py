@@ -42,7 +42,9 @@ Commands (all write errors to stderr and exit 2 on bad usage):
         size=<bytes; '-' for dirs> mtime_ns= sha256=<content hash or '-'>
         target=<symlink target or '-'> rdev=<major:minor or '-'>
         xattrs=<name=hexvalue,... sorted or '-'> link=<hardlink group or '-'>
-        sparse=<0|1 for regular files: st_blocks*512 < size; '-' otherwise>
+        sparse=<0|1 for regular files: 1 when it has a hole (SEEK_HOLE before
+        the end; st_blocks*512 < size when it cannot be read); '-' otherwise>
+      sha256 is "unreadable" for a file that cannot be opened (non-root).
       Paths and targets are escaped: bytes 0x21-0x7e except '\\' stay, every
       other byte becomes \\xNN. link= is the first path (in this order) of the
       entries in the tree sharing the inode, for every member of a group of 2
@@ -52,10 +54,54 @@ Commands (all write errors to stderr and exit 2 on bad usage):
       kept entries. Without --out, writes to stdout. Equal trees give
       byte-identical manifests.
 
-  compare A B [--ignore FIELD[,FIELD...]]
+  compare A B [--ignore FIELD[,FIELD...]] [--regular-links-only]
+          [--unreadable-placeholders] [--max-lines N]
       Compares two manifest files, prints entries only in A, only in B, and
       per-field differences; exit 0 if equal, 1 if not. --ignore skips fields
-      (e.g. mtime_ns,sparse).
+      (e.g. mtime_ns,sparse). --regular-links-only: link groups count for
+      regular files only (docs/FORMAT.md 9.4). --unreadable-placeholders: a
+      file of A whose content could not be read (sha256=unreadable, non-root)
+      is compared without size, sha256, sparse and xattrs. --max-lines N: print at
+      most N differences (each cut to 2000 characters), still counting all.
+
+  gen-random DIR [--seed N] [--entries N] [--depth D] [--wide W]
+             [--max-file-kib K] [--no-special-links]
+      A random tree for the generated round trips (test_generated.sh). The
+      seed (random when not given) is printed on stderr, and the same seed
+      gives the same tree. N random entries in random directories (nested at
+      most 8 deep): regular files of every size class (0, 1, < 4 KiB, 4 KiB,
+      up to 256 KiB, about 1 MiB, 2-3 MiB; capped by K KiB), sparse files
+      (holes at the start, middle and end), hardlinks across directories,
+      hardlinked fifos and symlinks (unless --no-special-links), symlinks
+      (relative, absolute, dangling, up to 4095 bytes of any bytes), fifos,
+      sockets, and as root character and block devices; names of any bytes
+      but '/' and NUL, up to 255 bytes; then on every entry, bottom-up: as
+      root random owners (uids up to 3,000,000,000), modes including setuid,
+      setgid, sticky, 0000 and write-only, user.* xattrs of any bytes, and
+      mtimes with nanoseconds, before 1970 too. Always sparse.tail (8 KiB of
+      data and a 1000-byte hole at the end). --depth D: deep.chain, D nested
+      directories of 1-3 byte names with files and links on the way and
+      'bottom' at the end (paths far beyond PATH_MAX). --wide W: wide.dir
+      with W entries. Prints JSON {"seed", "made": counts, "stats"}.
+
+  mutate-random DIR --seed N [--ops K] [--max-file-kib K] [--deep-rel REL]
+      K seeded changes: add (any kind of entry), delete (subtrees too),
+      rename (within and across directories), rewrite (a range or all),
+      truncate (shorter, or longer with a hole), change of type (file to
+      directory, directory to file, other to fifo or file), chmod, touch,
+      unlink of a hardlink member, and a rewrite keeping size and mtime
+      (only the ctime tells). The directories of deep.chain and wide.dir
+      itself stay. --deep-rel REL also adds a file at the bottom of the
+      chain REL. Prints JSON {"seed", "ops"}.
+
+  chain DIR
+      Walks down while each directory holds exactly one subdirectory, any
+      depth, keeping no paths; prints JSON {"depth", "bottom": {name: sha256
+      of each regular file at the bottom}, "other", "subdirs_at_bottom"}.
+
+  All walks (manifest, stats, mutate) are descriptor-relative and iterative:
+  any depth, paths longer than PATH_MAX; the soft limit on open files is
+  raised to the hard one (one descriptor per level is held).
 
   stats DIR
       JSON on stdout: {"regular_files": paths of regular files,
@@ -319,24 +365,126 @@ def cmd_generate(a):
     print(json.dumps(tree_stats(root), sort_keys=True))
 
 
-# ------------------------------------------------------------------ mutate
+# ------------------------------------------------------------------ walking
+
+O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def raise_nofile():
+    """Lift the soft limit on open files to the hard one: the walks below hold
+    one descriptor per level of the directory being visited."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def list_names(dfd):
+    """Names in the directory open as dfd, as bytes, sorted."""
+    return sorted(os.fsencode(n) for n in os.listdir(dfd))
+
+
+def fdwalk(root, visit=None, leave=None):
+    """Depth-first walk below root without recursion and with descriptor-relative
+    calls only, so neither the depth nor the path length is limited (paths
+    longer than PATH_MAX work). For each entry in sorted order calls
+    visit(dfd, name, rel, st) (dfd: the open parent; rel: bytes path relative
+    to root); after the contents of a directory, leave(dfd, name, rel, st).
+    Returns [(rel, st, visit's result)]. A directory that cannot be opened
+    (no permission as non-root) is listed without its contents."""
+    raise_nofile()
+    out = []
+    rfd = os.open(root, O_DIR)
+    stack = [(rfd, b"", iter(list_names(rfd)), None)]
+    try:
+        while stack:
+            dfd, rel, it, me = stack[-1]
+            name = next(it, None)
+            if name is None:
+                os.close(dfd)
+                stack.pop()
+                if me is not None and leave is not None:
+                    pfd, pname, prel, pst = me
+                    leave(pfd, pname, prel, pst)
+                continue
+            r = rel + b"/" + name if rel else name
+            try:
+                st = os.lstat(name, dir_fd=dfd)
+            except PermissionError:
+                continue  # listable, not searchable (non-root): names only
+            extra = visit(dfd, name, r, st) if visit is not None else None
+            out.append((r, st, extra))
+            if stat.S_ISDIR(st.st_mode):
+                try:
+                    cfd = os.open(name, O_DIR, dir_fd=dfd)
+                    names = list_names(cfd)
+                except PermissionError:
+                    if leave is not None:
+                        leave(dfd, name, r, st)
+                    continue
+                stack.append((cfd, r, iter(names), (dfd, name, r, st)))
+    finally:
+        for entry in stack:
+            try:
+                os.close(entry[0])
+            except OSError:
+                pass
+    return out
+
 
 def walk(root):
     """(relative bytes path, lstat) for every entry below root, unsorted."""
-    out = []
-    stack = [b""]
-    while stack:
-        rel = stack.pop()
-        base = os.path.join(root, rel) if rel else root
-        with os.scandir(base) as it:
-            for e in it:
-                r = os.path.join(rel, e.name) if rel else e.name
-                st = os.lstat(os.path.join(root, r))
-                out.append((r, st))
-                if stat.S_ISDIR(st.st_mode):
-                    stack.append(r)
-    return out
+    return [(r, st) for r, st, _ in fdwalk(root)]
 
+
+def open_dir(root, rel):
+    """A descriptor of the directory root/rel, opened one component at a time
+    (any depth, any path length, no symlink followed). Caller closes."""
+    fd = os.open(root, O_DIR)
+    for part in rel.split(b"/") if rel else ():
+        try:
+            nfd = os.open(part, O_DIR, dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = nfd
+    return fd
+
+
+def proc_path(dfd, name):
+    """A short path naming dfd/name, for calls that take no dir_fd (xattrs)."""
+    return b"/proc/self/fd/%d/" % dfd + name
+
+
+def rmtree_at(dfd, name):
+    """Remove dfd/name and everything below it, without recursion."""
+    st = os.lstat(name, dir_fd=dfd)
+    if not stat.S_ISDIR(st.st_mode):
+        os.unlink(name, dir_fd=dfd)
+        return
+    raise_nofile()
+    os.chmod(name, 0o700, dir_fd=dfd)
+    stack = [(dfd, name, os.open(name, O_DIR, dir_fd=dfd))]
+    while stack:
+        pfd, pname, fd = stack[-1]
+        sub = None
+        for n in list_names(fd):
+            if stat.S_ISDIR(os.lstat(n, dir_fd=fd).st_mode):
+                sub = n
+                break
+            os.unlink(n, dir_fd=fd)
+        if sub is not None:
+            os.chmod(sub, 0o700, dir_fd=fd)
+            stack.append((fd, sub, os.open(sub, O_DIR, dir_fd=fd)))
+            continue
+        os.close(fd)
+        stack.pop()
+        os.rmdir(pname, dir_fd=pfd)
+
+
+# ------------------------------------------------------------------ mutate
 
 def cmd_mutate(a):
     root = os.fsencode(os.path.abspath(a.dir))
@@ -405,6 +553,482 @@ def cmd_mutate(a):
     print(changed)
 
 
+# ------------------------------------------------------ random trees (seeded)
+
+# Sizes around the chunker's ~1 MiB average and beyond, and the small classes.
+SIZE_CLASSES = ((0, 0), (1, 1), (2, 4095), (4096, 4096), (4097, 256 * KiB),
+                (MiB - 300, MiB + 300), (2 * MiB, 3 * MiB))
+FILE_MODES = (0o644, 0o600, 0o444, 0o755, 0o000, 0o200, 0o4755, 0o2755, 0o6711, 0o1644, 0o7777, 0o640)
+DIR_MODES = (0o755, 0o700, 0o1777, 0o2775, 0o555, 0o500, 0o750, 0o711)
+OWNERS = (0, 1, 12345, 65534, 3000000000)
+
+
+def random_name(rng, taken, maxlen=255):
+    """A new name for a directory: any bytes but '/' and NUL, 1 to maxlen
+    bytes (mostly short, sometimes the maximum), not '.' or '..', not in taken."""
+    while True:
+        r = rng.random()
+        if r < 0.6:
+            n = rng.randint(1, 12)
+        elif r < 0.9:
+            n = rng.randint(13, 100)
+        else:
+            n = rng.choice((maxlen, rng.randint(101, maxlen)))
+        kind = rng.random()
+        if kind < 0.5:
+            alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+            name = bytes(rng.choice(alphabet) for _ in range(n))
+        else:
+            name = bytes(rng.choice(ANY_BYTE) for _ in range(n))
+        if name not in (b".", b"..") and name not in taken:
+            taken.add(name)
+            return name
+
+
+ANY_BYTE = bytes(b for b in range(1, 256) if b != 0x2f)
+
+
+def random_content(rng, n):
+    """n bytes with no 4 KiB-aligned all-zero block: random, text, or a mix."""
+    r = rng.random()
+    if r < 0.5 or n < 64:
+        return rand_bytes(rng, n)
+    if r < 0.8:
+        return text_bytes(rng, n)
+    half = rng.randrange(0, n)
+    return rand_bytes(rng, half) + text_bytes(rng, n - half)
+
+
+def random_mtime_ns(rng):
+    """Before 1970 sometimes, nanoseconds always."""
+    s = rng.choice((rng.randrange(-2_000_000_000, 0), rng.randrange(0, 4_000_000_000),
+                    BASE_TIME_S + rng.randrange(0, 86400 * 365), -1, 0))
+    return s * 10**9 + rng.randrange(0, 10**9)
+
+
+class RandomTree:
+    """Builds a random tree with descriptor-relative calls only."""
+
+    def __init__(self, root, rng):
+        self.root = root
+        self.rng = rng
+        self.dirs = [b""]              # relative paths of directories one may add to
+        self.taken = {b"": set()}      # names used per directory
+        self.files = []                # (dir, name) of regular files, for hardlinks
+        self.counts = {}
+
+    def count(self, kind):
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def pick_dir(self):
+        return self.rng.choice(self.dirs)
+
+    def add_random(self, nested_max=8):
+        rng = self.rng
+        d = self.pick_dir()
+        name = random_name(rng, self.taken[d])
+        dfd = open_dir(self.root, d)
+        try:
+            kinds = ("dir", "dir", "file", "file", "file", "file", "file", "file", "sparse", "symlink",
+                     "symlink", "hardlink", "hardlink", "fifo", "device", "socket", "hardlink_special")
+            kind = rng.choice(kinds)
+            rel = d + b"/" + name if d else name
+            if kind == "dir" and d.count(b"/") < nested_max:
+                os.mkdir(name, 0o755, dir_fd=dfd)
+                self.dirs.append(rel)
+                self.taken[rel] = set()
+            elif kind == "sparse":
+                self.sparse_file(dfd, name)
+                self.files.append((d, name))
+            elif kind == "symlink":
+                os.symlink(self.random_target(d), name, dir_fd=dfd)
+            elif kind == "hardlink" and self.files:
+                sd, sn = rng.choice(self.files)
+                sfd = open_dir(self.root, sd)
+                try:
+                    os.link(sn, name, src_dir_fd=sfd, dst_dir_fd=dfd, follow_symlinks=False)
+                finally:
+                    os.close(sfd)
+            elif kind == "fifo":
+                os.mkfifo(name, 0o644, dir_fd=dfd)
+            elif kind == "device" and is_root():
+                major, minor = rng.randrange(0, 4096), rng.randrange(0, 1 << 20)
+                kindbit = rng.choice((stat.S_IFCHR, stat.S_IFBLK))
+                os.mknod(name, kindbit | 0o600, os.makedev(major, minor), dir_fd=dfd)
+            elif kind == "socket" and len(name) < 100:
+                import socket
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                cwd = os.open(".", O_DIR)
+                try:
+                    os.fchdir(dfd)
+                    s.bind(name)
+                finally:
+                    os.fchdir(cwd)
+                    os.close(cwd)
+                    s.close()
+            elif kind == "hardlink_special" and self.special_links:
+                # two names of one fifo or one symlink
+                if rng.random() < 0.5:
+                    os.mkfifo(name, 0o600, dir_fd=dfd)
+                else:
+                    os.symlink(self.random_target(d), name, dir_fd=dfd)
+                od = self.pick_dir()
+                other = random_name(rng, self.taken[od])
+                ofd = open_dir(self.root, od)
+                try:
+                    os.link(name, other, src_dir_fd=dfd, dst_dir_fd=ofd, follow_symlinks=False)
+                finally:
+                    os.close(ofd)
+            else:
+                kind = "file"
+                self.regular_file(dfd, name)
+                self.files.append((d, name))
+            self.count(kind)
+        finally:
+            os.close(dfd)
+
+    def regular_file(self, dfd, name, size=None):
+        rng = self.rng
+        if size is None:
+            lo, hi = rng.choice(SIZE_CLASSES)
+            size = rng.randint(min(lo, self.max_file), min(hi, self.max_file))
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=dfd)
+        with os.fdopen(fd, "wb") as f:
+            left = size
+            while left:
+                k = min(left, 4 * MiB)
+                f.write(random_content(rng, k))
+                left -= k
+
+    def sparse_file(self, dfd, name):
+        """Holes at the start, between extents and at the end, in any mix."""
+        rng = self.rng
+        size = rng.randrange(0, 16) * MiB + rng.randrange(0, 64 * KiB)
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=dfd)
+        with os.fdopen(fd, "wb") as f:
+            for _ in range(rng.randrange(0, 4)):
+                n = rng.randrange(1, 200 * KiB)
+                off = rng.randrange(0, max(1, size - n))
+                f.seek(off)
+                f.write(rand_bytes(rng, n))
+            f.truncate(size)
+
+    def random_target(self, d):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.3 and self.files:
+            fd_, fn = rng.choice(self.files)
+            up = b"../" * (d.count(b"/") + 1 if d else 0)
+            return up + (fd_ + b"/" + fn if fd_ else fn)
+        if r < 0.45:
+            return os.path.join(self.root, rng.choice(self.dirs))
+        if r < 0.55:
+            return rng.choice((b"/", b"/etc/passwd", b"..", b".", b"/nonexistent/x"))
+        n = rng.choice((rng.randint(1, 60), rng.randint(1, 1000), 4095))
+        return bytes(rng.choice(ANY_BYTE + b"/") for _ in range(n))
+
+    def deep_chain(self, depth):
+        """depth nested directories of 1 to 3 byte names under 'deep', with a
+        file, a symlink or a fifo now and then, and a file at the bottom."""
+        rng = self.rng
+        fd = open_dir(self.root, b"")
+        name = b"deep.chain"
+        self.taken[b""].add(name)
+        os.mkdir(name, dir_fd=fd)
+        for level in range(depth):
+            nfd = os.open(name, O_DIR, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+            if level % 97 == 5:
+                self.regular_file(fd, b"f", rng.randrange(0, 5000))
+            elif level % 211 == 7:
+                os.symlink(b"../" * min(level, 50), b"l", dir_fd=fd)
+            name = bytes(rng.choice(ANY_BYTE) for _ in range(rng.randint(1, 3)))
+            if name in (b".", b"..", b"f", b"l"):
+                name = b"d"
+            os.mkdir(name, dir_fd=fd)
+        nfd = os.open(name, O_DIR, dir_fd=fd)
+        os.close(fd)
+        self.regular_file(nfd, b"bottom", 12345)
+        os.close(nfd)
+        self.counts["deep_levels"] = depth
+
+    def wide_dir(self, count):
+        """One directory with count entries: empty and tiny files, a few links."""
+        rng = self.rng
+        fd = open_dir(self.root, b"")
+        name = b"wide.dir"
+        self.taken[b""].add(name)
+        os.mkdir(name, dir_fd=fd)
+        wfd = os.open(name, O_DIR, dir_fd=fd)
+        os.close(fd)
+        alphabet = bytes(range(0x21, 0x7f)).replace(b"/", b"") + bytes(range(0x80, 0x100))
+        taken = set()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        for i in range(count):
+            n = rng.randint(4, 40)
+            nm = bytes(rng.choice(alphabet) for _ in range(n))
+            if nm in taken or nm in (b".", b".."):
+                nm = b"w%d" % i
+            taken.add(nm)
+            if i % 1000 == 999:
+                os.symlink(nm, nm + b".lnk" if nm + b".lnk" not in taken else b"l%d" % i, dir_fd=wfd)
+            f = os.open(nm, flags, 0o644, dir_fd=wfd)
+            if i % 10 == 0:
+                os.write(f, b"%d\n" % i)
+            os.close(f)
+        os.close(wfd)
+        self.counts["wide_entries"] = count
+
+    def finish(self, meta_rng):
+        """Owners, modes, xattrs and mtimes on every entry, bottom-up: children
+        before their directory, and mtimes last."""
+        rng = meta_rng
+        root_ok = is_root()
+        seen = set()
+        xattrs_ok = [True]
+
+        def meta(dfd, name, rel, st):
+            if stat.S_ISDIR(st.st_mode) or (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+            else:
+                return  # a later name of a hardlink group
+            islnk = stat.S_ISLNK(st.st_mode)
+            if root_ok and rng.random() < 0.3:
+                os.chown(name, rng.choice(OWNERS), rng.choice(OWNERS), dir_fd=dfd, follow_symlinks=False)
+            if not islnk:
+                if stat.S_ISDIR(st.st_mode):
+                    mode = rng.choice(DIR_MODES) if rng.random() < 0.5 else 0o755
+                elif stat.S_ISREG(st.st_mode):
+                    mode = rng.choice(FILE_MODES) if rng.random() < 0.6 else 0o644
+                else:
+                    mode = rng.choice((0o600, 0o644, 0o666, 0o000))
+                if xattrs_ok[0] and not stat.S_ISSOCK(st.st_mode) and rng.random() < 0.2:
+                    try:
+                        for _ in range(rng.randint(1, 3)):
+                            xn = b"user." + bytes(rng.choice(ANY_BYTE) for _ in range(rng.randint(1, 30)))
+                            os.setxattr(proc_path(dfd, name), xn,
+                                        rng.randbytes(rng.choice((0, 1, rng.randint(2, 300)))),
+                                        follow_symlinks=False)
+                    except OSError as e:
+                        if e.errno in (95, 1):  # EOPNOTSUPP, EPERM (fifo/device on some kernels)
+                            if e.errno == 95:
+                                xattrs_ok[0] = False
+                        else:
+                            raise
+                os.chmod(name, mode, dir_fd=dfd)
+            t = random_mtime_ns(rng)
+            os.utime(name, ns=(t, t), dir_fd=dfd, follow_symlinks=False)
+
+        def meta_dir(dfd, name, rel, st):
+            if not stat.S_ISDIR(st.st_mode):
+                meta(dfd, name, rel, st)
+
+        def leave(dfd, name, rel, st):
+            meta(dfd, name, rel, st)
+
+        fdwalk(self.root, meta_dir, leave)
+        t = random_mtime_ns(rng)
+        os.utime(self.root, ns=(t, t))
+
+
+def cmd_gen_random(a):
+    seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 31)
+    print("gen-random: seed %d" % seed, file=sys.stderr)
+    root = os.fsencode(os.path.abspath(a.dir))
+    os.makedirs(root, exist_ok=True)
+    if os.listdir(root):
+        sys.exit("gen-random: %s is not empty" % a.dir)
+    rng = random.Random(seed)
+    t = RandomTree(root, rng)
+    t.max_file = a.max_file_kib * KiB
+    t.special_links = not a.no_special_links
+    if a.depth:
+        t.deep_chain(a.depth)
+    if a.wide:
+        t.wide_dir(a.wide)
+    # always: a file whose hole at the end is shorter than a block
+    fd = os.open(root, O_DIR)
+    t.taken[b""].add(b"sparse.tail")
+    f = os.open(b"sparse.tail", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=fd)
+    os.write(f, rand_bytes(rng, 8192))
+    os.ftruncate(f, 8192 + 1000)
+    os.close(f)
+    os.close(fd)
+    for _ in range(a.entries):
+        t.add_random()
+    t.finish(random.Random(seed * 7919 + 1))
+    out = {"seed": seed, "made": t.counts, "stats": tree_stats(root)}
+    print(json.dumps(out, sort_keys=True))
+
+
+def cmd_mutate_random(a):
+    """Seeded changes of every kind, descriptor-relative (any depth)."""
+    root = os.fsencode(os.path.abspath(a.dir))
+    rng = random.Random(a.seed)
+    t = RandomTree(root, rng)
+    t.max_file = a.max_file_kib * KiB
+    t.special_links = True
+    entries = sorted(walk(root), key=lambda e: e[0])
+    root_ok = is_root()
+    usable = [(r, st) for r, st in entries if root_ok or os.access(os.path.join(root, r) if
+                                                                   len(r) < 3000 else root, os.W_OK)]
+    t.dirs = [b""] + [r for r, st in usable if stat.S_ISDIR(st.st_mode) and r.count(b"/") < 40]
+    t.files = [tuple(r.rsplit(b"/", 1)) if b"/" in r else (b"", r) for r, st in usable
+               if stat.S_ISREG(st.st_mode) and r.count(b"/") < 40]
+    for d in t.dirs:
+        t.taken[d] = set()
+    # the directories of a deep chain stay (a deleted or renamed level would
+    # make the chain shallow); its files and links change like the others
+    usable = [(r, st) for r, st in usable if not (r.startswith(b"deep.chain") and stat.S_ISDIR(st.st_mode))
+              and r != b"wide.dir"]
+    # entries of a wide directory would be picked nearly always: a fifth of the picks
+    usable_wide = [e for e in usable if e[0].startswith(b"wide.dir/")]
+    usable_other = [e for e in usable if not e[0].startswith(b"wide.dir/")]
+    log = []
+    gone = set()
+
+    def split(rel):
+        return tuple(rel.rsplit(b"/", 1)) if b"/" in rel else (b"", rel)
+
+    def alive(rel):
+        return not any(rel == g or rel.startswith(g + b"/") for g in gone)
+
+    def fresh(d):
+        dfd = open_dir(root, d)
+        try:
+            names = set(list_names(dfd))
+        finally:
+            os.close(dfd)
+        return random_name(rng, t.taken.setdefault(d, set()) | names)
+
+    ops = ("add", "add", "delete", "rename", "rewrite", "rewrite", "truncate", "type",
+           "chmod", "touch", "same_size_same_mtime", "unlink_hardlink")
+    done = 0
+    attempts = 0
+    while done < a.ops and attempts < a.ops * 20:
+        attempts += 1
+        op = rng.choice(ops)
+        pool = usable_wide if usable_wide and (not usable_other or rng.random() < 0.2) else usable_other
+        rel, st = rng.choice(pool) if pool else (None, None)
+        if op == "add":
+            # the directory or the file to link may be gone, a name may be taken
+            # (or, as non-root, not writable)
+            try:
+                t.add_random()
+            except (FileNotFoundError, NotADirectoryError, FileExistsError, PermissionError):
+                continue
+            log.append("add")
+            done += 1
+            continue
+        if rel is None or not alive(rel):
+            continue
+        d, name = split(rel)
+        try:
+            dfd = open_dir(root, d)
+        except OSError:
+            continue
+        try:
+            try:
+                cur = os.lstat(name, dir_fd=dfd)
+            except FileNotFoundError:
+                continue
+            if not root_ok and not os.access(proc_path(dfd, b""), os.W_OK):
+                continue  # as non-root, directories without write permission stay
+            isreg = stat.S_ISREG(cur.st_mode)
+            isdir = stat.S_ISDIR(cur.st_mode)
+            if op == "delete":
+                rmtree_at(dfd, name)
+                gone.add(rel)
+            elif op == "rename":
+                if isdir or rng.random() < 0.5:
+                    nd, nfd = d, dfd
+                else:
+                    nd = rng.choice([x for x in t.dirs if alive(x)] or [b""])
+                    nfd = open_dir(root, nd)
+                try:
+                    nn = fresh(nd)
+                    os.rename(name, nn, src_dir_fd=dfd, dst_dir_fd=nfd)
+                finally:
+                    if nfd != dfd:
+                        os.close(nfd)
+                gone.add(rel)
+            elif op in ("rewrite", "same_size_same_mtime") and isreg:
+                fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+                with os.fdopen(fd, "r+b") as f:
+                    size = cur.st_size
+                    if op == "same_size_same_mtime" or (size and rng.random() < 0.6):
+                        n = min(size, rng.randrange(1, 64 * KiB)) if size else 0
+                        f.seek(rng.randrange(0, size - n + 1) if size else 0)
+                        f.write(rand_bytes(rng, n))
+                    else:
+                        f.truncate(0)
+                        f.write(random_content(rng, rng.randint(0, min(t.max_file, 2 * MiB))))
+                if op == "same_size_same_mtime":
+                    # content changes, size and mtime do not (only ctime tells)
+                    os.utime(name, ns=(cur.st_atime_ns, cur.st_mtime_ns), dir_fd=dfd, follow_symlinks=False)
+            elif op == "truncate" and isreg:
+                fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+                try:
+                    os.ftruncate(fd, rng.choice((0, cur.st_size // 2, cur.st_size + rng.randrange(1, 3 * MiB))))
+                finally:
+                    os.close(fd)
+            elif op == "type":
+                # a path changes type: file -> dir, dir -> file, symlink/other -> file or fifo
+                rmtree_at(dfd, name)
+                if isreg:
+                    os.mkdir(name, dir_fd=dfd)
+                    nfd = os.open(name, O_DIR, dir_fd=dfd)
+                    try:
+                        t.regular_file(nfd, b"was_a_file", rng.randrange(0, 10000))
+                    finally:
+                        os.close(nfd)
+                elif isdir:
+                    t.regular_file(dfd, name, rng.randrange(0, 10000))
+                    gone.add(rel)
+                elif rng.random() < 0.5:
+                    os.mkfifo(name, 0o640, dir_fd=dfd)
+                else:
+                    t.regular_file(dfd, name, rng.randrange(0, 10000))
+            elif op == "chmod" and not stat.S_ISLNK(cur.st_mode) and (root_ok or not isdir):
+                os.chmod(name, rng.choice(FILE_MODES + DIR_MODES), dir_fd=dfd)
+            elif op == "touch":
+                tm = random_mtime_ns(rng)
+                os.utime(name, ns=(tm, tm), dir_fd=dfd, follow_symlinks=False)
+            elif op == "unlink_hardlink" and cur.st_nlink > 1 and not isdir:
+                os.unlink(name, dir_fd=dfd)
+                gone.add(rel)
+            else:
+                continue
+            log.append("%s %s" % (op, esc(rel)))
+            done += 1
+        finally:
+            os.close(dfd)
+    if a.deep_rel:
+        # one change at the bottom of a deep chain: a new file next to 'bottom'
+        fdwalk_bottom_add(root, a.deep_rel, rng)
+        log.append("deep-add")
+    report = {"seed": a.seed, "ops": log}
+    print(json.dumps(report))
+
+
+def fdwalk_bottom_add(root, top, rng):
+    """Add a file in the deepest directory below root/top (a chain)."""
+    raise_nofile()
+    fd = open_dir(root, os.fsencode(top))
+    while True:
+        subs = [n for n in list_names(fd) if stat.S_ISDIR(os.lstat(n, dir_fd=fd).st_mode)]
+        if not subs:
+            break
+        nfd = os.open(subs[0], O_DIR, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+    f = os.open(b"added_at_bottom", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644, dir_fd=fd)
+    os.write(f, rand_bytes(rng, 777))
+    os.close(f)
+    os.close(fd)
+
+
 # ---------------------------------------------------------------- manifest
 
 def esc(b):
@@ -426,9 +1050,24 @@ def type_char(mode):
     return "?"
 
 
-def sha256_file(path):
+def sha256_file(path, dir_fd=None, ret_hole=None):
+    """Hex SHA-256 of a regular file's content, or "unreadable" when it cannot
+    be opened (a file without read permission, as non-root). With ret_hole (a
+    list), appends whether the file has a hole (SEEK_HOLE before its end;
+    st_blocks would count the blocks of xattrs too)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except PermissionError:
+        return "unreadable"
+    if ret_hole is not None:
+        size = os.fstat(fd).st_size
+        try:
+            ret_hole.append(size > 0 and os.lseek(fd, 0, os.SEEK_HOLE) < size)
+        except OSError:
+            pass
+        os.lseek(fd, 0, os.SEEK_SET)
+    with os.fdopen(fd, "rb") as f:
         while True:
             b = f.read(4 * MiB)
             if not b:
@@ -452,9 +1091,30 @@ def xattr_list(path):
     return ",".join(items) if items else "-"
 
 
+def entry_fields(st, sha, target, xattrs, hole=None):
+    """The manifest fields of one entry but its link group."""
+    mode = st.st_mode
+    t = type_char(mode)
+    if hole is None:
+        hole = st.st_blocks * 512 < st.st_size
+    return (t, stat.S_IMODE(mode), st.st_uid, st.st_gid, "-" if t == "d" else str(st.st_size),
+            st.st_mtime_ns, sha, target,
+            "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)) if t in "cb" else "-",
+            xattrs, ("1" if hole else "0") if t == "f" else "-")
+
+
 def manifest_lines(root, only=(), with_parents=False):
     root = os.fsencode(os.path.abspath(root))
-    entries = [(b".", os.lstat(root))] + walk(root)
+
+    def visit(dfd, name, rel, st):
+        t = type_char(st.st_mode)
+        hole = []
+        sha = sha256_file(name, dfd, hole) if t == "f" else "-"
+        target = esc(os.readlink(name, dir_fd=dfd)) if t == "l" else "-"
+        return entry_fields(st, sha, target, xattr_list(proc_path(dfd, name)), hole[0] if hole else None)
+
+    rst = os.lstat(root)
+    entries = [(b".", rst, entry_fields(rst, "-", "-", xattr_list(root)))] + fdwalk(root, visit)
     entries.sort(key=lambda e: e[0])
     if only:
         keep = [os.fsencode(o).rstrip(b"/") for o in only]
@@ -466,25 +1126,16 @@ def manifest_lines(root, only=(), with_parents=False):
         entries = [e for e in entries if e[0] == b"." or e[0] in parents or any(
             e[0] == k or e[0].startswith(k + b"/") for k in keep)]
     groups = {}
-    for rel, st in entries:
+    for rel, st, _ in entries:
         if not stat.S_ISDIR(st.st_mode) and st.st_nlink > 1:
             groups.setdefault((st.st_dev, st.st_ino), []).append(rel)
     lines = []
-    for rel, st in entries:
-        path = root if rel == b"." else os.path.join(root, rel)
-        mode = st.st_mode
-        t = type_char(mode)
-        size = "-" if t == "d" else str(st.st_size)
-        sha = sha256_file(path) if t == "f" else "-"
-        target = esc(os.readlink(path)) if t == "l" else "-"
-        rdev = "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)) if t in "cb" else "-"
+    for rel, st, f in entries:
         g = groups.get((st.st_dev, st.st_ino), [])
         link = esc(g[0]) if len(g) >= 2 else "-"
-        sparse = ("1" if st.st_blocks * 512 < st.st_size else "0") if t == "f" else "-"
         lines.append("%s type=%s mode=%04o uid=%d gid=%d size=%s mtime_ns=%d sha256=%s "
                      "target=%s rdev=%s xattrs=%s link=%s sparse=%s" % (
-                         esc(rel), t, stat.S_IMODE(mode), st.st_uid, st.st_gid, size,
-                         st.st_mtime_ns, sha, target, rdev, xattr_list(path), link, sparse))
+                         (esc(rel),) + f[:10] + (link, f[10])))
     return lines
 
 
@@ -515,26 +1166,66 @@ def cmd_compare(a):
     for i in a.ignore or ():
         ignore.update(x for x in i.split(",") if x)
     A, B = parse_manifest(a.a), parse_manifest(a.b)
+    if a.regular_links_only:
+        # docs/FORMAT.md 9.4: only regular files are linked again on restore
+        for m in (A, B):
+            for f in m.values():
+                if f.get("type") != "f":
+                    f["link"] = "-"
     diffs = 0
+
+    def say(text):
+        if not a.max_lines or diffs < a.max_lines:
+            print(text if not a.max_lines else text[:2000])
     for name in sorted(set(A) | set(B)):
         if name not in B:
-            print("only in %s: %s (%s)" % (a.a, name, A[name].get("type")))
+            say("only in %s: %s (%s)" % (a.a, name, A[name].get("type")))
             diffs += 1
         elif name not in A:
-            print("only in %s: %s (%s)" % (a.b, name, B[name].get("type")))
+            say("only in %s: %s (%s)" % (a.b, name, B[name].get("type")))
             diffs += 1
         else:
             fa, fb = A[name], B[name]
             for k in sorted(set(fa) | set(fb)):
                 if k in ignore:
                     continue
+                if a.unreadable_placeholders and fa.get("sha256") == "unreadable" and \
+                        k in ("sha256", "size", "sparse", "xattrs"):
+                    continue  # backed up without content or xattrs: restored as a placeholder
                 if fa.get(k) != fb.get(k):
-                    print("differs: %s: %s: %s != %s" % (name, k, fa.get(k), fb.get(k)))
+                    say("differs: %s: %s: %s != %s" % (name, k, fa.get(k), fb.get(k)))
                     diffs += 1
     if diffs:
         print("%d difference(s) between %s and %s" % (diffs, a.a, a.b))
         return 1
     return 0
+
+
+# ------------------------------------------------------------------- chain
+
+def cmd_chain(a):
+    """Descend from DIR while a directory holds exactly one subdirectory (no
+    paths kept: any depth); print JSON {"depth": directories below DIR,
+    "bottom": {name: sha256 of each regular file at the bottom}, "other":
+    count of non-directories met on the way}."""
+    raise_nofile()
+    fd = os.open(os.fsencode(a.dir), O_DIR)
+    depth = other = 0
+    while True:
+        names = list_names(fd)
+        subs = [n for n in names if stat.S_ISDIR(os.lstat(n, dir_fd=fd).st_mode)]
+        if len(subs) != 1:
+            break
+        other += len(names) - 1
+        nfd = os.open(subs[0], O_DIR, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        depth += 1
+    bottom = {os.fsdecode(n): sha256_file(n, fd) for n in names
+              if stat.S_ISREG(os.lstat(n, dir_fd=fd).st_mode)}
+    os.close(fd)
+    print(json.dumps({"depth": depth, "bottom": bottom, "other": other, "subdirs_at_bottom": len(subs)},
+                     sort_keys=True))
 
 
 # ------------------------------------------------------------------- stats
@@ -581,6 +1272,22 @@ def main():
     p.add_argument("--percent", type=float, required=True)
     p.add_argument("--report")
     p.set_defaults(fn=cmd_mutate)
+    p = sub.add_parser("gen-random")
+    p.add_argument("dir")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--entries", type=int, default=300)
+    p.add_argument("--depth", type=int, default=0)
+    p.add_argument("--wide", type=int, default=0)
+    p.add_argument("--max-file-kib", type=int, default=3 * 1024)
+    p.add_argument("--no-special-links", action="store_true")
+    p.set_defaults(fn=cmd_gen_random)
+    p = sub.add_parser("mutate-random")
+    p.add_argument("dir")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--ops", type=int, default=40)
+    p.add_argument("--max-file-kib", type=int, default=3 * 1024)
+    p.add_argument("--deep-rel")
+    p.set_defaults(fn=cmd_mutate_random)
     p = sub.add_parser("manifest")
     p.add_argument("dir")
     p.add_argument("--out")
@@ -591,7 +1298,13 @@ def main():
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--ignore", action="append")
+    p.add_argument("--regular-links-only", action="store_true")
+    p.add_argument("--unreadable-placeholders", action="store_true")
+    p.add_argument("--max-lines", type=int, default=0)
     p.set_defaults(fn=cmd_compare)
+    p = sub.add_parser("chain")
+    p.add_argument("dir")
+    p.set_defaults(fn=cmd_chain)
     p = sub.add_parser("stats")
     p.add_argument("dir")
     p.set_defaults(fn=cmd_stats)
