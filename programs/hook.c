@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,6 +108,26 @@ void hook_close_fds(int limit)
 		return;
 	for (int fd = 3; fd < limit; fd++)
 		close(fd);
+}
+
+char *hook_path_lookup(const char *dirs, const char *name)
+{
+	struct stat st;
+
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	for (const char *d = dirs;; d++) {
+		size_t len = strcspn(d, ":");
+		/* an empty element is the current directory, as for execvp */
+		char *path = len > 0 ? cairn_asprintf("%.*s/%s", (int)len, d, name) : cairn_asprintf("./%s", name);
+
+		if (path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return path;
+		free(path);
+		d += len;
+		if (*d == '\0')
+			return NULL;
+	}
 }
 
 /* In the child: never returns. Only async-signal-safe calls until execve:

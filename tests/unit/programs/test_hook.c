@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The index of `entry` in the NULL-terminated env, -1 when absent. */
@@ -233,6 +234,70 @@ static void test_ignores_sigterm_then_sigkill(void **state)
 	assert_int_equal(r.signal, 9);
 }
 
+/* Make `dir`/`name` an executable file (mode 0755) or, with is_dir, a directory. */
+static void make_program(const char *dir, const char *name, int is_dir)
+{
+	char path[800];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (is_dir) {
+		assert_int_equal(mkdir(path, 0755), 0);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+}
+
+static void test_hook_path_lookup(void **state)
+{
+	char *dir = cairn_test_mkdtemp("hook");
+	char a[700], b[700], dirs[1500], want[800], cwd[4096];
+	char *p;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	make_program(a, "prog", 1); /* a directory is not a program: execvp goes on */
+	make_program(b, "prog", 0);
+	snprintf(dirs, sizeof(dirs), "%s:%s", a, b);
+	p = hook_path_lookup(dirs, "prog");
+	snprintf(want, sizeof(want), "%s/prog", b);
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	assert_null(hook_path_lookup(a, "prog"));
+	assert_null(hook_path_lookup(a, "missing"));
+	/* an empty element (leading, inner, trailing) is the current directory */
+	make_program(dir, "here", 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	p = hook_path_lookup(":/nonexistent", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	p = hook_path_lookup("/nonexistent::/nonexistent2", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	p = hook_path_lookup("/nonexistent:", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	assert_int_equal(chdir(cwd), 0);
+	/* no PATH: /bin:/usr/bin */
+	p = hook_path_lookup(NULL, "sh");
+	assert_non_null(p);
+	assert_string_equal(p, "/bin/sh");
+	free(p);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_failure_status),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_ignores_sigterm_then_sigkill),
+		cmocka_unit_test(test_hook_path_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
