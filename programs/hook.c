@@ -110,6 +110,20 @@ void hook_close_fds(int limit)
 		close(fd);
 }
 
+void hook_default_signals(void)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	/* an ignored signal stays ignored across execve (systemd starts
+	 * services with SIGPIPE ignored): the child gets every default */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL); /* EINVAL for the few that cannot change: harmless */
+}
+
 char *hook_path_lookup(const char *dirs, const char *name)
 {
 	struct stat st;
@@ -139,6 +153,7 @@ static void exec_child(char *const *argv, char *const *envp, int fd_limit)
 	int fd;
 
 	setpgid(0, 0);
+	hook_default_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fd = open("/dev/null", O_RDONLY);

@@ -234,6 +234,38 @@ static void test_ignores_sigterm_then_sigkill(void **state)
 	assert_int_equal(r.signal, 9);
 }
 
+/* An ignored signal survives execve: a hook started by an agent that
+ * ignores SIGPIPE (systemd's default for services) must not inherit it. */
+static void test_hook_run_default_signals(void **state)
+{
+	char *dir = cairn_test_mkdtemp("hook");
+	char path[512], cmd[700], buf[256];
+	struct sigaction ign, old_pipe, old_usr1;
+	struct hook_result r;
+	unsigned long long mask = ~0ULL;
+	const char *line;
+
+	(void)state;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGPIPE, &ign, &old_pipe), 0);
+	assert_int_equal(sigaction(SIGUSR1, &ign, &old_usr1), 0);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	snprintf(cmd, sizeof(cmd), "grep '^SigIgn:' /proc/$$/status > '%s'", path);
+	assert_int_equal(hook_run(cmd, NULL, 10LL * 1000000000LL, &r), 0);
+	assert_int_equal(sigaction(SIGPIPE, &old_pipe, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old_usr1, NULL), 0);
+	read_file(path, buf, sizeof(buf));
+	cairn_test_rmtree(dir);
+	free(dir);
+	line = strchr(buf, ':');
+	assert_non_null(line);
+	assert_int_equal(sscanf(line + 1, "%llx", &mask), 1);
+	assert_int_equal(mask & (1ULL << (SIGPIPE - 1)), 0);
+	assert_int_equal(mask & (1ULL << (SIGUSR1 - 1)), 0);
+}
+
 /* Make `dir`/`name` an executable file (mode 0755) or, with is_dir, a directory. */
 static void make_program(const char *dir, const char *name, int is_dir)
 {
@@ -309,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_failure_status),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_ignores_sigterm_then_sigkill),
+		cmocka_unit_test(test_hook_run_default_signals),
 		cmocka_unit_test(test_hook_path_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
