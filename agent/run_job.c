@@ -222,28 +222,6 @@ static char *sibling_program(const char *name)
 	return path;
 }
 
-/* `name` in PATH (as execvp looks it up, "/bin:/usr/bin" when PATH is
- * unset), found before fork because execvp is not async-signal-safe; NULL
- * when it is nowhere. malloc'd. */
-static char *path_program(const char *name)
-{
-	const char *dirs = getenv("PATH");
-
-	if (dirs == NULL)
-		dirs = "/bin:/usr/bin";
-	for (const char *d = dirs;; d++) {
-		size_t len = strcspn(d, ":");
-		char *path = cairn_asprintf("%.*s/%s", (int)len, len > 0 ? d : ".", name);
-
-		if (path != NULL && access(path, X_OK) == 0)
-			return path;
-		free(path);
-		d += len;
-		if (*d == '\0')
-			return NULL;
-	}
-}
-
 /* In the child: the signal mask of before, no descriptor but 0-2, then the
  * job's program: this program again, or cairn-restore at `path` (NULL:
  * found nowhere). Everything was prepared before fork: only
@@ -333,7 +311,7 @@ static pid_t start_job(struct run_ctx *c, const struct cairn_job *j)
 		return -1;
 	}
 	if (j->kind == CAIRN_JOB_DRILL && path == NULL)
-		path = path_program(RESTORE_PROGRAM);
+		path = hook_path_lookup(getenv("PATH"), RESTORE_PROGRAM); /* before fork */
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +110,40 @@ void hook_close_fds(int limit)
 		close(fd);
 }
 
+void hook_default_signals(void)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	/* an ignored signal stays ignored across execve (systemd starts
+	 * services with SIGPIPE ignored): the child gets every default */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL); /* EINVAL for the few that cannot change: harmless */
+}
+
+char *hook_path_lookup(const char *dirs, const char *name)
+{
+	struct stat st;
+
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	for (const char *d = dirs;; d++) {
+		size_t len = strcspn(d, ":");
+		/* an empty element is the current directory, as for execvp */
+		char *path = len > 0 ? cairn_asprintf("%.*s/%s", (int)len, d, name) : cairn_asprintf("./%s", name);
+
+		if (path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return path;
+		free(path);
+		d += len;
+		if (*d == '\0')
+			return NULL;
+	}
+}
+
 /* In the child: never returns. Only async-signal-safe calls until execve:
  * everything it uses was prepared by the parent. */
 static void exec_child(char *const *argv, char *const *envp, int fd_limit)
@@ -118,6 +153,7 @@ static void exec_child(char *const *argv, char *const *envp, int fd_limit)
 	int fd;
 
 	setpgid(0, 0);
+	hook_default_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fd = open("/dev/null", O_RDONLY);

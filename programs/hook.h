@@ -46,6 +46,19 @@ int hook_run(const char *command, const char *const *env, int64_t timeout_ns, st
 void hook_close_fds(int limit);
 int hook_fd_limit(void);
 
+/* For a child between fork and exec: every signal's disposition back to
+ * SIG_DFL (an ignored one, e.g. SIGPIPE under systemd, would stay ignored
+ * in the program exec'd). Async-signal-safe. */
+void hook_default_signals(void);
+
+/* The program `name` as execvp would find it in `dirs` (a PATH value;
+ * NULL means "/bin:/usr/bin"): the first element holding an executable
+ * regular file of that name, an empty element standing for the current
+ * directory ("./name"). To be called before fork: execvp is not
+ * async-signal-safe. A malloc'd path, or NULL when it is nowhere (or out
+ * of memory). */
+char *hook_path_lookup(const char *dirs, const char *name);
+
 /* "exited with status 3", "killed by signal 9", "timed out after 5m and was killed", or ret->error. */
 void hook_describe(const struct hook_result *r, char *buf, size_t len);
 

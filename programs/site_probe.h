@@ -1,8 +1,10 @@
 /* Probing the configured sites before a restore: which can be read now,
  * and how near each is.
  *
- * A probe reads the small "config" object of a site (the first object any
- * command reads) with a short deadline and measures how long that took.
+ * A probe reads the first byte of the "config" object of a site (the first
+ * object any command reads; never the whole object, whatever its size) with
+ * a short deadline and measures how long that took. An empty config is a
+ * failed probe (CAIRN_EFORMAT).
  * Every site is probed at once, each in its own thread, so a site that is
  * down costs at most the deadline, not the deadline times the number of
  * sites:

@@ -72,7 +72,10 @@ struct cairn_repo_open_opts {
  * CAIRN_CONFIG_MAX_BYTES, key objects CAIRN_KEYOBJ_MAX_BYTES: larger is
  * CAIRN_ECORRUPT for the config, a skipped key object otherwise). When no
  * key object opens and some were skipped for their KDF cost, the
- * CAIRN_EAUTH detail names them and the variables that raise the limits. */
+ * CAIRN_EAUTH detail names them and the variables that raise the limits.
+ * When a key object could not be tried at all (its fetch failed: I/O,
+ * transient, permission denied; or out of memory), no key opened is that
+ * error, naming the object, never CAIRN_EAUTH: it may be the right one. */
 int cairn_repo_open_with(const char *url, const struct cairn_secret *secret, const char *state_dir,
 			 const struct cairn_repo_open_opts *opts, struct cairn_repo **ret);
 int cairn_repo_open_store_with(struct cairn_store *store, const char *url, const struct cairn_secret *secret,

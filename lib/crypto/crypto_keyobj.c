@@ -231,6 +231,13 @@ int cairn_keyobj_wrap(const uint8_t master[CAIRN_KEY_BYTES], const struct cairn_
 		rc = cairn_err(CAIRN_ENOMEM, "cannot serialise key object");
 		goto out;
 	}
+	/* readers refuse larger key objects (FORMAT.md 2.4): one would be a key
+	 * that never opens */
+	if (strlen(text) + 1 > CAIRN_KEYOBJ_MAX_BYTES) {
+		rc = cairn_err(CAIRN_EINVAL, "key object of %zu bytes is larger than a key object may be (%d bytes): "
+			       "the label or host is too long", strlen(text) + 1, CAIRN_KEYOBJ_MAX_BYTES);
+		goto out;
+	}
 	rc = cairn_buf_append(out, text, strlen(text));
 	if (rc == 0)
 		rc = cairn_buf_put_u8(out, '\n');

@@ -131,12 +131,14 @@ static int check_config(struct rep_ctx *c)
 	struct cairn_buf mine = { 0 }, theirs = { 0 };
 	int rc;
 
-	rc = cairn_store_get(c->src->store, "config", 0, UINT64_MAX, &mine);
+	/* size-capped like every read of a config (FORMAT.md 2.4): either site
+	 * may hold a planted one */
+	rc = cairn_repo_get_small(c->src->store, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &mine);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot read the primary's config");
 		goto out;
 	}
-	rc = cairn_store_get(c->dst, "config", 0, UINT64_MAX, &theirs);
+	rc = cairn_repo_get_small(c->dst, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &theirs);
 	if (rc == CAIRN_ENOTFOUND) {
 		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
 		if (rc == 0) {
@@ -145,6 +147,9 @@ static int check_config(struct rep_ctx *c)
 		} else {
 			rc = cairn_err_ctx(rc, "cannot store the config on site '%s'", c->site);
 		}
+	} else if (rc == CAIRN_ECORRUPT) {
+		rc = cairn_err_ctx(rc, "site '%s' (%s) holds a config object that is no repository's", c->site,
+				   c->dst->description);
 	} else if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot reach site '%s'", c->site);
 	} else if (theirs.len != mine.len || memcmp(theirs.data, mine.data, mine.len) != 0) {

@@ -142,6 +142,10 @@ struct key_try {
 	int found;
 	int tried;
 	int last_rc;
+	/* a key object that could not be tried (I/O, memory): then no
+	 * "wrong key" verdict, that very object may be the one */
+	int untried_rc;
+	char untried_msg[512];
 	int costly;
 	char costly_ids[200]; /* short ids of the keys skipped for their cost */
 };
@@ -157,7 +161,20 @@ static void key_warn(const struct key_try *t, const char *what, const char *name
 	t->opts->on_warning(t->opts->ctx, msg);
 }
 
-/* Try keys/<id> (size from a listing, or UINT64_MAX). 1 when it opened. */
+/* A key object that could not be tried: remembered, the first one named. */
+static void key_untried(struct key_try *t, int rc, const char *name)
+{
+	if (t->untried_rc != 0)
+		return;
+	t->untried_rc = rc;
+	snprintf(t->untried_msg, sizeof(t->untried_msg), "key object '%s' could not be tried: %s", name,
+		 cairn_err_msg());
+}
+
+/* Try keys/<id> (size from a listing, or UINT64_MAX). 1 when it opened.
+ * The errors of the fetch and of the unwrap are told apart: a store's
+ * "permission denied" (CAIRN_EPERM, CAIRN_EAUTH) is not a KDF cost above
+ * the limit, nor a wrong secret. */
 static int try_key_id(struct key_try *t, const char *id, uint64_t size)
 {
 	struct cairn_buf obj = { 0 };
@@ -167,27 +184,37 @@ static int try_key_id(struct key_try *t, const char *id, uint64_t size)
 	snprintf(name, sizeof(name), "keys/%s", id);
 	rc = cairn_repo_get_small(t->store, name, size, CAIRN_KEYOBJ_MAX_BYTES, "key object", &obj);
 	if (rc == 0) {
-		t->tried++;
 		rc = cairn_keyobj_unwrap_limited(obj.data, obj.len, t->secret, &t->limits, t->master);
+		cairn_buf_free(&obj);
+		if (rc == 0) {
+			memcpy(t->key_id, id, CAIRN_ID_HEX);
+			t->found = 1;
+			return 1;
+		}
+		if (rc == CAIRN_EPERM) {
+			size_t used = strlen(t->costly_ids);
+
+			if (t->costly++ < 8)
+				snprintf(t->costly_ids + used, sizeof(t->costly_ids) - used, "%s%.16s", used ? ", " : "",
+					 id);
+			key_warn(t, "", name);
+			return 0;
+		}
+		if (rc == CAIRN_EAUTH) {
+			t->tried++;
+			return 0;
+		}
 	}
 	cairn_buf_free(&obj);
-	if (rc == 0) {
-		memcpy(t->key_id, id, CAIRN_ID_HEX);
-		t->found = 1;
-		return 1;
-	}
-	if (rc == CAIRN_EPERM) {
-		size_t used = strlen(t->costly_ids);
-
-		t->tried--;
-		if (t->costly++ < 8)
-			snprintf(t->costly_ids + used, sizeof(t->costly_ids) - used, "%s%.16s", used ? ", " : "", id);
-		key_warn(t, "", name);
-	} else if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+	if (rc == CAIRN_ENOTFOUND)
+		return 0; /* removed meanwhile, or a last-key hint of a key that is gone */
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
+		/* malformed or too large: not a key object */
 		key_warn(t, "unusable ", name);
-	}
-	if (rc != CAIRN_EAUTH && rc != CAIRN_ENOTFOUND && rc != CAIRN_EPERM)
 		t->last_rc = rc;
+		return 0;
+	}
+	key_untried(t, rc, name);
 	return 0;
 }
 
@@ -212,6 +239,9 @@ static int keys_try_all(struct key_try *t, const char *url)
 		return rc;
 	if (t->found)
 		return 0;
+	if (t->untried_rc < 0)
+		return cairn_err(t->untried_rc, "cannot open repository '%s': %s (%d other key%s did not open with this "
+				 "secret)", url, t->untried_msg, t->tried, t->tried == 1 ? "" : "s");
 	if (t->costly > 0)
 		return cairn_err(CAIRN_EAUTH,
 				 "wrong key or passphrase for repository '%s' (tried %d key%s; skipped %d whose argon2id "

@@ -285,6 +285,43 @@ static void test_keyobj_wrap_unwrap_keyfile(void **state)
 	cairn_secret_free(s);
 }
 
+/* A key object no reader would accept is never written: a label that
+ * makes it larger than CAIRN_KEYOBJ_MAX_BYTES is refused, and out is left
+ * as it was; the largest that fits opens. */
+static void test_keyobj_wrap_refuses_oversized(void **state)
+{
+	struct cairn_secret *s = keyfile(keyfile_bytes);
+	struct cairn_buf obj = { 0 };
+	uint8_t master[CAIRN_KEY_BYTES] = { 0 };
+	size_t fixed, len = 70000;
+	char *label = malloc(len + 1);
+
+	(void)state;
+	assert_non_null(label);
+	memset(label, 'x', len);
+	label[len] = '\0';
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, "h", label, &obj), CAIRN_EINVAL);
+	assert_int_equal(obj.len, 0);
+	assert_non_null(strstr(cairn_err_msg(), "larger than a key object may be"));
+	/* the object's size with a label of one byte, then a label that fills it to the limit exactly */
+	label[1] = '\0';
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, "h", label, &obj), 0);
+	fixed = obj.len - 1;
+	cairn_buf_reset(&obj);
+	memset(label, 'x', len);
+	label[CAIRN_KEYOBJ_MAX_BYTES - fixed] = '\0';
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, "h", label, &obj), 0);
+	assert_int_equal(obj.len, CAIRN_KEYOBJ_MAX_BYTES);
+	assert_int_equal(cairn_keyobj_unwrap(obj.data, obj.len, s, master), 0);
+	cairn_buf_reset(&obj);
+	label[CAIRN_KEYOBJ_MAX_BYTES - fixed + 1] = '\0';
+	label[CAIRN_KEYOBJ_MAX_BYTES - fixed] = 'x';
+	assert_int_equal(cairn_keyobj_wrap(cairn_test_master_key, s, NULL, "h", label, &obj), CAIRN_EINVAL);
+	cairn_buf_free(&obj);
+	free(label);
+	cairn_secret_free(s);
+}
+
 static void test_keyobj_wrap_fresh_salt_and_nonce(void **state)
 {
 	struct cairn_secret *s = keyfile(keyfile_bytes);
@@ -528,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_keyobj_unwrap_uppercase_hex_and_duplicates),
 		cmocka_unit_test(test_keyobj_wrap_unwrap_passphrase),
 		cmocka_unit_test(test_keyobj_wrap_unwrap_keyfile),
+		cmocka_unit_test(test_keyobj_wrap_refuses_oversized),
 		cmocka_unit_test(test_keyobj_wrap_fresh_salt_and_nonce),
 		cmocka_unit_test(test_keyobj_wrap_invalid_params),
 		cmocka_unit_test(test_keyobj_unwrap_wrong_passphrase),

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The index of `entry` in the NULL-terminated env, -1 when absent. */
@@ -233,6 +234,102 @@ static void test_ignores_sigterm_then_sigkill(void **state)
 	assert_int_equal(r.signal, 9);
 }
 
+/* An ignored signal survives execve: a hook started by an agent that
+ * ignores SIGPIPE (systemd's default for services) must not inherit it. */
+static void test_hook_run_default_signals(void **state)
+{
+	char *dir = cairn_test_mkdtemp("hook");
+	char path[512], cmd[700], buf[256];
+	struct sigaction ign, old_pipe, old_usr1;
+	struct hook_result r;
+	unsigned long long mask = ~0ULL;
+	const char *line;
+
+	(void)state;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGPIPE, &ign, &old_pipe), 0);
+	assert_int_equal(sigaction(SIGUSR1, &ign, &old_usr1), 0);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	snprintf(cmd, sizeof(cmd), "grep '^SigIgn:' /proc/$$/status > '%s'", path);
+	assert_int_equal(hook_run(cmd, NULL, 10LL * 1000000000LL, &r), 0);
+	assert_int_equal(sigaction(SIGPIPE, &old_pipe, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old_usr1, NULL), 0);
+	read_file(path, buf, sizeof(buf));
+	cairn_test_rmtree(dir);
+	free(dir);
+	line = strchr(buf, ':');
+	assert_non_null(line);
+	assert_int_equal(sscanf(line + 1, "%llx", &mask), 1);
+	assert_int_equal(mask & (1ULL << (SIGPIPE - 1)), 0);
+	assert_int_equal(mask & (1ULL << (SIGUSR1 - 1)), 0);
+}
+
+/* Make `dir`/`name` an executable file (mode 0755) or, with is_dir, a directory. */
+static void make_program(const char *dir, const char *name, int is_dir)
+{
+	char path[800];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (is_dir) {
+		assert_int_equal(mkdir(path, 0755), 0);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+}
+
+static void test_hook_path_lookup(void **state)
+{
+	char *dir = cairn_test_mkdtemp("hook");
+	char a[700], b[700], dirs[1500], want[800], cwd[4096];
+	char *p;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	make_program(a, "prog", 1); /* a directory is not a program: execvp goes on */
+	make_program(b, "prog", 0);
+	snprintf(dirs, sizeof(dirs), "%s:%s", a, b);
+	p = hook_path_lookup(dirs, "prog");
+	snprintf(want, sizeof(want), "%s/prog", b);
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	assert_null(hook_path_lookup(a, "prog"));
+	assert_null(hook_path_lookup(a, "missing"));
+	/* an empty element (leading, inner, trailing) is the current directory */
+	make_program(dir, "here", 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	p = hook_path_lookup(":/nonexistent", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	p = hook_path_lookup("/nonexistent::/nonexistent2", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	p = hook_path_lookup("/nonexistent:", "here");
+	assert_non_null(p);
+	assert_string_equal(p, "./here");
+	free(p);
+	assert_int_equal(chdir(cwd), 0);
+	/* no PATH: /bin:/usr/bin */
+	p = hook_path_lookup(NULL, "sh");
+	assert_non_null(p);
+	assert_string_equal(p, "/bin/sh");
+	free(p);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_failure_status),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_ignores_sigterm_then_sigkill),
+		cmocka_unit_test(test_hook_run_default_signals),
+		cmocka_unit_test(test_hook_path_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

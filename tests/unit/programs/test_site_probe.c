@@ -157,11 +157,60 @@ static void test_probe_sites(void **state)
 	free(dir);
 }
 
+/* A probe reads one byte of the config, whatever its size: a sparse config
+ * of 1 TiB (planted where anyone could write) is neither fetched nor held;
+ * an empty one is a failed probe. */
+static void test_probe_reads_one_byte(void **state)
+{
+	char *dir = cairn_test_mkdtemp("site_probe"), *text, path[4200];
+	struct cairn_config *cfg = NULL;
+	struct site_probe *p = NULL;
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/big", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/empty/config", dir);
+	write_file(path, "");
+	snprintf(path, sizeof(path), "%s/big/config", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	if (ftruncate(fd, (off_t)1 << 40) != 0) {
+		close(fd);
+		cairn_test_rmtree(dir);
+		free(dir);
+		skip(); /* no sparse file that large here */
+	}
+	assert_int_equal(pwrite(fd, "{", 1, 0), 1);
+	close(fd);
+	text = cairn_asprintf("[repository]\nurl = %s/big\n[replica empty]\nurl = %s/empty\n", dir, dir);
+	assert_non_null(text);
+	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
+		fail_msg("%s", cairn_err_msg());
+	assert_int_equal(site_probe_all(cfg, NULL, 5000 * MS, &p, &n), 0);
+	assert_int_equal(n, 2);
+	if (!p[0].healthy)
+		fail_msg("probe of a 1 TiB config: %s", p[0].why);
+	assert_int_equal(p[0].rc, 0);
+	assert_false(p[1].healthy);
+	assert_int_equal(p[1].rc, CAIRN_EFORMAT);
+	assert_non_null(strstr(p[1].why, "is empty"));
+	site_probe_free(p, n);
+	cairn_config_free(cfg);
+	free(text);
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_probe_sites),
+		cmocka_unit_test(test_probe_reads_one_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

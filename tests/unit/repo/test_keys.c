@@ -359,6 +359,38 @@ static void test_init_refuses_nonempty_location(void **state)
 	assert_int_equal(cairn_repo_init(other, f->secret, "h", NULL, NULL), 0);
 }
 
+/* The key object of the right secret cannot be fetched (a store failure:
+ * transient, or permission denied): that is the error, not "wrong key or
+ * passphrase" because another key object did not open, and a store's
+ * permission denied is not an Argon2id cost above the limit. */
+static void test_open_unreadable_right_key(void **state)
+{
+	static const int codes[] = { CAIRN_ETRANSIENT, CAIRN_EPERM };
+	struct repo_fixture *f = *state;
+	struct cairn_store *local = NULL, *store = NULL;
+	char id[CAIRN_ID_HEX];
+
+	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state2, &f->r), 0);
+	memcpy(id, cairn_repo_key_id(f->r), sizeof(id));
+	cairn_repo_close(f->r);
+	f->r = NULL;
+	/* another key object, cheap and well-formed, that this secret does not open */
+	plant_costly_key(f, PLANT_B, 3, 65536);
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		assert_int_equal(cairn_store_local_open(f->repo, 0, &local), 0);
+		assert_int_equal(cairn_store_fault_wrap(local, &store), 0);
+		cairn_store_fault_set(store, CAIRN_FAULT_FAIL, CAIRN_OP_GET, id, 1, 0, codes[i]);
+		/* f->state: nothing remembered there, the listing finds both */
+		assert_int_equal(cairn_repo_open_store_with(store, f->repo, f->secret, f->state, NULL, &f->r), codes[i]);
+		assert_null(f->r);
+		assert_non_null(strstr(cairn_err_msg(), "could not be tried"));
+		assert_non_null(strstr(cairn_err_msg(), id));
+		assert_non_null(strstr(cairn_err_msg(), "1 other key did not open"));
+		assert_null(strstr(cairn_err_msg(), "wrong key"));
+		assert_null(strstr(cairn_err_msg(), "argon2id"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_skips_oversized_key_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_list_names_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_refuses_nonempty_location, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_unreadable_right_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -322,6 +322,28 @@ static void test_replicate_refuses_other_repository(void **state)
 	assert_int_equal(count_files(f->replica, "index"), 0);
 }
 
+/* A config on the replica larger than any config (planted by whoever can
+ * write there): refused by its size, not fetched. */
+static void test_replicate_oversized_replica_config(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_replicate_stats st;
+	char path[700];
+	FILE *cfg;
+
+	snprintf(path, sizeof(path), "%s/config", f->replica);
+	cfg = fopen(path, "w");
+	assert_non_null(cfg);
+	for (int i = 0; i < 65537; i++)
+		fputc('x', cfg);
+	assert_int_equal(fclose(cfg), 0);
+	assert_int_equal(replicate(f, 0, &st), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "65537 bytes, more than the 65536"));
+	assert_non_null(strstr(cairn_err_msg(), "site 'dr'"));
+	assert_int_equal(cairn_store_fault_calls(f->dst, CAIRN_OP_GET), 0);
+	assert_int_equal(count_files(f->replica, "index"), 0);
+}
+
 static void test_replicate_full_repairs_drift(void **state)
 {
 	struct fixture *f = *state;
@@ -375,6 +397,7 @@ int main(void)
 		T(test_replicate_damaged_primary_held_back),
 		T(test_replicate_failing_replica_catches_up),
 		T(test_replicate_refuses_other_repository),
+		T(test_replicate_oversized_replica_config),
 		T(test_replicate_full_repairs_drift),
 		T(test_replicate_bad_args),
 	};
