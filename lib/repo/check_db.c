@@ -48,7 +48,10 @@ const char *const check_db_sql[CHK_STMT_COUNT] = {
 			  "ORDER BY time_ns, id LIMIT 1",
 	[CHK_TREE_GET] = "SELECT dirty FROM trees WHERE id = ?1",
 	[CHK_TREE_SET] = "INSERT OR REPLACE INTO trees VALUES (?1, ?2)",
-	[CHK_REF_GET] = "SELECT raw_len FROM refs WHERE id = ?1",
+	/* a known blob costs one probe of refs; a new one a probe of locs too
+	 * (UNION ALL stops at the first row) */
+	[CHK_REF_GET] = "SELECT 1, raw_len FROM refs WHERE id = ?1 UNION ALL "
+			"SELECT 0, (SELECT raw_len FROM locs WHERE id = ?1 AND type = ?2 AND src = 1 LIMIT 1) LIMIT 1",
 	[CHK_REF_ADD] = "INSERT OR IGNORE INTO refs VALUES (?1, ?2)",
 	[CHK_STASH_PUT] = "INSERT OR IGNORE INTO stash VALUES (?1, ?2)",
 	[CHK_STASH_GET] = "SELECT data FROM stash WHERE id = ?1",
@@ -353,12 +356,11 @@ int check_db_ref_get(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int6
 	int rc;
 
 	check_db_bind_id(st, 1, id);
+	sqlite3_bind_int(st, 2, CAIRN_BLOB_DATA);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*ret_raw_len = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
+		*ret_raw_len = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		rc = sqlite3_column_int(st, 0);
 	} else {
 		rc = check_db_sqlerr(db, rc, "cannot look a blob reference up");
 	}

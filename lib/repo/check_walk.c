@@ -142,17 +142,12 @@ static int read_tree(struct walk *w, const struct cairn_blob_loc *loc, struct ca
  * lists it. */
 static int file_blob(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], int64_t *ret_raw_len)
 {
-	struct cairn_blob_loc loc;
 	int64_t raw_len = -1, no = 0;
-	int from_index = 0;
 	int rc = check_db_ref_get(w->c->db, id, &raw_len);
 
 	if (rc == 0) {
 		w->c->st.blobs++;
-		rc = check_db_loc_get(w->c->db, id, CAIRN_BLOB_DATA, &loc, &from_index);
-		if (rc == 0 && from_index)
-			raw_len = loc.raw_length;
-		else if (rc == 0 || rc == CAIRN_ENOTFOUND)
+		if (raw_len < 0) /* in no index object: in an orphan pack, or nowhere */
 			rc = unindexed(w, id, CAIRN_BLOB_DATA, 1, &no);
 		if (rc == 0)
 			rc = check_db_ref_add(w->c->db, id, raw_len);
