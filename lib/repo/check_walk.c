@@ -1,5 +1,7 @@
 /* The walk of a check: every snapshot's trees, each distinct tree read
- * once; every blob referenced must be listed by an index object. A tree
+ * once; every blob referenced must be listed by an index object, and the
+ * plaintext lengths the index gives a file's blobs must add up to the size
+ * its entry records (a restore refuses the file otherwise). A tree
  * under which something is damaged or missing is walked again for each
  * snapshot that uses it, to name the affected paths there.
  *
