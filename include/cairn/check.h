@@ -3,7 +3,9 @@
  * The structure check reads every index object (verified against its name,
  * authenticated and validated whole), every snapshot object, and every tree
  * of every snapshot (each distinct tree once); every blob a tree refers to
- * must be listed by an index object, every pack an index object lists must
+ * must be listed by an index object, every file's size must be the sum of
+ * its blobs' plaintext lengths as the index lists them (what a restore
+ * writes), every pack an index object lists must
  * be in data/ with a size that can hold the entries it lists. Packs that no
  * index object lists are orphans: counted, their headers read, and reported
  * as information (the next backup indexes them again, FORMAT.md 13.3), not
@@ -66,7 +68,8 @@ struct cairn_check_problem {
 	enum cairn_check_kind kind;
 	/* The object: "data/2e/2e57…", "index/…", "snapshots/…", or "data blob
 	 * <hex>" / "tree blob <hex>" for a blob that no index object and no pack
-	 * lists. */
+	 * lists, "tree blob <hex>" (damaged) for a tree whose file entries'
+	 * sizes disagree with their content, each such file a use of it. */
 	const char *object;
 	const char *message; /* what is wrong with it */
 	uint64_t uses;       /* affected (snapshot, path) pairs, all of them */

@@ -19,7 +19,7 @@ static const char schema[] =
 	"CREATE TABLE packs (id BLOB PRIMARY KEY, size INT) WITHOUT ROWID;"
 	"CREATE TABLE snaps (time_ns INT, id TEXT, tree BLOB, PRIMARY KEY (time_ns, id)) WITHOUT ROWID;"
 	"CREATE TABLE trees (id BLOB PRIMARY KEY, dirty INT) WITHOUT ROWID;"
-	"CREATE TABLE refs (id BLOB PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE TABLE refs (id BLOB PRIMARY KEY, raw_len INT) WITHOUT ROWID;"
 	"CREATE TABLE stash (id BLOB PRIMARY KEY, data BLOB);"
 	"CREATE TABLE bad (id BLOB, type INT, problem INT, PRIMARY KEY (id, type)) WITHOUT ROWID;"
 	"CREATE TABLE problems (no INTEGER PRIMARY KEY, object TEXT UNIQUE, kind INT, message TEXT,"
@@ -48,7 +48,11 @@ const char *const check_db_sql[CHK_STMT_COUNT] = {
 			  "ORDER BY time_ns, id LIMIT 1",
 	[CHK_TREE_GET] = "SELECT dirty FROM trees WHERE id = ?1",
 	[CHK_TREE_SET] = "INSERT OR REPLACE INTO trees VALUES (?1, ?2)",
-	[CHK_REF_ADD] = "INSERT OR IGNORE INTO refs VALUES (?1)",
+	/* a known blob costs one probe of refs; a new one a probe of locs too
+	 * (UNION ALL stops at the first row) */
+	[CHK_REF_GET] = "SELECT 1, raw_len FROM refs WHERE id = ?1 UNION ALL "
+			"SELECT 0, (SELECT raw_len FROM locs WHERE id = ?1 AND type = ?2 AND src = 1 LIMIT 1) LIMIT 1",
+	[CHK_REF_ADD] = "INSERT OR IGNORE INTO refs VALUES (?1, ?2)",
 	[CHK_STASH_PUT] = "INSERT OR IGNORE INTO stash VALUES (?1, ?2)",
 	[CHK_STASH_GET] = "SELECT data FROM stash WHERE id = ?1",
 	[CHK_PROBLEM_FIND] = "SELECT no FROM problems WHERE object = ?1",
@@ -346,14 +350,34 @@ int check_db_tree_set(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int
 	return check_db_done(db, st, "cannot record a tree");
 }
 
-int check_db_ref_add(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES])
+int check_db_ref_get(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int64_t *ret_raw_len)
 {
-	sqlite3_stmt *st = check_db_stmt(db, CHK_REF_ADD);
+	sqlite3_stmt *st = check_db_stmt(db, CHK_REF_GET);
 	int rc;
 
 	check_db_bind_id(st, 1, id);
-	rc = check_db_done(db, st, "cannot record a blob reference");
-	return rc < 0 ? rc : sqlite3_changes(db->db) > 0;
+	sqlite3_bind_int(st, 2, CAIRN_BLOB_DATA);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_raw_len = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		rc = sqlite3_column_int(st, 0);
+	} else {
+		rc = check_db_sqlerr(db, rc, "cannot look a blob reference up");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int check_db_ref_add(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int64_t raw_len)
+{
+	sqlite3_stmt *st = check_db_stmt(db, CHK_REF_ADD);
+
+	check_db_bind_id(st, 1, id);
+	if (raw_len >= 0)
+		sqlite3_bind_int64(st, 2, raw_len);
+	else
+		sqlite3_bind_null(st, 2);
+	return check_db_done(db, st, "cannot record a blob reference");
 }
 
 int check_db_stash_put(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], const void *data, size_t len)

@@ -60,8 +60,13 @@ int check_db_snap_next(struct check_db *db, int64_t time_ns, const char *id, str
 enum { CHECK_TREE_CLEAN = 0, CHECK_TREE_DIRTY = 1, CHECK_TREE_NEW = 2 };
 int check_db_tree_state(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES]); /* state or <0 */
 int check_db_tree_set(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int dirty);
-/* Data blobs referenced: 1 when newly recorded, 0 when known, <0. */
-int check_db_ref_add(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES]);
+/* Data blobs referenced, each with the plaintext length an index object
+ * gives it (what a restore writes for it), -1 when no index object lists
+ * it. get: 1 when recorded (*ret_raw_len as recorded), 0 when not yet
+ * (*ret_raw_len from the index entries), <0. add: records a blob not
+ * recorded yet (a known one is left as it is); 0 or <0. */
+int check_db_ref_get(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int64_t *ret_raw_len);
+int check_db_ref_add(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], int64_t raw_len);
 
 /* Verified plaintext of tree blobs met while reading packs, so that the walk
  * does not fetch them again. get: CAIRN_ENOTFOUND when not kept. */

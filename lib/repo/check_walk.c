@@ -1,5 +1,7 @@
 /* The walk of a check: every snapshot's trees, each distinct tree read
- * once; every blob referenced must be listed by an index object. A tree
+ * once; every blob referenced must be listed by an index object, and the
+ * plaintext lengths the index gives a file's blobs must add up to the size
+ * its entry records (a restore refuses the file otherwise). A tree
  * under which something is damaged or missing is walked again for each
  * snapshot that uses it, to name the affected paths there.
  *
@@ -136,27 +138,72 @@ static int read_tree(struct walk *w, const struct cairn_blob_loc *loc, struct ca
 	return rc;
 }
 
-/* A file's content blobs: referenced (counted once), indexed, not bad. */
-static int visit_file(struct walk *w, const struct cairn_entry *e, int first)
+/* A content blob of a file: its plaintext length as the index gives it
+ * into *ret_raw_len, -1 when no index object lists it. The first use
+ * records and counts it, and reports it (marked bad) when no index object
+ * lists it. */
+static int file_blob(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], int64_t *ret_raw_len)
+{
+	int64_t raw_len = -1, no = 0;
+	int rc = check_db_ref_get(w->c->db, id, &raw_len);
+
+	if (rc == 0) {
+		w->c->st.blobs++;
+		if (raw_len < 0) /* in no index object: in an orphan pack, or nowhere */
+			rc = unindexed(w, id, CAIRN_BLOB_DATA, 1, &no);
+		if (rc == 0)
+			rc = check_db_ref_add(w->c->db, id, raw_len);
+	}
+	if (rc < 0)
+		return rc;
+	*ret_raw_len = raw_len;
+	return 0;
+}
+
+/* A file whose recorded size is not the sum of its blobs' plaintext
+ * lengths: a restore writes that sum and refuses the file (restore_file.c).
+ * One problem per tree holding such files, each file a use of it. */
+static int size_mismatch(struct walk *w, const uint8_t tree[CAIRN_ID_BYTES], const struct cairn_entry *e,
+			 uint64_t content)
+{
+	char object[CAIRN_PACK_NAME_MAX + 16], hex[CAIRN_ID_HEX];
+	int shown = e->name_len > 128 ? 128 : (int)e->name_len;
+	int64_t no = 0;
+	int rc;
+
+	cairn_hex_encode(tree, CAIRN_ID_BYTES, hex);
+	snprintf(object, sizeof(object), "tree blob %s", hex);
+	rc = check_report(w->c, CAIRN_CHECK_DAMAGED, object, &no,
+			  "file '%.*s%s': content is %llu bytes but the tree records %llu", shown,
+			  (const char *)e->name, shown < (int)e->name_len ? "..." : "", (unsigned long long)content,
+			  (unsigned long long)e->size);
+	return rc < 0 ? rc : use(w, no, 0);
+}
+
+/* A file's content blobs: referenced (counted once), indexed, not bad, and
+ * their plaintext lengths add up to the file's size (an unreadable file
+ * has no content and size 0, FORMAT.md "Trees"). A file some blob of which
+ * is missing or damaged is reported as a use of that problem only: a
+ * restore stops at that blob. */
+static int visit_file(struct walk *w, const uint8_t tree[CAIRN_ID_BYTES], const struct cairn_entry *e, int first)
 {
 	int64_t seen[FILE_PROBLEMS];
 	size_t nseen = 0;
-	int dirty = 0, rc = 0;
+	uint64_t content = 0;
+	int dirty = 0, sized = 1, rc = 0;
 
 	if (first)
 		w->c->st.files++;
 	for (size_t i = 0; rc == 0 && i < e->content_count; i++) {
 		const uint8_t *id = e->content + i * CAIRN_ID_BYTES;
-		struct cairn_blob_loc loc;
-		int64_t no = 0;
-		int from_index = 0;
+		int64_t no = 0, raw_len = -1;
 
-		if (first && (rc = check_db_ref_add(w->c->db, id)) == 1) {
-			w->c->st.blobs++;
-			rc = check_db_loc_get(w->c->db, id, CAIRN_BLOB_DATA, &loc, &from_index);
-			if (rc == CAIRN_ENOTFOUND || (rc == 0 && !from_index))
-				rc = unindexed(w, id, CAIRN_BLOB_DATA, 1, &no);
-		}
+		if (first || sized)
+			rc = file_blob(w, id, &raw_len);
+		if (raw_len < 0 || content > UINT64_MAX - (uint64_t)raw_len)
+			sized = 0;
+		else
+			content += (uint64_t)raw_len;
 		if (rc < 0 || !w->has_bad)
 			continue;
 		rc = check_db_bad_get(w->c->db, id, CAIRN_BLOB_DATA, &no);
@@ -173,6 +220,10 @@ static int visit_file(struct walk *w, const struct cairn_entry *e, int first)
 				seen[nseen++] = no;
 			rc = use(w, no, 0);
 		}
+	}
+	if (rc == 0 && !dirty && sized && content != e->size) {
+		rc = size_mismatch(w, tree, e, content);
+		dirty = 1;
 	}
 	return rc < 0 ? rc : dirty;
 }
@@ -314,7 +365,7 @@ static int visit(struct walk *w, const uint8_t id[CAIRN_ID_BYTES])
 		if (rc < 0)
 			break;
 		if (e->type == CAIRN_ENTRY_FILE) {
-			rc = visit_file(w, e, f->first);
+			rc = visit_file(w, f->id, e, f->first);
 			path_pop(w, saved);
 		} else {
 			rc = enter(w, e->subtree, saved); /* may move the frames */
