@@ -63,6 +63,7 @@ struct dir_rec {
 struct link_first {
 	size_t dir;  /* record of its directory */
 	char *name;
+	uint64_t size; /* as recorded: later names must agree */
 	int staged;  /* linked into the staging directory */
 	int ok;      /* content written completely */
 };
@@ -132,7 +133,8 @@ void restore_recs_truncate(struct restore_ctx *c, size_t n);
 int restore_link_find(struct restore_ctx *c, uint64_t hardlink, size_t *ret_first);
 /* Register the first entry of a group (its directory record and name);
  * *ret_slot is 1 + its index in links[]. */
-int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, const char *name, size_t *ret_slot);
+int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, const char *name, uint64_t size,
+		       size_t *ret_slot);
 /* Keep the first entry, just created as fd (`name` in dirfd), under its
  * number in the staging directory (created in rootfd on first use). */
 void restore_link_stage(struct restore_ctx *c, int rootfd, size_t slot, int fd, int dirfd, const char *name,

@@ -162,7 +162,8 @@ int restore_link_find(struct restore_ctx *c, uint64_t hardlink, size_t *ret_firs
 	return 1;
 }
 
-int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, const char *name, size_t *ret_slot)
+int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, const char *name, uint64_t size,
+		       size_t *ret_slot)
 {
 	uint8_t key[CAIRN_ID_BYTES];
 	struct cairn_idmap_entry *h;
@@ -179,7 +180,7 @@ int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, con
 		return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
 	}
 	c->links = l;
-	l[c->nlinks] = (struct link_first){ .dir = rec, .name = copy };
+	l[c->nlinks] = (struct link_first){ .dir = rec, .name = copy, .size = size };
 	c->nlinks++;
 	pthread_mutex_unlock(&c->lock);
 	link_key(hardlink, key);

@@ -247,6 +247,13 @@ static int restore_file(struct walk *w, const struct frame *f, const char *name,
 	int fd, rc;
 
 	if (e->hardlink != 0 && restore_link_find(c, e->hardlink, &first)) {
+		if (c->links[first].size != e->size) {
+			/* one inode cannot have two sizes: the repository is inconsistent */
+			restore_problem(c, CAIRN_RESTORE_DAMAGED, path, NULL, "not restored: its hardlink group's first "
+					"entry records %llu bytes, this one %llu", (unsigned long long)c->links[first].size,
+					(unsigned long long)e->size);
+			return 0;
+		}
 		/* a later name: linked at the end; what stands there goes now */
 		if (c->opts->overwrite && !f->created && clear_name(dirfd, name) < 0) {
 			restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot replace with a hardlink: %s",
@@ -256,7 +263,7 @@ static int restore_file(struct walk *w, const struct frame *f, const char *name,
 		return restore_link_later(c, first, f->rec, name);
 	}
 	if (e->hardlink != 0) {
-		rc = restore_link_first(c, e->hardlink, f->rec, name, &slot);
+		rc = restore_link_first(c, e->hardlink, f->rec, name, e->size, &slot);
 		if (rc < 0)
 			return rc;
 	}

@@ -432,25 +432,34 @@ static void test_restore_run_overwrite_replaces_hardlinks(void **state)
 	assert_int_equal(x.st_nlink, 3);
 }
 
-/* Entries whose size disagrees with their content: reported as damaged,
- * naming the file, and not left behind; the right one is restored. */
+/* Entries whose size disagrees with their content (or with their hardlink
+ * group's first entry): reported as damaged, naming the file, and not left
+ * behind; the right ones are restored. */
 static void test_restore_run_size_mismatch_is_reported(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t c5[CAIRN_ID_BYTES], root[CAIRN_ID_BYTES];
 	struct cairn_restore_stats rs;
 	struct cairn_snapshot s;
-	struct cairn_entry e[3];
+	struct cairn_entry e[5];
 	char p[700];
 
 	add_data(f, "12345", c5);
 	e[0] = mk_file("longer", c5, 3, 0);
 	e[1] = mk_file("ok", c5, 5, 0);
 	e[2] = mk_file("shorter", c5, 10, 0);
-	add_tree(f, e, 3, root);
-	write_snap(f, root, 3, 1, &s);
+	/* one inode, two sizes */
+	e[3] = mk_file("h1", c5, 5, 9);
+	e[4] = mk_file("h2", c5, 3, 9);
+	add_tree(f, e, 5, root);
+	write_snap(f, root, 5, 1, &s);
 	assert_int_equal(restore(f, &s, 0, &rs), CAIRN_ECORRUPT);
-	assert_int_equal(rs.damaged_files, 2);
+	assert_int_equal(rs.damaged_files, 3);
+	assert_non_null(strstr(f->problems, "its hardlink group's first entry records 5 bytes, this one 3"));
+	snprintf(p, sizeof(p), "%s/h2", f->rf.out);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/h1", f->rf.out);
+	assert_content(open(p, O_RDONLY), "12345");
 	assert_non_null(strstr(f->problems, "content is at least 5 bytes but the snapshot recorded 3"));
 	assert_non_null(strstr(f->problems, "content is 5 bytes but the snapshot recorded 10"));
 	snprintf(p, sizeof(p), "%s/longer", f->rf.out);
