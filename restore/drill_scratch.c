@@ -99,7 +99,7 @@ int drill_scratch_prepare(const char *dir, int *ret_made)
 
 struct rm_frame {
 	char **subdirs;
-	size_t n, next;
+	size_t n, next, cap;
 	int listed, passes;
 };
 
@@ -150,7 +150,7 @@ static void rm_frame_clear(struct rm_frame *f)
 		free(f->subdirs[i]);
 	free(f->subdirs);
 	f->subdirs = NULL;
-	f->n = f->next = 0;
+	f->n = f->next = f->cap = 0;
 }
 
 /* List the top directory: unlink what is not a directory, collect the
@@ -194,14 +194,21 @@ static long rm_list(struct rm_walk *w, struct rm_frame *f)
 		if (rm_is_blocked(w, &st))
 			continue;
 		found++;
-		names = realloc(f->subdirs, (f->n + 1) * sizeof(*names));
-		if (names == NULL || (names[f->n] = strdup(e->d_name)) == NULL) {
-			if (names != NULL)
-				f->subdirs = names;
+		if (f->n == f->cap) {
+			size_t cap = f->cap ? f->cap * 2 : 16;
+
+			names = realloc(f->subdirs, cap * sizeof(*names));
+			if (names == NULL) {
+				rm_fail(w, ENOMEM);
+				break;
+			}
+			f->subdirs = names;
+			f->cap = cap;
+		}
+		if ((f->subdirs[f->n] = strdup(e->d_name)) == NULL) {
 			rm_fail(w, ENOMEM);
 			break;
 		}
-		f->subdirs = names;
 		f->n++;
 	}
 	closedir(d);

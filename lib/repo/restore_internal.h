@@ -33,7 +33,7 @@ struct restore_ctx {
 	 * parent before its children): recs[0] is the target. The final pass
 	 * reaches them by moving one directory stack from record to record. */
 	struct dir_rec *recs;
-	size_t nrecs;
+	size_t nrecs, recs_cap;
 
 	/* Hardlinks: the first entry of each hardlink id is restored in full
 	 * and, as soon as it is created, linked under a numbered name in a
@@ -42,9 +42,9 @@ struct restore_ctx {
 	 * (a damaged file must not survive under another name). */
 	struct cairn_idmap hardlinks; /* key: hardlink id; loc.offset: index into links[] */
 	struct link_first *links;     /* realloc'd under `lock` (workers set .ok) */
-	size_t nlinks;
+	size_t nlinks, links_cap;
 	struct link_pending *pending;
-	size_t npending;
+	size_t npending, pending_cap;
 	int stagefd;                  /* -1 until the first hardlink group */
 	char stage_name[64];
 };

@@ -33,6 +33,21 @@ int restore_path_push(struct restore_path *p, const void *name, size_t len)
 	return 0;
 }
 
+/* `arr` with room for element n (geometric growth: O(1) amortised per
+ * element), or NULL (arr is then unchanged). */
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : 64;
+	void *q;
+
+	if (n < *cap)
+		return arr;
+	q = cairn_reallocarray(arr, want, size);
+	if (q != NULL)
+		*cap = want;
+	return q;
+}
+
 void restore_path_pop(struct restore_path *p, size_t len)
 {
 	p->len = len;
@@ -54,8 +69,9 @@ void restore_path_free(struct restore_path *p)
 int restore_rec_add(struct restore_ctx *c, size_t parent, const char *name, dev_t dev, ino_t ino,
 		    const struct cairn_entry *e, size_t *ret_rec)
 {
-	struct dir_rec *recs = cairn_reallocarray(c->recs, c->nrecs + 1, sizeof(*c->recs)), *r;
+	struct dir_rec *recs, *r;
 
+	recs = grow(c->recs, &c->recs_cap, c->nrecs, sizeof(*c->recs));
 	if (recs == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot track directories");
 	c->recs = recs;
@@ -173,7 +189,7 @@ int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, con
 	if (copy == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
 	pthread_mutex_lock(&c->lock);
-	l = cairn_reallocarray(c->links, c->nlinks + 1, sizeof(*c->links));
+	l = grow(c->links, &c->links_cap, c->nlinks, sizeof(*c->links));
 	if (l == NULL) {
 		pthread_mutex_unlock(&c->lock);
 		free(copy);
@@ -194,8 +210,9 @@ int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, con
 
 int restore_link_later(struct restore_ctx *c, size_t first, size_t rec, const char *name)
 {
-	struct link_pending *p = cairn_reallocarray(c->pending, c->npending + 1, sizeof(*c->pending));
+	struct link_pending *p;
 
+	p = grow(c->pending, &c->pending_cap, c->npending, sizeof(*c->pending));
 	if (p == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot track hardlinks");
 	c->pending = p;
