@@ -2,7 +2,10 @@
  *
  * Every entry is created relative to an open directory descriptor with
  * O_NOFOLLOW, never through a path, so neither a hostile name in a tree nor a
- * symlink planted in the target can make the restore write outside it. */
+ * symlink planted in the target can make the restore write outside it.
+ * Any depth: the walk keeps its own stack (no recursion, no PATH_MAX) and
+ * holds a bounded number of descriptors (16 directories, two per queued
+ * file job). */
 #ifndef CAIRN_RESTORE_H
 #define CAIRN_RESTORE_H
 
@@ -43,7 +46,10 @@ struct cairn_restore_opts {
 /* Restore `snap` into opts->target. Returns 0 when everything was restored;
  * CAIRN_ECORRUPT when damaged data kept some files from being restored (the
  * rest is restored; each damaged object and affected file is reported
- * through on_problem); CAIRN_EIO when some entries could not be created;
+ * through on_problem; also when the snapshot's trees hold more entries than
+ * it declares in its stats, plus an eighth, plus 65,536: a hostile
+ * repository, the walk stops there); CAIRN_EIO when some entries could not
+ * be created;
  * other negative codes (with a detail) when the restore could not start,
  * e.g. CAIRN_EEXIST for a non-empty target without overwrite. */
 int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, const struct cairn_restore_opts *opts,

@@ -120,6 +120,14 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 			ok = 0;
 			break;
 		}
+		if (buf->len > job->entry.size - off) {
+			/* checked before writing: a wrong size never costs more than it says */
+			restore_problem(c, CAIRN_RESTORE_DAMAGED, job->relpath, NULL,
+					"content is at least %llu bytes but the snapshot recorded %llu",
+					(unsigned long long)(off + buf->len), (unsigned long long)job->entry.size);
+			ok = 0;
+			break;
+		}
 		rc = write_sparse(job->fd, buf->data, buf->len, off);
 		if (rc < 0) {
 			restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot write: %s", strerror(-rc));
@@ -176,6 +184,77 @@ static void owner_ids(const struct cairn_entry *e, uid_t *uid, gid_t *gid)
 		*gid = gres->gr_gid;
 }
 
+static mode_t entry_ifmt(uint8_t type)
+{
+	switch (type) {
+	case CAIRN_ENTRY_FIFO:
+		return S_IFIFO;
+	case CAIRN_ENTRY_CHR:
+		return S_IFCHR;
+	case CAIRN_ENTRY_BLK:
+		return S_IFBLK;
+	case CAIRN_ENTRY_SOCK:
+		return S_IFSOCK;
+	case CAIRN_ENTRY_SYMLINK:
+		return S_IFLNK;
+	case CAIRN_ENTRY_DIR:
+		return S_IFDIR;
+	default:
+		return S_IFREG;
+	}
+}
+
+static void set_times(struct restore_ctx *c, int rc, const char *relpath)
+{
+	if (rc < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set modification time: %s",
+				strerror(errno));
+}
+
+/* A fifo, device or socket just created as `name` in dirfd: opened with
+ * O_PATH|O_NOFOLLOW (which neither follows a symlink swapped in since nor
+ * opens a device), checked to be of the entry's type, and changed only
+ * through that descriptor: "/proc/self/fd/N" names exactly its inode. */
+static void special_metadata(struct restore_ctx *c, int dirfd, const char *name, const char *relpath,
+			     const struct cairn_entry *e, const struct timespec times[2])
+{
+	char self[64];
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot open to set its metadata: %s",
+				strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != entry_ifmt(e->type)) {
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "was replaced by another kind of file after it was "
+				"created: its owner, mode and times are not set");
+		close(fd);
+		return;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (c->as_root) {
+		owner_ids(e, &uid, &gid);
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
+	}
+	if (chmod(self, e->mode) < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s%s", strerror(errno),
+				errno == ENOENT ? " (is /proc mounted?)" : "");
+	for (size_t i = 0; i < e->xattr_count; i++) {
+		const struct cairn_xattr *x = &e->xattrs[i];
+
+		if (setxattr(self, x->name, x->value, x->value_len, 0) < 0)
+			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
+					x->name, strerror(errno));
+	}
+	set_times(c, utimensat(AT_FDCWD, self, times, 0), relpath);
+	close(fd);
+}
+
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e)
 {
@@ -183,15 +262,25 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 	char procpath[64];
 	uid_t uid;
 	gid_t gid;
-	int symlink = e->type == CAIRN_ENTRY_SYMLINK;
 
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_OMIT;
+	times[1].tv_sec = (time_t)e->mtime_sec;
+	times[1].tv_nsec = (long)e->mtime_nsec;
+	if (fd < 0 && e->type != CAIRN_ENTRY_SYMLINK) {
+		special_metadata(c, dirfd, name, relpath, e, times);
+		return;
+	}
 	if (c->as_root) {
 		owner_ids(e, &uid, &gid);
 		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
 	}
-	if (!symlink && (fd >= 0 ? fchmod(fd, e->mode) : fchmodat(dirfd, name, e->mode, 0)) < 0)
+	/* a symlink has no mode of its own on Linux */
+	if (fd >= 0 && fchmod(fd, e->mode) < 0)
 		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s", strerror(errno));
+	/* "/proc/self/fd/DIRFD/NAME" resolves the directory through its
+	 * descriptor and, with lsetxattr, does not follow NAME */
 	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d/", dirfd);
 	for (size_t i = 0; i < e->xattr_count; i++) {
 		const struct cairn_xattr *x = &e->xattrs[i];
@@ -209,11 +298,5 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
 					x->name, strerror(errno));
 	}
-	times[0].tv_sec = 0;
-	times[0].tv_nsec = UTIME_OMIT;
-	times[1].tv_sec = (time_t)e->mtime_sec;
-	times[1].tv_nsec = (long)e->mtime_nsec;
-	if ((fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW)) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set modification time: %s",
-				strerror(errno));
+	set_times(c, fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), relpath);
 }

@@ -9,6 +9,8 @@
 #include "cairn/tree.h"
 #include "idmap.h"
 #include "restore_plan.h"
+
+#include <sys/stat.h>
 #include "workpool.h"
 
 struct restore_ctx {
@@ -27,34 +29,49 @@ struct restore_ctx {
 	int64_t start_ns;
 	int64_t last_progress_ns;
 
-	/* Hardlinks: the first entry of each hardlink id is restored in full;
-	 * the others are linked to it at the end, once its content is known to
-	 * be complete (a damaged file must not survive under another name). */
+	/* Every directory restored, in the order the walk created them (a
+	 * parent before its children): recs[0] is the target. The final pass
+	 * reaches them by moving one directory stack from record to record. */
+	struct dir_rec *recs;
+	size_t nrecs, recs_cap;
+
+	/* Hardlinks: the first entry of each hardlink id is restored in full
+	 * and, as soon as it is created, linked under a numbered name in a
+	 * staging directory of the target; the later names are linked from
+	 * there at the end, once the first's content is known to be complete
+	 * (a damaged file must not survive under another name). */
 	struct cairn_idmap hardlinks; /* key: hardlink id; loc.offset: index into links[] */
 	struct link_first *links;     /* realloc'd under `lock` (workers set .ok) */
-	size_t nlinks;
+	size_t nlinks, links_cap;
 	struct link_pending *pending;
-	size_t npending;
+	size_t npending, pending_cap;
+	int stagefd;                  /* -1 until the first hardlink group */
+	char stage_name[64];
+};
 
-	/* Directories' metadata is applied at the very end, deepest first, so
-	 * that neither a read-only mode nor a later link changes what was set. */
-	struct dir_meta *dirs;
-	size_t ndirs;
+/* A restored directory: where it is (parent record and name), what it was
+ * when created (device, inode) and the metadata it gets at the end. */
+struct dir_rec {
+	size_t parent;            /* the target is its own parent */
+	size_t depth;             /* 0 for the target */
+	char *name;               /* NULL for the target */
+	dev_t dev;
+	ino_t ino;
+	struct cairn_entry entry; /* metadata only: no name, content or target */
 };
 
 struct link_first {
-	char *relpath;
-	int ok; /* content written completely */
+	size_t dir;  /* record of its directory */
+	char *name;
+	uint64_t size; /* as recorded: later names must agree */
+	int staged;  /* linked into the staging directory */
+	int ok;      /* content written completely */
 };
 
 struct link_pending {
-	size_t first;  /* index into links[] */
-	char *relpath; /* the name to create */
-};
-
-struct dir_meta {
-	char *relpath;
-	struct cairn_entry entry; /* without content */
+	size_t first; /* index into links[] */
+	size_t dir;   /* record of the directory of the name to create */
+	char *name;
 };
 
 /* A file whose content a worker writes. */
@@ -76,10 +93,62 @@ void restore_file_worker(void *job, int worker, void *ctx);
 /* 1 when cairn_repo_blob_read filled in the location (the catalog knew the
  * blob, even if its pack then turned out missing or damaged). */
 int restore_loc_known(const struct cairn_blob_loc *loc);
-/* Ownership, mode, xattrs and times of an entry, through an fd when fd >= 0
- * or else by name in dirfd. Failures are reported, not returned. */
+/* Ownership, mode, xattrs and times of an entry, through an fd when fd >= 0.
+ * Otherwise (special files and symlinks, created just before by name in
+ * dirfd) no call follows the name: a fifo, device or socket is opened with
+ * O_PATH|O_NOFOLLOW, checked to still be of its type, and changed through
+ * that descriptor; a symlink gets owner, xattrs and mtime by name without
+ * following it (no mode). Failures are reported, not returned. */
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e);
 void restore_progress(struct restore_ctx *c, const char *current, int force);
+
+/* A growing path for messages: components are pushed and popped, so a walk
+ * of any depth costs O(name) per step, never PATH_MAX on the stack. */
+struct restore_path {
+	char *s;
+	size_t len, cap;
+};
+/* Append "/" and `len` bytes of name. CAIRN_ENOMEM. */
+int restore_path_push(struct restore_path *p, const void *name, size_t len);
+/* Back to a length returned by an earlier len. */
+void restore_path_pop(struct restore_path *p, size_t len);
+/* The path, "/" when empty. */
+const char *restore_path_str(const struct restore_path *p);
+void restore_path_free(struct restore_path *p);
+
+/* The walk (restore_walk.c): creates every entry of `snap` below rootfd,
+ * queues file contents for the workers and records directories and
+ * hardlinks for restore_finish(). *ret_restored: entries restored at the
+ * top level (0 means nothing matched the include patterns). */
+int restore_walk(struct restore_ctx *c, const struct cairn_snapshot *snap, int rootfd, uint64_t *ret_restored);
+
+/* Directory records (restore_links.c). The target is record 0. */
+int restore_rec_add(struct restore_ctx *c, size_t parent, const char *name, dev_t dev, ino_t ino,
+		    const struct cairn_entry *e, size_t *ret_rec);
+/* Drop records [n, nrecs) (a directory removed again, with all below it). */
+void restore_recs_truncate(struct restore_ctx *c, size_t n);
+
+/* Hardlinks. 1 and *ret_first when a group `hardlink` has a first entry. */
+int restore_link_find(struct restore_ctx *c, uint64_t hardlink, size_t *ret_first);
+/* Register the first entry of a group (its directory record and name);
+ * *ret_slot is 1 + its index in links[]. */
+int restore_link_first(struct restore_ctx *c, uint64_t hardlink, size_t rec, const char *name, uint64_t size,
+		       size_t *ret_slot);
+/* Keep the first entry, just created as fd (`name` in dirfd), under its
+ * number in the staging directory (created in rootfd on first use). */
+void restore_link_stage(struct restore_ctx *c, int rootfd, size_t slot, int fd, int dirfd, const char *name,
+			const char *relpath);
+/* Queue a later name of group `first`. */
+int restore_link_later(struct restore_ctx *c, size_t first, size_t rec, const char *name);
+
+/* After the workers are done: the queued hardlinks, then the directories'
+ * metadata, deepest first (restore_links.c). O(entries) directory moves
+ * whatever the depth; at most CAIRN_DIRSTACK_DEFAULT_OPEN descriptors. */
+void restore_finish(struct restore_ctx *c, int rootfd);
+/* Remove the staging directory, if any. */
+void restore_stage_remove(struct restore_ctx *c, int rootfd);
+/* Free records, hardlink groups and pending links. */
+void restore_links_free(struct restore_ctx *c);
 
 #endif

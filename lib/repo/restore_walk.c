@@ -1,0 +1,430 @@
+/* The restore walk: every entry of a snapshot created below the target,
+ * with an explicit stack of frames (one per directory being restored: its
+ * decoded tree and the next entry) and one directory stack holding a
+ * bounded number of descriptors, whatever the depth. */
+#include "restore_internal.h"
+
+#include "cairn/dirstack.h"
+#include "cairn/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Entries a snapshot's trees may hold beyond what it declares in its
+ * stats (files + dirs + others): an eighth more, plus this. */
+#define RESTORE_ENTRY_MARGIN 65536u
+
+/* Directory descriptors the walk holds (file jobs hold theirs apart). */
+#define RESTORE_WALK_OPEN (CAIRN_DIRSTACK_DEFAULT_OPEN / 2)
+
+struct frame {
+	struct cairn_entry *entries; /* the directory's tree, decoded */
+	size_t count, next;
+	size_t rec;          /* its record in c->recs */
+	size_t path_len;     /* length of its parent's path */
+	uint64_t restored;   /* entries restored in it */
+	int all;             /* everything below is selected */
+	int created;         /* created by this run, so it held nothing before */
+};
+
+struct walk {
+	struct restore_ctx *c;
+	const struct cairn_snapshot *snap;
+	int rootfd;
+	struct cairn_dirstack *ds;
+	struct frame *frames;
+	size_t nframes, cap;
+	struct restore_path path; /* of the current entry */
+	uint64_t entries, limit;  /* decoded so far, and the bound */
+	uint64_t top_restored;
+};
+
+static int included(const struct restore_ctx *c, const char *relpath)
+{
+	for (size_t i = 0; i < c->opts->nincludes; i++) {
+		const char *pat = c->opts->includes[i];
+
+		if (fnmatch(pat, relpath, 0) == 0 || (pat[0] != '/' && fnmatch(pat, relpath + 1, 0) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The most entries the walk decodes: a tree whose entries all share one
+ * subtree, nested, declares few entries and holds exponentially many. */
+static uint64_t entry_limit(const struct cairn_snapshot *snap)
+{
+	uint64_t declared = sat_add(sat_add(snap->stats.files, snap->stats.dirs), snap->stats.others);
+
+	return sat_add(sat_add(declared, declared / 8), RESTORE_ENTRY_MARGIN);
+}
+
+/* Something of that name is there already. In a directory this run
+ * created, that is another entry of the same tree (names that differ only
+ * in case or normalisation on this file system): never replaced. */
+static void exists_problem(struct restore_ctx *c, const char *path, const char *what, int err, int created)
+{
+	if (err == EEXIST && created)
+		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot create %s: another entry restored in "
+				"this directory has the same name on this file system", what);
+	else
+		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot create %s: %s", what, strerror(err));
+}
+
+/* Remove whatever stands at `name` (overwrite mode), never following links:
+ * a directory is removed only when empty. */
+static int clear_name(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+}
+
+/* Decode tree `id` for the current path; a damaged or missing one is
+ * reported and reads as empty. CAIRN_ECORRUPT past the entry bound. */
+static int read_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], struct cairn_entry **ret_entries,
+		     size_t *ret_count)
+{
+	struct restore_ctx *c = w->c;
+	struct cairn_buf *buf = &c->scratch[c->threads];
+	struct cairn_entry *entries = NULL;
+	struct cairn_blob_loc loc;
+	size_t count = 0;
+	int rc;
+
+	memset(&loc, 0, sizeof(loc));
+	cairn_buf_reset(buf);
+	rc = cairn_repo_blob_read(c->repo, c->zctx[c->threads], CAIRN_BLOB_TREE, id, buf, &loc);
+	if (rc == 0)
+		rc = cairn_tree_decode(buf->data, buf->len, &entries, &count);
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
+		/* a damaged tree loses its directory's contents, nothing else */
+		restore_damaged(c, restore_path_str(&w->path), rc, restore_loc_known(&loc) ? &loc : NULL, id);
+		*ret_entries = NULL;
+		*ret_count = 0;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	w->entries = sat_add(w->entries, count);
+	if (w->entries > w->limit) {
+		cairn_entries_free(entries, count);
+		return cairn_err(CAIRN_ECORRUPT, "snapshot %.8s: its trees hold more than %llu entries although it "
+				 "declares %llu files, %llu directories and %llu other entries (subtrees shared over and "
+				 "over?): a damaged or hostile repository; restore stopped", w->snap->id,
+				 (unsigned long long)w->limit, (unsigned long long)w->snap->stats.files,
+				 (unsigned long long)w->snap->stats.dirs, (unsigned long long)w->snap->stats.others);
+	}
+	*ret_entries = entries;
+	*ret_count = count;
+	return 0;
+}
+
+static int frame_push(struct walk *w, const struct frame *f)
+{
+	if (w->nframes == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct frame *frames = cairn_reallocarray(w->frames, cap, sizeof(*frames));
+
+		if (frames == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot grow the restore walk to %zu levels", cap);
+		w->frames = frames;
+		w->cap = cap;
+	}
+	w->frames[w->nframes++] = *f;
+	return 0;
+}
+
+/* A directory entry: create (or, overwriting, reuse) it, enter it, push
+ * its frame. 1 when a frame was pushed, 0 when the entry was skipped (and
+ * reported), < 0 to stop. */
+static int enter_dir(struct walk *w, size_t fi, const struct cairn_entry *e, const char *name, size_t parent_len,
+		     int sel)
+{
+	struct restore_ctx *c = w->c;
+	const char *path = restore_path_str(&w->path);
+	int dirfd = cairn_dirstack_fd(w->ds), created = 1, parent_created = w->frames[fi].created, rc;
+	struct frame f = { 0 };
+	struct stat st;
+	dev_t dev;
+	ino_t ino;
+
+	if (mkdirat(dirfd, name, 0700) < 0) {
+		int err = errno;
+
+		created = 0;
+		if (err != EEXIST || !c->opts->overwrite || parent_created) {
+			exists_problem(c, path, "directory", err, parent_created);
+			return 0;
+		}
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+			if (unlinkat(dirfd, name, 0) < 0 || mkdirat(dirfd, name, 0700) < 0) {
+				restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot replace with a directory: %s",
+						strerror(errno));
+				return 0;
+			}
+			created = 1;
+		}
+	}
+	if (cairn_dirstack_push(w->ds, name, NULL) < 0) {
+		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "%s", cairn_err_msg());
+		return 0;
+	}
+	if (e->flags & CAIRN_ENTRY_F_UNREADABLE)
+		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL,
+				"the directory could not be read when the snapshot was taken: restored empty");
+	cairn_dirstack_id(w->ds, &dev, &ino);
+	rc = read_tree(w, e->subtree, &f.entries, &f.count);
+	if (rc == 0) {
+		rc = restore_rec_add(c, w->frames[fi].rec, name, dev, ino, e, &f.rec);
+		if (rc < 0)
+			cairn_entries_free(f.entries, f.count);
+	}
+	if (rc == 0) {
+		f.path_len = parent_len;
+		f.all = sel;
+		f.created = created;
+		rc = frame_push(w, &f);
+		if (rc < 0)
+			cairn_entries_free(f.entries, f.count);
+	}
+	if (rc < 0) {
+		cairn_dirstack_pop(w->ds);
+		return rc;
+	}
+	return 1;
+}
+
+/* The last entry of the top frame is done: back to its parent. */
+static int leave_dir(struct walk *w)
+{
+	struct restore_ctx *c = w->c;
+	struct frame *f = &w->frames[w->nframes - 1];
+	int rc;
+
+	cairn_entries_free(f->entries, f->count);
+	f->entries = NULL;
+	if (w->nframes == 1) {
+		w->top_restored = f->restored;
+		w->nframes = 0;
+		return 0;
+	}
+	rc = cairn_dirstack_pop(w->ds);
+	if (rc < 0)
+		return rc; /* the target changed under the walk: stop */
+	if (!f->all && f->restored == 0 && f->created) {
+		/* nothing selected below: do not leave an empty skeleton */
+		unlinkat(cairn_dirstack_fd(w->ds), w->path.s + f->path_len + 1, AT_REMOVEDIR);
+		restore_recs_truncate(c, f->rec);
+	} else {
+		c->stats.dirs++;
+		f[-1].restored++;
+	}
+	restore_path_pop(&w->path, f->path_len);
+	w->nframes--;
+	return 0;
+}
+
+static int restore_file(struct walk *w, const struct frame *f, const char *name, struct cairn_entry *e)
+{
+	struct restore_ctx *c = w->c;
+	const char *path = restore_path_str(&w->path);
+	int dirfd = cairn_dirstack_fd(w->ds);
+	struct file_job *job;
+	size_t slot = 0, first;
+	int fd, rc;
+
+	if (e->hardlink != 0 && restore_link_find(c, e->hardlink, &first)) {
+		if (c->links[first].size != e->size) {
+			/* one inode cannot have two sizes: the repository is inconsistent */
+			restore_problem(c, CAIRN_RESTORE_DAMAGED, path, NULL, "not restored: its hardlink group's first "
+					"entry records %llu bytes, this one %llu", (unsigned long long)c->links[first].size,
+					(unsigned long long)e->size);
+			return 0;
+		}
+		/* a later name: linked at the end; what stands there goes now */
+		if (c->opts->overwrite && !f->created && clear_name(dirfd, name) < 0) {
+			restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot replace with a hardlink: %s",
+					strerror(errno));
+			return 0;
+		}
+		return restore_link_later(c, first, f->rec, name);
+	}
+	if (e->hardlink != 0) {
+		rc = restore_link_first(c, e->hardlink, f->rec, name, e->size, &slot);
+		if (rc < 0)
+			return rc;
+	}
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && c->opts->overwrite && !f->created && clear_name(dirfd, name) == 0)
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		exists_problem(c, path, "file", errno, f->created);
+		return 0;
+	}
+	c->stats.files++;
+	if (slot > 0)
+		restore_link_stage(c, w->rootfd, slot, fd, dirfd, name, path);
+	if (e->flags & CAIRN_ENTRY_F_UNREADABLE)
+		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL,
+				"the file could not be read when the snapshot was taken: restored empty");
+	job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		close(fd);
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate file job");
+	}
+	job->fd = fd;
+	job->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	job->name = cairn_strdup(name);
+	job->relpath = cairn_strdup(path);
+	if (job->dirfd < 0 || job->name == NULL || job->relpath == NULL) {
+		int err = errno;
+
+		close(fd);
+		if (job->dirfd >= 0)
+			close(job->dirfd);
+		free(job->name);
+		free(job->relpath);
+		free(job);
+		return cairn_err(cairn_err_from_errno(err), "cannot set up the restore of '%s': %s", path,
+				 strerror(err));
+	}
+	job->entry = *e;
+	job->link_slot = slot;
+	memset(e, 0, sizeof(*e));
+	restore_plan_file(c->repo, &c->plan, &job->entry);
+	cairn_workpool_submit(c->pool, job);
+	return 0;
+}
+
+static int restore_special(struct walk *w, const struct frame *f, const char *name, const struct cairn_entry *e)
+{
+	struct restore_ctx *c = w->c;
+	const char *path = restore_path_str(&w->path);
+	int dirfd = cairn_dirstack_fd(w->ds), rc = -1;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		switch (e->type) {
+		case CAIRN_ENTRY_SYMLINK: {
+			char *target = malloc(e->target_len + 1);
+
+			if (target == NULL)
+				return cairn_err(CAIRN_ENOMEM, "cannot allocate symlink target");
+			memcpy(target, e->target ? (const char *)e->target : "", e->target_len);
+			target[e->target_len] = '\0';
+			rc = symlinkat(target, dirfd, name);
+			free(target);
+			break;
+		}
+		case CAIRN_ENTRY_FIFO:
+			rc = mkfifoat(dirfd, name, 0600);
+			break;
+		case CAIRN_ENTRY_CHR:
+			rc = mknodat(dirfd, name, S_IFCHR | 0600, (dev_t)e->rdev);
+			break;
+		case CAIRN_ENTRY_BLK:
+			rc = mknodat(dirfd, name, S_IFBLK | 0600, (dev_t)e->rdev);
+			break;
+		default:
+			rc = mknodat(dirfd, name, S_IFSOCK | 0600, 0);
+			break;
+		}
+		if (rc == 0 || errno != EEXIST || !c->opts->overwrite || f->created || attempt > 0)
+			break;
+		if (clear_name(dirfd, name) < 0)
+			break;
+	}
+	if (rc < 0) {
+		exists_problem(c, path, e->type == CAIRN_ENTRY_SYMLINK ? "symlink" : "special file", errno, f->created);
+		return 0;
+	}
+	c->stats.others++;
+	restore_metadata(c, -1, dirfd, name, path, e);
+	return 0;
+}
+
+/* The next entry of the top frame. */
+static int walk_step(struct walk *w)
+{
+	struct restore_ctx *c = w->c;
+	size_t fi = w->nframes - 1, parent_len = w->path.len;
+	struct frame *f = &w->frames[fi];
+	struct cairn_entry *e = &f->entries[f->next++];
+	const char *name;
+	int sel, rc;
+
+	rc = restore_path_push(&w->path, e->name, e->name_len);
+	if (rc < 0)
+		return rc;
+	name = w->path.s + parent_len + 1;
+	sel = f->all || c->opts->nincludes == 0 || included(c, w->path.s);
+	if (e->type == CAIRN_ENTRY_DIR) {
+		rc = enter_dir(w, fi, e, name, parent_len, sel);
+		if (rc == 1) {
+			restore_progress(c, w->path.s, 0);
+			return 0; /* the path stays: the new frame's */
+		}
+	} else if (sel) {
+		rc = e->type == CAIRN_ENTRY_FILE ? restore_file(w, f, name, e) : restore_special(w, f, name, e);
+		f->restored++;
+	}
+	restore_progress(c, w->path.s, 0);
+	restore_path_pop(&w->path, parent_len);
+	return rc;
+}
+
+int restore_walk(struct restore_ctx *c, const struct cairn_snapshot *snap, int rootfd, uint64_t *ret_restored)
+{
+	struct walk w;
+	struct frame root = { 0 };
+	struct stat st;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.snap = snap;
+	w.rootfd = rootfd;
+	w.limit = entry_limit(snap);
+	if (fstat(rootfd, &st) < 0)
+		return cairn_err(cairn_err_from_errno(errno), "cannot stat the target: %s", strerror(errno));
+	rc = cairn_dirstack_new(rootfd, RESTORE_WALK_OPEN, &w.ds);
+	if (rc < 0)
+		return rc;
+	rc = restore_rec_add(c, 0, NULL, st.st_dev, st.st_ino, NULL, &root.rec);
+	if (rc == 0)
+		rc = read_tree(&w, snap->tree, &root.entries, &root.count);
+	if (rc == 0) {
+		root.all = 0;
+		root.created = !c->opts->overwrite; /* without overwrite the target was empty */
+		rc = frame_push(&w, &root);
+		if (rc < 0)
+			cairn_entries_free(root.entries, root.count);
+	}
+	while (rc == 0 && w.nframes > 0) {
+		struct frame *f = &w.frames[w.nframes - 1];
+
+		rc = f->next == f->count ? leave_dir(&w) : walk_step(&w);
+	}
+	while (w.nframes > 0) {
+		w.nframes--;
+		cairn_entries_free(w.frames[w.nframes].entries, w.frames[w.nframes].count);
+	}
+	free(w.frames);
+	restore_path_free(&w.path);
+	cairn_dirstack_free(w.ds);
+	if (rc == 0)
+		*ret_restored = w.top_restored;
+	return rc;
+}
