@@ -193,7 +193,7 @@ int64_t replicate_meta_i64(struct cairn_repo *r, const char *site, const char *w
 
 static int run(struct rep_ctx *c)
 {
-	struct rep_list snaps = { 0 }, objects = { 0 };
+	struct rep_list snaps = { 0 }, indexes = { 0 }, objects = { 0 };
 	int64_t reconcile = c->opts->reconcile_ns == 0 ? CAIRN_REPLICATE_RECONCILE_NS : c->opts->reconcile_ns;
 	int64_t last_full;
 	int rc;
@@ -209,19 +209,27 @@ static int run(struct rep_ctx *c)
 		meta_set_i64(c, "last_full_ns", c->start_ns);
 		c->stats.listed = 1;
 	}
-	/* snapshots first: every pack and index object they need is already
-	 * on the primary, so the listing that follows includes it */
+	/* Listed in the reverse of the primary's write order (FORMAT.md 13.2):
+	 * snapshots, then index objects, then packs, so that every index object
+	 * and pack a listed object needs is already on the primary and in the
+	 * listings that follow. Copied in the write order: keys and packs, then
+	 * the index objects, then the snapshots, each group complete before the
+	 * next starts, so that a run killed at any point never leaves an index
+	 * object on the replica that lists a pack it lacks (a backup written to
+	 * the replica would deduplicate against it). */
 	rc = replicate_pending_snapshots(c, &snaps);
+	if (rc == 0)
+		rc = replicate_pending_objects(c, "index/", &indexes);
 	if (rc == 0)
 		rc = replicate_pending_objects(c, "keys/", &objects);
 	if (rc == 0)
 		rc = replicate_pending_objects(c, "data/", &objects);
-	if (rc == 0)
-		rc = replicate_pending_objects(c, "index/", &objects);
 	if (rc < 0)
 		goto out;
 	replicate_progress(c, "", 1);
 	copy_all(c, &objects);
+	if (c->error == 0 && c->stats.objects_failed == 0)
+		copy_all(c, &indexes);
 	if (c->error == 0 && c->stats.objects_failed == 0)
 		copy_all(c, &snaps);
 	else
@@ -238,6 +246,7 @@ static int run(struct rep_ctx *c)
 	}
 out:
 	replicate_list_free(&snaps);
+	replicate_list_free(&indexes);
 	replicate_list_free(&objects);
 	return rc;
 }
