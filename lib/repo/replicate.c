@@ -124,9 +124,10 @@ static void copy_all(struct rep_ctx *c, struct rep_list *l)
 	cairn_workpool_drain(c->pool);
 }
 
-/* The config object: copied when missing; a different one means the site
- * holds another repository. */
-static int check_config(struct rep_ctx *c)
+/* The config object: *ret_missing set when the site has none (it is
+ * stored by store_config once the keys are there); a different one means
+ * the site holds another repository. */
+static int check_config(struct rep_ctx *c, int *ret_missing)
 {
 	struct cairn_buf mine = { 0 }, theirs = { 0 };
 	int rc;
@@ -138,13 +139,9 @@ static int check_config(struct rep_ctx *c)
 	}
 	rc = cairn_store_get(c->dst, "config", 0, UINT64_MAX, &theirs);
 	if (rc == CAIRN_ENOTFOUND) {
-		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
-		if (rc == 0) {
-			c->stats.objects_copied++;
-			c->stats.bytes_copied += mine.len;
-		} else {
-			rc = cairn_err_ctx(rc, "cannot store the config on site '%s'", c->site);
-		}
+		*ret_missing = 1;
+		rc = 0;
+		goto out;
 	} else if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot reach site '%s'", c->site);
 	} else if (theirs.len != mine.len || memcmp(theirs.data, mine.data, mine.len) != 0) {
@@ -158,6 +155,33 @@ static int check_config(struct rep_ctx *c)
 out:
 	cairn_buf_free(&mine);
 	cairn_buf_free(&theirs);
+	return rc;
+}
+
+/* Store the config on a site that has none, after its key objects, as
+ * init does (FORMAT.md 13.1): a site with a config always opens. */
+static int store_config(struct rep_ctx *c)
+{
+	struct cairn_buf mine = { 0 };
+	int rc;
+
+	rc = cairn_store_get(c->src->store, "config", 0, UINT64_MAX, &mine);
+	if (rc < 0) {
+		rc = cairn_err_ctx(rc, "cannot read the primary's config");
+	} else {
+		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
+		if (rc == CAIRN_EEXIST)
+			rc = 0; /* checked equal by check_config */
+		else if (rc == 0) {
+			c->stats.objects_copied++;
+			c->stats.bytes_copied += mine.len;
+		} else {
+			rc = cairn_err_ctx(rc, "cannot store the config on site '%s'", c->site);
+		}
+	}
+	if (rc == 0)
+		rc = cairn_catalog_site_put(c->src->catalog, c->site, "config", mine.len);
+	cairn_buf_free(&mine);
 	return rc;
 }
 
@@ -196,9 +220,10 @@ static int run(struct rep_ctx *c)
 	struct rep_list snaps = { 0 }, indexes = { 0 }, objects = { 0 };
 	int64_t reconcile = c->opts->reconcile_ns == 0 ? CAIRN_REPLICATE_RECONCILE_NS : c->opts->reconcile_ns;
 	int64_t last_full;
+	int config_missing = 0;
 	int rc;
 
-	rc = check_config(c);
+	rc = check_config(c, &config_missing);
 	if (rc < 0)
 		goto out;
 	last_full = replicate_meta_i64(c->src, c->site, "last_full_ns");
@@ -228,6 +253,11 @@ static int run(struct rep_ctx *c)
 		goto out;
 	replicate_progress(c, "", 1);
 	copy_all(c, &objects);
+	if (c->error == 0 && c->stats.objects_failed == 0 && config_missing) {
+		rc = store_config(c);
+		if (rc < 0)
+			goto out;
+	}
 	if (c->error == 0 && c->stats.objects_failed == 0)
 		copy_all(c, &indexes);
 	if (c->error == 0 && c->stats.objects_failed == 0)
