@@ -30,6 +30,8 @@
  *   a snapshot, index object or lock that does not open, an orphan pack whose
  *   header does not open, a name outside the layout, and (a missing object, not
  *   an extra one) a pack an index object lists that is absent.
+ * "vanished": listed, then not found when read (deleted meanwhile by a request
+ * a killed run had sent); neither.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -76,7 +78,7 @@ struct acct {
 	uint64_t config, keys, snapshots, snapshots_bad;
 	uint64_t index, index_bad, index_redundant, index_superseded;
 	uint64_t packs, packs_indexed, packs_orphan, packs_orphan_bad, packs_missing, pack_bytes, orphan_bytes;
-	uint64_t locks, locks_live, locks_stale, locks_bad, other;
+	uint64_t locks, locks_live, locks_stale, locks_bad, other, vanished;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -181,6 +183,14 @@ static int load_index(struct acct *a, const char *name)
 		free(ip.sup);
 	}
 	cairn_buf_free(&obj);
+	if (rc == CAIRN_ENOTFOUND) {
+		/* listed, then gone: deleted meanwhile (a request the killed
+		 * run sent, finished by the server after the listing) */
+		fprintf(stderr, "vanished: %s\n", name);
+		a->vanished++;
+		free(ii->packs);
+		return 0;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "unaccounted: %s: index object does not open: %s\n", name, cairn_err_msg());
 		a->index_bad++;
@@ -299,7 +309,12 @@ static int account(struct acct *a)
 			a->snapshots++;
 			cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
 			cairn_buf_reset(&plain);
-			if (cairn_repo_get_sealed(a->r, "snapshots", hex, CAIRN_SNAPSHOT_AD, &plain) < 0) {
+			rc = cairn_repo_get_sealed(a->r, "snapshots", hex, CAIRN_SNAPSHOT_AD, &plain);
+			if (rc == CAIRN_ENOTFOUND) {
+				a->snapshots--;
+				a->vanished++;
+				fprintf(stderr, "vanished: %s\n", name);
+			} else if (rc < 0) {
 				fprintf(stderr, "unaccounted: %s: snapshot does not open: %s\n", name, cairn_err_msg());
 				a->snapshots_bad++;
 			}
@@ -316,13 +331,20 @@ static int account(struct acct *a)
 			memcpy(present + npresent++ * CAIRN_ID_BYTES, id, CAIRN_ID_BYTES);
 			if (count_id(a->listed, a->nlisted, id) > 0) {
 				a->packs_indexed++;
-			} else if (read_pack_header(a, name, id, a->all.sizes[i]) == 0) {
+			} else if ((rc = read_pack_header(a, name, id, a->all.sizes[i])) == 0) {
 				a->packs_orphan++;
 				a->orphan_bytes += a->all.sizes[i];
 				fprintf(stderr, "orphan pack (next backup indexes it): %s\n", name);
+			} else if (rc == CAIRN_ENOTFOUND) {
+				a->packs--;
+				a->pack_bytes -= a->all.sizes[i];
+				npresent--;
+				a->vanished++;
+				fprintf(stderr, "vanished: %s\n", name);
 			} else {
 				a->packs_orphan_bad++;
-				fprintf(stderr, "unaccounted: %s: orphan pack whose header does not open\n", name);
+				fprintf(stderr, "unaccounted: %s: orphan pack whose header does not open: %s\n", name,
+					cairn_err_msg());
 			}
 		} else if (strncmp(name, "locks/", 6) == 0) {
 			int opened = 0;
@@ -398,11 +420,12 @@ int main(int argc, char **argv)
 		       ",\"pack_bytes\":%" PRIu64 ",\"packs_indexed\":%" PRIu64 ",\"packs_orphan\":%" PRIu64
 		       ",\"orphan_bytes\":%" PRIu64 ",\"packs_orphan_bad\":%" PRIu64 ",\"packs_missing\":%" PRIu64
 		       ",\"locks\":%" PRIu64 ",\"locks_live\":%" PRIu64 ",\"locks_stale\":%" PRIu64
-		       ",\"locks_bad\":%" PRIu64 ",\"other\":%" PRIu64 ",\"unaccounted\":%" PRIu64 "}\n",
+		       ",\"locks_bad\":%" PRIu64 ",\"other\":%" PRIu64 ",\"vanished\":%" PRIu64
+		       ",\"unaccounted\":%" PRIu64 "}\n",
 		       a.all.n, a.config, a.keys, a.snapshots, a.snapshots_bad, a.index, a.index_bad, a.index_redundant,
 		       a.index_superseded, a.packs, a.pack_bytes, a.packs_indexed, a.packs_orphan, a.orphan_bytes,
 		       a.packs_orphan_bad, a.packs_missing, a.locks, a.locks_live, a.locks_stale, a.locks_bad, a.other,
-		       bad);
+		       a.vanished, bad);
 		rc = bad == 0 && a.config == 1 ? 0 : 1;
 	}
 	for (size_t i = 0; i < a.all.n; i++)
