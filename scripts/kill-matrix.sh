@@ -146,6 +146,14 @@ if cmd == "clear":
         s3.abort_multipart_upload(Bucket=bucket, Key=k, UploadId=u)
     for k in keys(sys.argv[2]):
         s3.delete_object(Bucket=bucket, Key=k)
+elif cmd == "reset":  # reset DST BASE: clear DST, then copy BASE there
+    dst, src = sys.argv[2], sys.argv[3]
+    for k, u in uploads(dst):
+        s3.abort_multipart_upload(Bucket=bucket, Key=k, UploadId=u)
+    for k in keys(dst):
+        s3.delete_object(Bucket=bucket, Key=k)
+    for k in keys(src):
+        s3.copy_object(Bucket=bucket, Key=dst + k[len(src):], CopySource={"Bucket": bucket, "Key": k})
 elif cmd == "copy":
     src, dst = sys.argv[2], sys.argv[3]
     for k in keys(src):
@@ -230,10 +238,10 @@ site_clear() { # STORE NAME
 }
 
 site_load() { # STORE NAME BASE
-	site_clear "$1" "$2"
 	if [[ $1 == s3 ]]; then
-		s3py copy "$S3_ROOT_PREFIX/base/$3" "$S3_RUN_PREFIX/$2" || die "cannot load base $3"
+		s3py reset "$S3_RUN_PREFIX/$2" "$S3_ROOT_PREFIX/base/$3" || die "cannot load base $3"
 	else
+		site_clear "$1" "$2"
 		mkdir -p "$RUN" && cp -a "$WORK/base/$3/site" "$RUN/$2"
 	fi
 }
@@ -420,7 +428,7 @@ RESULTS=$WORK/results.tsv
 
 # one_run SEED OP STORE: prints the run's line; returns 1 on failure
 one_run() {
-	local seed=$1 op=$2 s=$3 v frac delay cal pid rc=0 t0 why="" next_rc chk_rc acc_rc
+	local seed=$1 op=$2 s=$3 v frac delay cal pid rc=0 t0 why="" next_rc chk_rc start=$SECONDS
 	local variants
 	case $op in backup) variants=(empty A) ;; replicate) variants=(fresh resume) ;; prune) variants=(ABC) ;; esac
 	read -r v frac < <(python3 -c 'import random,sys
@@ -512,7 +520,7 @@ print(v[r.randrange(len(v))], "%.3f" % r.uniform(0, 1.1))' "$seed" "$op" "$s" "$
 		line="seed $seed op=$op store=$s variant=$v kill=$frac (${delay}s of ${cal}s) killed-rc=$rc"
 		mkdir -p "$LOG/fail-$seed-$op-$s" && cp -a "$RUN"/*.out "$RUN"/*.err "$RUN"/*.json "$LOG/fail-$seed-$op-$s/" 2>/dev/null
 	fi
-	echo "$line | $verdict${why:+: $why}"
+	echo "$line | $verdict${why:+: $why} ($((SECONDS - start))s)"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seed" "$op" "$s" "$v" "$frac" "$rc" "$verdict" \
 		"$k_orphans" "$k_locks" "$k_tmp" "$why" >>"$RESULTS"
 	[[ $verdict == PASS ]]
