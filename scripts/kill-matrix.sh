@@ -441,21 +441,25 @@ print(v[r.randrange(len(v))], "%.3f" % r.uniform(0, 1.1))' "$seed" "$op" "$s" "$
 	prepare "$op" "$s" "$v"
 	[[ $s == s3 && -n "$FAULT_RULES" ]] && faults_rules "$FAULT_RULES"
 	t0=$(now)
-	run_op "$RUN/state" >"$RUN/killed.out" 2>&1 &
+	# exec: $! must be the agent itself, not a subshell (a killed subshell
+	# would leave the agent running)
+	(exec "$AGENT" "${OP_CMD[0]}" --quiet --state-dir "$RUN/state" "${OP_CMD[@]:1}") >"$RUN/killed.out" 2>&1 &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || rc=$?
+	# nothing of the killed run may survive it
+	if pgrep -f -- "--state-dir $RUN/state " >/dev/null; then die "the killed $op survived: $(pgrep -af -- "--state-dir $RUN/state ")"; fi
 	# a request the killed run had sent may still be finishing on the server
 	[[ $s == s3 ]] && sleep 1
 	local line="seed $seed op=$op store=$s variant=$v kill=$frac (${delay}s of ${cal}s) killed-rc=$rc"
 	# a run that was not killed must have succeeded
 	if [[ $rc -ne 137 && $rc -ne 0 ]]; then why="the run exited $rc before the kill: $(tail -1 "$RUN/killed.out")"; fi
 	# what the kill left
-	local k_orphans="-" k_locks="-" k_tmp="-"
+	local k_orphans="-" k_locks="-" k_tmp="-" k_snaps="-"
 	if [[ -z "$why" ]]; then
 		if account "$SITE" killed; then
-			k_orphans=$(acc packs_orphan); k_locks=$(acc locks)
+			k_orphans=$(acc packs_orphan); k_locks=$(acc locks); k_snaps=$(acc snapshots)
 		elif [[ $op == replicate && $v == fresh ]] && grep -q 'no repository at' "$RUN/account-killed.err"; then
 			# killed before the config was stored: no repository there yet
 			# (FORMAT.md 13.1); the next run completes it
@@ -513,7 +517,7 @@ print(v[r.randrange(len(v))], "%.3f" % r.uniform(0, 1.1))' "$seed" "$op" "$s" "$
 			fi
 		fi
 	fi
-	line+=" | left: orphans=$k_orphans locks=$k_locks tmp/mpu=$k_tmp | next ok, check ok, snapshots=$V_SNAPS restored | objects=$objs orphans=$orphans locks=$locks superseded=$sup redundant=$red tmp/mpu=$tmpf"
+	line+=" | left: snapshots=$k_snaps orphans=$k_orphans locks=$k_locks tmp/mpu=$k_tmp | next ok, check ok, snapshots=$V_SNAPS restored | objects=$objs orphans=$orphans locks=$locks superseded=$sup redundant=$red tmp/mpu=$tmpf"
 	local verdict=PASS
 	if [[ -n "$why" ]]; then
 		verdict=FAIL
