@@ -118,6 +118,8 @@ static int cmp_id(const void *a, const void *b)
 /* Number of times `id` appears in the sorted array. */
 static size_t count_id(const uint8_t *arr, size_t n, const uint8_t *id)
 {
+	if (n == 0)
+		return 0;
 	const uint8_t *hit = bsearch(id, arr, n, CAIRN_ID_BYTES, cmp_id);
 	if (!hit)
 		return 0;
@@ -291,8 +293,10 @@ static int account(struct acct *a)
 			memcpy(a->listed + a->nlisted++ * CAIRN_ID_BYTES, a->idx[i].packs + j * CAIRN_ID_BYTES,
 			       CAIRN_ID_BYTES);
 		}
-	qsort(a->listed, a->nlisted, CAIRN_ID_BYTES, cmp_id);
-	qsort(a->superseded, a->nsup, CAIRN_ID_BYTES, cmp_id);
+	if (a->nlisted > 0)
+		qsort(a->listed, a->nlisted, CAIRN_ID_BYTES, cmp_id);
+	if (a->nsup > 0)
+		qsort(a->superseded, a->nsup, CAIRN_ID_BYTES, cmp_id);
 	rc = cairn_lock_list(a->r, on_lock, &ls);
 	if (rc < 0)
 		return rc;
@@ -361,7 +365,8 @@ static int account(struct acct *a)
 		}
 	}
 	cairn_buf_free(&plain);
-	qsort(present, npresent, CAIRN_ID_BYTES, cmp_id);
+	if (npresent > 0)
+		qsort(present, npresent, CAIRN_ID_BYTES, cmp_id);
 
 	for (size_t i = 0; i < a->nidx; i++) {
 		struct index_info *ii = &a->idx[i];
