@@ -576,7 +576,7 @@ for (op, st), rs in sorted(by.items()):
         f = float(r[4])
         buckets[min(int(f / 0.25), 4)] += 1
     npass = sum(r[6] == "PASS" for r in rs)
-    left = sum(r[7] not in ("0", "-") for r in rs)
+    left = sum(r[7].isdigit() and r[7] != "0" for r in rs)
     lefto = sum(int(r[7]) for r in rs if r[7].isdigit())
     print("  %-9s %-5s runs %3d, killed %3d, completed before the kill %2d; kill point (fraction of the run) "
           "0-.25:%d .25-.5:%d .5-.75:%d .75-1:%d >1:%d; kills that left orphan packs %d (%d packs); passed %d" %
