@@ -147,6 +147,13 @@ static int run(struct prune_ctx *p)
 			return rc;
 	}
 	rc = sync_strict(p->r);
+	/* Packs a sweep killed between deleting index objects and deleting
+	 * its packs left behind are orphans (FORMAT.md 13.5): index them again
+	 * when orphans may exist, so that this prune marks them. Not on a
+	 * replica: its orphans are packs whose index objects the next
+	 * replication brings. */
+	if (rc == 0 && !p->o->dry_run && p->o->primary == NULL)
+		rc = cairn_repo_recover_orphans_if_needed(p->r, NULL);
 	if (rc == 0)
 		rc = mark_phase(p);
 	if (rc == 0)
@@ -177,8 +184,12 @@ static int run(struct prune_ctx *p)
 		rc = prune_walk_snapshots(p);
 	if (rc == 0)
 		rc = prune_unmark_used(p);
-	if (rc == 0)
+	/* a sweep stopped before its last deletion leaves orphan packs: the
+	 * next backup or prune through this catalog looks for them */
+	if (rc == 0) {
+		cairn_repo_mark_orphans_possible(p->r);
 		rc = prune_sweep(p);
+	}
 	cairn_lock_release(lock);
 	return rc;
 }

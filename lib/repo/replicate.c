@@ -124,9 +124,10 @@ static void copy_all(struct rep_ctx *c, struct rep_list *l)
 	cairn_workpool_drain(c->pool);
 }
 
-/* The config object: copied when missing; a different one means the site
- * holds another repository. */
-static int check_config(struct rep_ctx *c)
+/* The config object: *ret_missing set when the site has none (it is
+ * stored by store_config once the keys are there); a different one means
+ * the site holds another repository. */
+static int check_config(struct rep_ctx *c, int *ret_missing)
 {
 	struct cairn_buf mine = { 0 }, theirs = { 0 };
 	int rc;
@@ -140,13 +141,9 @@ static int check_config(struct rep_ctx *c)
 	}
 	rc = cairn_repo_get_small(c->dst, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &theirs);
 	if (rc == CAIRN_ENOTFOUND) {
-		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
-		if (rc == 0) {
-			c->stats.objects_copied++;
-			c->stats.bytes_copied += mine.len;
-		} else {
-			rc = cairn_err_ctx(rc, "cannot store the config on site '%s'", c->site);
-		}
+		*ret_missing = 1;
+		rc = 0;
+		goto out;
 	} else if (rc == CAIRN_ECORRUPT) {
 		rc = cairn_err_ctx(rc, "site '%s' (%s) holds a config object that is no repository's", c->site,
 				   c->dst->description);
@@ -163,6 +160,33 @@ static int check_config(struct rep_ctx *c)
 out:
 	cairn_buf_free(&mine);
 	cairn_buf_free(&theirs);
+	return rc;
+}
+
+/* Store the config on a site that has none, after its key objects, as
+ * init does (FORMAT.md 13.1): a site with a config always opens. */
+static int store_config(struct rep_ctx *c)
+{
+	struct cairn_buf mine = { 0 };
+	int rc;
+
+	rc = cairn_store_get(c->src->store, "config", 0, UINT64_MAX, &mine);
+	if (rc < 0) {
+		rc = cairn_err_ctx(rc, "cannot read the primary's config");
+	} else {
+		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
+		if (rc == CAIRN_EEXIST)
+			rc = 0; /* checked equal by check_config */
+		else if (rc == 0) {
+			c->stats.objects_copied++;
+			c->stats.bytes_copied += mine.len;
+		} else {
+			rc = cairn_err_ctx(rc, "cannot store the config on site '%s'", c->site);
+		}
+	}
+	if (rc == 0)
+		rc = cairn_catalog_site_put(c->src->catalog, c->site, "config", mine.len);
+	cairn_buf_free(&mine);
 	return rc;
 }
 
@@ -198,12 +222,13 @@ int64_t replicate_meta_i64(struct cairn_repo *r, const char *site, const char *w
 
 static int run(struct rep_ctx *c)
 {
-	struct rep_list snaps = { 0 }, objects = { 0 };
+	struct rep_list snaps = { 0 }, indexes = { 0 }, objects = { 0 };
 	int64_t reconcile = c->opts->reconcile_ns == 0 ? CAIRN_REPLICATE_RECONCILE_NS : c->opts->reconcile_ns;
 	int64_t last_full;
+	int config_missing = 0;
 	int rc;
 
-	rc = check_config(c);
+	rc = check_config(c, &config_missing);
 	if (rc < 0)
 		goto out;
 	last_full = replicate_meta_i64(c->src, c->site, "last_full_ns");
@@ -214,19 +239,32 @@ static int run(struct rep_ctx *c)
 		meta_set_i64(c, "last_full_ns", c->start_ns);
 		c->stats.listed = 1;
 	}
-	/* snapshots first: every pack and index object they need is already
-	 * on the primary, so the listing that follows includes it */
+	/* Listed in the reverse of the primary's write order (FORMAT.md 13.2):
+	 * snapshots, then index objects, then packs, so that every index object
+	 * and pack a listed object needs is already on the primary and in the
+	 * listings that follow. Copied in the write order: keys and packs, then
+	 * the index objects, then the snapshots, each group complete before the
+	 * next starts, so that a run killed at any point never leaves an index
+	 * object on the replica that lists a pack it lacks (a backup written to
+	 * the replica would deduplicate against it). */
 	rc = replicate_pending_snapshots(c, &snaps);
+	if (rc == 0)
+		rc = replicate_pending_objects(c, "index/", &indexes);
 	if (rc == 0)
 		rc = replicate_pending_objects(c, "keys/", &objects);
 	if (rc == 0)
 		rc = replicate_pending_objects(c, "data/", &objects);
-	if (rc == 0)
-		rc = replicate_pending_objects(c, "index/", &objects);
 	if (rc < 0)
 		goto out;
 	replicate_progress(c, "", 1);
 	copy_all(c, &objects);
+	if (c->error == 0 && c->stats.objects_failed == 0 && config_missing) {
+		rc = store_config(c);
+		if (rc < 0)
+			goto out;
+	}
+	if (c->error == 0 && c->stats.objects_failed == 0)
+		copy_all(c, &indexes);
 	if (c->error == 0 && c->stats.objects_failed == 0)
 		copy_all(c, &snaps);
 	else
@@ -243,6 +281,7 @@ static int run(struct rep_ctx *c)
 	}
 out:
 	replicate_list_free(&snaps);
+	replicate_list_free(&indexes);
 	replicate_list_free(&objects);
 	return rc;
 }

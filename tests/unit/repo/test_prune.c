@@ -3,7 +3,8 @@
  * fresh one), the grace period, a pack marked unused that a later backup
  * uses again, the sweep waiting for a running backup's lock, repacking a
  * partly used pack, damage stopping prune, a replica keeping packs the
- * primary still has, and forget plans with a delete-grace. */
+ * primary still has, the orphans of a stopped sweep collected by the next
+ * prune, and forget plans with a delete-grace. */
 #include "cairn_test.h"
 
 #include "repo_fixture.h"
@@ -170,6 +171,41 @@ static void test_prune_deletes_unused_data(void **state)
 	assert_int_equal(prune(f, 0, 0, &st), 0);
 	assert_int_equal(st.packs_unused, 0);
 	assert_int_equal(st.packs_deleted, 0);
+	cairn_snapshot_clear(&a);
+	cairn_snapshot_clear(&b);
+}
+
+/* A sweep stopped after deleting the index objects of a doomed pack but
+ * before the pack (kill -9): the pack is an orphan that no index lists. The
+ * next prune indexes it again (orphan recovery) and deletes it. */
+static void test_prune_collects_orphans_of_a_stopped_sweep(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct cairn_snapshot a = { 0 }, b = { 0 };
+	struct cairn_prune_stats st;
+	char cmd[2400];
+	int packs_after;
+
+	write_file(f, "old.bin", 3 * 1024 * 1024, 1);
+	run_backup(f, &a);
+	remove_file(f, "old.bin");
+	write_file(f, "new.bin", 2 * 1024 * 1024, 3);
+	run_backup(f, &b);
+	assert_int_equal(cairn_forget_snapshot(f->r, a.id), 0);
+	/* keep a copy of every pack, to put back the one the sweep deletes */
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/data' '%s/data.copy'", f->repo, f->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(prune(f, 0, 0, &st), 0);
+	assert_true(st.packs_deleted >= 1);
+	packs_after = count_files(f->repo, "data");
+	snprintf(cmd, sizeof(cmd), "cp -a -n '%s/data.copy/.' '%s/data/'", f->dir, f->repo);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(count_files(f->repo, "data"), packs_after + (int)st.packs_deleted);
+
+	assert_int_equal(prune(f, 0, 0, &st), 0);
+	assert_int_equal(count_files(f->repo, "data"), packs_after);
+	assert_restores(f, f->r, b.id);
+	assert_restores_fresh(f, b.id);
 	cairn_snapshot_clear(&a);
 	cairn_snapshot_clear(&b);
 }
@@ -535,6 +571,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prune_deletes_unused_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_collects_orphans_of_a_stopped_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_grace_period_keeps_marked_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_marked_pack_used_again_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_sweep_waits_for_running_backup, setup, teardown),

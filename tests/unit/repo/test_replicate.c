@@ -1,8 +1,9 @@
 /* Unit tests for replication between two local repositories: a complete
  * copy that restores on its own, a second run with nothing to do, damage on
  * the primary held back, a failing replica that catches up, a replica of
- * another repository refused, drift repaired by a full listing, and the
- * site status. */
+ * another repository refused, drift repaired by a full listing, the write
+ * order on the replica (no index object before its packs, no config before
+ * the keys), and the site status. */
 #include "cairn_test.h"
 
 #include "repo_fixture.h"
@@ -368,6 +369,33 @@ static void test_replicate_full_repairs_drift(void **state)
 	cairn_snapshot_clear(&s1);
 }
 
+/* A run that stops before its packs are all on the replica (a kill, a
+ * failing store) leaves there no index object listing a missing pack, and
+ * no config before the key objects: a new replica is then no repository
+ * yet, never one that no key opens or whose index lies. */
+static void test_replicate_write_order(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 };
+	struct cairn_replicate_stats st;
+	char p[700];
+	struct stat sb;
+
+	run_backup(f, &s1);
+	cairn_store_fault_set(f->dst, CAIRN_FAULT_FAIL, CAIRN_OP_PUT, "data/", 1, 0, CAIRN_EIO);
+	assert_int_not_equal(replicate(f, 0, &st), 0);
+	assert_int_equal(count_files(f->replica, "data"), 0);
+	assert_int_equal(count_files(f->replica, "index"), 0);
+	assert_int_equal(count_files(f->replica, "snapshots"), 0);
+	snprintf(p, sizeof(p), "%s/config", f->replica);
+	assert_int_equal(stat(p, &sb), -1);
+	cairn_store_fault_set(f->dst, CAIRN_FAULT_NONE, 0, NULL, 0, 0, 0);
+	assert_int_equal(replicate(f, 0, &st), 0);
+	assert_same_objects(f);
+	assert_replica_restores(f, s1.id);
+	cairn_snapshot_clear(&s1);
+}
+
 static void test_replicate_bad_args(void **state)
 {
 	struct fixture *f = *state;
@@ -399,6 +427,7 @@ int main(void)
 		T(test_replicate_refuses_other_repository),
 		T(test_replicate_oversized_replica_config),
 		T(test_replicate_full_repairs_drift),
+		T(test_replicate_write_order),
 		T(test_replicate_bad_args),
 	};
 
