@@ -34,8 +34,10 @@ struct cairn_store_ops {
 	 * (the existing object is left untouched). */
 	int (*put)(struct cairn_store *s, const char *name, const void *data, size_t len);
 	/* Append bytes [offset, offset+length) of `name` to `out`; length
-	 * UINT64_MAX means "to the end". A range past the end is CAIRN_EINVAL;
-	 * a short object read is CAIRN_ECORRUPT. */
+	 * UINT64_MAX means "to the end", and CAIRN_STORE_AT_MOST(n) means "to
+	 * the end, if that is at most n bytes" (see below). A range past the
+	 * end is CAIRN_EINVAL; a short object read is CAIRN_ECORRUPT. On error
+	 * `out` is left as it was. */
 	int (*get)(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
 		   struct cairn_buf *out);
 	/* Size of `name`, or CAIRN_ENOTFOUND. */
@@ -56,6 +58,33 @@ struct cairn_store_ops {
 	 * a PUT). Atomic like put; 0 also when the object was already there. */
 	int (*put_content)(struct cairn_store *s, const char *name, const void *data, size_t len);
 };
+
+/* A bounded whole-object read: get(name, offset, CAIRN_STORE_AT_MOST(n))
+ * appends bytes [offset, end) of the object when they are at most n, and
+ * otherwise fails with CAIRN_ECORRUPT and a detail naming the object, its
+ * size when the driver learned it, and n. Whatever the object's size, a
+ * driver reads (or downloads) at most about n+1 bytes of it: the read is
+ * bounded even when the object grew since it was listed, and one request
+ * replaces a stat and a get (S3: a GET "bytes=offset-(offset+n)" instead of
+ * a HEAD and a GET). An offset past the end is CAIRN_EINVAL, an offset at
+ * the end reads nothing. The bound travels in the top bit of `length`, so
+ * decorators pass it through untouched; a decorator that looks at `length`
+ * (to check what came back, say) decodes it with cairn_store_at_most(). n
+ * is at most CAIRN_STORE_AT_MOST_MAX. */
+#define CAIRN_STORE_AT_MOST_FLAG (UINT64_C(1) << 63)
+#define CAIRN_STORE_AT_MOST_MAX ((UINT64_C(1) << 62) - 1)
+#define CAIRN_STORE_AT_MOST(n) (CAIRN_STORE_AT_MOST_FLAG | (uint64_t)(n))
+
+/* Whether a get `length` is a CAIRN_STORE_AT_MOST(n) bound (top bits 10);
+ * if so, n goes to *ret_n. Lengths with the top bits 11 (UINT64_MAX, "to
+ * the end", and absurd lengths that are CAIRN_EINVAL) are not bounds. */
+static inline int cairn_store_at_most(uint64_t length, uint64_t *ret_n)
+{
+	if ((length >> 62) != 2)
+		return 0;
+	*ret_n = length & CAIRN_STORE_AT_MOST_MAX;
+	return 1;
+}
 
 struct cairn_store {
 	const struct cairn_store_ops *ops;

@@ -35,12 +35,14 @@ struct cairn_repo {
 #define CAIRN_SNAPSHOT_MAX_BYTES (16u * 1024 * 1024)
 
 /* Fetch object `name` whole, appending it to out, but never more than `cap`
- * bytes: its size is `size` (from a listing) or, when size is UINT64_MAX,
- * taken from stat; above cap it is CAIRN_ECORRUPT naming the object, its
- * size and the cap, and nothing is fetched. The fetch asks for exactly that
- * many bytes, so an object that grows in the meantime is read only that
- * far (and fails its parse or its hash). `what` names the kind of object in
- * messages ("key object"). Errors of stat and get pass through. */
+ * bytes. With its `size` known (from a listing), above cap it is
+ * CAIRN_ECORRUPT naming the object, its size and the cap, and nothing is
+ * fetched; else the fetch asks for exactly `size` bytes, so an object that
+ * grows in the meantime is read only that far (and fails its parse or its
+ * hash). With size UINT64_MAX, one get bounded by CAIRN_STORE_AT_MOST(cap)
+ * (about cap+1 bytes read at most); when the store refuses it, a stat
+ * confirms the size for the same message. `what` names the kind of object
+ * in messages ("key object"). Errors of the get pass through. */
 int cairn_repo_get_small(struct cairn_store *store, const char *name, uint64_t size, uint64_t cap, const char *what,
 			 struct cairn_buf *out);
 

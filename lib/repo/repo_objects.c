@@ -55,22 +55,36 @@ out:
 	return rc;
 }
 
+static int too_big(const char *what, const char *name, uint64_t size, uint64_t cap)
+{
+	return cairn_err(CAIRN_ECORRUPT, "%s '%s' has %llu bytes, more than the %llu a %s may have: not read", what,
+			 name, (unsigned long long)size, (unsigned long long)cap, what);
+}
+
 int cairn_repo_get_small(struct cairn_store *store, const char *name, uint64_t size, uint64_t cap, const char *what,
 			 struct cairn_buf *out)
 {
+	char detail[1024];
+	uint64_t actual;
 	int rc;
 
-	if (size == UINT64_MAX) {
-		rc = cairn_store_stat(store, name, &size);
-		if (rc < 0)
-			return rc;
+	if (size != UINT64_MAX) {
+		if (size > cap)
+			return too_big(what, name, size, cap);
+		/* exactly `size` bytes, never "to the end": the read is bounded
+		 * even if the object grew since it was listed */
+		return cairn_store_get(store, name, 0, size, out);
 	}
-	if (size > cap)
-		return cairn_err(CAIRN_ECORRUPT, "%s '%s' has %llu bytes, more than the %llu a %s may have: not read",
-				 what, name, (unsigned long long)size, (unsigned long long)cap, what);
-	/* exactly `size` bytes, never "to the end": the read is bounded even if
-	 * the object grew since it was listed */
-	return cairn_store_get(store, name, 0, size, out);
+	/* size unknown: one bounded read (S3: one GET, not HEAD + GET) */
+	rc = cairn_store_get(store, name, 0, CAIRN_STORE_AT_MOST(cap), out);
+	if (rc != CAIRN_ECORRUPT)
+		return rc;
+	/* refused, or damaged on the way: say which in this caller's terms when
+	 * the object's size confirms it is too big (a stat only on this path) */
+	snprintf(detail, sizeof(detail), "%s", cairn_err_msg());
+	if (cairn_store_stat(store, name, &actual) == 0 && actual > cap)
+		return too_big(what, name, actual, cap);
+	return cairn_err(rc, "%s", detail);
 }
 
 /* Objects of these directories are read whole and small by nature. */

@@ -1,6 +1,7 @@
 /* The storage contract's shared entry points: cairn_store_free, range checks and cairn_store_open_url. */
 #include "cairn/store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cairn/err.h"
@@ -23,16 +24,34 @@ int cairn_store_put_content(struct cairn_store *s, const char *name, const void 
 	return rc == CAIRN_EEXIST ? 0 : rc;
 }
 
+int cairn_store_too_big(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t n)
+{
+	char has[64], from[48] = "";
+
+	if (size == UINT64_MAX)
+		snprintf(has, sizeof(has), "more than %llu bytes", (unsigned long long)n);
+	else
+		snprintf(has, sizeof(has), "%llu bytes", (unsigned long long)size);
+	if (offset != 0)
+		snprintf(from, sizeof(from), " (reading from offset %llu)", (unsigned long long)offset);
+	return cairn_err(CAIRN_ECORRUPT, "object '%s' in '%s' has %s, more than the %llu asked for%s: not read",
+			 name, where, has, (unsigned long long)n, from);
+}
+
 int cairn_store_range(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t length,
 		      size_t *ret_len)
 {
-	uint64_t len;
+	uint64_t len, n;
 
 	if (offset > size)
 		return cairn_err(CAIRN_EINVAL,
 				 "cannot read '%s' in '%s': offset %llu is past the end (size %llu)", name, where,
 				 (unsigned long long)offset, (unsigned long long)size);
-	if (length == UINT64_MAX) {
+	if (cairn_store_at_most(length, &n)) {
+		len = size - offset;
+		if (len > n)
+			return cairn_store_too_big(where, name, size, offset, n);
+	} else if (length == UINT64_MAX) {
 		len = size - offset;
 	} else if (length > size - offset) {
 		return cairn_err(CAIRN_EINVAL,

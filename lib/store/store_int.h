@@ -25,9 +25,16 @@ int cairn_store_name_check(const char *where, const char *name);
 int cairn_store_prefix_check(const char *where, const char *prefix);
 
 /* Resolve the range [offset, offset+length) of an object of `size` bytes
- * (length UINT64_MAX = to the end) into *ret_len. CAIRN_EINVAL when the range
- * starts or ends past the end, or does not fit in memory. */
+ * (length UINT64_MAX = to the end, CAIRN_STORE_AT_MOST(n) = to the end if
+ * that is at most n bytes) into *ret_len. CAIRN_EINVAL when the range
+ * starts or ends past the end, or does not fit in memory; CAIRN_ECORRUPT
+ * (cairn_store_too_big) when it is more than an AT_MOST bound. */
 int cairn_store_range(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t length,
 		      size_t *ret_len);
+
+/* Record and return CAIRN_ECORRUPT for a CAIRN_STORE_AT_MOST(n) read of
+ * `name` in `where` refused: the object has `size` bytes (UINT64_MAX:
+ * unknown, only known to be more than n from `offset`). */
+int cairn_store_too_big(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t n);
 
 #endif

@@ -108,6 +108,7 @@ struct get_ctx {
 static int get_attempt(struct rstore *r, void *vctx, int failed_before)
 {
 	struct get_ctx *c = vctx;
+	uint64_t bound;
 	size_t got;
 	int rc;
 
@@ -115,7 +116,12 @@ static int get_attempt(struct rstore *r, void *vctx, int failed_before)
 	c->out->len = c->before;
 	rc = cairn_store_get(r->inner, c->name, c->offset, c->length, c->out);
 	got = c->out->len - c->before;
-	if (rc == 0 && c->length != UINT64_MAX && got != c->length)
+	if (cairn_store_at_most(c->length, &bound)) {
+		/* a driver that read past its bound is broken; no retry helps */
+		if (rc == 0 && got > bound)
+			rc = cairn_err(CAIRN_EBUG, "read of '%s' in '%s' bounded to %llu bytes returned %zu",
+				       c->name, r->base.description, (unsigned long long)bound, got);
+	} else if (rc == 0 && c->length != UINT64_MAX && got != c->length)
 		rc = cairn_err(CAIRN_ETRANSIENT, "%s read of '%s' in '%s': %zu of %llu bytes",
 			       got < c->length ? "short" : "long", c->name, r->base.description, got,
 			       (unsigned long long)c->length);

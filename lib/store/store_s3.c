@@ -173,9 +173,13 @@ static int s3_get_past_end(struct s3_store *s, const char *name, const char *key
 	int rc;
 
 	rc = s3_head(s, name, key, &size);
-	if (rc != 0)
-		return rc;
-	return cairn_store_range(s->desc, name, size, offset, length, &n);
+	if (rc == 0)
+		rc = cairn_store_range(s->desc, name, size, offset, length, &n);
+	if (rc == 0 && n != 0)
+		rc = cairn_err(CAIRN_ETRANSIENT,
+			       "S3 GET '%s/%s': 416 Range Not Satisfiable at offset %llu, but HEAD says %llu bytes",
+			       s->bucket, key, (unsigned long long)offset, (unsigned long long)size);
+	return rc;
 }
 
 /* Check what a successful GET appended after `before`; trim a 200 that ignored the range. */
@@ -213,6 +217,106 @@ static int s3_get_check(struct s3_store *s, const char *name, struct s3_req *r, 
 			 r->key, (unsigned long long)got, (unsigned long long)want, got < want ? "short" : "long");
 }
 
+/* Check a 206 answer to a CAIRN_STORE_AT_MOST(n) GET of bytes=offset-(offset+n). */
+static int s3_at_most_206(struct s3_store *s, const char *name, struct s3_req *r, uint64_t offset, uint64_t n,
+			  uint64_t got)
+{
+	uint64_t a, b, total;
+
+	if (parse_content_range(r->resp.content_range, &a, &b, &total) != 0 || a != offset || b - a > n ||
+	    (total != UINT64_MAX && total <= b))
+		return cairn_err(CAIRN_ETRANSIENT,
+				 "S3 GET '%s/%s': Content-Range '%s' does not answer bytes=%llu-%llu", s->bucket,
+				 r->key, r->resp.content_range, (unsigned long long)offset,
+				 (unsigned long long)(offset + n));
+	if (total != UINT64_MAX && total - offset > n)
+		return cairn_store_too_big(s->desc, name, total, offset, n);
+	if (total == UINT64_MAX && b - a == n)
+		return cairn_store_too_big(s->desc, name, UINT64_MAX, offset, n); /* n+1 bytes are there */
+	if (total != UINT64_MAX && b + 1 != total)
+		return cairn_err(CAIRN_ETRANSIENT,
+				 "S3 GET '%s/%s': Content-Range '%s' stops before the end of bytes=%llu-%llu",
+				 s->bucket, r->key, r->resp.content_range, (unsigned long long)offset,
+				 (unsigned long long)(offset + n));
+	if (got != b - a + 1)
+		return cairn_err(CAIRN_ETRANSIENT, "S3 GET '%s/%s': received %llu bytes, expected %llu (%s body)",
+				 s->bucket, r->key, (unsigned long long)got, (unsigned long long)(b - a + 1),
+				 got < b - a + 1 ? "short" : "long");
+	return 0;
+}
+
+/* get(name, offset, CAIRN_STORE_AT_MOST(n)): one GET of bytes=offset-(offset+n),
+ * at most n+1 bytes downloaded. A 206 says the object's size (Content-Range),
+ * n+1 bytes say "too big" when it does not; a server that ignores Range
+ * answers 200 with the whole object, refused from its Content-Length before
+ * more than n+1 bytes come; 416 is an offset at or past the end (at 0: an
+ * empty object, which some servers answer so). */
+static int s3_get_at_most(struct s3_store *s, const char *name, struct s3_req *r, uint64_t offset, uint64_t n,
+			  struct cairn_buf *out, size_t before)
+{
+	char range[64];
+	struct cairn_sigv4_kv hdr[1] = { { "range", range } };
+	int64_t cl;
+	size_t k;
+	int rc;
+
+	if (offset > UINT64_MAX - 1 - n)
+		return cairn_err(CAIRN_EINVAL, "cannot read '%s' in '%s': range %llu+%llu overflows", name, s->desc,
+				 (unsigned long long)offset, (unsigned long long)n);
+	if (n >= SIZE_MAX - before)
+		return cairn_err(CAIRN_EINVAL, "cannot read '%s' in '%s': %llu bytes do not fit in memory", name,
+				 s->desc, (unsigned long long)n);
+	snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)offset, (unsigned long long)(offset + n));
+	r->headers = hdr;
+	r->n_headers = 1;
+	r->max_body = n + 1;
+	rc = cairn_s3_request(s, r);
+	if (rc == 0 && r->resp.status == 206)
+		return s3_at_most_206(s, name, r, offset, n, out->len - before);
+	if (r->resp.status == 416) {
+		if (offset == 0)
+			return 0;
+		return s3_get_past_end(s, name, r->key, offset, CAIRN_STORE_AT_MOST(n));
+	}
+	if (r->resp.status != 200)
+		return rc != 0 ? rc
+			       : cairn_err(CAIRN_ETRANSIENT, "S3 GET '%s/%s': unexpected status %ld", s->bucket,
+					   r->key, r->resp.status);
+	/* 200: the server ignored the range and sends the whole object */
+	cl = r->resp.content_length;
+	if (cl >= 0) {
+		rc = cairn_store_range(s->desc, name, (uint64_t)cl, offset, CAIRN_STORE_AT_MOST(n), &k);
+		if (rc != 0)
+			return rc;
+		if ((uint64_t)cl > n + 1 && out->len - before < (uint64_t)cl) {
+			/* offset > 0, cut at n+1 bytes: what is wanted ends within cl, fetch that far */
+			out->len = before;
+			cairn_http_response_free(&r->resp);
+			r->n_headers = 0;
+			r->max_body = (uint64_t)cl;
+			rc = cairn_s3_request(s, r);
+			if (rc == 0 && r->resp.status != 200)
+				rc = cairn_err(CAIRN_ETRANSIENT, "S3 GET '%s/%s': status %ld to a GET of the whole object",
+					       s->bucket, r->key, r->resp.status);
+			if (rc == 0 && r->resp.content_length != cl)
+				rc = cairn_err(CAIRN_ETRANSIENT, "S3 GET '%s/%s': the object changed size while read",
+					       s->bucket, r->key);
+		}
+	}
+	if (rc != 0)
+		return rc; /* no Content-Length and cut off, or the transfer failed */
+	rc = cairn_store_range(s->desc, name, out->len - before, offset, CAIRN_STORE_AT_MOST(n), &k);
+	if (rc == 0 && cl >= 0 && out->len - before != (uint64_t)cl)
+		rc = cairn_err(CAIRN_ETRANSIENT, "S3 GET '%s/%s': received %llu bytes, expected %llu (%s body)",
+			       s->bucket, r->key, (unsigned long long)(out->len - before), (unsigned long long)cl,
+			       out->len - before < (uint64_t)cl ? "short" : "long");
+	if (rc != 0)
+		return rc;
+	memmove(out->data + before, out->data + before + offset, k);
+	out->len = before + k;
+	return 0;
+}
+
 static int s3_get(struct cairn_store *st, const char *name, uint64_t offset, uint64_t length,
 		  struct cairn_buf *out)
 {
@@ -222,11 +326,19 @@ static int s3_get(struct cairn_store *st, const char *name, uint64_t offset, uin
 	struct s3_req r = { .method = "GET", .name = name, .headers = hdr, .sink = out };
 	size_t before = out->len;
 	char *key;
+	uint64_t bound;
 	int rc;
 
 	rc = cairn_store_name_check(s->desc, name);
 	if (rc != 0)
 		return rc;
+	if (cairn_store_at_most(length, &bound)) {
+		r.key = key = s3_key(s, name);
+		if (key == NULL)
+			return CAIRN_ENOMEM;
+		rc = s3_get_at_most(s, name, &r, offset, bound, out, before);
+		goto out;
+	}
 	if (length != UINT64_MAX && length > UINT64_MAX - offset)
 		return cairn_err(CAIRN_EINVAL, "cannot read '%s' in '%s': range %llu+%llu overflows", name, s->desc,
 				 (unsigned long long)offset, (unsigned long long)length);

@@ -199,6 +199,7 @@ static void test_open_tries_last_key_first(void **state)
 	assert_int_equal(open_counted(f, f->secret, f->state2, NULL, NULL, &store), 0);
 	assert_int_equal(cairn_store_fault_calls(store, CAIRN_OP_LIST), 0);
 	assert_int_equal(cairn_store_fault_calls(store, CAIRN_OP_GET), 2); /* config, the key */
+	assert_int_equal(cairn_store_fault_calls(store, CAIRN_OP_STAT), 0); /* bounded gets: no stat first */
 	cairn_repo_close(f->r);
 	f->r = NULL;
 

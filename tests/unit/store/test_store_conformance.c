@@ -253,6 +253,56 @@ static void test_get_range_past_end(void **state)
 	cairn_buf_free(&b);
 }
 
+/* get(.., CAIRN_STORE_AT_MOST(n)): to the end when that is at most n bytes, else refused, naming the size. */
+static void test_get_at_most(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_buf b = { 0 };
+	uint8_t want[1000];
+	char msg[160];
+
+	cairn_test_fill_random(want, sizeof(want), 9);
+	assert_int_equal(cairn_store_put(fx->s, "locks/big", want, sizeof(want)), 0);
+	assert_int_equal(cairn_store_put(fx->s, "locks/empty", "", 0), 0);
+	assert_int_equal(cairn_buf_append(&b, "XY", 2), 0);
+	/* fits: the whole object, after what the buffer held */
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, CAIRN_STORE_AT_MOST(1000), &b), 0);
+	assert_int_equal(b.len, 1002);
+	assert_memory_equal(b.data + 2, want, 1000);
+	b.len = 2;
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, CAIRN_STORE_AT_MOST(CAIRN_STORE_AT_MOST_MAX), &b), 0);
+	assert_int_equal(b.len, 1002);
+	b.len = 2;
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 900, CAIRN_STORE_AT_MOST(100), &b), 0);
+	assert_int_equal(b.len, 102);
+	assert_memory_equal(b.data + 2, want + 900, 100);
+	b.len = 2;
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 1000, CAIRN_STORE_AT_MOST(0), &b), 0);
+	assert_int_equal(cairn_store_get(fx->s, "locks/empty", 0, CAIRN_STORE_AT_MOST(0), &b), 0);
+	assert_int_equal(cairn_store_get(fx->s, "locks/empty", 0, CAIRN_STORE_AT_MOST(10), &b), 0);
+	assert_int_equal(b.len, 2);
+	/* too big: refused, the object, its size and the bound named, the buffer untouched */
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, CAIRN_STORE_AT_MOST(999), &b), CAIRN_ECORRUPT);
+	snprintf(msg, sizeof(msg), "object 'locks/big' in '%s' has 1000 bytes, more than the 999 asked for: not read",
+		 fx->s->description);
+	if (strstr(cairn_err_msg(), msg) == NULL)
+		fail_msg("'%s' not in '%s'", msg, cairn_err_msg());
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, CAIRN_STORE_AT_MOST(0), &b), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 899, CAIRN_STORE_AT_MOST(100), &b), CAIRN_ECORRUPT);
+	assert_non_null(strstr(cairn_err_msg(), "from offset 899"));
+	assert_int_equal(b.len, 2);
+	assert_memory_equal(b.data, "XY", 2);
+	/* past the end, missing: as for any get */
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 1001, CAIRN_STORE_AT_MOST(100), &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "locks/none", 0, CAIRN_STORE_AT_MOST(100), &b), CAIRN_ENOTFOUND);
+	assert_int_equal(b.len, 2);
+	/* the top bits 11 are no bound: UINT64_MAX is "to the end", UINT64_MAX - 1 an absurd length */
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, UINT64_MAX - 1, &b), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_get(fx->s, "locks/big", 0, UINT64_MAX, &b), 0);
+	assert_int_equal(b.len, 1002);
+	cairn_buf_free(&b);
+}
+
 static void test_stat_size(void **state)
 {
 	struct fixture *fx = *state;
@@ -712,6 +762,7 @@ static void test_put_concurrent_same_name(void **state)
 		cmocka_unit_test_prestate_setup_teardown(test_get_ranges, setup, teardown, (void *)&drv),  \
 		cmocka_unit_test_prestate_setup_teardown(test_get_range_past_end, setup, teardown,         \
 							 (void *)&drv),                                    \
+		cmocka_unit_test_prestate_setup_teardown(test_get_at_most, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_stat_size, setup, teardown, (void *)&drv),   \
 		cmocka_unit_test_prestate_setup_teardown(test_missing_not_found, setup, teardown,          \
 							 (void *)&drv),                                    \

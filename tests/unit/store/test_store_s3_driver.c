@@ -284,9 +284,12 @@ static void get_ok(struct env *e, uint64_t off, uint64_t len, const char *want)
 static void get_fails(struct env *e, uint64_t off, uint64_t len, int rc, const char *msg)
 {
 	struct cairn_buf b = { 0 };
+	int got;
 
 	assert_int_equal(cairn_buf_append(&b, "XY", 2), 0);
-	assert_int_equal(cairn_store_get(e->s, "data/x", off, len, &b), rc);
+	got = cairn_store_get(e->s, "data/x", off, len, &b);
+	if (got != rc)
+		fail_msg("get: %d instead of %d: %s", got, rc, cairn_err_msg());
 	if (msg != NULL && strstr(cairn_err_msg(), msg) == NULL)
 		fail_msg("'%s' not in '%s'", msg, cairn_err_msg());
 	assert_int_equal(b.len, 2); /* untouched */
@@ -347,6 +350,88 @@ static void test_get_ranges_checked(void **state)
 	/* ranges that overflow never reach the server */
 	get_fails(e, UINT64_MAX, 1, CAIRN_EINVAL, "overflows");
 	get_fails(e, 2, UINT64_MAX - 1, CAIRN_EINVAL, "overflows");
+}
+
+/* get(.., CAIRN_STORE_AT_MOST(n)): one GET of bytes=offset-(offset+n), whatever the server does with it. */
+static void test_get_at_most(void **state)
+{
+	struct env *e = *state;
+	const char *obj = "0123456789abcdefghijklmnopqrstuvwxyz";
+	struct cairn_http_stats st0, st1;
+	size_t big_len = 4u << 20;
+	char *big = malloc(big_len + 1);
+
+	assert_non_null(big);
+	memset(big, 'b', big_len);
+	big[big_len] = '\0';
+	/* 206, small: the object whole, one request asking for n+1 bytes */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-35/36\r\n", obj, -1);
+	get_ok(e, 0, CAIRN_STORE_AT_MOST(100), obj);
+	assert_int_equal(e->f->requests, 1);
+	assert_non_null(strstr(head_of(e, 0), "GET /bkt/pfx/data/x HTTP/1.1"));
+	assert_non_null(strstr(head_of(e, 0), "\r\nrange: bytes=0-100\r\n"));
+	/* exactly n bytes still fit */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-35/36\r\n", obj, -1);
+	get_ok(e, 0, CAIRN_STORE_AT_MOST(36), obj);
+	assert_non_null(strstr(head_of(e, 1), "\r\nrange: bytes=0-36\r\n"));
+	/* from an offset */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 30-35/36\r\n", "uvwxyz", -1);
+	get_ok(e, 30, CAIRN_STORE_AT_MOST(6), "uvwxyz");
+	assert_non_null(strstr(head_of(e, 2), "\r\nrange: bytes=30-36\r\n"));
+	/* 206, big: refused from the total, the size named, no second request */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-10/8000000\r\n", "0123456789a", -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(10), CAIRN_ECORRUPT,
+		  "object 'data/x' in 's3://bkt/pfx' has 8000000 bytes, more than the 10 asked for: not read");
+	assert_int_equal(e->f->requests, 4);
+	/* 206 without a total: n+1 bytes say "too big" */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-10/*\r\n", "0123456789a", -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(10), CAIRN_ECORRUPT, "has more than 10 bytes, more than the 10 asked");
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-4/*\r\n", "01234", -1);
+	get_ok(e, 0, CAIRN_STORE_AT_MOST(10), "01234");
+	/* a 206 answering more than was asked, or something else */
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-20/36\r\n", "0123456789a", -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(10), CAIRN_ETRANSIENT, "does not answer bytes=0-10");
+	fake_http_reply(e->f, R_SEND, 206, "Content-Range: bytes 0-4/36\r\n", "01234", -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(100), CAIRN_ETRANSIENT, "stops before the end");
+	fake_http_reply(e->f, R_SEND_CLOSE, 206, "Content-Range: bytes 0-9/10\r\n", "01234", 10);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(100), CAIRN_ETRANSIENT, NULL);
+	/* 200 from a server that ignores Range, small: the object whole, one request */
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	get_ok(e, 0, CAIRN_STORE_AT_MOST(36), obj);
+	assert_int_equal(e->f->requests, 10);
+	/* ... from an offset, the object longer than n+1: fetched again up to its (known) end */
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, obj, -1);
+	get_ok(e, 30, CAIRN_STORE_AT_MOST(6), "uvwxyz");
+	assert_null(strcasestr(head_of(e, e->f->requests - 1), "range:"));
+	/* 200, big: refused from its Content-Length, the body not downloaded */
+	cairn_http_client_stats(cairn_s3_store_http(e->s), &st0);
+	fake_http_reply(e->f, R_SEND_CLOSE, 200, NULL, big, -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(65536), CAIRN_ECORRUPT,
+		  "has 4194304 bytes, more than the 65536 asked for: not read");
+	cairn_http_client_stats(cairn_s3_store_http(e->s), &st1);
+	assert_true(st1.bytes_received - st0.bytes_received < 1u << 20);
+	fake_http_reply(e->f, R_SEND_CLOSE, 200, NULL, obj, -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(35), CAIRN_ECORRUPT, "has 36 bytes, more than the 35 asked for");
+	/* 416: an empty object at offset 0, one request; at an offset, a HEAD decides */
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	get_ok(e, 0, CAIRN_STORE_AT_MOST(10), "");
+	assert_null(strstr(head_of(e, e->f->requests - 1), "HEAD"));
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	get_ok(e, 36, CAIRN_STORE_AT_MOST(10), "");
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	get_fails(e, 40, CAIRN_STORE_AT_MOST(10), CAIRN_EINVAL, "past the end");
+	fake_http_reply(e->f, R_SEND, 416, NULL, "<Error><Code>InvalidRange</Code></Error>", -1);
+	fake_http_reply(e->f, R_SEND, 200, NULL, NULL, 36);
+	get_fails(e, 20, CAIRN_STORE_AT_MOST(100), CAIRN_ETRANSIENT, "but HEAD says 36 bytes");
+	/* an error keeps its S3 code (a GET has a body, unlike a HEAD) */
+	fake_http_reply(e->f, R_SEND, 403, NULL, "<Error><Code>SignatureDoesNotMatch</Code></Error>", -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(10), CAIRN_EAUTH, "403 SignatureDoesNotMatch");
+	fake_http_reply(e->f, R_SEND, 404, NULL, NOT_FOUND_XML, -1);
+	get_fails(e, 0, CAIRN_STORE_AT_MOST(10), CAIRN_ENOTFOUND, "NoSuchKey");
+	free(big);
 }
 
 static void test_error_details(void **state)
@@ -569,6 +654,7 @@ int main(void)
 		T(test_put_content_one_request),
 		T(test_put_object_lock_headers),
 		T(test_get_ranges_checked),
+		T(test_get_at_most),
 		T(test_error_details),
 		T(test_retry_decorator_over_driver),
 		T(test_list_pages),
