@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets (clang, -DCAIRN_FUZZ=ON) into build-fuzz/ and run
-# each for a while, merging what adds coverage into its seed corpus.
+# each for a while, then minimise its seed corpus tests/fuzz/corpus/<target>/:
+# the named (hand-written) seeds stay, plus what adds coverage to them.
 #   fuzz.sh [SECONDS] [TARGET...]    default: 600 s each, every tests/fuzz/fuzz_*.c
+#                                    (0 s: no run, only the corpus minimisation)
 # TARGET is a short name (index, s3_xml, ...). Exits non-zero on a finding; the
 # crashing input stays in build-fuzz/artifacts/<target>/.
 # Environment: CAIRN_FUZZ_BUILD (build directory), CAIRN_FUZZ_RSS_MB (2048),
-# CAIRN_FUZZ_TIMEOUT (10 s per input), CAIRN_FUZZ_MERGE=0 (leave the corpus alone).
+# CAIRN_FUZZ_TIMEOUT (10 s per input), CAIRN_FUZZ_MERGE=0 (leave the corpus alone; new inputs stay in
+# build-fuzz/work/<target>/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
@@ -48,9 +51,12 @@ for t in "${targets[@]}"; do
 	mkdir -p "$corpus" "$work" "$art" "$build/logs"
 	echo "== fuzz_$t: $secs s"
 	rc=0
-	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$build/tests/fuzz_$t" -max_total_time="$secs" -rss_limit_mb="$rss" -timeout="$timeout" \
-		-print_final_stats=1 -artifact_prefix="$art/" "$work" "$corpus" >"$log" 2>&1 || rc=$?
+	: >"$log"
+	if [ "$secs" -gt 0 ]; then
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			"$build/tests/fuzz_$t" -max_total_time="$secs" -rss_limit_mb="$rss" -timeout="$timeout" \
+			-print_final_stats=1 -artifact_prefix="$art/" "$work" "$corpus" >"$log" 2>&1 || rc=$?
+	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n1 || true)
 	if [ "$rc" -ne 0 ]; then
@@ -60,8 +66,20 @@ for t in "${targets[@]}"; do
 		continue
 	fi
 	if [ "${CAIRN_FUZZ_MERGE:-1}" != 0 ]; then
-		"$build/tests/fuzz_$t" -merge=1 -rss_limit_mb="$rss" -timeout="$timeout" "$corpus" "$work" \
-			>>"$log" 2>&1
+		# minimise: the hand-written seeds (named files) stay, then only what adds
+		# coverage to them, from the corpus and this run (files named by their SHA-1)
+		merged=$build/merged/$t
+		rm -rf "$merged"
+		mkdir -p "$merged"
+		find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$merged/" \;
+		if "$build/tests/fuzz_$t" -merge=1 -rss_limit_mb="$rss" -timeout="$timeout" "$merged" "$corpus" "$work" \
+			>>"$log" 2>&1; then
+			find "$corpus" -maxdepth 1 -type f -delete
+			cp "$merged"/* "$corpus/"
+			rm -rf "$work"
+		else
+			echo "   merge failed (corpus left as it was): see $log"
+		fi
 	fi
 	echo "   executions ${execs:-?}, ${cov:-cov ?}, corpus $(find "$corpus" -type f | wc -l) files, no finding"
 done
