@@ -23,9 +23,9 @@ static void time_case(const char *text)
 
 	if (cairn_time_parse(text, NOW_NS, &ns) != 0)
 		return;
-	cairn_duration_format(NOW_NS - (ns / 2), dur, sizeof(dur));
 	if (ns < 0 || ns / CAIRN_NS_PER_SEC > YEAR_9999_NS)
 		return;
+	cairn_duration_format(NOW_NS - ns, dur, sizeof(dur)); /* "3h ago" in listings */
 	/* what the repository and the reports write must read back exactly */
 	cairn_time_format(ns, 1, out);
 	if (cairn_time_parse(out, 0, &back) != 0 || back != ns)
