@@ -7,7 +7,8 @@
 # TARGET is a short name (index, s3_xml, ...). Exits non-zero on a finding; the
 # crashing input stays in build-fuzz/artifacts/<target>/.
 # Environment: CAIRN_FUZZ_BUILD (build directory), CAIRN_FUZZ_RSS_MB (2048),
-# CAIRN_FUZZ_TIMEOUT (10 s per input), CAIRN_FUZZ_MERGE=0 (leave the corpus alone; new inputs stay in
+# CAIRN_FUZZ_TIMEOUT (10 s per input), CAIRN_FUZZ_MAX_CORPUS (300 files: beyond, the
+# minimisation keeps what covers new edges only, not new hit counts), CAIRN_FUZZ_MERGE=0 (leave the corpus alone; new inputs stay in
 # build-fuzz/work/<target>/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,7 @@ shift || true
 build=${CAIRN_FUZZ_BUILD:-$top/build-fuzz}
 rss=${CAIRN_FUZZ_RSS_MB:-2048}
 timeout=${CAIRN_FUZZ_TIMEOUT:-10}
+max_corpus=${CAIRN_FUZZ_MAX_CORPUS:-300}
 
 case $secs in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
@@ -58,7 +60,7 @@ for t in "${targets[@]}"; do
 			-print_final_stats=1 -artifact_prefix="$art/" "$work" "$corpus" >"$log" 2>&1 || rc=$?
 	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
-	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n1 || true)
+	cov=$(grep -m1 'DONE' "$log" | grep -o 'cov: [0-9]* ft: [0-9]*' || true)
 	if [ "$rc" -ne 0 ]; then
 		findings=$((findings + 1))
 		echo "   FINDING (exit $rc): see $log and $art/"
@@ -67,13 +69,22 @@ for t in "${targets[@]}"; do
 	fi
 	if [ "${CAIRN_FUZZ_MERGE:-1}" != 0 ]; then
 		# minimise: the hand-written seeds (named files) stay, then only what adds
-		# coverage to them, from the corpus and this run (files named by their SHA-1)
+		# coverage to them, from the corpus and this run (files named by their SHA-1);
+		# coverage is edges and their hit counts, or edges only when that gives
+		# more than CAIRN_FUZZ_MAX_CORPUS files
 		merged=$build/merged/$t
-		rm -rf "$merged"
-		mkdir -p "$merged"
-		find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$merged/" \;
-		if "$build/tests/fuzz_$t" -merge=1 -rss_limit_mb="$rss" -timeout="$timeout" "$merged" "$corpus" "$work" \
-			>>"$log" 2>&1; then
+		for counters in 1 0; do
+			ok=0
+			rm -rf "$merged"
+			mkdir -p "$merged"
+			find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' \
+				-exec cp {} "$merged/" \;
+			"$build/tests/fuzz_$t" -merge=1 -use_counters=$counters -rss_limit_mb="$rss" -timeout="$timeout" \
+				"$merged" "$corpus" "$work" >>"$log" 2>&1 || break
+			ok=1
+			[ "$(find "$merged" -type f | wc -l)" -le "$max_corpus" ] && break
+		done
+		if [ "$ok" = 1 ]; then
 			find "$corpus" -maxdepth 1 -type f -delete
 			cp "$merged"/* "$corpus/"
 			rm -rf "$work"
