@@ -352,6 +352,8 @@ static int record_parse(json_t *j, struct job_report *rep)
 		return -1;
 	if (code < 0 || code > 255)
 		return -1;
+	if (rep->start_ns < 0 || rep->end_ns < 0) /* readers subtract them: no overflow */
+		return -1;
 	rep->exit_code = (int)code;
 	if (msg != NULL && !json_is_string(msg))
 		return -1;

@@ -159,6 +159,9 @@ static int parse_absolute(const char *text, int64_t *ret_ns)
 			return -1;
 		secs = (int64_t)t;
 	}
+	/* int64 nanoseconds end in 1677 and 2262 */
+	if (secs >= INT64_MAX / CAIRN_NS_PER_SEC || secs <= INT64_MIN / CAIRN_NS_PER_SEC)
+		return -1;
 	*ret_ns = secs * CAIRN_NS_PER_SEC + frac;
 	return 0;
 }

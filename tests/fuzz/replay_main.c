@@ -1,13 +1,18 @@
 /* Runs a fuzz target without libFuzzer: every file of the seed corpus given
  * on the command line, then deterministic mutations of each (bit flips,
- * truncations, byte insertions), so the targets run in every CI build. */
+ * truncations, byte insertions), so the targets run in every CI build.
+ * The mutations are shared out over the seeds: MUTATIONS_TOTAL in all (at
+ * least MUTATIONS_MIN and at most MUTATIONS_MAX per seed), so that a large
+ * corpus does not make the run long; CAIRN_FUZZ_MUTATIONS overrides the total. */
 #include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MUTATIONS_PER_SEED 3000
+#define MUTATIONS_TOTAL 30000
+#define MUTATIONS_MIN 50
+#define MUTATIONS_MAX 3000
 
 static uint64_t next(uint64_t *s)
 {
@@ -17,7 +22,7 @@ static uint64_t next(uint64_t *s)
 	return *s;
 }
 
-static int run_file(const char *path, uint64_t *rng)
+static int run_file(const char *path, int mutations, uint64_t *rng)
 {
 	FILE *fp = fopen(path, "rb");
 	uint8_t *data, *mut;
@@ -40,7 +45,7 @@ static int run_file(const char *path, uint64_t *rng)
 	}
 	fclose(fp);
 	LLVMFuzzerTestOneInput(data, (size_t)len);
-	for (int i = 0; i < MUTATIONS_PER_SEED; i++) {
+	for (int i = 0; i < mutations; i++) {
 		size_t n = (size_t)len;
 
 		memcpy(mut, data, n);
@@ -77,10 +82,14 @@ static int run_file(const char *path, uint64_t *rng)
 int main(int argc, char **argv)
 {
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
-	int failed = 0;
+	const char *env = getenv("CAIRN_FUZZ_MUTATIONS");
+	long total = env != NULL && env[0] != '\0' ? strtol(env, NULL, 10) : MUTATIONS_TOTAL;
+	int failed = 0, per_seed;
 
+	per_seed = argc > 1 ? (int)(total / (argc - 1)) : 0;
+	per_seed = per_seed < MUTATIONS_MIN ? MUTATIONS_MIN : per_seed > MUTATIONS_MAX ? MUTATIONS_MAX : per_seed;
 	for (int i = 1; i < argc; i++)
-		failed |= run_file(argv[i], &rng);
-	printf("%d seed file%s replayed with %d mutations each\n", argc - 1, argc == 2 ? "" : "s", MUTATIONS_PER_SEED);
+		failed |= run_file(argv[i], per_seed, &rng);
+	printf("%d seed file%s replayed with %d mutations each\n", argc - 1, argc == 2 ? "" : "s", per_seed);
 	return failed;
 }
