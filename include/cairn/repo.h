@@ -107,7 +107,8 @@ int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered);
 
 /* cairn_repo_recover_orphans only when orphans may exist, so that a
  * backup does not list every pack of a large repository each time: when a
- * backup through this catalog failed (cairn_repo_mark_orphans_possible),
+ * backup through this catalog failed (cairn_repo_mark_orphans_possible), a
+ * prune's sweep through it did not finish (cairn_repo_sweep_begin),
  * when a backup lock of a holder that died (same host, process gone) or
  * expired is found, when the catalog never scanned, or when the last scan
  * is older than CAIRN_REPO_ORPHAN_SCAN_NS. Records the scan in the catalog,
@@ -116,6 +117,13 @@ int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered);
 int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered);
 /* Note in the catalog that this run may leave orphan packs (it failed). */
 void cairn_repo_mark_orphans_possible(struct cairn_repo *r);
+/* A prune's sweep, which deletes index objects before their packs, may
+ * leave orphan packs only if it stops half-way: _begin notes that before it
+ * deletes anything, _end (after a sweep that finished) takes the note back,
+ * so a finished sweep costs the next backup no scan. Separate from the mark
+ * above, which _end never clears. */
+void cairn_repo_sweep_begin(struct cairn_repo *r);
+void cairn_repo_sweep_end(struct cairn_repo *r);
 
 /* Sealed objects (index, snapshots): seal `plain` with AD `ad`, store as
  * `dir`/<storage id>; ret_id receives the id. An existing identical object

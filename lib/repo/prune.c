@@ -187,8 +187,10 @@ static int run(struct prune_ctx *p)
 	/* a sweep stopped before its last deletion leaves orphan packs: the
 	 * next backup or prune through this catalog looks for them */
 	if (rc == 0) {
-		cairn_repo_mark_orphans_possible(p->r);
+		cairn_repo_sweep_begin(p->r);
 		rc = prune_sweep(p);
+		if (rc == 0)
+			cairn_repo_sweep_end(p->r);
 	}
 	cairn_lock_release(lock);
 	return rc;

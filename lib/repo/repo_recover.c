@@ -160,6 +160,16 @@ void cairn_repo_mark_orphans_possible(struct cairn_repo *r)
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
 }
 
+void cairn_repo_sweep_begin(struct cairn_repo *r)
+{
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.sweep_pending", "1");
+}
+
+void cairn_repo_sweep_end(struct cairn_repo *r)
+{
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.sweep_pending", "0");
+}
+
 int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recovered)
 {
 	struct dead_lock_check d = { .now = cairn_time_now_ns() };
@@ -174,7 +184,8 @@ int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recov
 	if (rc < 0)
 		return rc;
 	if (last > 0 && d.now - last < CAIRN_REPO_ORPHAN_SCAN_NS &&
-	    cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0 && !d.found)
+	    cairn_catalog_meta_get_i64(r->catalog, "orphans.scan_needed") == 0 &&
+	    cairn_catalog_meta_get_i64(r->catalog, "orphans.sweep_pending") == 0 && !d.found)
 		return 0;
 	/* mark first: a run killed during the scan scans again next time */
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "1");
@@ -183,6 +194,7 @@ int cairn_repo_recover_orphans_if_needed(struct cairn_repo *r, size_t *ret_recov
 		return rc;
 	(void)cairn_catalog_meta_set_i64(r->catalog, "orphans.last_scan_ns", d.now);
 	(void)cairn_catalog_meta_set(r->catalog, "orphans.scan_needed", "0");
+	(void)cairn_catalog_meta_set(r->catalog, "orphans.sweep_pending", "0");
 	/* Best effort: a lock left in place only causes another scan. */
 	for (size_t i = 0; i < d.nstale; i++)
 		cairn_lock_delete(r, d.stale[i]);

@@ -93,12 +93,19 @@ kill -9 "$HOLD_PID"
 wait "$HOLD_PID" || true
 exec {HOLD_IN}>&-
 assert_exit 0 agent prune --no-forget --grace 0 --lock-wait 0
+assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 0 "prune's orphan scan looked at what the dead backup left and deleted its lock"
 assert_exit 0 restore_cmd restore --snapshot "$id" --target "$WORK/rk" --state-dir "$WORK/fresh-k"
 manifest_of "$SRC" "$OUT_DIR/mk"
 manifest_of "$WORK/rk$SRC" "$OUT_DIR/rk"
 compare_manifests "$OUT_DIR/mk" "$OUT_DIR/rk"
 # a dead backup's lock says that it may have left packs behind: it stays
-# until a backup's orphan scan has looked, then goes
+# until an orphan scan has looked (a backup's, or a prune's before it marks),
+# then goes
+hold shared backup
+kill -9 "$HOLD_PID"
+wait "$HOLD_PID" || true
+exec {HOLD_IN}>&-
+assert_exit 0 agent snapshots
 assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 1 "the dead backup's lock object waits for the orphan scan"
 assert_exit 0 agent backup "$SRC"
 assert_eq "$(ls "$REPO_DIR/locks" | wc -l)" 0 "no lock object left behind"
