@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -678,6 +680,133 @@ static void test_restore_run_include_prunes_the_walk(void **state)
 	restore_fresh_incl(f, &s, "/x*s/f", "x\nx/p\nx/p/s\nx/p/s/f\nx/q\nx/q/s\nx/q/s/f\n");
 }
 
+/* Defect 10: as a user who owns the file (root acts as uid 65534 through
+ * setfsuid, which also drops its override of permissions), a 0444 file
+ * keeps its user.* xattr: xattrs are set before the read-only mode, and
+ * nothing is reported. A failing xattr is
+ * reported, never silent (an unknown namespace fails for anyone). */
+static void test_restore_metadata_xattrs_before_read_only_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_restore_opts opts = { 0 };
+	struct restore_ctx c;
+	struct cairn_entry e = mk_entry("ro", CAIRN_ENTRY_FILE);
+	struct cairn_xattr x[2] = { { (char *)"user.note", (uint8_t *)"kept", 4 },
+				    { (char *)"nonamespace.cairn", (uint8_t *)"x", 1 } };
+	uid_t as = geteuid() == 0 ? 65534 : geteuid();
+	char dir[700], val[16];
+	struct stat st;
+	int dirfd, fd;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s/meta", f->rf.dir);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dirfd >= 0);
+	fd = openat(dirfd, "ro", O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	if (fsetxattr(fd, "user.probe", "", 0, 0) < 0 && errno == ENOTSUP) {
+		close(fd);
+		close(dirfd);
+		skip();
+	}
+	assert_int_equal(fremovexattr(fd, "user.probe"), 0);
+	assert_int_equal(fchown(fd, as, as), 0);
+
+	memset(&c, 0, sizeof(c));
+	opts.on_problem = on_problem;
+	opts.ctx = f;
+	c.opts = &opts;
+	c.as_root = 0;
+	pthread_mutex_init(&c.lock, NULL);
+	e.mode = 0444;
+	e.xattrs = x;
+	e.xattr_count = 1;
+	f->problems[0] = '\0';
+	f->nproblems = 0;
+	setfsuid(as);
+	setfsgid(as);
+	restore_metadata(&c, fd, dirfd, "ro", "/meta/ro", &e);
+	setfsuid(0);
+	setfsgid(0);
+	if (f->nproblems != 0)
+		fail_msg("problems: %s", f->problems);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(st.st_mtime, MTIME);
+	n = fgetxattr(fd, "user.note", val, sizeof(val));
+	assert_int_equal(n, 4);
+	assert_memory_equal(val, "kept", 4);
+
+	/* a failure is reported, the rest still applied (on a fresh 0600
+	 * file, as restore creates them) */
+	assert_int_equal(fchmod(fd, 0600), 0);
+	f->problems[0] = '\0';
+	f->nproblems = 0;
+	e.xattr_count = 2;
+	e.mode = 0640;
+	setfsuid(as);
+	setfsgid(as);
+	restore_metadata(&c, fd, dirfd, "ro", "/meta/ro", &e);
+	setfsuid(0);
+	setfsgid(0);
+	assert_int_equal(f->nproblems, 1);
+	assert_non_null(strstr(f->problems, "cannot set extended attribute 'nonamespace.cairn'"));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	close(fd);
+	close(dirfd);
+	pthread_mutex_destroy(&c.lock);
+}
+
+/* Defect 9 and the messages: a directory with an empty xattr value (NULL
+ * in the decoded entry) restores under the sanitizers; a malformed tree is
+ * named as a malformed tree blob, not as a damaged pack, and the summary of
+ * a run without any damaged object does not say "in 0 objects". */
+static void test_restore_run_empty_xattr_malformed_tree_summary(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t empty[CAIRN_ID_BYTES], bad[CAIRN_ID_BYTES], root[CAIRN_ID_BYTES];
+	struct cairn_xattr x = { (char *)"user.empty", NULL, 0 };
+	struct cairn_restore_stats rs;
+	struct cairn_snapshot s;
+	struct cairn_entry e[2];
+	struct cairn_buf t = { 0 };
+	char p[700];
+
+	add_tree(f, NULL, 0, empty);
+	{
+		/* two entries of one name: decodes as "not sorted or not unique" */
+		struct cairn_entry d[2] = { mk_entry("dup", CAIRN_ENTRY_FIFO), mk_entry("dup", CAIRN_ENTRY_FIFO) };
+		uint8_t *raw;
+
+		/* the encoder refuses it: encode "dua", "dup" and rename the first */
+		d[0].name = (uint8_t *)(uintptr_t)"dua";
+		assert_int_equal(cairn_tree_encode(d, 2, &t), 0);
+		raw = memmem(t.data, t.len, "dua", 3);
+		assert_non_null(raw);
+		raw[2] = 'p';
+		assert_int_equal(cairn_packer_add(f->p, f->z, &f->scratch, CAIRN_BLOB_TREE, t.data, t.len, bad, NULL),
+				 0);
+		cairn_buf_free(&t);
+	}
+	e[0] = mk_dir("bad", bad);
+	e[1] = mk_dir("d", empty);
+	e[1].xattrs = &x;
+	e[1].xattr_count = 1;
+	add_tree(f, e, 2, root);
+	write_snap(f, root, 0, 2, &s);
+	assert_int_equal(restore(f, &s, 0, &rs), CAIRN_ECORRUPT);
+	assert_int_equal(rs.damaged_files, 1);
+	assert_int_equal(rs.damaged_objects, 0);
+	assert_non_null(strstr(f->problems, "is malformed (the pack holding it is intact)"));
+	assert_non_null(strstr(f->problems, "not sorted or not unique"));
+	assert_null(strstr(cairn_err_msg(), "0 objects"));
+	assert_non_null(strstr(cairn_err_msg(), "1 file or directory not restored"));
+	snprintf(p, sizeof(p), "%s/d", f->rf.out);
+	assert_int_equal(getxattr(p, "user.empty", NULL, 0), 0);
+}
+
 /* Defect 3: a fifo replaced by a symlink to a 0600 file between its
  * creation and its metadata. The victim keeps its mode and times, the
  * problem is reported. An untouched fifo gets its metadata. */
@@ -759,6 +888,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restore_metadata_never_follows_a_swapped_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_sparse_tail_and_split_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_include_prunes_the_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_metadata_xattrs_before_read_only_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_run_empty_xattr_malformed_tree_summary, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
