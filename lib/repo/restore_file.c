@@ -62,20 +62,22 @@ int restore_loc_known(const struct cairn_blob_loc *loc)
 	return memcmp(loc->pack, zero, CAIRN_ID_BYTES) != 0;
 }
 
-/* 1 when `n` bytes at `p` are all zero. */
-static int all_zero(const uint8_t *p, size_t n)
+/* 1 when `n` bytes at `p` are all zero and holes are wanted. */
+static int all_zero(int holes, const uint8_t *p, size_t n)
 {
 	static const uint8_t zero[HOLE_BLOCK];
 
-	return n <= HOLE_BLOCK && memcmp(p, zero, n) == 0;
+	return holes && n <= HOLE_BLOCK && memcmp(p, zero, n) == 0;
 }
 
 /* Write `len` bytes at `off` of a file this run created (so every byte not
  * written reads as zero), skipping the zero bytes of every HOLE_BLOCK-aligned
  * block of the file that this piece covers: a block that is zero wherever it
  * is written, in one chunk or across two, a partial block at the end of the
- * file included, stays a hole (the final ftruncate gives the size). */
-static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
+ * file included, stays a hole (the final ftruncate gives the size). Without
+ * `holes` (a file smaller than one block: a hole would be all of it) every
+ * byte is written. */
+static int write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint64_t off)
 {
 	size_t pos = 0;
 
@@ -87,7 +89,7 @@ static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
 			n = HOLE_BLOCK - (size_t)((off + pos) % HOLE_BLOCK);
 			if (n > len - pos)
 				n = len - pos;
-			if (!all_zero(data + pos, n))
+			if (!all_zero(holes, data + pos, n))
 				break;
 		}
 		run_start = pos;
@@ -95,7 +97,7 @@ static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
 			n = HOLE_BLOCK - (size_t)((off + pos) % HOLE_BLOCK);
 			if (n > len - pos)
 				n = len - pos;
-			if (all_zero(data + pos, n))
+			if (all_zero(holes, data + pos, n))
 				break;
 		}
 		for (size_t w = run_start; w < pos;) {
@@ -141,7 +143,7 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 			ok = 0;
 			break;
 		}
-		rc = write_sparse(job->fd, buf->data, buf->len, off);
+		rc = write_sparse(job->fd, job->entry.size >= HOLE_BLOCK, buf->data, buf->len, off);
 		if (rc < 0) {
 			restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot write: %s", strerror(-rc));
 			ok = 0;

@@ -493,19 +493,23 @@ static void assert_bytes(const char *path, const uint8_t *want, size_t len)
 /* Defect 8: zeros are left as holes wherever they cover a 4 KiB block of
  * the file: a zero tail shorter than a block (8192 bytes of data then 1000
  * zeros, as treetool's sparse.tail), and a zero block split across two
- * chunks at an offset that is no multiple of 4096. Content byte for byte,
- * and SEEK_HOLE finds the hole where the source had it. */
+ * chunks at an offset that is no multiple of 4096; but a file smaller than
+ * one block is written whole (treetool's files/small_zeros). Content byte
+ * for byte, and SEEK_HOLE finds the hole where the source had it. */
 static void test_restore_run_sparse_tail_and_split_blocks(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t tail[9192], a[6096], b[6192], whole[12288];
-	uint8_t tail_id[CAIRN_ID_BYTES], ids[2 * CAIRN_ID_BYTES], root[CAIRN_ID_BYTES];
+	uint8_t tail_id[CAIRN_ID_BYTES], ids[2 * CAIRN_ID_BYTES], root[CAIRN_ID_BYTES], zeros[1000], zid[CAIRN_ID_BYTES];
 	struct cairn_restore_stats rs;
 	struct cairn_snapshot s;
-	struct cairn_entry e[2];
+	struct cairn_entry e[3];
 	char p[700];
 	int fd;
 
+	memset(zeros, 0, sizeof(zeros));
+	add_bytes(f, zeros, sizeof(zeros), zid);
+	e[2] = mk_file("zeros", zid, sizeof(zeros), 0);
 	memset(tail, 0, sizeof(tail));
 	for (size_t i = 0; i < 8192; i++)
 		tail[i] = (uint8_t)(i % 251 + 1);
@@ -524,11 +528,18 @@ static void test_restore_run_sparse_tail_and_split_blocks(void **state)
 	add_bytes(f, b, sizeof(b), ids + CAIRN_ID_BYTES);
 	e[0] = mk_file("split", ids, sizeof(whole), 0);
 	e[0].content_count = 2;
-	add_tree(f, e, 2, root);
-	write_snap(f, root, 2, 0, &s);
+	add_tree(f, e, 3, root);
+	write_snap(f, root, 3, 0, &s);
 	if (restore(f, &s, 0, &rs) != 0)
 		fail_msg("restore: %s / %s", cairn_err_msg(), f->problems);
 
+	/* a file below one block is written as it is, zeros too */
+	snprintf(p, sizeof(p), "%s/zeros", f->rf.out);
+	assert_bytes(p, zeros, sizeof(zeros));
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(lseek(fd, 0, SEEK_HOLE), (off_t)sizeof(zeros));
+	close(fd);
 	snprintf(p, sizeof(p), "%s/split", f->rf.out);
 	assert_bytes(p, whole, sizeof(whole));
 	fd = open(p, O_RDONLY);
