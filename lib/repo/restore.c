@@ -68,6 +68,21 @@ static int open_target(const char *target, int overwrite, int *ret_fd)
 	return 0;
 }
 
+/* The error of a run that left damaged entries out. Entries whose recorded
+ * size or hardlink group disagrees with their data, malformed trees and
+ * blobs the index does not know are damaged without any damaged object. */
+static int damaged_summary(const struct cairn_restore_stats *st)
+{
+	unsigned long long n = (unsigned long long)st->damaged_files, o = (unsigned long long)st->damaged_objects;
+	const char *what = n == 1 ? "file or directory" : "files or directories";
+
+	if (o == 0)
+		return cairn_err(CAIRN_ECORRUPT, "%llu %s not restored: data missing, malformed or not agreeing with "
+				 "the snapshot's entries (see the messages above)", n, what);
+	return cairn_err(CAIRN_ECORRUPT, "%llu %s not restored: damaged or missing data, %llu damaged object%s "
+			 "(see the messages above)", n, what, o, o == 1 ? "" : "s");
+}
+
 int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, const struct cairn_restore_opts *opts,
 		      struct cairn_restore_stats *ret_stats)
 {
@@ -113,10 +128,7 @@ int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, c
 	c.stats.duration_ns = cairn_time_now_ns() - c.start_ns;
 	restore_progress(&c, NULL, 1);
 	if (rc == 0 && c.stats.damaged_files > 0)
-		rc = cairn_err(CAIRN_ECORRUPT, "%llu file%s or director%s not restored: damaged or missing data in %llu "
-			       "object%s", (unsigned long long)c.stats.damaged_files, c.stats.damaged_files == 1 ? "" : "s",
-			       c.stats.damaged_files == 1 ? "y" : "ies", (unsigned long long)c.stats.damaged_objects,
-			       c.stats.damaged_objects == 1 ? "" : "s");
+		rc = damaged_summary(&c.stats);
 	else if (rc == 0 && c.stats.errors > 0)
 		rc = cairn_err(CAIRN_EIO, "%llu entr%s could not be restored completely",
 			       (unsigned long long)c.stats.errors, c.stats.errors == 1 ? "y" : "ies");

@@ -62,28 +62,43 @@ int restore_loc_known(const struct cairn_blob_loc *loc)
 	return memcmp(loc->pack, zero, CAIRN_ID_BYTES) != 0;
 }
 
-/* Write `len` bytes at `off`, skipping whole zero blocks (left as holes). */
-static int write_sparse(int fd, const uint8_t *data, size_t len, uint64_t off)
+/* 1 when `n` bytes at `p` are all zero and holes are wanted. */
+static int all_zero(int holes, const uint8_t *p, size_t n)
 {
 	static const uint8_t zero[HOLE_BLOCK];
+
+	return holes && n <= HOLE_BLOCK && memcmp(p, zero, n) == 0;
+}
+
+/* Write `len` bytes at `off` of a file this run created (so every byte not
+ * written reads as zero), skipping the zero bytes of every HOLE_BLOCK-aligned
+ * block of the file that this piece covers: a block that is zero wherever it
+ * is written, in one chunk or across two, a partial block at the end of the
+ * file included, stays a hole (the final ftruncate gives the size). Without
+ * `holes` (a file smaller than one block: a hole would be all of it) every
+ * byte is written. */
+static int write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint64_t off)
+{
 	size_t pos = 0;
 
 	while (pos < len) {
 		size_t run_start, n;
 
-		/* skip zero blocks */
-		while (pos < len) {
-			n = len - pos < HOLE_BLOCK ? len - pos : HOLE_BLOCK;
-			if (n < HOLE_BLOCK || memcmp(data + pos, zero, n) != 0)
+		/* skip the zero pieces: [pos, the next block boundary or the end) */
+		for (; pos < len; pos += n) {
+			n = HOLE_BLOCK - (size_t)((off + pos) % HOLE_BLOCK);
+			if (n > len - pos)
+				n = len - pos;
+			if (!all_zero(holes, data + pos, n))
 				break;
-			pos += n;
 		}
 		run_start = pos;
-		while (pos < len) {
-			n = len - pos < HOLE_BLOCK ? len - pos : HOLE_BLOCK;
-			if (n == HOLE_BLOCK && memcmp(data + pos, zero, n) == 0)
+		for (; pos < len; pos += n) {
+			n = HOLE_BLOCK - (size_t)((off + pos) % HOLE_BLOCK);
+			if (n > len - pos)
+				n = len - pos;
+			if (all_zero(holes, data + pos, n))
 				break;
-			pos += n;
 		}
 		for (size_t w = run_start; w < pos;) {
 			ssize_t k = pwrite(fd, data + w, pos - w, (off_t)(off + w));
@@ -128,7 +143,7 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 			ok = 0;
 			break;
 		}
-		rc = write_sparse(job->fd, buf->data, buf->len, off);
+		rc = write_sparse(job->fd, job->entry.size >= HOLE_BLOCK, buf->data, buf->len, off);
 		if (rc < 0) {
 			restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot write: %s", strerror(-rc));
 			ok = 0;
@@ -241,9 +256,6 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
 	}
-	if (chmod(self, e->mode) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s%s", strerror(errno),
-				errno == ENOENT ? " (is /proc mounted?)" : "");
 	for (size_t i = 0; i < e->xattr_count; i++) {
 		const struct cairn_xattr *x = &e->xattrs[i];
 
@@ -251,6 +263,9 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
 					x->name, strerror(errno));
 	}
+	if (chmod(self, e->mode) < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s%s", strerror(errno),
+				errno == ENOENT ? " (is /proc mounted?)" : "");
 	set_times(c, utimensat(AT_FDCWD, self, times, 0), relpath);
 	close(fd);
 }
@@ -276,9 +291,6 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
 	}
-	/* a symlink has no mode of its own on Linux */
-	if (fd >= 0 && fchmod(fd, e->mode) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s", strerror(errno));
 	/* "/proc/self/fd/DIRFD/NAME" resolves the directory through its
 	 * descriptor and, with lsetxattr, does not follow NAME */
 	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d/", dirfd);
@@ -298,5 +310,8 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
 					x->name, strerror(errno));
 	}
+	/* a symlink has no mode of its own on Linux */
+	if (fd >= 0 && fchmod(fd, e->mode) < 0)
+		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s", strerror(errno));
 	set_times(c, fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), relpath);
 }

@@ -93,7 +93,10 @@ void restore_file_worker(void *job, int worker, void *ctx);
 /* 1 when cairn_repo_blob_read filled in the location (the catalog knew the
  * blob, even if its pack then turned out missing or damaged). */
 int restore_loc_known(const struct cairn_blob_loc *loc);
-/* Ownership, mode, xattrs and times of an entry, through an fd when fd >= 0.
+/* Owner, xattrs, mode and times of an entry, in that order (chown clears
+ * setuid bits and security.capability, so it comes first; user.* xattrs
+ * need write permission, so they come before a read-only mode; times last),
+ * through an fd when fd >= 0.
  * Otherwise (special files and symlinks, created just before by name in
  * dirfd) no call follows the name: a fifo, device or socket is opened with
  * O_PATH|O_NOFOLLOW, checked to still be of its type, and changed through

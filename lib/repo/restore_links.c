@@ -110,7 +110,8 @@ int restore_rec_add(struct restore_ctx *c, size_t parent, const char *name, dev_
 			x->value = malloc(e->xattrs[i].value_len + 1);
 			if (x->name == NULL || x->value == NULL)
 				return cairn_err(CAIRN_ENOMEM, "cannot track directories");
-			memcpy(x->value, e->xattrs[i].value, e->xattrs[i].value_len);
+			if (e->xattrs[i].value_len > 0) /* an empty value may be NULL */
+				memcpy(x->value, e->xattrs[i].value, e->xattrs[i].value_len);
 			x->value_len = e->xattrs[i].value_len;
 		}
 	}

@@ -55,6 +55,38 @@ static int included(const struct restore_ctx *c, const char *relpath)
 	return 0;
 }
 
+/* Whether a path below the directory `dir` (dir_len bytes) can match the
+ * fnmatch pattern `pat` (flags 0) whose first special character is at
+ * `lit`. Every match starts with the literal head pat[0, lit), so the head
+ * and dir "/" must agree on their common length; a pattern without special
+ * characters matches only itself, which must then be longer than dir "/". */
+static int may_match_below(const char *pat, size_t lit, const char *dir, size_t dir_len)
+{
+	int literal = pat[lit] == '\0';
+
+	if (lit <= dir_len)
+		return !literal && memcmp(pat, dir, lit) == 0;
+	if (memcmp(pat, dir, dir_len) != 0 || pat[dir_len] != '/')
+		return 0;
+	return !literal || lit > dir_len + 1;
+}
+
+/* Whether any include pattern can match an entry below the directory at
+ * `relpath` ("/a/b"), tried the two ways included() tries a match. When not,
+ * the walk need not enter it: nothing below would be restored. */
+static int includes_below(const struct restore_ctx *c, const char *relpath, size_t len)
+{
+	for (size_t i = 0; i < c->opts->nincludes; i++) {
+		const char *pat = c->opts->includes[i];
+		size_t lit = strcspn(pat, "*?[\\");
+
+		if (may_match_below(pat, lit, relpath, len) ||
+		    (pat[0] != '/' && may_match_below(pat, lit, relpath + 1, len - 1)))
+			return 1;
+	}
+	return 0;
+}
+
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -107,8 +139,22 @@ static int read_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], struct ca
 	memset(&loc, 0, sizeof(loc));
 	cairn_buf_reset(buf);
 	rc = cairn_repo_blob_read(c->repo, c->zctx[c->threads], CAIRN_BLOB_TREE, id, buf, &loc);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = cairn_tree_decode(buf->data, buf->len, &entries, &count);
+		if (rc == CAIRN_ECORRUPT) {
+			/* the blob was read and authenticated: its pack is intact,
+			 * the tree it holds breaks the format's rules */
+			char hex[CAIRN_ID_HEX];
+
+			cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
+			restore_problem(c, CAIRN_RESTORE_DAMAGED, restore_path_str(&w->path), NULL,
+					"its tree (blob %.16s) is malformed (the pack holding it is intact): %s", hex,
+					cairn_err_msg());
+			*ret_entries = NULL;
+			*ret_count = 0;
+			return 0;
+		}
+	}
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
 		/* a damaged tree loses its directory's contents, nothing else */
 		restore_damaged(c, restore_path_str(&w->path), rc, restore_loc_known(&loc) ? &loc : NULL, id);
@@ -370,7 +416,9 @@ static int walk_step(struct walk *w)
 		return rc;
 	name = w->path.s + parent_len + 1;
 	sel = f->all || c->opts->nincludes == 0 || included(c, w->path.s);
-	if (e->type == CAIRN_ENTRY_DIR) {
+	if (e->type == CAIRN_ENTRY_DIR && !sel && !includes_below(c, w->path.s, w->path.len)) {
+		/* nothing below can be selected: neither created nor read */
+	} else if (e->type == CAIRN_ENTRY_DIR) {
 		rc = enter_dir(w, fi, e, name, parent_len, sel);
 		if (rc == 1) {
 			restore_progress(c, w->path.s, 0);

@@ -408,7 +408,7 @@ static void name_collisions(const char *outside)
  *   3 (2 ns newer): mixed/ h1 symlink to OUTSIDE/victim, h2 file PWNED,
  *                  h3 fifo, h4 directory, all hardlink 5 (the symlink comes
  *                  first); sizes/ s1 file "content A" and s2 file "other", both
- *                  hardlink 6 (s2 gets s1's content: the first one wins) */
+ *                  hardlink 6 (one inode, two sizes: s2 is damaged) */
 static void hardlink_ids(const char *outside)
 {
 	uint8_t ca[CAIRN_ID_BYTES], cc[CAIRN_ID_BYTES], pw[CAIRN_ID_BYTES], other[CAIRN_ID_BYTES], empty[CAIRN_ID_BYTES];
