@@ -36,6 +36,8 @@
 # S3: uses the server named by CAIRN_TEST_S3_ENDPOINT/_BUCKET/_REGION/_ACCESS_KEY/
 # _SECRET_KEY (scripts/test.sh, tests/e2e/s3lib.sh) if set, else starts one with
 # ../shared/tools/s3-server (CAIRN_S3_SERVER) on port KM_S3_PORT (default 9300).
+# KM_KILL_MAX (default 1.1): kill points are drawn from [0, KM_KILL_MAX) times
+# the calibration run's duration (above 1, some runs finish before the kill).
 # s3-faults: CAIRN_TEST_S3_FAULTS, else beside s3-server.
 #
 # Each run prints one line: seed, op, store, variant, kill point (fraction of
@@ -433,8 +435,9 @@ one_run() {
 	case $op in backup) variants=(empty A) ;; replicate) variants=(fresh resume) ;; prune) variants=(ABC) ;; esac
 	read -r v frac < <(python3 -c 'import random,sys
 r = random.Random("%s/%s/%s" % tuple(sys.argv[1:4]))
-v = sys.argv[4:]
-print(v[r.randrange(len(v))], "%.3f" % r.uniform(0, 1.1))' "$seed" "$op" "$s" "${variants[@]}")
+v = sys.argv[4:-1]
+print(v[r.randrange(len(v))], "%.3f" % r.uniform(0, float(sys.argv[-1])))' "$seed" "$op" "$s" "${variants[@]}" \
+		"${KM_KILL_MAX:-1.1}")
 	calibrate "$op" "$s" "$v"
 	cal=${CAL[$op-$s-$v]}
 	delay=$(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) * float(sys.argv[2])))' "$frac" "$cal")
