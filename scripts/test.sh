@@ -26,5 +26,6 @@ run_suite "$top/build"
 if [ "${1:-}" != "--fast" ]; then
 	echo "== sanitizer build (ASan + UBSan)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
 		run_suite "$top/build-asan" -DCAIRN_SANITIZE=ON
 fi
