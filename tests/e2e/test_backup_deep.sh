@@ -5,7 +5,7 @@
 # and `check` accepts it; backed up again, nothing is read (the files cache
 # works beyond PATH_MAX). A directory of 100,000 files backs up, then is found
 # unchanged. Time and peak RSS of each backup are logged. (Every level's tree
-# and the deepest file's content are checked in tests/unit/repo/test_backup_walk.c.)
+# and the deepest file's content are checked in tests/unit/backup/test_backup_walk.c.)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DEPTH=3000

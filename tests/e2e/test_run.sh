@@ -16,7 +16,7 @@
 #     replication it feeds; SIGTERM during a backup (held in its pre-hook)
 #     stops it, the daemon exits 0 at once and the backup is due again.
 # The time behaviour itself (DST, month ends, catch-up, never twice) is in
-# tests/unit/config/test_scheduler.c on a fake clock.
+# tests/unit/sched/test_scheduler.c on a fake clock.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 unset CAIRN_REPO CAIRN_KEY_FILE CAIRN_STATE_DIR CAIRN_CONFIG NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID

@@ -7,7 +7,7 @@
 #include "repo_fixture.h"
 
 #include "repo/packer.h"
-#include "repo/restore_internal.h"
+#include "restore/restore_internal.h"
 
 #include "cairn/err.h"
 #include "cairn/restore.h"

@@ -7,11 +7,11 @@
 
 #include "cairn/restore.h"
 #include "cairn/tree.h"
-#include "idmap.h"
+#include "repo/idmap.h"
 #include "restore_plan.h"
 
 #include <sys/stat.h>
-#include "workpool.h"
+#include "repo/workpool.h"
 
 struct restore_ctx {
 	struct cairn_repo *repo;

@@ -1,5 +1,5 @@
 /* Forget: apply a retention policy to the snapshots (see prune.h). */
-#include "repo_internal.h"
+#include "repo/repo_internal.h"
 
 #include "cairn/err.h"
 #include "cairn/prune.h"

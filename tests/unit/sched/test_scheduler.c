@@ -1,6 +1,6 @@
-/* Tests of lib/config/scheduler*.c with a fake clock: order of due jobs, catch-up once after downtime,
+/* Tests of lib/sched/scheduler*.c with a fake clock: order of due jobs, catch-up once after downtime,
  * never twice at once, DST days and month ends in Europe/Berlin, jitter, state carried over, config jobs. */
-#include "config_test.h"
+#include "../config/config_test.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

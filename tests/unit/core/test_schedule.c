@@ -1,4 +1,4 @@
-/* Tests of lib/config/schedule.c: "every" intervals and cron expressions. */
+/* Tests of lib/core/schedule.c: "every" intervals and cron expressions. */
 #include "cairn_test.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Tests of lib/config/schedule_next.c: next runs in Europe/Berlin across DST and month ends, missed runs, jitter. */
+/* Tests of lib/core/schedule_next.c: next runs in Europe/Berlin across DST and month ends, missed runs, jitter. */
 #include "cairn_test.h"
 
 #include <stdbool.h>

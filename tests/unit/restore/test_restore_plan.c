@@ -6,7 +6,7 @@
 #include "repo_fixture.h"
 
 #include "repo/repo_internal.h"
-#include "repo/restore_plan.h"
+#include "restore/restore_plan.h"
 
 #include "cairn/backup.h"
 #include "cairn/err.h"

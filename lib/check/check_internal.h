@@ -4,7 +4,7 @@
 
 #include "cairn/check.h"
 #include "cairn/pack.h"
-#include "repo_internal.h"
+#include "repo/repo_internal.h"
 
 /* The check's working set: a private temporary SQLite database (not the
  * catalog, which the check does not trust and which is a cache of the

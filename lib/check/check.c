@@ -2,8 +2,8 @@
  * objects. Packs are in check_packs.c and check_data.c, trees in
  * check_walk.c, the working set in check_db*.c. */
 #include "check_internal.h"
-#include "id_list.h"
-#include "sync_fetch.h"
+#include "repo/id_list.h"
+#include "repo/sync_fetch.h"
 
 #include "cairn/err.h"
 #include "cairn/snapshot.h"

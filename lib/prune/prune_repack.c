@@ -10,7 +10,7 @@
  * fetches it twice before calling it damaged); damage stops prune. */
 #include "prune_internal.h"
 
-#include "packer.h"
+#include "repo/packer.h"
 
 #include "cairn/buf.h"
 #include "cairn/err.h"

@@ -7,8 +7,8 @@
 
 #include "cairn/catalog.h"
 #include "cairn/replicate.h"
-#include "repo_internal.h"
-#include "workpool.h"
+#include "repo/repo_internal.h"
+#include "repo/workpool.h"
 
 /* One object to copy. */
 struct rep_object {

@@ -1,7 +1,7 @@
 /* --read-data: choose the packs (all, or a seeded random share), read them
  * on reader threads a batch at a time, and record what they found. */
 #include "check_data.h"
-#include "workpool.h"
+#include "repo/workpool.h"
 
 #include "cairn/err.h"
 

@@ -10,8 +10,8 @@
 #include "cairn/compress.h"
 #include "cairn/tree.h"
 #include "cairn/verify.h"
-#include "idmap.h"
-#include "workpool.h"
+#include "repo/idmap.h"
+#include "repo/workpool.h"
 
 /* Default number of content workers when opts->threads is 0: at most this
  * many, each with a read buffer of two maximum chunks. */

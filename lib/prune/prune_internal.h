@@ -5,7 +5,7 @@
 #include "cairn/compress.h"
 #include "cairn/prune.h"
 
-#include "repo_internal.h"
+#include "repo/repo_internal.h"
 
 struct prune_ctx {
 	struct cairn_repo *r;

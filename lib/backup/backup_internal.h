@@ -8,9 +8,9 @@
 
 #include "cairn/backup.h"
 #include "cairn/tree.h"
-#include "idmap.h"
-#include "packer.h"
-#include "workpool.h"
+#include "repo/idmap.h"
+#include "repo/packer.h"
+#include "repo/workpool.h"
 
 /* Content ids of one file, filled in by the workers. */
 struct file_result {

@@ -1,4 +1,4 @@
-/* Unit tests for the backup walk (lib/repo/backup_dir.c): entries swapped
+/* Unit tests for the backup walk (lib/backup/backup_dir.c): entries swapped
  * between a directory's listing and their backup are never followed out of
  * the tree (the test-only on_dir_listed hook makes the race deterministic),
  * and a tree deeper than PATH_MAX backs up whole under a low descriptor limit
@@ -29,7 +29,7 @@
 
 #define SECRET "TOP-SECRET-e1f0c4b2-must-never-be-in-a-snapshot"
 #define DEPTH 3000
-#define BUDGET_FILES 64 /* BACKUP_MAX_OPEN_FILES in lib/repo/backup_internal.h */
+#define BUDGET_FILES 64 /* BACKUP_MAX_OPEN_FILES in lib/backup/backup_internal.h */
 
 struct walk_test {
 	struct repo_fixture rf;

@@ -3,7 +3,7 @@
 
 #include "cairn/catalog.h"
 #include "cairn/err.h"
-#include "repo_internal.h"
+#include "repo/repo_internal.h"
 
 #include <string.h>
 
