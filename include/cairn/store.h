@@ -253,9 +253,10 @@ int cairn_store_mem_open(struct cairn_store **ret);
 
 /* Fault decorator for tests: wraps `inner` (taking ownership on success).
  * Faults are set with cairn_store_fault_set(). Capabilities, description
- * and statistics are the inner store's; a del_many is counted and faulted
- * as a del of each of its names, and runs (whole, on the inner store) only
- * when none of them gets a fault. */
+ * and statistics are the inner store's. A del_many is counted and faulted
+ * as a del of each of its names in order, up to the first that gets a
+ * CAIRN_FAULT_FAIL (which is returned, nothing deleted); without one the
+ * batch runs whole on the inner store. */
 enum cairn_fault_kind {
 	CAIRN_FAULT_NONE = 0,
 	CAIRN_FAULT_FAIL,      /* the operation returns `code` without running */
