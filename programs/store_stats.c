@@ -1,7 +1,7 @@
 /* Transfer counters of a repository's store, for people and for scripts. */
 #include "store_stats.h"
 
-#include "cairn/s3.h"
+#include "cairn/store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,16 +20,14 @@ json_t *store_stats_json(struct cairn_repo *repo)
 
 void store_stats_print(const struct cli_repo_opts *o, struct cairn_repo *repo)
 {
-	struct cairn_store *s = cairn_repo_store(repo);
-	struct cairn_http_stats http;
 	struct cairn_store_stats st;
 	char up[32], down[32];
 
-	if (o->json || o->quiet || cairn_s3_http_stats(s, &http) != 0)
-		return; /* not an S3 store */
-	cairn_store_stats_get(s, &st);
-	if (st.requests == 0)
+	if (o->json || o->quiet)
 		return;
+	cairn_store_stats_get(cairn_repo_store(repo), &st);
+	if (!st.wire || st.requests == 0)
+		return; /* not a remote store, or nothing sent */
 	cli_format_bytes(st.bytes_up, up, sizeof(up));
 	cli_format_bytes(st.bytes_down, down, sizeof(down));
 	printf("store: %" PRIu64 " request%s, %" PRIu64 " retr%s, %s up, %s down\n", st.requests,

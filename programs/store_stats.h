@@ -13,9 +13,9 @@
  * a local repository). NULL only when out of memory. */
 json_t *store_stats_json(struct cairn_repo *repo);
 
-/* Print "store: N requests, N retries, X up, Y down" on stdout for an S3
- * repository that sent requests; nothing for other stores, with --quiet or
- * with --json. */
+/* Print "store: N requests, N retries, X up, Y down" on stdout for a
+ * repository whose driver counts requests on the wire (S3) and sent some;
+ * nothing for other stores, with --quiet or with --json. */
 void store_stats_print(const struct cli_repo_opts *o, struct cairn_repo *repo);
 
 #endif

@@ -1,14 +1,20 @@
-/* S3 storage driver (any S3-compatible endpoint) and the retry decorator
- * that every remote store runs under.
+/* S3 storage driver (any S3-compatible endpoint) and the stack it runs in.
  *
  *	struct cairn_s3_options o;
  *	rc = cairn_s3_options_from_url("s3://bucket/some/prefix", &o); // + environment
- *	rc = cairn_s3_open(&o, &store);  // the S3 driver inside a retry decorator
+ *	rc = cairn_s3_open(&o, &store);  // statistics(retry(S3 driver))
  *	cairn_s3_options_free(&o);
  *	... cairn_store_put(store, "config", ...) ...
  *	struct cairn_store_stats st;
  *	cairn_store_stats_get(store, &st);  // for --json: requests, retries, bytes
  *	cairn_store_free(store);
+ *
+ * The driver (cairn_s3_driver_open) knows nothing of retries or counters
+ * beyond its HTTP client's: it declares CAIRN_STORE_CAP_BATCH_DELETE,
+ * CAIRN_STORE_CAP_RANGED_READ and CAIRN_STORE_CAP_REMOTE, not
+ * CAIRN_STORE_CAP_ATOMIC_CREATE (a server may refuse or ignore
+ * If-None-Match, below), and answers the statistics query with its HTTP
+ * requests and bytes on the wire (wire = 1).
  *
  * Mapping of the storage contract (include/cairn/store.h); object "NAME" is
  * the key "PREFIX/NAME" (no leading slash), percent-encoded with
@@ -36,6 +42,10 @@
  *         skipped.
  *   del   the one-byte GET check, then DELETE (S3 answers 204 for a missing
  *         key, the contract wants CAIRN_ENOTFOUND).
+ *   del_many  one multi-object delete request (POST ?delete=, quiet mode,
+ *         Content-MD5) for up to 1000 keys; missing keys count as deleted;
+ *         keys the server reports failed give the class of the first one's
+ *         S3 error with a detail naming it and how many failed.
  * S3 errors (XML bodies parsed with expat; DTDs refused) become details like
  * "S3 PUT 'bucket/prefix/config': 403 SignatureDoesNotMatch: <message>
  * (request id <id>)", classified: 404 -> CAIRN_ENOTFOUND (NoSuchBucket says
@@ -89,8 +99,8 @@ struct cairn_s3_options {
 	unsigned list_page_keys;      /* keys asked per ListObjectsV2 page, 1..1000 (default 1000) */
 	struct cairn_http_options http; /* timeouts, stall detection, bandwidth limits; its ca_bundle
 					 * and user_agent are ignored (ca_bundle above is used) */
-	struct cairn_retry_policy retry; /* the retry decorator's policy */
-	int no_retry;        /* non-zero: cairn_s3_open returns the bare driver, no retry decorator */
+	struct cairn_retry_policy retry; /* the retry decorator's policy (cairn_s3_open) */
+	int no_retry;        /* non-zero: cairn_s3_open returns the bare driver, no decorator */
 	/* S3 Object Lock: when > 0, every object written gets
 	 * x-amz-object-lock-mode (COMPLIANCE, or GOVERNANCE when
 	 * object_lock_governance) and a retain-until date this far from the
@@ -156,78 +166,24 @@ int cairn_s3_options_credentials_file(struct cairn_s3_options *o, const char *pa
  * On failure *o is left initialised with no strings. */
 int cairn_s3_options_from_url(const char *url, struct cairn_s3_options *o);
 
-/* Open an S3 store from *o (copied; o may be freed afterwards). Nothing is
- * sent yet. The description is "s3://BUCKET[/PREFIX]". Unless o->no_retry,
- * the driver comes wrapped in the retry decorator with o->retry, and the
+/* Open the S3 driver alone from *o (copied; o may be freed afterwards):
+ * no retries, no counters beyond the HTTP client's; o->retry and
+ * o->no_retry are ignored. Nothing is sent yet. The description is
+ * "s3://BUCKET[/PREFIX]". 0, CAIRN_EINVAL (a missing or invalid option,
+ * named), CAIRN_EAUTH (no credentials), CAIRN_ENOMEM. */
+int cairn_s3_driver_open(const struct cairn_s3_options *o, struct cairn_store **ret);
+
+/* Open an S3 store stack from *o (copied; o may be freed afterwards): the
+ * driver, in the retry decorator with o->retry, in the statistics
+ * decorator; with o->no_retry the bare driver. With retries the
  * per-request timeout is capped at the retry deadline (an operation may
  * still end up to one stall or request timeout after its deadline: the
- * attempt running when it passes is not cut short). 0,
- * CAIRN_EINVAL (a missing or invalid option, named), CAIRN_EAUTH (no
- * credentials), CAIRN_ENOMEM. */
+ * attempt running when it passes is not cut short). Nothing is sent yet.
+ * Errors as cairn_s3_driver_open. */
 int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret);
 
 /* cairn_s3_options_from_url + cairn_s3_open: "s3://BUCKET/PREFIX" with
  * everything else from the environment. */
 int cairn_s3_open_url(const char *url, struct cairn_store **ret);
-
-/* Delete `n` objects with multi-object delete requests (POST ?delete=,
- * quiet mode, Content-MD5; 1000 keys per request), each request under the
- * retry policy when `s` is a retry decorator. Missing objects count as
- * deleted. `s` is an S3 store or a retry decorator around one, else
- * CAIRN_EINVAL. Names are checked first (CAIRN_EINVAL, nothing deleted).
- * 0 when every object is gone; else the class of the first key's S3 error
- * with a detail naming it and the number of keys that failed. */
-int cairn_s3_delete_many(struct cairn_store *s, const char *const *names, size_t n);
-
-/* The counters of the HTTP client under `s` (an S3 store, or decorators
- * around one). 0, or CAIRN_EINVAL (without a detail) when there is none. */
-int cairn_s3_http_stats(struct cairn_store *s, struct cairn_http_stats *ret);
-
-/* ---- Retry decorator (for any store) ---------------------------------- */
-
-/* Wrap `inner` (taking ownership, also on failure) so that each operation
- * runs under `policy` (NULL = cairn_retry_policy_default()) with `env`
- * (NULL = the real clock; copied, for tests): transient errors are retried
- * with backoff and jitter within the deadline, permanent ones returned at
- * once, and the final error folds every attempt's detail. Beyond the
- * contract:
- *   - a get that returns fewer or more bytes than an explicit length asked
- *     for is treated as a transient failure and retried;
- *   - a put that meets CAIRN_EEXIST after a failed attempt (the earlier
- *     attempt may have stored the object before its answer was lost)
- *     reads the object back and returns 0 if the bytes are the same;
- *   - a del that meets CAIRN_ENOTFOUND after a failed attempt returns 0;
- *   - list gathers the complete listing under the retry policy, then calls
- *     the callback for each entry (no entry is seen twice after a retry;
- *     memory grows with the listing).
- * The description is the inner store's. 0, CAIRN_EINVAL (bad policy, NULL
- * inner) or CAIRN_ENOMEM. */
-int cairn_store_retry_wrap(struct cairn_store *inner, const struct cairn_retry_policy *policy,
-			   const struct cairn_retry_env *env, struct cairn_store **ret);
-
-/* The store inside a retry decorator, or `s` itself when it is none. */
-struct cairn_store *cairn_store_retry_inner(struct cairn_store *s);
-
-/* Run fn(inner, ctx) under the decorator's retry policy, counted as one
- * operation, when `s` is a retry decorator; otherwise run fn(s, ctx) once.
- * fn returns 0 or a CAIRN_E* code with a detail. */
-int cairn_store_retry_call(struct cairn_store *s, int (*fn)(struct cairn_store *inner, void *ctx), void *ctx);
-
-/* Counters for --json summaries. */
-struct cairn_store_stats {
-	uint64_t operations;     /* store operations through the retry decorator */
-	uint64_t attempts;       /* attempts of them, first tries included */
-	uint64_t retries;        /* attempts after the first */
-	uint64_t failures;       /* operations that failed in the end (not-found included) */
-	uint64_t bytes_up;       /* payload bytes of successful puts */
-	uint64_t bytes_down;     /* bytes delivered by successful gets */
-	uint64_t requests;       /* HTTP requests for an S3 store, else equal to attempts */
-	uint64_t http_bytes_sent;     /* request body bytes on the wire, retries included (S3 only) */
-	uint64_t http_bytes_received; /* response body bytes on the wire, retries included (S3 only) */
-};
-
-/* Fill *ret for `s` (a retry decorator and/or S3 store; other stores give
- * zeros). Readable at any time from any thread. */
-void cairn_store_stats_get(struct cairn_store *s, struct cairn_store_stats *ret);
 
 #endif

@@ -2,8 +2,16 @@
  *
  * Names are relative paths of the repository layout ("config",
  * "data/ab/abcd...", "index/...", "snapshots/...", "keys/...", "locks/...").
- * Drivers implement the operations; decorators (retry, faults) wrap a store
- * without the driver knowing. All operations are thread-safe.
+ *
+ * A store is a stack: one driver (local, S3, memory) at the bottom, which
+ * talks to the storage and knows nothing of retries, faults or counters,
+ * under any number of decorators (retry, statistics, faults), each of which
+ * wraps any `struct cairn_store` and takes ownership of it. Decorators stack
+ * in any order; cairn_store_open_url() builds the stack a URL needs. What a
+ * store can do beyond the required operations is said by its capability
+ * flags (cairn_store_caps()), which the driver declares and decorators pass
+ * through; nothing learns it from the description string. All operations
+ * are thread-safe.
  *
  * Errors: CAIRN_ENOTFOUND for a missing object, CAIRN_EEXIST from put when
  * the object exists (put never overwrites), transient classes for anything a
@@ -25,8 +33,65 @@
 #include <stdint.h>
 
 #include "cairn/buf.h"
+#include "cairn/retry.h"
 
 struct cairn_store;
+
+/* Capabilities: what a store guarantees beyond the required operations. A
+ * driver declares those it really implements; a decorator passes its inner
+ * store's through (or adds one it implements itself). Callers may rely on a
+ * flag that is set and must work without any of them. */
+enum cairn_store_cap {
+	/* put is an atomic create-if-absent: of concurrent puts of one new
+	 * name exactly one succeeds and the others get CAIRN_EEXIST. Without
+	 * it put checks, then writes: concurrent writers of the same new name
+	 * may all succeed, the object then holding one writer's complete
+	 * bytes (harmless for content-addressed names). */
+	CAIRN_STORE_CAP_ATOMIC_CREATE = 1u << 0,
+	/* del_many deletes many objects in one request (S3: multi-object
+	 * delete, up to CAIRN_STORE_DEL_MANY_MAX keys). Without it
+	 * cairn_store_del_many() deletes one object at a time: same result,
+	 * more requests. */
+	CAIRN_STORE_CAP_BATCH_DELETE = 1u << 1,
+	/* New objects are protected from deletion and overwriting by the
+	 * storage for a retention period (S3 Object Lock). Declared by no
+	 * driver yet (issue 14). */
+	CAIRN_STORE_CAP_OBJECT_LOCK = 1u << 2,
+	/* An object can be copied inside the storage without passing through
+	 * this host. Declared by no driver yet. */
+	CAIRN_STORE_CAP_SERVER_COPY = 1u << 3,
+	/* A get of a range transfers that range only (its cost grows with the
+	 * length read, not with the object's size). */
+	CAIRN_STORE_CAP_RANGED_READ = 1u << 4,
+	/* Every request crosses a network and costs a round trip: callers
+	 * should read many small pieces with one larger request (the pack
+	 * cache) and keep more requests in flight. */
+	CAIRN_STORE_CAP_REMOTE = 1u << 5
+};
+
+/* Most names one del_many call of a store receives (cairn_store_del_many()
+ * splits larger arrays into batches of this many). */
+#define CAIRN_STORE_DEL_MANY_MAX 1000
+
+/* Counters of a store stack (cairn_store_stats_get()), for --json summaries,
+ * metrics and the "store:" line. Each field is counted by one layer:
+ *   operations, failures, bytes_up, bytes_down   the statistics decorator
+ *   attempts, retries                            the retry decorator
+ *   requests, http_bytes_sent, http_bytes_received, wire   a remote driver
+ * A layer that is not in the stack leaves its fields zero, except requests:
+ * without a driver that counts requests (wire 0) it equals attempts. */
+struct cairn_store_stats {
+	uint64_t operations;     /* store operations seen by the statistics decorator */
+	uint64_t attempts;       /* attempts of the retry decorator's operations, first tries included */
+	uint64_t retries;        /* attempts after the first */
+	uint64_t failures;       /* operations that failed in the end (not-found included) */
+	uint64_t bytes_up;       /* payload bytes of successful puts */
+	uint64_t bytes_down;     /* bytes delivered by successful gets */
+	uint64_t requests;       /* requests on the wire (S3: HTTP requests), else equal to attempts */
+	uint64_t http_bytes_sent;     /* request body bytes on the wire, retries included */
+	uint64_t http_bytes_received; /* response body bytes on the wire, retries included */
+	int wire;                /* non-zero when a driver in the stack counts requests on the wire */
+};
 
 struct cairn_store_ops {
 	/* Store `len` bytes under `name` atomically: afterwards the object is
@@ -57,6 +122,20 @@ struct cairn_store_ops {
 	 * it again instead of checking first (S3: one PUT rather than a GET and
 	 * a PUT). Atomic like put; 0 also when the object was already there. */
 	int (*put_content)(struct cairn_store *s, const char *name, const void *data, size_t len);
+	/* Optional (NULL: del of each name, CAIRN_ENOTFOUND taken as success).
+	 * Delete `n` (1..CAIRN_STORE_DEL_MANY_MAX) objects whose names the
+	 * caller has checked; missing ones count as deleted. 0 when every one
+	 * is gone, else an error whose detail names the first object that
+	 * failed (others may be gone). A driver sets it when it declares
+	 * CAIRN_STORE_CAP_BATCH_DELETE; a decorator sets it to pass a batch on
+	 * whole (calling cairn_store_del_many() on its inner store). Called
+	 * only through cairn_store_del_many(). */
+	int (*del_many)(struct cairn_store *s, const char *const *names, size_t n);
+	/* Optional (NULL: the layer counts nothing and has no inner store).
+	 * Add this layer's counters to *acc, then those of the layers beneath
+	 * (a decorator calls cairn_store_stats_add() on its inner store). Must
+	 * be safe to call from any thread at any time. */
+	void (*stats)(struct cairn_store *s, struct cairn_store_stats *acc);
 };
 
 /* A bounded whole-object read: get(name, offset, CAIRN_STORE_AT_MOST(n))
@@ -88,9 +167,18 @@ static inline int cairn_store_at_most(uint64_t length, uint64_t *ret_n)
 
 struct cairn_store {
 	const struct cairn_store_ops *ops;
-	const char *description; /* e.g. "file:///srv/repo"; owned by the driver */
-	void *impl;              /* driver state */
+	const char *description; /* e.g. "file:///srv/repo"; owned by the driver (a decorator shows its
+				  * inner store's); for messages and identities only, never parsed */
+	void *impl;              /* driver or decorator state */
+	unsigned caps;           /* CAIRN_STORE_CAP_* flags: set by the driver, passed on by decorators */
 };
+
+/* The CAIRN_STORE_CAP_* flags of `s` (of its whole stack: the driver's, as
+ * the decorators pass them on). */
+static inline unsigned cairn_store_caps(const struct cairn_store *s)
+{
+	return s->caps;
+}
 
 static inline int cairn_store_put(struct cairn_store *s, const char *name, const void *data, size_t len)
 {
@@ -117,8 +205,33 @@ static inline int cairn_store_del(struct cairn_store *s, const char *name)
 {
 	return s->ops->del(s, name);
 }
-/* NULL is a no-op. */
+/* Delete the `n` objects named in `names` (n may be 0), with as few
+ * requests as the store allows: batches of up to CAIRN_STORE_DEL_MANY_MAX
+ * through the stack's del_many when it has one (one request a batch for a
+ * store with CAIRN_STORE_CAP_BATCH_DELETE), else one del per object. Every
+ * name is checked first: an invalid one is CAIRN_EINVAL and nothing is
+ * deleted. Missing objects count as deleted. 0 when every object is gone;
+ * else the first failure (with a detail naming the object; with a batch,
+ * how many of it failed), objects of earlier batches being gone and others
+ * maybe. */
+int cairn_store_del_many(struct cairn_store *s, const char *const *names, size_t n);
+/* NULL is a no-op (for every layer of the stack). */
 void cairn_store_free(struct cairn_store *s);
+
+/* Fill *ret with the counters of the whole stack of `s` (see struct
+ * cairn_store_stats); zeros for NULL or a stack in which nothing counts (a
+ * bare local driver). Readable at any time from any thread. */
+void cairn_store_stats_get(struct cairn_store *s, struct cairn_store_stats *ret);
+
+/* For decorators' stats operation: add the counters of `s` and the layers
+ * beneath it to *acc (nothing when s has no stats operation). */
+static inline void cairn_store_stats_add(struct cairn_store *s, struct cairn_store_stats *acc)
+{
+	if (s->ops->stats != NULL)
+		s->ops->stats(s, acc);
+}
+
+/* ---- Drivers ------------------------------------------------------------ */
 
 /* Local directory driver rooted at `root` (created when `create` is set,
  * with mode 0700; otherwise it must exist: CAIRN_ENOTFOUND). put writes a
@@ -128,15 +241,22 @@ void cairn_store_free(struct cairn_store *s);
  * directory is CAIRN_EINVAL. Temporary files older than a day (left by a
  * killed writer) are removed at open. Symbolic links inside the root are not
  * objects: list skips them and get/stat refuse them (CAIRN_EIO). The
- * description is "file://<absolute root>". */
+ * description is "file://<absolute root>". Capabilities: atomic create,
+ * ranged reads. */
 int cairn_store_local_open(const char *root, int create, struct cairn_store **ret);
 
-/* In-memory driver for tests; same semantics and errors as the local driver.
- * Its description is "mem://". */
+/* In-memory driver for tests; same semantics, errors and capabilities as the
+ * local driver. Its description is "mem://". */
 int cairn_store_mem_open(struct cairn_store **ret);
 
-/* Fault decorator for tests: wraps `inner` (taking ownership). Faults are
- * set with cairn_store_fault_set(). */
+/* ---- Decorators: each wraps any store ------------------------------------ */
+
+/* Fault decorator for tests: wraps `inner` (taking ownership on success).
+ * Faults are set with cairn_store_fault_set(). Capabilities, description
+ * and statistics are the inner store's. A del_many is counted and faulted
+ * as a del of each of its names in order, up to the first that gets a
+ * CAIRN_FAULT_FAIL (which is returned, nothing deleted); without one the
+ * batch runs whole on the inner store. */
 enum cairn_fault_kind {
 	CAIRN_FAULT_NONE = 0,
 	CAIRN_FAULT_FAIL,      /* the operation returns `code` without running */
@@ -157,10 +277,44 @@ void cairn_store_fault_set(struct cairn_store *s, enum cairn_fault_kind kind, un
  * is not a fault decorator or an op that is not a single CAIRN_OP_*). */
 unsigned cairn_store_fault_calls(struct cairn_store *s, enum cairn_fault_op op);
 
-/* Open a store from a repository URL: "file:///path" or a bare path (local
- * driver), or "s3://BUCKET[/PREFIX]" (S3 driver in its retry decorator,
- * configured from the environment: see cairn_s3_open_url in s3.h). Other
- * schemes give CAIRN_EUNSUPPORTED with a message naming the URL. */
+/* Retry decorator: wraps `inner` (taking ownership, also on failure) so
+ * that each operation runs under `policy` (NULL =
+ * cairn_retry_policy_default()) with `env` (NULL = the real clock; copied,
+ * for tests): transient errors are retried with backoff and jitter within
+ * the deadline, permanent ones returned at once, and the final error folds
+ * every attempt's detail. Beyond the contract:
+ *   - a get that returns fewer or more bytes than an explicit length asked
+ *     for is treated as a transient failure and retried;
+ *   - a put that meets CAIRN_EEXIST after a failed attempt (the earlier
+ *     attempt may have stored the object before its answer was lost)
+ *     reads the object back and returns 0 if the bytes are the same;
+ *   - a del that meets CAIRN_ENOTFOUND after a failed attempt returns 0;
+ *   - a del_many batch is retried whole (missing objects count as deleted);
+ *   - list gathers the complete listing under the retry policy, then calls
+ *     the callback for each entry (no entry is seen twice after a retry;
+ *     memory grows with the listing).
+ * It counts attempts and retries (struct cairn_store_stats). Description
+ * and capabilities are the inner store's. 0, CAIRN_EINVAL (bad policy, NULL
+ * inner) or CAIRN_ENOMEM. */
+int cairn_store_retry_wrap(struct cairn_store *inner, const struct cairn_retry_policy *policy,
+			   const struct cairn_retry_env *env, struct cairn_store **ret);
+
+/* Statistics decorator: wraps `inner` (taking ownership, also on failure)
+ * and counts the operations that reach it, those that failed in the end
+ * (not-found included), the payload bytes of successful puts and the bytes
+ * of successful gets (struct cairn_store_stats). A del_many batch is one
+ * operation. Above a retry decorator it counts what callers asked for;
+ * below one, every attempt. Description and capabilities are the inner
+ * store's. 0, CAIRN_EINVAL (NULL inner) or CAIRN_ENOMEM. */
+int cairn_store_stats_wrap(struct cairn_store *inner, struct cairn_store **ret);
+
+/* ---- Opening a stack ----------------------------------------------------- */
+
+/* Open a store from a repository URL: "file:///path" or a bare path (the
+ * local driver alone), or "s3://BUCKET[/PREFIX]" (the S3 driver configured
+ * from the environment, under the retry decorator, under the statistics
+ * decorator: see cairn_s3_open in s3.h). Other schemes give
+ * CAIRN_EUNSUPPORTED with a message naming the URL. */
 int cairn_store_open_url(const char *url, int create, struct cairn_store **ret);
 
 #endif

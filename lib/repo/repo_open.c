@@ -356,7 +356,7 @@ int cairn_repo_open_store_with(struct cairn_store *store, const char *url, const
 	if (strcmp(kt.first_id, r->key_id) != 0)
 		repo_last_key_write(cache_dir, r->key_id); /* a hint: failing to keep it costs time only */
 	/* remote stores: read packs in windows, many blobs per request */
-	if (strncmp(r->store->description, "s3://", 5) == 0) {
+	if (cairn_store_caps(r->store) & CAIRN_STORE_CAP_REMOTE) {
 		rc = cairn_packcache_new(CAIRN_REPO_PACKCACHE_BUDGET, CAIRN_REPO_PACKCACHE_WINDOW,
 					 CAIRN_REPO_PACKCACHE_FETCHERS, &r->packcache);
 		if (rc < 0)

@@ -1,11 +1,11 @@
-/* The storage contract's shared entry points: cairn_store_free, range checks and cairn_store_open_url. */
+/* The storage contract's shared entry points: free, put_content and del_many with their fallbacks, the
+ * statistics query, range checks. */
 #include "cairn/store.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "cairn/err.h"
-#include "cairn/s3.h"
 #include "store/store_int.h"
 
 void cairn_store_free(struct cairn_store *s)
@@ -22,6 +22,47 @@ int cairn_store_put_content(struct cairn_store *s, const char *name, const void 
 		return s->ops->put_content(s, name, data, len);
 	rc = s->ops->put(s, name, data, len);
 	return rc == CAIRN_EEXIST ? 0 : rc;
+}
+
+/* The fallback of del_many: one del per object, a missing one counted as deleted. */
+static int del_each(struct cairn_store *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = s->ops->del(s, names[i]);
+
+		if (rc != 0 && rc != CAIRN_ENOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+int cairn_store_del_many(struct cairn_store *s, const char *const *names, size_t n)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = cairn_store_name_check(s->description, names[i]);
+		if (rc != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i += CAIRN_STORE_DEL_MANY_MAX) {
+		size_t k = n - i < CAIRN_STORE_DEL_MANY_MAX ? n - i : CAIRN_STORE_DEL_MANY_MAX;
+
+		rc = s->ops->del_many != NULL ? s->ops->del_many(s, names + i, k) : del_each(s, names + i, k);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void cairn_store_stats_get(struct cairn_store *s, struct cairn_store_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (s == NULL)
+		return;
+	cairn_store_stats_add(s, ret);
+	if (!ret->wire)
+		ret->requests = ret->attempts;
 }
 
 int cairn_store_too_big(const char *where, const char *name, uint64_t size, uint64_t offset, uint64_t n)
@@ -66,29 +107,4 @@ int cairn_store_range(const char *where, const char *name, uint64_t size, uint64
 				 where, (unsigned long long)len);
 	*ret_len = (size_t)len;
 	return 0;
-}
-
-int cairn_store_open_url(const char *url, int create, struct cairn_store **ret)
-{
-	static const char file_scheme[] = "file://";
-	const char *path;
-
-	if (url == NULL || url[0] == '\0')
-		return cairn_err(CAIRN_EINVAL, "empty repository URL");
-	if (strncmp(url, file_scheme, sizeof(file_scheme) - 1) == 0) {
-		path = url + sizeof(file_scheme) - 1;
-		if (path[0] != '/')
-			return cairn_err(CAIRN_EINVAL,
-					 "invalid repository URL '%s': a file URL needs an absolute path "
-					 "(file:///path) or use a plain path",
-					 url);
-		return cairn_store_local_open(path, create, ret);
-	}
-	/* s3://BUCKET/PREFIX: endpoint, region and credentials from the environment;
-	 * nothing to create (the bucket must exist, a prefix needs no creation) */
-	if (strncmp(url, "s3://", 5) == 0)
-		return cairn_s3_open_url(url, ret);
-	if (strstr(url, "://") != NULL)
-		return cairn_err(CAIRN_EUNSUPPORTED, "unsupported repository URL '%s'", url);
-	return cairn_store_local_open(url, create, ret);
 }

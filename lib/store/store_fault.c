@@ -156,6 +156,25 @@ static int fault_del(struct cairn_store *s, const char *name)
 	return cairn_store_del(f->inner, name);
 }
 
+/* each name counted and faulted as a del; the batch runs whole only when none is faulted */
+static int fault_del_many(struct cairn_store *s, const char *const *names, size_t n)
+{
+	struct fault *f = s->impl;
+	int code = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (fault_decide(f, CAIRN_OP_DEL, names[i], &code) == CAIRN_FAULT_FAIL)
+			return injected(code, CAIRN_OP_DEL, names[i]);
+	return cairn_store_del_many(f->inner, names, n);
+}
+
+static void fault_stats(struct cairn_store *s, struct cairn_store_stats *acc)
+{
+	struct fault *f = s->impl;
+
+	cairn_store_stats_add(f->inner, acc);
+}
+
 static void fault_free(struct cairn_store *s)
 {
 	struct fault *f = s->impl;
@@ -172,6 +191,8 @@ static const struct cairn_store_ops fault_ops = {
 	.stat = fault_stat,
 	.list = fault_list,
 	.del = fault_del,
+	.del_many = fault_del_many,
+	.stats = fault_stats,
 	.free = fault_free,
 };
 
@@ -193,6 +214,7 @@ int cairn_store_fault_wrap(struct cairn_store *inner, struct cairn_store **ret)
 	f->base.ops = &fault_ops;
 	f->base.description = inner->description;
 	f->base.impl = f;
+	f->base.caps = inner->caps;
 	*ret = &f->base;
 	return 0;
 }

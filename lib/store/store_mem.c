@@ -260,6 +260,7 @@ int cairn_store_mem_open(struct cairn_store **ret)
 	m->base.ops = &mem_ops;
 	m->base.description = MEM_DESC;
 	m->base.impl = m;
+	m->base.caps = CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ;
 	*ret = &m->base;
 	return 0;
 }

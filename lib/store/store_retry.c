@@ -1,12 +1,13 @@
-/* Retry decorator: every operation of the wrapped store runs under the retry policy, with counters for --json. */
+/* Retry decorator: every operation of the wrapped store (any store) runs under the retry policy; it counts
+ * attempts and retries. */
+#include "cairn/store.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cairn/err.h"
 #include "cairn/retry.h"
-#include "cairn/s3.h"
-#include "store/store_s3_int.h"
 
 struct rstore {
 	struct cairn_store base;
@@ -14,7 +15,7 @@ struct rstore {
 	struct cairn_retry_policy policy;
 	struct cairn_retry_env env;
 	int has_env;
-	atomic_uint_fast64_t ops, attempts, retries, failures, bytes_up, bytes_down;
+	atomic_uint_fast64_t attempts, retries;
 };
 
 static const struct cairn_store_ops retry_ops;
@@ -37,11 +38,8 @@ static int run(struct rstore *r, attempt_fn fn, void *ctx)
 		failed = 1;
 	}
 	rc = cairn_retry_end(&st, rc);
-	atomic_fetch_add(&r->ops, 1);
 	atomic_fetch_add(&r->attempts, st.stats.attempts);
 	atomic_fetch_add(&r->retries, st.stats.retries);
-	if (rc != 0)
-		atomic_fetch_add(&r->failures, 1);
 	return rc;
 }
 
@@ -78,24 +76,16 @@ static int put_attempt(struct rstore *r, void *vctx, int failed_before)
 
 static int retry_put(struct cairn_store *s, const char *name, const void *data, size_t len)
 {
-	struct rstore *r = s->impl;
 	struct put_ctx c = { name, data, len, 0 };
-	int rc = run(r, put_attempt, &c);
 
-	if (rc == 0)
-		atomic_fetch_add(&r->bytes_up, len);
-	return rc;
+	return run(s->impl, put_attempt, &c);
 }
 
 static int retry_put_content(struct cairn_store *s, const char *name, const void *data, size_t len)
 {
-	struct rstore *r = s->impl;
 	struct put_ctx c = { name, data, len, 1 };
-	int rc = run(r, put_attempt, &c);
 
-	if (rc == 0)
-		atomic_fetch_add(&r->bytes_up, len);
-	return rc;
+	return run(s->impl, put_attempt, &c);
 }
 
 struct get_ctx {
@@ -133,13 +123,9 @@ static int get_attempt(struct rstore *r, void *vctx, int failed_before)
 static int retry_get(struct cairn_store *s, const char *name, uint64_t offset, uint64_t length,
 		     struct cairn_buf *out)
 {
-	struct rstore *r = s->impl;
 	struct get_ctx c = { name, offset, length, out, out->len };
-	int rc = run(r, get_attempt, &c);
 
-	if (rc == 0)
-		atomic_fetch_add(&r->bytes_down, out->len - c.before);
-	return rc;
+	return run(s->impl, get_attempt, &c);
 }
 
 struct stat_ctx {
@@ -178,6 +164,27 @@ static int del_attempt(struct rstore *r, void *vctx, int failed_before)
 static int retry_del(struct cairn_store *s, const char *name)
 {
 	return run(s->impl, del_attempt, (void *)name);
+}
+
+struct del_many_ctx {
+	const char *const *names;
+	size_t n;
+};
+
+/* the whole batch again: what an earlier attempt deleted counts as deleted */
+static int del_many_attempt(struct rstore *r, void *vctx, int failed_before)
+{
+	struct del_many_ctx *c = vctx;
+
+	(void)failed_before;
+	return cairn_store_del_many(r->inner, c->names, c->n);
+}
+
+static int retry_del_many(struct cairn_store *s, const char *const *names, size_t n)
+{
+	struct del_many_ctx c = { names, n };
+
+	return run(s->impl, del_many_attempt, &c);
 }
 
 struct listed {
@@ -249,6 +256,15 @@ static void retry_free(struct cairn_store *s)
 	free(r);
 }
 
+static void retry_stats(struct cairn_store *s, struct cairn_store_stats *acc)
+{
+	struct rstore *r = s->impl;
+
+	acc->attempts += atomic_load(&r->attempts);
+	acc->retries += atomic_load(&r->retries);
+	cairn_store_stats_add(r->inner, acc);
+}
+
 static const struct cairn_store_ops retry_ops = {
 	.put = retry_put,
 	.put_content = retry_put_content,
@@ -256,6 +272,8 @@ static const struct cairn_store_ops retry_ops = {
 	.stat = retry_stat,
 	.list = retry_list,
 	.del = retry_del,
+	.del_many = retry_del_many,
+	.stats = retry_stats,
 	.free = retry_free,
 };
 
@@ -288,71 +306,12 @@ int cairn_store_retry_wrap(struct cairn_store *inner, const struct cairn_retry_p
 		r->env = *env;
 		r->has_env = 1;
 	}
-	atomic_init(&r->ops, 0);
 	atomic_init(&r->attempts, 0);
 	atomic_init(&r->retries, 0);
-	atomic_init(&r->failures, 0);
-	atomic_init(&r->bytes_up, 0);
-	atomic_init(&r->bytes_down, 0);
 	r->base.ops = &retry_ops;
 	r->base.description = inner->description;
 	r->base.impl = r;
+	r->base.caps = inner->caps;
 	*ret = &r->base;
 	return 0;
-}
-
-struct cairn_store *cairn_store_retry_inner(struct cairn_store *s)
-{
-	return s != NULL && s->ops == &retry_ops ? ((struct rstore *)s->impl)->inner : s;
-}
-
-struct call_ctx {
-	int (*fn)(struct cairn_store *inner, void *ctx);
-	void *ctx;
-};
-
-static int call_attempt(struct rstore *r, void *vctx, int failed_before)
-{
-	struct call_ctx *c = vctx;
-
-	(void)failed_before;
-	return c->fn(r->inner, c->ctx);
-}
-
-int cairn_store_retry_call(struct cairn_store *s, int (*fn)(struct cairn_store *inner, void *ctx), void *ctx)
-{
-	struct call_ctx c = { fn, ctx };
-
-	if (s == NULL || s->ops != &retry_ops)
-		return fn(s, ctx);
-	return run(s->impl, call_attempt, &c);
-}
-
-void cairn_store_stats_get(struct cairn_store *s, struct cairn_store_stats *ret)
-{
-	struct cairn_http_client *http;
-	struct cairn_http_stats hs;
-
-	memset(ret, 0, sizeof(*ret));
-	if (s == NULL)
-		return;
-	if (s->ops == &retry_ops) {
-		struct rstore *r = s->impl;
-
-		ret->operations = atomic_load(&r->ops);
-		ret->attempts = atomic_load(&r->attempts);
-		ret->retries = atomic_load(&r->retries);
-		ret->failures = atomic_load(&r->failures);
-		ret->bytes_up = atomic_load(&r->bytes_up);
-		ret->bytes_down = atomic_load(&r->bytes_down);
-		s = r->inner;
-	}
-	ret->requests = ret->attempts;
-	http = cairn_s3_store_http(s);
-	if (http != NULL) {
-		cairn_http_client_stats(http, &hs);
-		ret->requests = hs.requests;
-		ret->http_bytes_sent = hs.bytes_sent;
-		ret->http_bytes_received = hs.bytes_received;
-	}
 }

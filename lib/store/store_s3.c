@@ -1,4 +1,4 @@
-/* S3 storage driver: the store contract's operations mapped onto S3 requests, and opening a store. */
+/* S3 storage driver: the store contract's operations mapped onto S3 requests, and opening the driver. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,6 +445,19 @@ static void s3_free(struct cairn_store *st)
 	free(s);
 }
 
+/* The driver's part of the statistics query: what its HTTP client counted. */
+static void s3_stats(struct cairn_store *st, struct cairn_store_stats *acc)
+{
+	struct s3_store *s = st->impl;
+	struct cairn_http_stats hs;
+
+	cairn_http_client_stats(s->http, &hs);
+	acc->requests += hs.requests;
+	acc->http_bytes_sent += hs.bytes_sent;
+	acc->http_bytes_received += hs.bytes_received;
+	acc->wire = 1;
+}
+
 static const struct cairn_store_ops s3_ops = {
 	.put = s3_put,
 	.put_content = s3_put_content,
@@ -452,6 +465,8 @@ static const struct cairn_store_ops s3_ops = {
 	.stat = s3_stat,
 	.list = cairn_s3_list,
 	.del = s3_del,
+	.del_many = cairn_s3_del_many,
+	.stats = s3_stats,
 	.free = s3_free,
 };
 
@@ -539,7 +554,7 @@ static int s3_check_options(const struct cairn_s3_options *o)
 	return 0;
 }
 
-int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret)
+int cairn_s3_driver_open(const struct cairn_s3_options *o, struct cairn_store **ret)
 {
 	struct cairn_http_options ho;
 	struct s3_store *s;
@@ -553,6 +568,8 @@ int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret)
 		return cairn_err(CAIRN_ENOMEM, "cannot open S3 bucket '%s': out of memory", o->bucket);
 	s->base.ops = &s3_ops;
 	s->base.impl = s;
+	/* not ATOMIC_CREATE: a server may refuse or ignore If-None-Match (include/cairn/s3.h) */
+	s->base.caps = CAIRN_STORE_CAP_BATCH_DELETE | CAIRN_STORE_CAP_RANGED_READ | CAIRN_STORE_CAP_REMOTE;
 	atomic_init(&s->cond_put, 0);
 	s->multipart_threshold = o->multipart_threshold;
 	s->object_lock_ns = o->object_lock_ns > 0 ? o->object_lock_ns : 0;
@@ -568,43 +585,14 @@ int cairn_s3_open(const struct cairn_s3_options *o, struct cairn_store **ret)
 	ho = o->http;
 	ho.ca_bundle = o->ca_bundle;
 	ho.user_agent = NULL;
-	/* no single request outlives the deadline of the operation it belongs to */
-	if (!o->no_retry && o->retry.deadline_ns > 0 && o->retry.deadline_ns / 1000000 < ho.request_timeout_ms)
-		ho.request_timeout_ms = o->retry.deadline_ns / 1000000 > 0 ? o->retry.deadline_ns / 1000000 : 1;
 	rc = cairn_http_client_new(&ho, &s->http);
 	if (rc != 0) {
 		rc = cairn_err_ctx(rc, "cannot open '%s'", s->desc);
 		goto fail;
 	}
-	if (o->no_retry) {
-		*ret = &s->base;
-		return 0;
-	}
-	return cairn_store_retry_wrap(&s->base, &o->retry, NULL, ret);
+	*ret = &s->base;
+	return 0;
 fail:
 	s3_free(&s->base);
 	return rc;
-}
-
-int cairn_s3_open_url(const char *url, struct cairn_store **ret)
-{
-	struct cairn_s3_options o;
-	int rc;
-
-	rc = cairn_s3_options_from_url(url, &o);
-	if (rc != 0)
-		return cairn_err_ctx(rc, "cannot open '%s'", url);
-	rc = cairn_s3_open(&o, ret);
-	cairn_s3_options_free(&o);
-	return rc;
-}
-
-int cairn_s3_http_stats(struct cairn_store *s, struct cairn_http_stats *ret)
-{
-	struct cairn_http_client *c = cairn_s3_store_http(cairn_store_retry_inner(s));
-
-	if (c == NULL)
-		return CAIRN_EINVAL;
-	cairn_http_client_stats(c, ret);
-	return 0;
 }

@@ -103,6 +103,10 @@ int cairn_s3_xml_escape(struct cairn_buf *out, const char *s);
 int cairn_s3_list(struct cairn_store *st, const char *prefix, int (*cb)(void *ctx, const char *name, uint64_t size),
 		  void *ctx);
 
+/* The store's del_many operation: one multi-object delete request (see
+ * include/cairn/s3.h) for 1..CAIRN_STORE_DEL_MANY_MAX checked names. */
+int cairn_s3_del_many(struct cairn_store *st, const char *const *names, size_t n);
+
 /* Multipart upload of `len` bytes under `key` (see include/cairn/s3.h). */
 int cairn_s3_put_multipart(struct s3_store *s, const char *name, const char *key, const void *data, size_t len);
 

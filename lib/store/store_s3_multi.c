@@ -8,7 +8,7 @@
 #include "store/store_s3_int.h"
 
 #define ETAG_MAX 128
-#define DELETE_BATCH 1000
+#define DELETE_BATCH CAIRN_STORE_DEL_MANY_MAX
 #define SMALL_ANSWER (1u << 20)
 
 /* Abort an upload without losing the detail of the error that caused it. */
@@ -146,7 +146,6 @@ out:
 }
 
 struct del_batch {
-	const char *const *names;
 	size_t n;
 	size_t failed;
 	char first_key[256], first_code[64], first_msg[256];
@@ -164,10 +163,10 @@ static int del_error(void *ctx, const char *key, const char *code, const char *m
 	return 0;
 }
 
-static int delete_batch(struct cairn_store *inner, void *ctx)
+int cairn_s3_del_many(struct cairn_store *st, const char *const *names, size_t n)
 {
-	struct del_batch *b = ctx;
-	struct s3_store *s = cairn_s3_store_of(inner);
+	struct s3_store *s = st->impl;
+	struct del_batch *b;
 	struct cairn_sigv4_kv q[1] = { { "delete", "" } };
 	char md5[CAIRN_SIGV4_MD5_B64_LEN];
 	struct cairn_sigv4_kv hdr[1] = { { "content-md5", md5 } };
@@ -176,14 +175,18 @@ static int delete_batch(struct cairn_store *inner, void *ctx)
 			    .sink = &body, .max_body = 16u << 20 };
 	int rc = 0;
 
-	if (s == NULL)
-		return cairn_err(CAIRN_EBUG, "multi-object delete on a store that is not S3");
-	b->failed = 0;
+	if (n > DELETE_BATCH)
+		return cairn_err(CAIRN_EBUG, "multi-object delete of %zu keys in '%s': at most %d a request", n,
+				 s->desc, DELETE_BATCH);
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot delete from '%s': out of memory", s->desc);
+	b->n = n;
 	rc |= cairn_buf_append(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete><Quiet>true</Quiet>", 65);
-	for (size_t i = 0; i < b->n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc |= cairn_buf_append(&doc, "<Object><Key>", 13);
 		rc |= cairn_s3_xml_escape(&doc, s->key_prefix);
-		rc |= cairn_s3_xml_escape(&doc, b->names[i]);
+		rc |= cairn_s3_xml_escape(&doc, names[i]);
 		rc |= cairn_buf_append(&doc, "</Key></Object>", 15);
 	}
 	rc |= cairn_buf_append(&doc, "</Delete>", 9);
@@ -209,31 +212,6 @@ out:
 	cairn_http_response_free(&r.resp);
 	cairn_buf_free(&doc);
 	cairn_buf_free(&body);
-	return rc;
-}
-
-int cairn_s3_delete_many(struct cairn_store *st, const char *const *names, size_t n)
-{
-	struct s3_store *s = cairn_s3_store_of(cairn_store_retry_inner(st));
-	struct del_batch *b;
-	int rc = 0;
-
-	if (s == NULL)
-		return cairn_err(CAIRN_EINVAL, "multi-object delete needs an S3 store, not '%s'",
-				 st != NULL ? st->description : "(null)");
-	for (size_t i = 0; i < n; i++) {
-		rc = cairn_store_name_check(s->desc, names[i]);
-		if (rc != 0)
-			return rc;
-	}
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return cairn_err(CAIRN_ENOMEM, "cannot delete from '%s': out of memory", s->desc);
-	for (size_t i = 0; i < n && rc == 0; i += DELETE_BATCH) {
-		b->names = names + i;
-		b->n = n - i < DELETE_BATCH ? n - i : DELETE_BATCH;
-		rc = cairn_store_retry_call(st, delete_batch, b);
-	}
 	free(b);
 	return rc;
 }

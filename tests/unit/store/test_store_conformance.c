@@ -1,6 +1,7 @@
-/* One storage conformance suite run against every driver: local, mem, fault-wrapped mem without faults, and
- * S3 (only when CAIRN_TEST_S3_ENDPOINT names a test server; each case uses a fresh random prefix that it
- * deletes at the end). */
+/* One storage conformance suite run against every driver: local, mem, S3 (only when CAIRN_TEST_S3_ENDPOINT
+ * names a test server; each case uses a fresh random prefix that it deletes at the end, through the stack
+ * cairn_s3_open builds), and decorated stacks without faults: fault(mem), stats(retry(fault(mem))) and
+ * fault(stats(retry(local))). What a store may do differently is read from its capabilities. */
 #include "cairn_test.h"
 
 #include <dirent.h>
@@ -21,7 +22,7 @@ struct fixture;
 struct driver {
 	const char *name;
 	void (*open)(struct fixture *fx);
-	int racy_create; /* put checks then writes: concurrent creators may all succeed (S3 without If-None-Match) */
+	unsigned caps; /* the capabilities the stack must declare */
 };
 
 struct fixture {
@@ -50,6 +51,26 @@ static void open_fault_mem(struct fixture *fx)
 
 	assert_int_equal(cairn_store_mem_open(&inner), 0);
 	assert_int_equal(cairn_store_fault_wrap(inner, &fx->s), 0);
+}
+
+static void open_stack_mem(struct fixture *fx)
+{
+	struct cairn_store *s;
+
+	assert_int_equal(cairn_store_mem_open(&s), 0);
+	assert_int_equal(cairn_store_fault_wrap(s, &s), 0);
+	assert_int_equal(cairn_store_retry_wrap(s, NULL, NULL, &s), 0);
+	assert_int_equal(cairn_store_stats_wrap(s, &fx->s), 0);
+}
+
+static void open_stack_local(struct fixture *fx)
+{
+	struct cairn_store *s;
+
+	open_local(fx);
+	assert_int_equal(cairn_store_retry_wrap(fx->s, NULL, NULL, &s), 0);
+	assert_int_equal(cairn_store_stats_wrap(s, &s), 0);
+	assert_int_equal(cairn_store_fault_wrap(s, &fx->s), 0);
 }
 
 /* S3 test server from CAIRN_TEST_S3_ENDPOINT, _BUCKET, _REGION and the AWS_* credentials. */
@@ -103,7 +124,7 @@ static void clean_s3(struct fixture *fx)
 
 	assert_int_equal(cairn_store_list(fx->s, "", collect_cb, &l), 0);
 	if (l.n > 0)
-		assert_int_equal(cairn_s3_delete_many(fx->s, (const char *const *)l.names, l.n), 0);
+		assert_int_equal(cairn_store_del_many(fx->s, (const char *const *)l.names, l.n), 0);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.names[i]);
 	free(l.names);
@@ -112,10 +133,15 @@ static void clean_s3(struct fixture *fx)
 	assert_int_equal(l.n, 0);
 }
 
-static const struct driver drv_local = { "local", open_local, 0 };
-static const struct driver drv_mem = { "mem", open_mem, 0 };
-static const struct driver drv_fault_mem = { "fault+mem", open_fault_mem, 0 };
-static const struct driver drv_s3 = { "s3", open_s3, 1 };
+#define CAPS_FILE (CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ)
+static const struct driver drv_local = { "local", open_local, CAPS_FILE };
+static const struct driver drv_mem = { "mem", open_mem, CAPS_FILE };
+static const struct driver drv_fault_mem = { "fault+mem", open_fault_mem, CAPS_FILE };
+static const struct driver drv_stack_mem = { "stats+retry+fault+mem", open_stack_mem, CAPS_FILE };
+static const struct driver drv_stack_local = { "fault+stats+retry+local", open_stack_local, CAPS_FILE };
+static const struct driver drv_s3 = { "s3", open_s3,
+				      CAIRN_STORE_CAP_BATCH_DELETE | CAIRN_STORE_CAP_RANGED_READ |
+					      CAIRN_STORE_CAP_REMOTE };
 
 static int setup(void **state)
 {
@@ -124,6 +150,7 @@ static int setup(void **state)
 	assert_non_null(fx);
 	fx->drv = *state;
 	fx->drv->open(fx);
+	assert_int_equal(cairn_store_caps(fx->s), fx->drv->caps);
 	*state = fx;
 	return 0;
 }
@@ -453,13 +480,14 @@ static void test_list_prefix(void **state)
 	uint64_t total = 0;
 	unsigned under_07 = 0;
 	char name[64];
+	int remote = (cairn_store_caps(fx->s) & CAIRN_STORE_CAP_REMOTE) != 0;
 
 	assert_non_null(ctx);
-	if (fx->drv->racy_create)
-		put_list_parallel(fx->s); /* a remote store: 2,500 round trips in 8 threads */
+	if (remote)
+		put_list_parallel(fx->s); /* 2,500 round trips in 8 threads */
 	for (unsigned i = 0; i < LIST_N; i++) {
 		list_name(name, sizeof(name), i);
-		if (!fx->drv->racy_create)
+		if (!remote)
 			put_random(fx->s, name, list_size(i), i + 1);
 		total += list_size(i);
 		under_07 += i % 251 == 7;
@@ -574,6 +602,56 @@ static void test_del_then_get(void **state)
 	assert_int_equal(cairn_store_stat(fx->s, "locks/l1", &size), CAIRN_ENOTFOUND);
 	assert_int_equal(cairn_store_stat(fx->s, "locks/l2", &size), CAIRN_ENOTFOUND);
 	cairn_buf_free(&b);
+}
+
+static int count_cb(void *vctx, const char *name, uint64_t size);
+
+static void test_del_many(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = { "index/m1", "index/m2", "index/missing", "data/m3" };
+	const char *bad[] = { "index/m1", "../escape" };
+	unsigned n = 0;
+	uint64_t size;
+
+	put_random(fx->s, "index/m1", 10, 21);
+	put_random(fx->s, "index/m2", 0, 22);
+	put_random(fx->s, "data/m3", 30, 23);
+	put_random(fx->s, "index/keep", 5, 24);
+	/* an invalid name: nothing deleted */
+	assert_int_equal(cairn_store_del_many(fx->s, bad, 2), CAIRN_EINVAL);
+	assert_int_equal(cairn_store_stat(fx->s, "index/m1", &size), 0);
+	/* missing objects count as deleted; others are left alone */
+	assert_int_equal(cairn_store_del_many(fx->s, names, 4), 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(cairn_store_stat(fx->s, names[i], &size), CAIRN_ENOTFOUND);
+	assert_object(fx->s, "index/keep", 5, 24);
+	assert_int_equal(cairn_store_del_many(fx->s, names, 0), 0);
+	assert_int_equal(cairn_store_del_many(fx->s, names, 4), 0);
+	assert_int_equal(cairn_store_list(fx->s, "", count_cb, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static void test_del_many_batches(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n = CAIRN_STORE_DEL_MANY_MAX + 5;
+	char **names = calloc(n, sizeof(*names));
+	unsigned left = 0;
+
+	assert_non_null(names);
+	for (size_t i = 0; i < n; i++) {
+		names[i] = cairn_asprintf("locks/b%04zu", i);
+		assert_non_null(names[i]);
+		if (i % 100 == 0 || i >= CAIRN_STORE_DEL_MANY_MAX - 1)
+			assert_int_equal(cairn_store_put(fx->s, names[i], "x", 1), 0);
+	}
+	assert_int_equal(cairn_store_del_many(fx->s, (const char *const *)names, n), 0);
+	assert_int_equal(cairn_store_list(fx->s, "locks/", count_cb, &left), 0);
+	assert_int_equal(left, 0);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* Sorted names of the entries of `dir`, joined by '\n' (caller frees). */
@@ -701,6 +779,7 @@ static void test_put_concurrent_same_name(void **state)
 		pthread_barrier_t barrier;
 		char name[64];
 		int winner = -1, eexist = 0;
+		int racy = !(cairn_store_caps(fx->s) & CAIRN_STORE_CAP_ATOMIC_CREATE);
 
 		snprintf(name, sizeof(name), "data/c%u/race%u", round, round);
 		assert_int_equal(pthread_barrier_init(&barrier, NULL, PUT_THREADS), 0);
@@ -713,7 +792,7 @@ static void test_put_concurrent_same_name(void **state)
 		pthread_barrier_destroy(&barrier);
 		for (unsigned i = 0; i < PUT_THREADS; i++) {
 			if (t[i].rc == 0) {
-				if (!fx->drv->racy_create)
+				if (!racy)
 					assert_int_equal(winner, -1);
 				winner = (int)i;
 			} else {
@@ -722,7 +801,7 @@ static void test_put_concurrent_same_name(void **state)
 			}
 		}
 		assert_true(winner >= 0);
-		if (!fx->drv->racy_create) {
+		if (!racy) {
 			assert_int_equal(eexist, PUT_THREADS - 1);
 			assert_object(fx->s, name, PUT_LEN, 100 + (unsigned)winner);
 		} else {
@@ -771,6 +850,9 @@ static void test_put_concurrent_same_name(void **state)
 		cmocka_unit_test_prestate_setup_teardown(test_list_prefix, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_list_stop, setup, teardown, (void *)&drv),   \
 		cmocka_unit_test_prestate_setup_teardown(test_del_then_get, setup, teardown, (void *)&drv), \
+		cmocka_unit_test_prestate_setup_teardown(test_del_many, setup, teardown, (void *)&drv),    \
+		cmocka_unit_test_prestate_setup_teardown(test_del_many_batches, setup, teardown,           \
+							 (void *)&drv),                                    \
 		cmocka_unit_test_prestate_setup_teardown(test_hostile_names_rejected, setup, teardown,     \
 							 (void *)&drv),                                    \
 		cmocka_unit_test_prestate_setup_teardown(test_put_concurrent_same_name, setup, teardown,   \
@@ -781,12 +863,18 @@ int main(void)
 	const struct CMUnitTest local_tests[] = { CONFORMANCE_TESTS(drv_local) };
 	const struct CMUnitTest mem_tests[] = { CONFORMANCE_TESTS(drv_mem) };
 	const struct CMUnitTest fault_mem_tests[] = { CONFORMANCE_TESTS(drv_fault_mem) };
+	const struct CMUnitTest stack_mem_tests[] = { CONFORMANCE_TESTS(drv_stack_mem) };
+	const struct CMUnitTest stack_local_tests[] = { CONFORMANCE_TESTS(drv_stack_local) };
 	const struct CMUnitTest s3_tests[] = { CONFORMANCE_TESTS(drv_s3) };
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("store conformance: local", local_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store conformance: mem", mem_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store conformance: fault+mem", fault_mem_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("store conformance: stats+retry+fault+mem", stack_mem_tests, NULL,
+					      NULL);
+	failed += cmocka_run_group_tests_name("store conformance: fault+stats+retry+local", stack_local_tests,
+					      NULL, NULL);
 	if (getenv("CAIRN_TEST_S3_ENDPOINT") != NULL && getenv("CAIRN_TEST_S3_ENDPOINT")[0] != '\0')
 		failed += cmocka_run_group_tests_name("store conformance: s3", s3_tests, NULL, NULL);
 	else

@@ -322,8 +322,12 @@ static void test_open_addressing(void **state)
 	base_options(&o);
 	assert_int_equal(cairn_s3_open(&o, &st), 0);
 	assert_string_equal(st->description, "s3://bkt/p/q");
-	assert_true(cairn_store_retry_inner(st) != st); /* the retry decorator is on */
-	s = cairn_s3_store_of(cairn_store_retry_inner(st));
+	assert_null(cairn_s3_store_of(st)); /* the decorators are on */
+	assert_int_equal(cairn_store_caps(st), CAIRN_STORE_CAP_BATCH_DELETE | CAIRN_STORE_CAP_RANGED_READ |
+						       CAIRN_STORE_CAP_REMOTE);
+	cairn_store_free(st);
+	assert_int_equal(cairn_s3_driver_open(&o, &st), 0);
+	s = cairn_s3_store_of(st);
 	assert_non_null(s);
 	assert_string_equal(s->origin, "http://127.0.0.1:9000");
 	assert_string_equal(s->host, "127.0.0.1:9000");
@@ -337,8 +341,7 @@ static void test_open_addressing(void **state)
 	o.prefix = cairn_strdup("");
 	o.no_retry = 1;
 	assert_int_equal(cairn_s3_open(&o, &st), 0);
-	assert_true(cairn_store_retry_inner(st) == st);
-	s = cairn_s3_store_of(st);
+	s = cairn_s3_store_of(st); /* the bare driver */
 	assert_non_null(s);
 	assert_string_equal(st->description, "s3://bkt");
 	assert_string_equal(s->origin, "https://bkt.s3.eu-west-1.amazonaws.com");

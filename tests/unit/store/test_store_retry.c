@@ -1,4 +1,5 @@
-/* Unit tests for the retry decorator (used by the S3 driver) over the fault decorator, with a fake clock. */
+/* Unit tests for the retry decorator over the fault decorator over the memory driver, with a fake clock,
+ * under the statistics decorator (the stack cairn_s3_open builds around its driver). */
 #include "cairn_test.h"
 
 #include <stdio.h>
@@ -6,7 +7,6 @@
 #include <string.h>
 
 #include "cairn/err.h"
-#include "cairn/s3.h"
 #include "cairn/store.h"
 
 struct clock {
@@ -42,7 +42,8 @@ struct fx {
 	struct clock clock;
 	struct cairn_store *mem;   /* borrowed: inside fault */
 	struct cairn_store *fault; /* borrowed: inside retry */
-	struct cairn_store *s;     /* the retry decorator */
+	struct cairn_store *retry; /* borrowed: inside s */
+	struct cairn_store *s;     /* the statistics decorator */
 };
 
 #define MS 1000000LL
@@ -61,7 +62,8 @@ static void fx_open(struct fx *f, const struct cairn_retry_policy *p)
 	f->clock.now = 1000 * MS;
 	assert_int_equal(cairn_store_mem_open(&f->mem), 0);
 	assert_int_equal(cairn_store_fault_wrap(f->mem, &f->fault), 0);
-	assert_int_equal(cairn_store_retry_wrap(f->fault, p, &env, &f->s), 0);
+	assert_int_equal(cairn_store_retry_wrap(f->fault, p, &env, &f->retry), 0);
+	assert_int_equal(cairn_store_stats_wrap(f->retry, &f->s), 0);
 }
 
 static int setup(void **state)
@@ -316,43 +318,60 @@ static void test_retry_list_no_duplicates(void **state)
 	cairn_store_free(s);
 }
 
-struct call_ctx {
-	int calls;
-	int fail_times;
-};
-
-static int flaky_fn(struct cairn_store *inner, void *vctx)
-{
-	struct call_ctx *c = vctx;
-
-	assert_non_null(inner);
-	if (c->calls++ < c->fail_times)
-		return cairn_err(CAIRN_ETRANSIENT, "flaky %d", c->calls);
-	return 0;
-}
-
-static void test_retry_call(void **state)
+static void test_retry_del_many(void **state)
 {
 	struct fx *f = *state;
-	struct call_ctx c = { 0, 2 };
+	const char *names[] = { "data/d1", "data/d2", "data/d3" };
+	struct cairn_store_stats st;
+	uint64_t size;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cairn_store_put(f->mem, names[i], "x", 1), 0);
+	/* the second name's delete fails once: the batch is retried whole, all gone in the end */
+	cairn_store_fault_set(f->fault, CAIRN_FAULT_FAIL, CAIRN_OP_DEL, "d2", 1, 1, CAIRN_ETRANSIENT);
+	assert_int_equal(cairn_store_del_many(f->s, names, 3), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cairn_store_stat(f->mem, names[i], &size), CAIRN_ENOTFOUND);
+	assert_int_equal(f->clock.sleeps, 1);
+	cairn_store_stats_get(f->s, &st);
+	assert_int_equal(st.operations, 1); /* one batch */
+	assert_int_equal(st.attempts, 2);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.failures, 0);
+	/* a permanent failure is not retried, and says which object */
+	assert_int_equal(cairn_store_put(f->mem, names[0], "x", 1), 0);
+	cairn_store_fault_set(f->fault, CAIRN_FAULT_FAIL, CAIRN_OP_DEL, "d1", 1, 0, CAIRN_EAUTH);
+	assert_int_equal(cairn_store_del_many(f->s, names, 3), CAIRN_EAUTH);
+	assert_string_equal(cairn_err_msg(), "injected fault on del 'data/d1'");
+	assert_int_equal(f->clock.sleeps, 1);
+	cairn_store_stats_get(f->s, &st);
+	assert_int_equal(st.failures, 1);
+}
+
+static void test_retry_stats_and_caps(void **state)
+{
+	struct fx *f = *state;
 	struct cairn_store_stats st;
 
-	assert_int_equal(cairn_store_retry_call(f->s, flaky_fn, &c), 0);
-	assert_int_equal(c.calls, 3);
-	cairn_store_stats_get(f->s, &st);
-	assert_int_equal(st.operations, 1);
-	assert_int_equal(st.retries, 2);
-	/* not a decorator: one call */
-	c = (struct call_ctx){ 0, 2 };
-	assert_int_equal(cairn_store_retry_call(f->mem, flaky_fn, &c), CAIRN_ETRANSIENT);
-	assert_int_equal(c.calls, 1);
-	assert_true(cairn_store_retry_inner(f->s) == f->fault);
-	assert_true(cairn_store_retry_inner(f->mem) == f->mem);
-	cairn_store_stats_get(f->mem, &st);
+	/* the retry decorator counts attempts and retries only; the mem driver nothing */
+	cairn_store_fault_set(f->fault, CAIRN_FAULT_FAIL, CAIRN_OP_PUT, NULL, 1, 1, CAIRN_ETRANSIENT);
+	assert_int_equal(cairn_store_put(f->s, "config", "abc", 3), 0);
+	cairn_store_stats_get(f->retry, &st);
+	assert_int_equal(st.attempts, 2);
+	assert_int_equal(st.retries, 1);
 	assert_int_equal(st.operations, 0);
+	assert_int_equal(st.bytes_up, 0);
+	assert_int_equal(st.requests, 2); /* no driver counts requests: one per attempt */
+	assert_int_equal(st.wire, 0);
+	cairn_store_stats_get(f->mem, &st);
+	assert_int_equal(st.attempts, 0);
+	assert_int_equal(st.requests, 0);
 	cairn_store_stats_get(NULL, &st);
 	assert_int_equal(st.requests, 0);
-	assert_int_equal(cairn_s3_http_stats(f->s, &(struct cairn_http_stats){ 0 }), CAIRN_EINVAL);
+	/* capabilities and description pass through */
+	assert_int_equal(cairn_store_caps(f->retry), cairn_store_caps(f->mem));
+	assert_int_equal(cairn_store_caps(f->s), CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ);
+	assert_string_equal(f->s->description, "mem://");
 }
 
 static void test_retry_wrap_invalid(void **state)
@@ -386,7 +405,8 @@ int main(void)
 		T(test_retry_short_get),
 		T(test_retry_put_after_lost_answer),
 		cmocka_unit_test(test_retry_list_no_duplicates),
-		T(test_retry_call),
+		T(test_retry_del_many),
+		T(test_retry_stats_and_caps),
 		cmocka_unit_test(test_retry_wrap_invalid),
 	};
 
