@@ -62,6 +62,7 @@
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #define BUSY_TIMEOUT_MS 10000
 /* open_once() result asking for the file to be deleted and recreated. */
@@ -113,28 +114,6 @@ static int open_fail(struct cairn_catalog *c, int rc, const char *what)
 	default:
 		return ret;
 	}
-}
-
-static int make_parents(const char *path)
-{
-	char *dir = cairn_strdup(path);
-	int ret = 0;
-
-	if (dir == NULL)
-		return cairn_err(CAIRN_ENOMEM, "catalog '%s': out of memory", path);
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			ret = cairn_err(cairn_err_from_errno(errno), "catalog '%s': cannot create directory '%s': %s",
-					path, dir, strerror(errno));
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ret;
 }
 
 /* Create the file ourselves so that it gets mode 0600; SQLite gives the
@@ -422,9 +401,11 @@ int cairn_catalog_open(const char *path, const char *repo_id, struct cairn_catal
 		rc = cairn_err(CAIRN_ENOMEM, "catalog '%s': cannot create mutex", path);
 		goto err2;
 	}
-	rc = make_parents(path);
-	if (rc != 0)
+	rc = cairn_file_mkdir_p(AT_FDCWD, path, 0700, CAIRN_FILE_PARENTS);
+	if (rc != 0) {
+		rc = cairn_err_ctx(rc, "catalog '%s'", path);
 		goto err3;
+	}
 	for (int attempt = 0;; attempt++) {
 		rc = open_once(c, repo_id);
 		if (rc == 0)

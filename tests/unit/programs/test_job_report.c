@@ -264,38 +264,6 @@ static void test_message_utf8(void **state)
 	free(dir);
 }
 
-static void test_atomic_replace(void **state)
-{
-	char *dir = cairn_test_mkdtemp("job_report_atomic"), path[4200], missing[4200];
-	const char *long_text = "a long first version of the file, longer than the second\n";
-	struct stat st;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/file.prom", dir);
-	assert_int_equal(job_file_write_atomic(path, long_text, strlen(long_text), 0644), 0);
-	assert_string_equal(file_text(path), long_text);
-	assert_int_equal(job_file_write_atomic(path, "short\n", 6, 0600), 0);
-	assert_string_equal(file_text(path), "short\n");
-	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(count_entries(dir), 1);
-	/* a directory that does not exist: an error naming it, nothing written */
-	snprintf(missing, sizeof(missing), "%s/nosuch/file.prom", dir);
-	assert_int_equal(job_file_write_atomic(missing, "x", 1, 0644), CAIRN_EIO);
-	assert_non_null(strstr(cairn_err_msg(), "nosuch"));
-	/* the target is a directory: rename fails, the temporary file is removed */
-	snprintf(missing, sizeof(missing), "%s/adir", dir);
-	assert_int_equal(mkdir(missing, 0700), 0);
-	snprintf(path, sizeof(path), "%s/adir/x", dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/adir", dir);
-	assert_int_equal(job_file_write_atomic(path, "x", 1, 0644), CAIRN_EIO);
-	assert_non_null(strstr(cairn_err_msg(), "rename"));
-	assert_int_equal(count_entries(dir), 2); /* file.prom and adir */
-	cairn_test_rmtree(dir);
-	free(dir);
-}
-
 static void test_list(void **state)
 {
 	char *dir = cairn_test_mkdtemp("job_report_list"), path[4200];
@@ -414,7 +382,6 @@ int main(void)
 		cmocka_unit_test(test_several_jobs_one_run),
 		cmocka_unit_test(test_not_a_job),
 		cmocka_unit_test(test_message_utf8),
-		cmocka_unit_test(test_atomic_replace),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_metrics_after_job),
 	};
