@@ -5,8 +5,10 @@
  *	if (rc == 0)
  *		rc = cairn_file_write_atomic(path, text, len, 0600);
  *
- * Errors are CAIRN_E* codes mapped from errno by cairn_err_from_errno(), with
- * a detail naming the path and the reason. Callers that build their own
+ * Errors are CAIRN_E* codes mapped from errno by cairn_err_from_errno(), but
+ * a missing or non-directory path (ENOENT, ENOTDIR) is CAIRN_EIO: where a file
+ * is written, that is a failure, not a "not found" answer. The detail names
+ * the path and the reason. Callers that build their own
  * message (the local store driver names the object, not the file) read
  * errno: each function leaves it as the failing call set it.
  */

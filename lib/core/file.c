@@ -12,10 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Record the detail for errno `e` and return its code, errno kept. */
+/* Record the detail for errno `e` and return its code, errno kept. A path
+ * that is missing where a file is written is a failure to write, not a
+ * "not found" answer. */
 static int fail(int e, const char *what, const char *path)
 {
-	int code = cairn_err(cairn_err_from_errno(e), "%s '%s': %s", what, path, strerror(e));
+	int code = cairn_err(e == ENOENT || e == ENOTDIR ? CAIRN_EIO : cairn_err_from_errno(e), "%s '%s': %s", what,
+			     path, strerror(e));
 
 	errno = e;
 	return code;
@@ -160,7 +163,8 @@ int cairn_file_write_atomic(const char *path, const void *data, size_t len, mode
 	}
 	if (rename(tmp, path) < 0) {
 		e = errno;
-		rc = cairn_err(cairn_err_from_errno(e), "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+		rc = cairn_err(e == ENOENT || e == ENOTDIR ? CAIRN_EIO : cairn_err_from_errno(e),
+			       "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
 		errno = e;
 		goto err_unlink;
 	}
