@@ -64,7 +64,6 @@
 #include "cairn/err.h"
 #include "cairn/file.h"
 
-#define BUSY_TIMEOUT_MS 10000
 /* open_once() result asking for the file to be deleted and recreated. */
 #define OPEN_WIPE 1
 
@@ -102,7 +101,7 @@ static const char *const migrations[CAIRN_CATALOG_VERSION] = {
  * returned as an error and the file is left alone. */
 static int open_fail(struct cairn_catalog *c, int rc, const char *what)
 {
-	int ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+	int ret = cairn_catalog_sqlerr(c, rc, what);
 
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
@@ -313,33 +312,18 @@ static void prefetch(const char *path)
 	}
 }
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Switch to WAL, waiting for other openers. Changing the journal mode of a
  * new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
  * without its busy handler, when two connections each hold a shared lock
- * and want it (two cron backups starting together on a new host): retry
- * with a growing pause for up to BUSY_TIMEOUT_MS. */
+ * and want it (two cron backups starting together on a new host): wait as
+ * the busy handler does (the retry policy's jitter spreads the processes). */
 static int set_wal(struct cairn_catalog *c)
 {
-	int64_t deadline = monotonic_ms() + BUSY_TIMEOUT_MS;
-	long pause_us = 1000;
-
-	for (;;) {
+	for (int count = 0;; count++) {
 		int rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 
-		if ((rc & 0xff) != SQLITE_BUSY || monotonic_ms() >= deadline)
+		if ((rc & 0xff) != SQLITE_BUSY || !cairn_catalog_busy_wait(&c->busy, count))
 			return rc;
-		/* The pid spreads the pauses of processes that started together. */
-		usleep((useconds_t)(pause_us + (long)(getpid() % 7) * 300));
-		if (pause_us < 64000)
-			pause_us *= 2;
 	}
 }
 
@@ -361,8 +345,10 @@ static int open_once(struct cairn_catalog *c, const char *repo_id)
 	if (name != c->path)
 		free(name);
 	if (rc != SQLITE_OK)
-		return cairn_catalog_sqlerr(c->path, c->db, rc, "cannot open");
-	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+		return cairn_catalog_sqlerr(c, rc, "cannot open");
+	rc = cairn_catalog_busy_attach(&c->busy, c->db, NULL, NULL);
+	if (rc != 0)
+		return rc;
 	/* The first statement reads the header: a non-database fails here. */
 	rc = set_wal(c);
 	if (rc != SQLITE_OK)
