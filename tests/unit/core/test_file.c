@@ -20,35 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *file_text(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static mode_t mode_of(const char *path)
 {
 	struct stat st;
@@ -214,7 +185,7 @@ static void test_file_mkdir_p_relative_and_parents(void **state)
 	assert_int_equal(errno, ENOENT);
 	/* a bare file name has no parents to make */
 	assert_int_equal(cairn_file_mkdir_p(dfd, "file.db", 0700, CAIRN_FILE_PARENTS), 0);
-	assert_int_equal(count_entries(dir), 2);
+	assert_int_equal(cairn_test_count_entries(dir), 2);
 	close(dfd);
 	/* absolute, via AT_FDCWD */
 	snprintf(sub, sizeof(sub), "%s/abs/k/f", dir);
@@ -280,15 +251,15 @@ static void test_file_write_atomic_replace(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/file.prom", dir);
 	assert_int_equal(cairn_file_write_atomic(path, long_text, strlen(long_text), 0644), 0);
-	assert_string_equal(file_text(path), long_text);
+	assert_string_equal(cairn_test_file_text(path), long_text);
 	assert_int_equal(mode_of(path), 0644);
 	assert_int_equal(cairn_file_write_atomic(path, "short\n", 6, 0600), 0);
-	assert_string_equal(file_text(path), "short\n");
+	assert_string_equal(cairn_test_file_text(path), "short\n");
 	assert_int_equal(mode_of(path), 0600);
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(cairn_test_count_entries(dir), 1);
 	/* an empty file is a file */
 	assert_int_equal(cairn_file_write_atomic(path, NULL, 0, 0600), 0);
-	assert_string_equal(file_text(path), "");
+	assert_string_equal(cairn_test_file_text(path), "");
 	/* a directory that does not exist: an error naming it, nothing written */
 	snprintf(missing, sizeof(missing), "%s/nosuch/file.prom", dir);
 	assert_int_equal(cairn_file_write_atomic(missing, "x", 1, 0644), CAIRN_EIO);
@@ -301,7 +272,7 @@ static void test_file_write_atomic_replace(void **state)
 	snprintf(path, sizeof(path), "%s/adir", dir);
 	assert_int_equal(cairn_file_write_atomic(path, "x", 1, 0644), CAIRN_EIO);
 	assert_non_null(strstr(cairn_err_msg(), "rename"));
-	assert_int_equal(count_entries(dir), 2); /* file.prom and adir */
+	assert_int_equal(cairn_test_count_entries(dir), 2); /* file.prom and adir */
 	cairn_test_rmtree(dir);
 	free(dir);
 }
@@ -315,8 +286,8 @@ static void test_file_write_atomic_relative(void **state)
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(dir), 0);
 	assert_int_equal(cairn_file_write_atomic("state.json", "{}\n", 3, 0600), 0);
-	assert_string_equal(file_text("state.json"), "{}\n");
-	assert_int_equal(count_entries("."), 1);
+	assert_string_equal(cairn_test_file_text("state.json"), "{}\n");
+	assert_int_equal(cairn_test_count_entries("."), 1);
 	assert_int_equal(chdir(cwd), 0);
 	cairn_test_rmtree(dir);
 	free(dir);
@@ -356,8 +327,8 @@ static void test_file_write_atomic_failure_keeps_old(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_string_equal(file_text(path), old);
-	assert_int_equal(count_entries(dir), 1);
+	assert_string_equal(cairn_test_file_text(path), old);
+	assert_int_equal(cairn_test_count_entries(dir), 1);
 	cairn_test_rmtree(dir);
 	free(dir);
 }

@@ -16,35 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *file_text(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* One run of `job` ending with `rc`; `msg` (may be NULL) reported through cli_error. */
 static struct job_report run_job(const struct cli_repo_opts *o, const char *job, const char *msg, int rc)
 {
@@ -127,7 +98,7 @@ static void test_write_read(void **state)
 	snprintf(path, sizeof(path), "%s/jobs", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_int_equal(count_entries(path), 2); /* the record and .lock: no temporary file left */
+	assert_int_equal(cairn_test_count_entries(path), 2); /* the record and .lock: no temporary file left */
 	snprintf(path, sizeof(path), "%s/jobs/.lock", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -228,13 +199,13 @@ static void test_not_a_job(void **state)
 	run_job(&o, "../evil", NULL, 0);
 	run_job(&o, "backup/x", NULL, 0);
 	run_job(&o, ".sites", NULL, 0);
-	assert_int_equal(count_entries(jobs), 0);
+	assert_int_equal(cairn_test_count_entries(jobs), 0);
 	/* without a current report nothing happens */
 	job_report_begin(&o, "backup");
 	job_report_count(JOB_FILES, 1);
 	job_report_message("x");
 	job_report_end(0, 0);
-	assert_int_equal(count_entries(jobs), 0);
+	assert_int_equal(cairn_test_count_entries(jobs), 0);
 	cairn_test_rmtree(dir);
 	free(dir);
 }
@@ -321,7 +292,7 @@ static void test_metrics_after_job(void **state)
 	o.state_dir = cfg->state_dir;
 	run_job(&o, "prune", NULL, 0);
 	run_job(&o, "check", "damaged", CAIRN_EXIT_DAMAGED);
-	text = file_text(prom);
+	text = cairn_test_file_text(prom);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "# TYPE cairn_job_last_exit_code gauge\n"));
 	assert_non_null(strstr(text, "cairn_job_last_exit_code{job=\"prune\"} 0\n"));
@@ -330,7 +301,7 @@ static void test_metrics_after_job(void **state)
 	assert_null(strstr(text, "cairn_site_")); /* no site rows saved yet */
 	assert_int_equal(stat(prom, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
-	assert_int_equal(count_entries(dir), 2); /* cairn.prom and state: no temporary file left */
+	assert_int_equal(cairn_test_count_entries(dir), 2); /* cairn.prom and state: no temporary file left */
 	cairn_config_free(cfg);
 	cairn_test_rmtree(dir);
 	free(dir);
