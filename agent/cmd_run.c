@@ -250,7 +250,7 @@ static void reload(struct run_ctx *c)
 
 	c->reload = 0;
 	sd_notify(&c->notify, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading %s",
-		  (long long)(run_mono_ns() / 1000), c->config_path);
+		  (long long)(cairn_time_mono_ns() / 1000), c->config_path);
 	cli_log_line(LOG_INFO, !c->o.quiet, "reloading %s (SIGHUP)", c->config_path);
 	if (load_jobs(c, &o, &s) != 0) {
 		cli_repo_opts_free(&o);

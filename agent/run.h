@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "sd_notify.h"
 
+#include "cairn/clock.h"
 #include "cairn/scheduler.h"
 
 #define RUN_SLEEP_MAX_NS (60LL * 1000000000LL)  /* re-read the wall clock at least this often */
@@ -54,7 +55,6 @@ void run_state_load(struct run_ctx *c);
 int run_state_save(const struct run_ctx *c);
 
 /* run_events.c */
-int64_t run_mono_ns(void);
 /* Block SIGTERM, SIGINT, SIGHUP and SIGCHLD and read them from a signalfd.
  * Returns 0 or an exit code. */
 int run_events_open(struct run_ctx *c);

@@ -8,14 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t run_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int run_events_open(struct run_ctx *c)
 {
 	struct sigaction dfl;
@@ -41,7 +33,7 @@ int run_events_open(struct run_ctx *c)
 		sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
 		return CAIRN_EXIT_ERROR;
 	}
-	c->next_watchdog_ns = run_mono_ns();
+	c->next_watchdog_ns = cairn_time_mono_ns();
 	return 0;
 }
 
@@ -60,7 +52,7 @@ void run_watchdog(struct run_ctx *c)
 
 	if (c->notify.watchdog_ns <= 0)
 		return;
-	now = run_mono_ns();
+	now = cairn_time_mono_ns();
 	if (now < c->next_watchdog_ns)
 		return;
 	sd_notify(&c->notify, "WATCHDOG=1");
@@ -93,7 +85,7 @@ static int poll_ms(int64_t ns)
 
 int run_wait(struct run_ctx *c, int64_t timeout_ns)
 {
-	int64_t end = run_mono_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+	int64_t end = cairn_time_mono_ns() + (timeout_ns > 0 ? timeout_ns : 0);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = c->sigfd, .events = POLLIN };
@@ -102,7 +94,7 @@ int run_wait(struct run_ctx *c, int64_t timeout_ns)
 		run_watchdog(c);
 		if (drain_signals(c))
 			return 1;
-		now = run_mono_ns();
+		now = cairn_time_mono_ns();
 		if (now >= end)
 			return 0;
 		wait = end - now;

@@ -268,16 +268,16 @@ static int wait_job(struct run_ctx *c, const struct cairn_job *j, pid_t pid, int
 				 j->name, (long)pid, RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
 			sd_notify(&c->notify, "STOPPING=1\nSTATUS=stopping: waiting for %s", j->name);
 			kill(pid, SIGTERM);
-			kill_at = run_mono_ns() + RUN_STOP_GRACE_NS;
+			kill_at = cairn_time_mono_ns() + RUN_STOP_GRACE_NS;
 		}
-		if (kill_at > 0 && run_mono_ns() >= kill_at) {
+		if (kill_at > 0 && cairn_time_mono_ns() >= kill_at) {
 			cli_warn("job %s (pid %ld) did not stop within %lld s: killing it (SIGKILL)", j->name, (long)pid,
 				 RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
 			kill(pid, SIGKILL);
 			kill_at = 0;
 		}
 		if (kill_at > 0)
-			wait = kill_at - run_mono_ns();
+			wait = kill_at - cairn_time_mono_ns();
 		run_wait(c, wait);
 	}
 }
@@ -358,7 +358,7 @@ static void log_finish(const struct run_ctx *c, size_t i, int code, const char *
 int run_job(struct run_ctx *c, size_t i)
 {
 	const struct cairn_job *j = cairn_scheduler_job(c->sched, i);
-	int64_t t0 = run_mono_ns();
+	int64_t t0 = cairn_time_mono_ns();
 	int status = 0, code = CAIRN_EXIT_ERROR;
 	bool stopped = false;
 	char how[96] = "";
@@ -376,6 +376,6 @@ int run_job(struct run_ctx *c, size_t i)
 		code = exit_code_of(status, how, sizeof(how));
 	cairn_scheduler_finished(c->sched, i, cairn_time_now_ns(), code, stopped && code != 0);
 	run_state_save(c);
-	log_finish(c, i, code, how, run_mono_ns() - t0);
+	log_finish(c, i, code, how, cairn_time_mono_ns() - t0);
 	return code;
 }

@@ -4,6 +4,7 @@
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,30 +17,6 @@
 #include <unistd.h>
 
 #define STATE_VERSION 1
-
-/* mkdir -p with mode 0700 for what it creates. 0 or -1 with errno. */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 /* The pid written in the lock file by its holder, 0 when unknown. */
 static long lock_holder(int fd)
@@ -55,7 +32,7 @@ int run_lock(struct run_ctx *c)
 	char *path = NULL, pid[32];
 	int fd, len;
 
-	if (make_dirs(c->state_dir) < 0) {
+	if (cairn_file_mkdir_p(AT_FDCWD, c->state_dir, 0700, 0) < 0) {
 		cli_error("cannot create the state directory '%s': %s", c->state_dir, strerror(errno));
 		return CAIRN_EXIT_ERROR;
 	}
@@ -202,7 +179,7 @@ int run_state_save(const struct run_ctx *c)
 		cli_warn("cannot save the scheduler state to '%s': out of memory", c->state_file);
 		return -1;
 	}
-	rc = job_file_write_atomic(c->state_file, text, strlen(text), 0600);
+	rc = cairn_file_write_atomic(c->state_file, text, strlen(text), 0600);
 	if (rc < 0)
 		cli_warn("cannot save the scheduler state: %s; after a restart jobs may run again or wait",
 			 cairn_err_msg());

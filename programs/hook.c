@@ -2,6 +2,7 @@
 #include "hook.h"
 
 #include "cairn/buf.h"
+#include "cairn/clock.h"
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 
@@ -19,14 +20,6 @@
 
 #define HOOK_KILL_GRACE_NS (5LL * 1000000000LL)
 #define HOOK_POLL_NS (20LL * 1000000LL)
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* The secrets a hook must not inherit: the repository passphrase and the
  * S3 secrets Cairn reads from the environment (AWS_SECURITY_TOKEN is the
@@ -167,14 +160,6 @@ static void exec_child(char *const *argv, char *const *envp, int fd_limit)
 	_exit(127);
 }
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000LL), .tv_nsec = (long)(ns % 1000000000LL) };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Wait for pid until `deadline` (monotonic ns): 1 when it ended (*status), 0 at the deadline. */
 static int wait_until(pid_t pid, int64_t deadline, int *status)
 {
@@ -185,9 +170,9 @@ static int wait_until(pid_t pid, int64_t deadline, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return 1; /* not our child any more: treat as ended */
-		if (mono_ns() >= deadline)
+		if (cairn_time_mono_ns() >= deadline)
 			return 0;
-		sleep_ns(HOOK_POLL_NS);
+		cairn_time_sleep_ns(HOOK_POLL_NS);
 	}
 }
 
@@ -205,7 +190,7 @@ int hook_run(const char *command, const char *const *env, int64_t timeout_ns, st
 		return -1;
 	}
 	fflush(NULL);
-	start = mono_ns();
+	start = cairn_time_mono_ns();
 	pid = fork();
 	if (pid == 0)
 		exec_child(argv, envp, fd_limit);
@@ -218,13 +203,13 @@ int hook_run(const char *command, const char *const *env, int64_t timeout_ns, st
 	if (!wait_until(pid, start + timeout_ns, &status)) {
 		ret->timed_out = 1;
 		kill(-pid, SIGTERM);
-		if (!wait_until(pid, mono_ns() + HOOK_KILL_GRACE_NS, &status)) {
+		if (!wait_until(pid, cairn_time_mono_ns() + HOOK_KILL_GRACE_NS, &status)) {
 			kill(-pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
 		}
 	}
-	ret->duration_ns = mono_ns() - start;
+	ret->duration_ns = cairn_time_mono_ns() - start;
 	if (WIFEXITED(status)) {
 		ret->exited = 1;
 		ret->exit_status = WEXITSTATUS(status);

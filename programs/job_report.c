@@ -5,6 +5,7 @@
 #include "metrics.h"
 
 #include "cairn/err.h"
+#include "cairn/file.h"
 #include "cairn/timeutil.h"
 
 #include <dirent.h>
@@ -193,90 +194,6 @@ int job_report_set_syslog(void)
 
 /* ---- files ---- */
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return cairn_err(CAIRN_EINVAL, "bad directory path '%s'", path);
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return cairn_err(CAIRN_EIO, "cannot create directory '%s': %s", buf, strerror(errno));
-		buf[i] = i < len ? '/' : '\0';
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-int job_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? cairn_asprintf("%.*s", (int)(slash - path + (slash == path)), path) : cairn_strdup(".");
-	char *tmp = cairn_asprintf("%s/.%s.XXXXXX", dir ? dir : ".", slash ? slash + 1 : path);
-	int fd = -1, rc = 0;
-
-	if (dir == NULL || tmp == NULL) {
-		rc = cairn_err(CAIRN_ENOMEM, "out of memory writing '%s'", path);
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = cairn_err(CAIRN_EIO, "cannot create a temporary file in '%s': %s", dir, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		rc = cairn_err(CAIRN_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	} else if (close(fd) < 0) {
-		fd = -1;
-		rc = cairn_err(CAIRN_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	} else {
-		fd = -1;
-		if (rename(tmp, path) < 0)
-			rc = cairn_err(CAIRN_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		else
-			fsync_dir(dir);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-out:
-	free(dir);
-	free(tmp);
-	return rc;
-}
-
 static char *record_path(const char *state_dir, const char *job)
 {
 	return cairn_asprintf("%s/jobs/%s.json", state_dir, job);
@@ -417,9 +334,9 @@ static int write_record(const struct job_report *rep)
 	if (text == NULL || dir == NULL || path == NULL)
 		rc = cairn_err(CAIRN_ENOMEM, "out of memory");
 	else
-		rc = mkdir_p(dir, 0700);
+		rc = cairn_file_mkdir_p(AT_FDCWD, dir, 0700, 0);
 	if (rc == 0)
-		rc = job_file_write_atomic(path, text, strlen(text), 0600);
+		rc = cairn_file_write_atomic(path, text, strlen(text), 0600);
 	free(text);
 	free(dir);
 	free(path);
@@ -614,7 +531,7 @@ static int lock_records(const char *state_dir)
 	char *dir = cairn_asprintf("%s/jobs", state_dir), *path = cairn_asprintf("%s/jobs/.lock", state_dir);
 	int fd = -1;
 
-	if (dir != NULL && path != NULL && mkdir_p(dir, 0700) == 0)
+	if (dir != NULL && path != NULL && cairn_file_mkdir_p(AT_FDCWD, dir, 0700, 0) == 0)
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)

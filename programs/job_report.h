@@ -145,9 +145,4 @@ int job_report_set_syslog(void);
 struct json_t;
 struct json_t *job_time_json(int64_t ns);
 
-/* Write `len` bytes to `path` atomically: a temporary file in the same
- * directory, fsync, rename over `path`, fsync of the directory. `mode` is
- * the new file's mode. 0, or CAIRN_EIO with a detail naming the file. */
-int job_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
-
 #endif

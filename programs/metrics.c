@@ -6,10 +6,12 @@
 #include "cairn/buf.h"
 #include "cairn/catalog.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 #include "cairn/replicate.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,7 +300,7 @@ int metrics_write(const char *path, const struct job_report *jobs, size_t njobs,
 	if (fclose(f) != 0 && rc == 0)
 		rc = cairn_err(CAIRN_ENOMEM, "out of memory rendering the metrics for '%s'", path);
 	if (rc == 0)
-		rc = job_file_write_atomic(path, text, len, 0644);
+		rc = cairn_file_write_atomic(path, text, len, 0644);
 	free(text);
 	return rc;
 }
@@ -394,13 +396,9 @@ int metrics_sites_save(const char *state_dir, const struct metrics_site *sites, 
 	if (text == NULL || dir == NULL || path == NULL) {
 		rc = cairn_err(CAIRN_ENOMEM, "out of memory");
 	} else {
-		rc = 0;
-		if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
-			rc = cairn_err(CAIRN_EIO, "cannot create '%s': %s", state_dir, strerror(errno));
-		if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
-			rc = cairn_err(CAIRN_EIO, "cannot create '%s': %s", dir, strerror(errno));
+		rc = cairn_file_mkdir_p(AT_FDCWD, dir, 0700, 0);
 		if (rc == 0)
-			rc = job_file_write_atomic(path, text, strlen(text), 0600);
+			rc = cairn_file_write_atomic(path, text, strlen(text), 0600);
 	}
 	free(text);
 	free(dir);

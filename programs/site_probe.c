@@ -2,6 +2,7 @@
 #include "site_probe.h"
 
 #include "cairn/buf.h"
+#include "cairn/clock.h"
 #include "cairn/err.h"
 #include "cairn/s3.h"
 #include "cairn/timeutil.h"
@@ -36,14 +37,6 @@ struct probe_run {
 	unsigned refs;              /* the caller, and each probe thread still running */
 	struct slot *slots;
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * CAIRN_NS_PER_SEC + ts.tv_nsec;
-}
 
 static void run_free(struct probe_run *run)
 {
@@ -80,7 +73,7 @@ static void *probe_thread(void *arg)
 	struct cairn_store *store = s->store;
 	struct cairn_buf buf;
 	char why[SITE_PROBE_WHY_MAX] = "";
-	int64_t t0 = mono_ns(), took;
+	int64_t t0 = cairn_time_mono_ns(), took;
 	int rc = 0, last;
 
 	memset(&buf, 0, sizeof(buf));
@@ -93,7 +86,7 @@ static void *probe_thread(void *arg)
 		rc = cairn_store_get(store, "config", 0, 1, &buf);
 	if (rc == CAIRN_EINVAL) /* the range is past the end: there is no first byte */
 		rc = cairn_err(CAIRN_EFORMAT, "the config object of '%s' is empty", store->description);
-	took = mono_ns() - t0;
+	took = cairn_time_mono_ns() - t0;
 	if (rc != 0)
 		snprintf(why, sizeof(why), "%s", cairn_err_msg()[0] ? cairn_err_msg() : cairn_err_desc(rc));
 	cairn_buf_free(&buf);
@@ -203,7 +196,7 @@ static void wait_locked(struct probe_run *run, int64_t until)
 {
 	struct timespec ts = { (time_t)(until / CAIRN_NS_PER_SEC), (long)(until % CAIRN_NS_PER_SEC) };
 
-	while (run->ndone < run->n && mono_ns() < until)
+	while (run->ndone < run->n && cairn_time_mono_ns() < until)
 		pthread_cond_timedwait(&run->cond, &run->lock, &ts);
 }
 
@@ -231,7 +224,7 @@ int site_probe_all(const struct cairn_config *cfg, const struct site_flags *prim
 	size_t n = 1 + cfg->nreplicas;
 	struct site_probe *probes = calloc(n, sizeof(*probes));
 	struct probe_run *run = NULL;
-	int64_t until = mono_ns() + deadline_ns + CAIRN_NS_PER_SEC; /* S3 probes end by themselves by then */
+	int64_t until = cairn_time_mono_ns() + deadline_ns + CAIRN_NS_PER_SEC; /* S3 probes end by themselves by then */
 	int rc, last;
 
 	if (probes == NULL || (rc = run_new(n, &run)) != 0) {

@@ -10,19 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-int64_t drill_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * CAIRN_NS_PER_SEC + ts.tv_nsec;
-}
-
 void drill_init(struct drill *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->start_ns = cairn_time_now_ns();
-	d->start_mono_ns = drill_mono_ns();
+	d->start_mono_ns = cairn_time_mono_ns();
 	d->a.within_ns = DRILL_WITHIN_DEFAULT_NS;
 	d->a.rpo_ns = -1;
 	d->a.rto_ns = -1;

@@ -30,6 +30,7 @@
 
 #include "cli.h"
 
+#include "cairn/clock.h"
 #include "cairn/restore.h"
 #include "cairn/snapshot.h"
 #include "cairn/s3.h"
@@ -120,7 +121,7 @@ struct drill {
 
 	/* clocks */
 	int64_t start_ns;              /* wall clock at the start */
-	int64_t start_mono_ns;         /* CLOCK_MONOTONIC at the start */
+	int64_t start_mono_ns;         /* cairn_time_mono_ns() at the start */
 	int64_t sync_ns;               /* start to catalog synchronised: open, keys, index, snapshots */
 	int64_t restore_ns;            /* the restore itself */
 	int64_t recovery_ns;           /* start to the restore's end: the RTO achieved */
@@ -163,7 +164,6 @@ struct drill {
 
 void drill_init(struct drill *d);
 void drill_free(struct drill *d);
-int64_t drill_mono_ns(void);
 
 /* drill_args.c: parse argv (after "drill"). Returns -1 to go on, else the
  * exit code (help printed, or a usage error reported). */

@@ -7,6 +7,7 @@
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,32 +17,6 @@
 #include <unistd.h>
 
 #define HISTORY_DIR "drills"
-
-/* Create `path` and its missing parents with mode 0700. 0 or -1 (errno). */
-static int make_dirs(const char *path)
-{
-	char *copy = cairn_strdup(path);
-	int rc = 0;
-
-	if (copy == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	for (char *p = copy + 1; rc == 0; p++) {
-		char saved = *p;
-
-		if (saved != '/' && saved != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			rc = -1;
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(copy);
-	return rc;
-}
 
 /* <state dir>/drills/<site file>.jsonl, and the directory in *ret_dir. malloc'd. */
 static char *history_path(const struct drill *d, char **ret_dir)
@@ -55,21 +30,6 @@ static char *history_path(const struct drill *d, char **ret_dir)
 	return path;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void drill_history_append(const struct drill *d, json_t *record)
 {
 	char *dir = NULL, *path = history_path(d, &dir), *text = json_dumps(record, JSON_COMPACT), *line = NULL;
@@ -79,12 +39,12 @@ void drill_history_append(const struct drill *d, json_t *record)
 		cli_warn("the drill is not recorded in the history: out of memory");
 		goto out;
 	}
-	if (make_dirs(dir) < 0) {
+	if (cairn_file_mkdir_p(AT_FDCWD, dir, 0700, 0) < 0) {
 		cli_warn("the drill is not recorded in the history: cannot create '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
+	if (fd < 0 || cairn_file_write_all(fd, line, strlen(line), path) < 0 || fsync(fd) < 0)
 		cli_warn("the drill is not recorded in the history '%s': %s", path, strerror(errno));
 out:
 	if (fd >= 0)

@@ -8,6 +8,7 @@
 #include "job_report.h"
 
 #include "cairn/err.h"
+#include "cairn/file.h"
 #include "cairn/timeutil.h"
 
 #include <stdarg.h>
@@ -387,7 +388,7 @@ void drill_report_write(const struct drill *d)
 		md_report(f, d, past, npast);
 	if (fclose(f) != 0 || text == NULL)
 		cli_warn("cannot write the report '%s': out of memory", d->a.report);
-	else if (job_file_write_atomic(d->a.report, text, len, 0644) < 0)
+	else if (cairn_file_write_atomic(d->a.report, text, len, 0644) < 0)
 		cli_warn("cannot write the report: %s", cairn_err_msg());
 	free(text);
 }

@@ -42,7 +42,7 @@ int drill_open(struct drill *d)
 	}
 	cli_info(&d->o, "drill of site '%s' (%s): rebuilding the catalog from the site", d->site, d->url);
 	rc = cairn_repo_sync(d->repo, drill_on_sync_warning, d);
-	d->sync_ns = drill_mono_ns() - d->start_mono_ns;
+	d->sync_ns = cairn_time_mono_ns() - d->start_mono_ns;
 	cairn_store_stats_get(cairn_repo_store(d->repo), &d->store);
 	if (rc < 0 && rc != CAIRN_ECORRUPT) {
 		code = cli_fail(rc, "cannot read the site's index");
@@ -101,9 +101,9 @@ int drill_restore(struct drill *d)
 	ro.on_problem = drill_on_restore_problem;
 	ro.ctx = d;
 	cli_progress_init(&d->progress, &d->o);
-	begin = drill_mono_ns();
+	begin = cairn_time_mono_ns();
 	d->restore_rc = cairn_restore_run(d->repo, &d->snap, &ro, &d->rst);
-	d->recovery_ns = drill_mono_ns() - d->start_mono_ns;
+	d->recovery_ns = cairn_time_mono_ns() - d->start_mono_ns;
 	cli_progress_done(&d->progress);
 	d->restored = 1;
 	d->restore_ns = d->rst.duration_ns;
@@ -133,7 +133,7 @@ static void on_verify_progress(void *ctx, const struct cairn_verify_stats *st, c
 void drill_verify(struct drill *d)
 {
 	struct cairn_verify_opts vo = { 0 };
-	int64_t begin = drill_mono_ns();
+	int64_t begin = cairn_time_mono_ns();
 	int rc;
 
 	vo.root = d->scratch;
@@ -147,7 +147,7 @@ void drill_verify(struct drill *d)
 	cli_progress_init(&d->progress, &d->o);
 	rc = cairn_verify_run(d->repo, &d->snap, &vo, &d->vst);
 	cli_progress_done(&d->progress);
-	d->verify_ns = drill_mono_ns() - begin;
+	d->verify_ns = cairn_time_mono_ns() - begin;
 	d->verify_rc = rc;
 	d->verified = rc == 0 || rc == CAIRN_ECORRUPT;
 	if (!d->verified) {

@@ -16,6 +16,7 @@
 
 #include "cairn/crypto.h"
 #include "cairn/pack.h"
+#include "cairn/retry.h"
 
 struct cairn_catalog;
 
@@ -192,5 +193,72 @@ int cairn_catalog_pack_used_blobs(struct cairn_catalog *c, const uint8_t pack[CA
 				  int (*cb)(void *ctx, const struct cairn_blob_loc *loc), void *ctx);
 /* Forget a deleted pack: its blob locations, index_packs rows and mark. */
 int cairn_catalog_pack_drop(struct cairn_catalog *c, const uint8_t pack[CAIRN_ID_BYTES]);
+
+/* ---- SQLite under Cairn's rules ----
+ * One mapping of SQLite result codes to CAIRN_E* codes, and waits for a
+ * database another connection holds that go through the retry policy
+ * (include/cairn/retry.h). The catalog uses them for its connection, check
+ * for its working database (lib/check/check_db.c).
+ *
+ *	struct cairn_catalog_busy busy;        // lives as long as the connection
+ *
+ *	cairn_catalog_busy_attach(&busy, db, NULL, NULL);
+ *	rc = sqlite3_step(st);                  // waits while another writer holds the lock
+ *	if (rc != SQLITE_DONE)
+ *		return cairn_catalog_sqlite_err(&busy, db, rc, "catalog", path, "cannot store blob");
+ */
+struct sqlite3;
+struct cairn_catalog_busy;
+
+/* Map an SQLite result code (primary or extended) to a CAIRN_E* code:
+ * BUSY and LOCKED -> CAIRN_ELOCKED (transient), FULL -> CAIRN_ENOSPC,
+ * NOMEM -> CAIRN_ENOMEM, anything else -> CAIRN_EIO. */
+int cairn_catalog_code(int sqlite_rc);
+
+/* Record "<kind> '<path>': <what>: <reason>" ("<kind>: <what>: <reason>"
+ * when path is NULL) and return cairn_catalog_code(rc). The reason is
+ * SQLite's message for `db` (NULL: the generic text of rc); when rc is a busy
+ * answer after a wait of `busy` (may be NULL) gave up, it is the wait's
+ * attempts folded as cairn_retry_end() does: "after N attempts in T
+ * (deadline D): attempt 1: database is locked; ...". Call with the
+ * connection's lock held (it reads sqlite3_errmsg). */
+int cairn_catalog_sqlite_err(struct cairn_catalog_busy *busy, struct sqlite3 *db, int rc, const char *kind,
+			     const char *path, const char *what);
+
+/* How long a connection waits for a database another one holds: 10 s. */
+#define CAIRN_CATALOG_BUSY_DEADLINE_NS (10LL * 1000000000LL)
+
+/* The wait policy for a busy database: deadline CAIRN_CATALOG_BUSY_DEADLINE_NS,
+ * no attempt cap, backoff 1 ms growing to 100 ms with full jitter, and one
+ * last attempt at the deadline (CAIRN_RETRY_LAST_AT_DEADLINE), so a writer
+ * that gives up says CAIRN_ELOCKED, as SQLite's own busy timeout did. */
+struct cairn_retry_policy cairn_catalog_busy_policy(void);
+
+/* The busy waits of one SQLite connection. Embed it beside the connection;
+ * it must outlive it. Used by one thread at a time, as the connection is.
+ * Fields are private. */
+struct cairn_catalog_busy {
+	struct cairn_retry retry;          /* the current or last wait */
+	struct cairn_retry_policy policy;
+	struct cairn_retry_env env;
+	int gave_up;                       /* a wait ended without the lock, not yet reported */
+};
+
+/* Make `db` wait through `busy` whenever SQLite finds a lock it needs held
+ * (sqlite3_busy_handler): each busy answer is one attempt of the retry
+ * policy, which sleeps its backoff and says whether to try again. `policy`
+ * NULL is cairn_catalog_busy_policy(); `env` NULL the real clock (a test's
+ * fake clock makes the wait instant). 0, or CAIRN_EINVAL (with a detail) for
+ * an invalid policy or env; `busy` is then unusable. */
+int cairn_catalog_busy_attach(struct cairn_catalog_busy *busy, struct sqlite3 *db,
+			      const struct cairn_retry_policy *policy, const struct cairn_retry_env *env);
+
+/* One step of a busy wait, for statements SQLite answers SQLITE_BUSY without
+ * calling the busy handler (changing the journal mode of a new file while
+ * another connection reads it): `count` is 0 at a statement's first busy
+ * answer and grows by one per answer. 1 after sleeping the backoff: run the
+ * statement again. 0: give up; cairn_catalog_sqlite_err() then folds the
+ * attempts into its detail. */
+int cairn_catalog_busy_wait(struct cairn_catalog_busy *busy, int count);
 
 #endif

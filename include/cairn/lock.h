@@ -49,12 +49,22 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
  * rest of its lease on its own host. 0 otherwise (another host: only the
  * lease tells). Hosts sharing a repository need distinct host names. */
 int cairn_lock_holder_dead(const struct cairn_lock_info *info);
-/* cairn_lock_acquire, retried every CAIRN_LOCK_WAIT_POLL_NS while a
- * conflicting lock is held, for up to `wait_ns` (0 = one attempt). The last
- * CAIRN_ELOCKED (naming the holder) when the wait ends. */
+/* cairn_lock_acquire, retried while a conflicting lock is held
+ * (CAIRN_ELOCKED; any other error ends the wait at once), for up to
+ * `wait_ns` (<= 0: one attempt). The wait goes through the retry policy
+ * (include/cairn/retry.h): pauses of up to CAIRN_LOCK_WAIT_POLL_NS with full
+ * jitter, so waiters do not poll in step, and one last attempt at the
+ * deadline. When the wait ends without the lock: CAIRN_ELOCKED, its detail
+ * "after N attempts in T (deadline D): attempt 1: <the holder>; ..." (a
+ * single attempt keeps its own detail). */
 #define CAIRN_LOCK_WAIT_POLL_NS (5LL * 1000000000LL)
 int cairn_lock_acquire_wait(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 			    int64_t wait_ns, struct cairn_lock **ret);
+/* cairn_lock_acquire_wait with the clock and sleep of `env` (NULL: the real
+ * ones), so a test runs the wait on a fake clock. */
+struct cairn_retry_env;
+int cairn_lock_acquire_wait_env(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
+				int64_t wait_ns, const struct cairn_retry_env *env, struct cairn_lock **ret);
 /* 1 when the lock is stale at `now_ns` (CAIRN_LOCK_STALE_NS), else 0. */
 int cairn_lock_stale(const struct cairn_lock_info *info, int64_t now_ns);
 /* Delete the lock object locks/<id> of someone else (a stale one). */

@@ -35,7 +35,16 @@ struct cairn_retry_policy {
 	unsigned max_attempts;    /* attempts in all, the first included; >= 1 */
 	int64_t backoff_base_ns;  /* window of the first retry's sleep; >= 0 */
 	int64_t backoff_cap_ns;   /* largest window; >= backoff_base_ns */
+	unsigned flags;           /* CAIRN_RETRY_* below; 0 for I/O */
 };
+
+/* A wait for a holder (a repository lock, a database another connection is
+ * writing) rather than a retry of failed I/O: when the next sleep would reach
+ * or cross the deadline, sleep only until the deadline and make one last
+ * attempt there, and when the deadline stops the loop, return the last
+ * attempt's own code (it names the holder; its class is transient) instead of
+ * CAIRN_ETIMEOUT. The detail is folded as for any other stop. */
+#define CAIRN_RETRY_LAST_AT_DEADLINE 0x1u
 
 /* Defaults: deadline 120 s, 8 attempts, base 100 ms, cap 20 s. */
 #define CAIRN_RETRY_DEFAULT_DEADLINE_NS (120LL * 1000000000LL)
@@ -53,8 +62,8 @@ struct cairn_retry_env {
 	void *ctx;
 };
 
-/* The real environment: CLOCK_MONOTONIC, nanosleep (resumed after signals),
- * getrandom(2). */
+/* The real environment: cairn_time_mono_ns, cairn_time_sleep_ns
+ * (include/cairn/clock.h), getrandom(2). */
 struct cairn_retry_env cairn_retry_env_default(void);
 
 /* Counters, readable at any time (for --json summaries). */
@@ -89,8 +98,8 @@ struct cairn_retry {
 
 /* Start an operation: copy `policy`, take `env` (NULL for the real one) and
  * read the clock. 0, or CAIRN_EINVAL (with a detail) when the policy breaks
- * the limits in struct cairn_retry_policy or env lacks a function; r is then
- * unusable. */
+ * the limits in struct cairn_retry_policy, has an unknown flag, or env lacks
+ * a function; r is then unusable. */
 int cairn_retry_begin(struct cairn_retry *r, const struct cairn_retry_policy *policy,
 		      const struct cairn_retry_env *env);
 
@@ -98,13 +107,15 @@ int cairn_retry_begin(struct cairn_retry *r, const struct cairn_retry_policy *po
  * cairn_err_msg()) and decide. Returns 1 after sleeping the backoff: try
  * again. Returns 0 to stop: rc is 0, or not transient, or the attempt cap is
  * reached, or the deadline would be reached before the next attempt could
- * start; cairn_retry_end() then gives the verdict. Once it has returned 0 it
- * keeps returning 0. */
+ * start (with CAIRN_RETRY_LAST_AT_DEADLINE: once the attempt made at the
+ * deadline has failed); cairn_retry_end() then gives the verdict. Once it
+ * has returned 0 it keeps returning 0. */
 int cairn_retry_should_retry(struct cairn_retry *r, int rc);
 
 /* Finish: `rc` is the last attempt's result. Returns 0 on success (the
  * thread's detail is left alone). On failure returns the final code: rc
- * itself, or CAIRN_ETIMEOUT when the deadline stopped the loop; an error
+ * itself, or CAIRN_ETIMEOUT when the deadline stopped the loop (rc itself
+ * with CAIRN_RETRY_LAST_AT_DEADLINE); an error
  * after a single attempt keeps its detail as it is, otherwise the detail
  * becomes "after N attempts in T: attempt 1: ...; attempt 2: ..." (bounded:
  * each attempt's detail is cut at CAIRN_RETRY_DETAIL_MAX bytes, and attempts

@@ -7,11 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/clock.h" /* cairn_time_now_ns(), the wall clock */
+
 #define CAIRN_NS_PER_SEC 1000000000LL
 #define CAIRN_TIME_STR 40
-
-/* Current wall-clock time in ns. */
-int64_t cairn_time_now_ns(void);
 
 /* Parse a point in time:
  *   "latest" or "now"                    -> now_ns

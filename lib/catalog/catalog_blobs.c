@@ -50,7 +50,7 @@ int cairn_catalog_blob_get(struct cairn_catalog *c, const uint8_t id[CAIRN_ID_BY
 	else if (rc == SQLITE_DONE)
 		ret = cairn_err(CAIRN_ENOTFOUND, "catalog '%s': blob not found", c->path);
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot look up blob");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot look up blob");
 	sqlite3_reset(st);
 	cairn_catalog_unlock(c);
 	if (ret == 0)
@@ -81,7 +81,7 @@ int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc 
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot store blob");
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot store blob");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot store blob");
 		sqlite3_reset(st);
 	}
 	cairn_catalog_unlock(c);
@@ -101,7 +101,7 @@ int cairn_catalog_pack_known(struct cairn_catalog *c, const uint8_t pack_id[CAIR
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_exists(c, st, "cannot look up pack");
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot look up pack");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot look up pack");
 		sqlite3_reset(st);
 	}
 	cairn_catalog_unlock(c);
@@ -127,7 +127,7 @@ int cairn_catalog_pack_data_end(struct cairn_catalog *c, const uint8_t pack_id[C
 	else if (rc == SQLITE_ROW)
 		ret = cairn_err(CAIRN_ECORRUPT, "catalog '%s': malformed blob rows", c->path);
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot look up pack extent");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot look up pack extent");
 	sqlite3_reset(st);
 	cairn_catalog_unlock(c);
 	return ret;
@@ -143,7 +143,7 @@ static int count_rows(struct cairn_catalog *c, sqlite3_stmt *st, uint64_t *ret)
 	else if (rc == SQLITE_DONE)
 		out = cairn_err(CAIRN_EBUG, "catalog '%s': count returned no row", c->path);
 	else
-		out = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot count blobs");
+		out = cairn_catalog_sqlerr(c, rc, "cannot count blobs");
 	sqlite3_reset(st);
 	return out;
 }
@@ -183,7 +183,7 @@ static int index_run(struct cairn_catalog *c, enum cairn_catalog_stmt which, con
 	st = c->stmt[which];
 	rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 		sqlite3_reset(st);
 	} else if (query) {
 		ret = cairn_catalog_step_exists(c, st, what);
@@ -251,7 +251,7 @@ static int index_collect(struct cairn_catalog *c, struct cairn_buf *out)
 		}
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list index objects");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot list index objects");
 	sqlite3_reset(st);
 	return ret;
 }

@@ -66,7 +66,7 @@ int cairn_catalog_file_get(struct cairn_catalog *c, const void *path, size_t pat
 	else if (rc == SQLITE_DONE)
 		ret = cairn_err(CAIRN_ENOTFOUND, "catalog '%s': no files entry for this path", c->path);
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot read files entry");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot read files entry");
 	sqlite3_reset(st);
 	cairn_catalog_unlock(c);
 	if (ret == 0)
@@ -109,7 +109,7 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot write files entry");
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot write files entry");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot write files entry");
 		sqlite3_reset(st);
 	}
 	cairn_catalog_unlock(c);

@@ -69,6 +69,7 @@ struct cairn_catalog {
 	char *path;
 	int depth; /* nesting of cairn_catalog_begin, 0 = autocommit */
 	sqlite3_stmt *stmt[CAT_STMT_COUNT];
+	struct cairn_catalog_busy busy; /* the waits of db for other connections */
 };
 
 static inline void cairn_catalog_lock(struct cairn_catalog *c)
@@ -81,14 +82,10 @@ static inline void cairn_catalog_unlock(struct cairn_catalog *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* Map an SQLite result code to a CAIRN_E* code: BUSY/LOCKED -> ELOCKED,
- * FULL -> ENOSPC, NOMEM -> ENOMEM, anything else -> EIO. */
-int cairn_catalog_code(int rc);
-
-/* Record "catalog '<path>': <what>: <sqlite message>" and return the mapped
- * code. Call with the lock held (reads sqlite3_errmsg of `db`). `db` may be
- * NULL, then the generic text for `rc` is used. */
-int cairn_catalog_sqlerr(const char *path, sqlite3 *db, int rc, const char *what);
+/* cairn_catalog_sqlite_err() for the catalog `c`: "catalog '<path>': <what>:
+ * <sqlite message or folded busy wait>", the mapped code returned. Call with
+ * the lock held. c->db may be NULL (the generic text for rc is used). */
+int cairn_catalog_sqlerr(struct cairn_catalog *c, int rc, const char *what);
 
 /* Step a bound statement that returns no rows, then reset it. 0 or <0. */
 int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const char *what);

@@ -62,8 +62,8 @@
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 
-#define BUSY_TIMEOUT_MS 10000
 /* open_once() result asking for the file to be deleted and recreated. */
 #define OPEN_WIPE 1
 
@@ -101,7 +101,7 @@ static const char *const migrations[CAIRN_CATALOG_VERSION] = {
  * returned as an error and the file is left alone. */
 static int open_fail(struct cairn_catalog *c, int rc, const char *what)
 {
-	int ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+	int ret = cairn_catalog_sqlerr(c, rc, what);
 
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
@@ -113,28 +113,6 @@ static int open_fail(struct cairn_catalog *c, int rc, const char *what)
 	default:
 		return ret;
 	}
-}
-
-static int make_parents(const char *path)
-{
-	char *dir = cairn_strdup(path);
-	int ret = 0;
-
-	if (dir == NULL)
-		return cairn_err(CAIRN_ENOMEM, "catalog '%s': out of memory", path);
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			ret = cairn_err(cairn_err_from_errno(errno), "catalog '%s': cannot create directory '%s': %s",
-					path, dir, strerror(errno));
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ret;
 }
 
 /* Create the file ourselves so that it gets mode 0600; SQLite gives the
@@ -334,33 +312,18 @@ static void prefetch(const char *path)
 	}
 }
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Switch to WAL, waiting for other openers. Changing the journal mode of a
  * new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
  * without its busy handler, when two connections each hold a shared lock
- * and want it (two cron backups starting together on a new host): retry
- * with a growing pause for up to BUSY_TIMEOUT_MS. */
+ * and want it (two cron backups starting together on a new host): wait as
+ * the busy handler does (the retry policy's jitter spreads the processes). */
 static int set_wal(struct cairn_catalog *c)
 {
-	int64_t deadline = monotonic_ms() + BUSY_TIMEOUT_MS;
-	long pause_us = 1000;
-
-	for (;;) {
+	for (int count = 0;; count++) {
 		int rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 
-		if ((rc & 0xff) != SQLITE_BUSY || monotonic_ms() >= deadline)
+		if ((rc & 0xff) != SQLITE_BUSY || !cairn_catalog_busy_wait(&c->busy, count))
 			return rc;
-		/* The pid spreads the pauses of processes that started together. */
-		usleep((useconds_t)(pause_us + (long)(getpid() % 7) * 300));
-		if (pause_us < 64000)
-			pause_us *= 2;
 	}
 }
 
@@ -382,8 +345,10 @@ static int open_once(struct cairn_catalog *c, const char *repo_id)
 	if (name != c->path)
 		free(name);
 	if (rc != SQLITE_OK)
-		return cairn_catalog_sqlerr(c->path, c->db, rc, "cannot open");
-	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+		return cairn_catalog_sqlerr(c, rc, "cannot open");
+	rc = cairn_catalog_busy_attach(&c->busy, c->db, NULL, NULL);
+	if (rc != 0)
+		return rc;
 	/* The first statement reads the header: a non-database fails here. */
 	rc = set_wal(c);
 	if (rc != SQLITE_OK)
@@ -422,9 +387,11 @@ int cairn_catalog_open(const char *path, const char *repo_id, struct cairn_catal
 		rc = cairn_err(CAIRN_ENOMEM, "catalog '%s': cannot create mutex", path);
 		goto err2;
 	}
-	rc = make_parents(path);
-	if (rc != 0)
+	rc = cairn_file_mkdir_p(AT_FDCWD, path, 0700, CAIRN_FILE_PARENTS);
+	if (rc != 0) {
+		rc = cairn_err_ctx(rc, "catalog '%s'", path);
 		goto err3;
+	}
 	for (int attempt = 0;; attempt++) {
 		rc = open_once(c, repo_id);
 		if (rc == 0)

@@ -37,7 +37,7 @@ static int finish_done(struct cairn_catalog *c, sqlite3_stmt *st, int bind_rc, c
 	int ret;
 
 	if (bind_rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, bind_rc, what);
+		ret = cairn_catalog_sqlerr(c, bind_rc, what);
 		sqlite3_reset(st);
 	} else {
 		ret = cairn_catalog_step_done(c, st, what);
@@ -62,7 +62,7 @@ static int collect(struct cairn_catalog *c, sqlite3_stmt *st, int bind_rc, const
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
@@ -270,7 +270,7 @@ int cairn_catalog_used_count(struct cairn_catalog *c, uint64_t *ret_count)
 	if (rc == SQLITE_ROW)
 		*ret_count = (uint64_t)sqlite3_column_int64(st, 0);
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot count the used blobs");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot count the used blobs");
 	sqlite3_reset(st);
 	cairn_catalog_unlock(c);
 	return ret;
@@ -491,7 +491,7 @@ int cairn_catalog_site_lag(struct cairn_catalog *c, const char *site, uint64_t *
 	if (rc == SQLITE_OK)
 		rc = site_row(c, CAT_SITE_LAG_INDEX, site, &index, 1);
 	if (rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot measure a site's replication lag");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot measure a site's replication lag");
 	} else {
 		*ret_packs = (uint64_t)packs[0];
 		*ret_bytes = (uint64_t)packs[1];

@@ -41,7 +41,7 @@ static int site_run(struct cairn_catalog *c, enum cairn_catalog_stmt which, cons
 	if (rc == SQLITE_OK && which == CAT_SITE_PUT)
 		rc = sqlite3_bind_int64(st, 3, size);
 	if (rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 		sqlite3_reset(st);
 	} else if (which == CAT_SITE_HAS) {
 		ret = cairn_catalog_step_exists(c, st, what);
@@ -91,7 +91,7 @@ int cairn_catalog_site_count(struct cairn_catalog *c, const char *site, uint64_t
 		*ret_bytes = (uint64_t)sqlite3_column_int64(st, 1);
 		ret = 0;
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot count a site's objects");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot count a site's objects");
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -123,7 +123,7 @@ int cairn_catalog_site_newest(struct cairn_catalog *c, const char *site, char re
 	} else if (rc == SQLITE_DONE) {
 		ret = cairn_err(CAIRN_ENOTFOUND, "no snapshot of this repository is on site '%s' yet", site);
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot find a site's newest snapshot");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot find a site's newest snapshot");
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

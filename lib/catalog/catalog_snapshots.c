@@ -38,7 +38,7 @@ int cairn_catalog_snapshot_put(struct cairn_catalog *c, const char *id, int64_t 
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot store snapshot");
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot store snapshot");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot store snapshot");
 		sqlite3_reset(st);
 	}
 	cairn_catalog_unlock(c);
@@ -57,7 +57,7 @@ static int snapshot_run(struct cairn_catalog *c, enum cairn_catalog_stmt which, 
 	st = c->stmt[which];
 	rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 		sqlite3_reset(st);
 	} else if (which == CAT_SNAP_KNOWN) {
 		ret = cairn_catalog_step_exists(c, st, what);
@@ -132,7 +132,7 @@ static int snapshot_collect(struct cairn_catalog *c, sqlite3_stmt *st, struct sn
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot list snapshots");
 	return ret;
 }
 
@@ -174,7 +174,7 @@ static int newest_page(struct cairn_catalog *c, int64_t time_ns, const char *id,
 	if (rc == SQLITE_OK)
 		ret = snapshot_collect(c, st, r);
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot list snapshots");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot list snapshots");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -3,6 +3,8 @@
 
 #include "cairn/err.h"
 
+#include <stdio.h>
+
 const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_BLOB_GET] = "SELECT type, pack, off, len, raw_len FROM blobs WHERE id = ?1 AND type = ?2",
 	[CAT_BLOB_PUT] = "INSERT OR REPLACE INTO blobs (id, type, pack, off, len, raw_len) "
@@ -65,9 +67,9 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 			       "WHERE o.site = ?1 AND o.name = i.name)",
 };
 
-int cairn_catalog_code(int rc)
+int cairn_catalog_code(int sqlite_rc)
 {
-	switch (rc & 0xff) {
+	switch (sqlite_rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return CAIRN_ELOCKED;
@@ -80,11 +82,27 @@ int cairn_catalog_code(int rc)
 	}
 }
 
-int cairn_catalog_sqlerr(const char *path, sqlite3 *db, int rc, const char *what)
+int cairn_catalog_sqlite_err(struct cairn_catalog_busy *busy, struct sqlite3 *db, int rc, const char *kind,
+			     const char *path, const char *what)
 {
 	const char *msg = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	char folded[1024]; /* the size of the thread's detail */
+	int code = cairn_catalog_code(rc);
 
-	return cairn_err(cairn_catalog_code(rc), "catalog '%s': %s: %s", path, what, msg);
+	if (busy != NULL && busy->gave_up && (rc & 0xff) == SQLITE_BUSY) {
+		busy->gave_up = 0;
+		code = cairn_retry_end(&busy->retry, code); /* folds the attempts into the detail */
+		snprintf(folded, sizeof(folded), "%s", cairn_err_msg());
+		msg = folded;
+	}
+	if (path != NULL)
+		return cairn_err(code, "%s '%s': %s: %s", kind, path, what, msg);
+	return cairn_err(code, "%s: %s: %s", kind, what, msg);
+}
+
+int cairn_catalog_sqlerr(struct cairn_catalog *c, int rc, const char *what)
+{
+	return cairn_catalog_sqlite_err(&c->busy, c->db, rc, "catalog", c->path, what);
 }
 
 int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const char *what)
@@ -95,7 +113,7 @@ int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const cha
 	if (rc == SQLITE_ROW)
 		ret = cairn_err(CAIRN_EBUG, "catalog '%s': %s: statement returned a row", c->path, what);
 	else if (rc != SQLITE_DONE)
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 	sqlite3_reset(st);
 	return ret;
 }
@@ -110,7 +128,7 @@ int cairn_catalog_step_exists(struct cairn_catalog *c, sqlite3_stmt *st, const c
 	else if (rc == SQLITE_DONE)
 		ret = 0;
 	else
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		ret = cairn_catalog_sqlerr(c, rc, what);
 	sqlite3_reset(st);
 	return ret;
 }
@@ -120,6 +138,6 @@ int cairn_catalog_exec(struct cairn_catalog *c, const char *sql, const char *wha
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
-		return cairn_catalog_sqlerr(c->path, c->db, rc, what);
+		return cairn_catalog_sqlerr(c, rc, what);
 	return 0;
 }

@@ -82,7 +82,7 @@ int cairn_catalog_meta_get(struct cairn_catalog *c, const char *key, char **ret_
 	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		ret = cairn_err(CAIRN_ENOTFOUND, "catalog '%s': no meta '%s'", c->path, key);
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot read meta");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot read meta");
 	}
 	sqlite3_reset(st);
 	cairn_catalog_unlock(c);
@@ -108,7 +108,7 @@ int cairn_catalog_meta_set(struct cairn_catalog *c, const char *key, const char 
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot write meta");
 	} else {
-		ret = cairn_catalog_sqlerr(c->path, c->db, rc, "cannot write meta");
+		ret = cairn_catalog_sqlerr(c, rc, "cannot write meta");
 		sqlite3_reset(st);
 	}
 	cairn_catalog_unlock(c);

@@ -4,6 +4,7 @@
  * check_db_report.c. */
 #include "check_db.h"
 
+#include "cairn/catalog.h"
 #include "cairn/err.h"
 
 #include <stdlib.h>
@@ -77,9 +78,7 @@ const char *const check_db_sql[CHK_STMT_COUNT] = {
 
 int check_db_sqlerr(struct check_db *db, int rc, const char *what)
 {
-	int code = (rc & 0xff) == SQLITE_NOMEM ? CAIRN_ENOMEM : (rc & 0xff) == SQLITE_FULL ? CAIRN_ENOSPC : CAIRN_EIO;
-
-	return cairn_err(code, "check working set: %s: %s", what, db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
+	return cairn_catalog_sqlite_err(&db->busy, db->db, rc, "check working set", NULL, what);
 }
 
 sqlite3_stmt *check_db_stmt(struct check_db *db, enum check_db_stmt which)
@@ -111,6 +110,11 @@ int check_db_open(struct check_db **ret)
 	/* "": a private temporary database, deleted when closed (and unlinked
 	 * as soon as SQLite creates its file) */
 	rc = sqlite3_open_v2("", &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK && cairn_catalog_busy_attach(&db->busy, db->db, NULL, NULL) != 0) {
+		rc = cairn_err_ctx(CAIRN_EBUG, "check working set");
+		check_db_close(db);
+		return rc;
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db->db, schema, NULL, NULL, NULL);
 	for (int i = 0; rc == SQLITE_OK && i < CHK_STMT_COUNT; i++)

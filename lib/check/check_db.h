@@ -6,6 +6,8 @@
 
 #include "check_internal.h"
 
+#include "cairn/catalog.h"
+
 enum check_db_stmt {
 	CHK_LOC_ADD,
 	CHK_LOC_GET,
@@ -43,9 +45,11 @@ extern const char *const check_db_sql[CHK_STMT_COUNT];
 struct check_db {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[CHK_STMT_COUNT]; /* prepared once */
+	struct cairn_catalog_busy busy;     /* SQLite busy waits, through the retry policy */
 };
 
-/* Record "check working set: <what>: <sqlite message>", return the code. */
+/* Record "check working set: <what>: <sqlite message>" and return the code,
+ * both as lib/catalog maps them (cairn_catalog_sqlite_err). */
 int check_db_sqlerr(struct check_db *db, int rc, const char *what);
 /* A statement, reset and with its bindings cleared. */
 sqlite3_stmt *check_db_stmt(struct check_db *db, enum check_db_stmt which);

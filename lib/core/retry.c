@@ -1,13 +1,12 @@
 /* The retry policy for all I/O: deadline, attempt cap, full-jitter backoff, folded attempt details. */
 #include "cairn/retry.h"
+#include "cairn/clock.h"
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 /* Details longer than their buffers are cut on purpose (and marked). */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -31,22 +30,14 @@ struct cairn_retry_policy cairn_retry_policy_default(void)
 
 static int64_t real_now_ns(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * CAIRN_NS_PER_SEC + ts.tv_nsec;
+	return cairn_time_mono_ns();
 }
 
 static void real_sleep_ns(void *ctx, int64_t ns)
 {
-	struct timespec req, rem;
-
 	(void)ctx;
-	req.tv_sec = (time_t)(ns / CAIRN_NS_PER_SEC);
-	req.tv_nsec = (long)(ns % CAIRN_NS_PER_SEC);
-	while (nanosleep(&req, &rem) != 0 && errno == EINTR)
-		req = rem;
+	cairn_time_sleep_ns(ns);
 }
 
 static uint64_t real_random_u64(void *ctx)
@@ -84,11 +75,11 @@ int cairn_retry_begin(struct cairn_retry *r, const struct cairn_retry_policy *po
 	if (policy == NULL)
 		return cairn_err(CAIRN_EINVAL, "retry policy is missing");
 	if (policy->deadline_ns <= 0 || policy->max_attempts < 1 || policy->backoff_base_ns < 0 ||
-	    policy->backoff_cap_ns < policy->backoff_base_ns)
+	    policy->backoff_cap_ns < policy->backoff_base_ns || (policy->flags & ~CAIRN_RETRY_LAST_AT_DEADLINE) != 0)
 		return cairn_err(CAIRN_EINVAL,
-				 "retry policy is invalid (deadline %lld ns, %u attempts, backoff %lld..%lld ns)",
+				 "retry policy is invalid (deadline %lld ns, %u attempts, backoff %lld..%lld ns, flags %#x)",
 				 (long long)policy->deadline_ns, policy->max_attempts,
-				 (long long)policy->backoff_base_ns, (long long)policy->backoff_cap_ns);
+				 (long long)policy->backoff_base_ns, (long long)policy->backoff_cap_ns, policy->flags);
 	if (env != NULL && (env->now_ns == NULL || env->sleep_ns == NULL || env->random_u64 == NULL))
 		return cairn_err(CAIRN_EINVAL, "retry environment lacks a clock, sleep or random function");
 	r->policy = *policy;
@@ -161,6 +152,12 @@ static int64_t window(const struct cairn_retry_policy *p, unsigned k)
 	return w < p->backoff_cap_ns ? w : p->backoff_cap_ns;
 }
 
+/* The verdict when the deadline stops the loop after an attempt failed with rc. */
+static int at_deadline(const struct cairn_retry *r, int rc)
+{
+	return (r->policy.flags & CAIRN_RETRY_LAST_AT_DEADLINE) ? rc : CAIRN_ETIMEOUT;
+}
+
 int cairn_retry_should_retry(struct cairn_retry *r, int rc)
 {
 	int64_t w, sleep_ns = 0, spent;
@@ -177,10 +174,16 @@ int cairn_retry_should_retry(struct cairn_retry *r, int rc)
 	w = window(&r->policy, r->stats.retries);
 	if (w > 0)
 		sleep_ns = (int64_t)(r->env.random_u64(r->env.ctx) % ((uint64_t)w + 1));
-	/* the next attempt must start strictly before the deadline */
+	/* the next attempt must start strictly before the deadline; a wait
+	 * makes its last attempt at the deadline */
 	spent = elapsed(r);
-	if (spent >= r->policy.deadline_ns || sleep_ns >= r->policy.deadline_ns - spent)
-		return stop(r, CAIRN_ETIMEOUT, STOP_DEADLINE);
+	if (spent >= r->policy.deadline_ns)
+		return stop(r, at_deadline(r, rc), STOP_DEADLINE);
+	if (sleep_ns >= r->policy.deadline_ns - spent) {
+		if (!(r->policy.flags & CAIRN_RETRY_LAST_AT_DEADLINE))
+			return stop(r, CAIRN_ETIMEOUT, STOP_DEADLINE);
+		sleep_ns = r->policy.deadline_ns - spent;
+	}
 	if (sleep_ns > 0)
 		r->env.sleep_ns(r->env.ctx, sleep_ns);
 	r->stats.slept_ns += sleep_ns;

@@ -13,14 +13,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-int64_t cairn_time_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * CAIRN_NS_PER_SEC + ts.tv_nsec;
-}
-
 static int unit_ns(char c, int64_t *ret)
 {
 	switch (c) {

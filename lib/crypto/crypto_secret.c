@@ -1,6 +1,7 @@
 /* Secrets that unwrap key objects: passphrase files and raw key files. */
 #include "cairn/crypto.h"
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,24 +185,6 @@ out_close:
 	return rc;
 }
 
-static int write_all(int fd, const char *path, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cairn_err(cairn_err_from_errno(errno), "cannot write key file '%s': %s", path,
-					 strerror(errno));
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 int cairn_secret_create_key_file(const char *path, struct cairn_secret **ret)
 {
 	char text[KEYFILE_LEN + 2];
@@ -229,7 +212,7 @@ int cairn_secret_create_key_file(const char *path, struct cairn_secret **ret)
 			       strerror(errno));
 		goto out_unlink;
 	}
-	rc = write_all(fd, path, text, KEYFILE_LEN + 1);
+	rc = cairn_file_write_all(fd, text, KEYFILE_LEN + 1, path);
 	if (rc < 0)
 		goto out_unlink;
 	if (fsync(fd) < 0) {

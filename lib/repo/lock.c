@@ -3,6 +3,7 @@
 
 #include "cairn/err.h"
 #include "cairn/lock.h"
+#include "cairn/retry.h"
 #include "cairn/timeutil.h"
 
 #include <errno.h>
@@ -300,24 +301,32 @@ void cairn_lock_release(struct cairn_lock *l)
 	free(l);
 }
 
+int cairn_lock_acquire_wait_env(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
+				int64_t wait_ns, const struct cairn_retry_env *env, struct cairn_lock **ret)
+{
+	struct cairn_retry_policy policy = {
+		.deadline_ns = wait_ns,
+		.max_attempts = UINT32_MAX,
+		.backoff_base_ns = CAIRN_LOCK_WAIT_POLL_NS,
+		.backoff_cap_ns = CAIRN_LOCK_WAIT_POLL_NS,
+		.flags = CAIRN_RETRY_LAST_AT_DEADLINE,
+	};
+	struct cairn_retry retry;
+	int rc;
+
+	if (wait_ns <= 0)
+		return cairn_lock_acquire(r, exclusive, purpose, lease_ns, ret);
+	rc = cairn_retry_begin(&retry, &policy, env);
+	if (rc != 0)
+		return rc;
+	do
+		rc = cairn_lock_acquire(r, exclusive, purpose, lease_ns, ret);
+	while (rc == CAIRN_ELOCKED && cairn_retry_should_retry(&retry, rc));
+	return cairn_retry_end(&retry, rc);
+}
+
 int cairn_lock_acquire_wait(struct cairn_repo *r, int exclusive, const char *purpose, int64_t lease_ns,
 			    int64_t wait_ns, struct cairn_lock **ret)
 {
-	int64_t deadline = cairn_time_now_ns() + (wait_ns > 0 ? wait_ns : 0);
-
-	for (;;) {
-		int rc = cairn_lock_acquire(r, exclusive, purpose, lease_ns, ret);
-		int64_t left = deadline - cairn_time_now_ns();
-		int64_t pause = CAIRN_LOCK_WAIT_POLL_NS;
-		struct timespec ts;
-
-		if (rc != CAIRN_ELOCKED || left <= 0)
-			return rc;
-		if (pause > left)
-			pause = left;
-		ts.tv_sec = (time_t)(pause / 1000000000LL);
-		ts.tv_nsec = (long)(pause % 1000000000LL);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	return cairn_lock_acquire_wait_env(r, exclusive, purpose, lease_ns, wait_ns, NULL, ret);
 }

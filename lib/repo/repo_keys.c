@@ -3,6 +3,7 @@
 #include "repo_internal.h"
 
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,21 +39,12 @@ void repo_last_key_read(const char *cache_dir, char ret_id[CAIRN_ID_HEX])
 void repo_last_key_write(const char *cache_dir, const char *id)
 {
 	char *path = cairn_asprintf("%s/" LAST_KEY_FILE, cache_dir);
-	char *tmp = cairn_asprintf("%s/." LAST_KEY_FILE ".%ld", cache_dir, (long)getpid());
 	char line[CAIRN_ID_HEX];
-	int fd = -1, ok = 0;
 
 	snprintf(line, sizeof(line), "%.64s", id);
 	line[CAIRN_ID_HEX - 1] = '\n';
-	if (path != NULL && tmp != NULL)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		ok = write(fd, line, sizeof(line)) == (ssize_t)sizeof(line);
-		ok = close(fd) == 0 && ok;
-		if (!ok || rename(tmp, path) != 0)
-			unlink(tmp);
-	}
-	free(tmp);
+	if (path != NULL)
+		(void)cairn_file_write_atomic(path, line, sizeof(line), 0600); /* a hint: best effort */
 	free(path);
 }
 

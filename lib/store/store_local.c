@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cairn/err.h"
-#include "store/store_fs.h"
+#include "cairn/file.h"
 #include "store/store_int.h"
 
 #define TMP_DIR "tmp"
@@ -105,9 +105,9 @@ static int link_into_place(struct local *l, const char *tmpname, const char *nam
 		return -errno;
 	memcpy(parent, name, (size_t)(slash - name));
 	parent[slash - name] = '\0';
-	rc = cairn_store_mkdir_p_at(l->rootfd, parent, 0700);
+	rc = cairn_file_mkdir_p(l->rootfd, parent, 0700, CAIRN_FILE_DURABLE);
 	if (rc != 0)
-		return rc;
+		return -errno;
 	if (linkat(l->rootfd, tmpname, l->rootfd, name, 0) != 0)
 		return -errno;
 	return 0;
@@ -117,7 +117,6 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 {
 	struct local *l = s->impl;
 	char tmpname[64];
-	char path[CAIRN_STORE_NAME_MAX + 1];
 	struct stat st;
 	int fd = -1, rc, err;
 
@@ -132,7 +131,7 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 	rc = open_tmp(l, name, tmpname, sizeof(tmpname), &fd);
 	if (rc != 0)
 		return rc;
-	err = -cairn_store_write_all(fd, data, len);
+	err = cairn_file_write_all(fd, data, len, tmpname) < 0 ? errno : 0;
 	if (err == 0 && fsync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && err == 0)
@@ -156,8 +155,7 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 		goto err_unlink;
 	}
 	unlinkat(l->rootfd, tmpname, 0);
-	memcpy(path, name, strlen(name) + 1);
-	err = -cairn_store_fsync_parent_at(l->rootfd, path);
+	err = cairn_file_fsync_parent(l->rootfd, name) < 0 ? errno : 0;
 	if (err != 0)
 		return local_errno(err, "sync the directory of", name, l->desc);
 	return 0;
@@ -259,7 +257,6 @@ static int local_stat(struct cairn_store *s, const char *name, uint64_t *ret_siz
 static int local_del(struct cairn_store *s, const char *name)
 {
 	struct local *l = s->impl;
-	char path[CAIRN_STORE_NAME_MAX + 1];
 	int rc, err;
 
 	rc = cairn_store_name_check(l->desc, name);
@@ -270,8 +267,7 @@ static int local_del(struct cairn_store *s, const char *name)
 			return not_found(l, name);
 		return local_errno(errno, "delete", name, l->desc);
 	}
-	memcpy(path, name, strlen(name) + 1);
-	err = -cairn_store_fsync_parent_at(l->rootfd, path);
+	err = cairn_file_fsync_parent(l->rootfd, name) < 0 ? errno : 0;
 	if (err != 0)
 		return local_errno(err, "sync the directory of", name, l->desc);
 	return 0;
@@ -420,7 +416,7 @@ int cairn_store_local_open(const char *root, int create, struct cairn_store **re
 	if (root == NULL || root[0] == '\0')
 		return cairn_err(CAIRN_EINVAL, "empty repository path");
 	if (create) {
-		err = -cairn_store_mkdir_p_at(AT_FDCWD, root, 0700);
+		err = cairn_file_mkdir_p(AT_FDCWD, root, 0700, CAIRN_FILE_DURABLE) < 0 ? errno : 0;
 		if (err != 0)
 			return cairn_err(cairn_err_from_errno(err), "cannot create repository directory '%s': %s",
 					 root, strerror(err));

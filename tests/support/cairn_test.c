@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "cairn_test.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +86,33 @@ void cairn_test_write_random_file(const char *path, size_t len, uint64_t seed)
 	assert_int_equal(fwrite(buf, 1, len, fp), len);
 	assert_int_equal(fclose(fp), 0);
 	free(buf);
+}
+
+char *cairn_test_file_text(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+size_t cairn_test_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
 }

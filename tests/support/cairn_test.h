@@ -16,6 +16,14 @@ char *cairn_test_mkdtemp(const char *name);
 /* Remove a directory tree (like rm -rf). Ignores errors. */
 void cairn_test_rmtree(const char *path);
 
+/* The text of the file at `path` (at most 64 KiB), or NULL when it cannot
+ * be read. The buffer is static: valid until the next call. */
+char *cairn_test_file_text(const char *path);
+
+/* The number of entries in directory `dir`, "." and ".." not counted; 0
+ * when it cannot be read. */
+size_t cairn_test_count_entries(const char *dir);
+
 /* Deterministic pseudo-random bytes (xorshift64*) from `seed`. */
 void cairn_test_fill_random(void *buf, size_t len, uint64_t seed);
 

@@ -31,8 +31,13 @@ static void test_catalog_code_maps(void **state)
 static void test_catalog_sqlerr_detail(void **state)
 {
 	(void)state;
-	assert_int_equal(cairn_catalog_sqlerr("/x/c.db", NULL, SQLITE_FULL, "cannot store blob"), CAIRN_ENOSPC);
+	assert_int_equal(cairn_catalog_sqlite_err(NULL, NULL, SQLITE_FULL, "catalog", "/x/c.db", "cannot store blob"),
+			 CAIRN_ENOSPC);
 	assert_string_equal(cairn_err_msg(), "catalog '/x/c.db': cannot store blob: database or disk is full");
+	/* a database without a path (check's working set) */
+	assert_int_equal(cairn_catalog_sqlite_err(NULL, NULL, SQLITE_BUSY, "check working set", NULL, "cannot record"),
+			 CAIRN_ELOCKED);
+	assert_string_equal(cairn_err_msg(), "check working set: cannot record: database is locked");
 }
 
 static void test_catalog_blob_put_locked_times_out(void **state)

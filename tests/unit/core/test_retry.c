@@ -65,7 +65,9 @@ static struct cairn_retry_env fake_env(struct fake *f)
 
 static struct cairn_retry_policy policy(int64_t deadline, unsigned attempts, int64_t base, int64_t cap)
 {
-	struct cairn_retry_policy p = { deadline, attempts, base, cap };
+	struct cairn_retry_policy p = {
+		.deadline_ns = deadline, .max_attempts = attempts, .backoff_base_ns = base, .backoff_cap_ns = cap,
+	};
 	return p;
 }
 
@@ -439,6 +441,66 @@ static void test_retry_stats_counters(void **state)
 	assert_int_equal(total.elapsed_ns, 231 * MS);
 }
 
+/* A wait: the sleep that would cross the deadline is cut to end at it, one
+ * last attempt is made there, and the holder's own code is the verdict. */
+static void test_retry_should_retry_last_at_deadline(void **state)
+{
+	struct fake f = { .fixed = 5 * SEC }; /* every sleep takes its whole window */
+	struct cairn_retry_env env = fake_env(&f);
+	struct cairn_retry_policy p = policy(12 * SEC, UINT32_MAX, 5 * SEC, 5 * SEC);
+	struct cairn_retry r;
+	int rc;
+
+	(void)state;
+	p.flags = CAIRN_RETRY_LAST_AT_DEADLINE;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	do
+		rc = attempt(&f, 0, CAIRN_ELOCKED, "held by prune on host 'b'");
+	while (cairn_retry_should_retry(&r, rc));
+	/* attempts at 0, 5, 10 and 12 s (the deadline) */
+	assert_int_equal(f.n_sleeps, 3);
+	assert_int_equal(f.sleeps[0], 5 * SEC);
+	assert_int_equal(f.sleeps[1], 5 * SEC);
+	assert_int_equal(f.sleeps[2], 2 * SEC);
+	assert_int_equal(f.now, 12 * SEC);
+	assert_int_equal(cairn_retry_end(&r, rc), CAIRN_ELOCKED);
+	assert_int_equal(r.stats.attempts, 4);
+	assert_non_null(strstr(cairn_err_msg(), "after 4 attempts in 12.0s (deadline 12.0s)"));
+	assert_non_null(strstr(cairn_err_msg(), "attempt 4: held by prune on host 'b'"));
+
+	/* without the flag the same loop stops before the sleep that would
+	 * reach the deadline, and says it timed out */
+	f = (struct fake){ .fixed = 5 * SEC };
+	env = fake_env(&f);
+	p.flags = 0;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	do
+		rc = attempt(&f, 0, CAIRN_ELOCKED, "held");
+	while (cairn_retry_should_retry(&r, rc));
+	assert_int_equal(f.now, 10 * SEC);
+	assert_int_equal(cairn_retry_end(&r, rc), CAIRN_ETIMEOUT);
+}
+
+/* A wait whose holder goes away: success, and the detail is left alone. */
+static void test_retry_should_retry_last_at_deadline_success(void **state)
+{
+	struct fake f = { .fixed = 5 * SEC };
+	struct cairn_retry_env env = fake_env(&f);
+	struct cairn_retry_policy p = policy(12 * SEC, UINT32_MAX, 5 * SEC, 5 * SEC);
+	struct cairn_retry r;
+	int rc, n = 0;
+
+	(void)state;
+	p.flags = CAIRN_RETRY_LAST_AT_DEADLINE;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	do
+		rc = attempt(&f, 0, ++n < 4 ? CAIRN_ELOCKED : 0, "held");
+	while (rc != 0 && cairn_retry_should_retry(&r, rc));
+	assert_int_equal(cairn_retry_end(&r, rc), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(f.now, 12 * SEC); /* the last attempt, at the deadline, got it */
+}
+
 static void test_retry_begin_rejects(void **state)
 {
 	struct fake f = { 0 };
@@ -458,6 +520,9 @@ static void test_retry_begin_rejects(void **state)
 	p = policy(SEC, 3, 5, 2);
 	assert_int_equal(cairn_retry_begin(&r, &p, &env), CAIRN_EINVAL);
 	assert_non_null(strstr(cairn_err_msg(), "retry policy is invalid"));
+	p = policy(SEC, 3, 1, 2);
+	p.flags = 0x80;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), CAIRN_EINVAL);
 	assert_int_equal(cairn_retry_begin(&r, NULL, &env), CAIRN_EINVAL);
 	p = policy(SEC, 3, 1, 2);
 	env.random_u64 = NULL;
@@ -516,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_retry_end_message_folding),
 		cmocka_unit_test(test_retry_end_message_truncation),
 		cmocka_unit_test(test_retry_stats_counters),
+		cmocka_unit_test(test_retry_should_retry_last_at_deadline),
+		cmocka_unit_test(test_retry_should_retry_last_at_deadline_success),
 		cmocka_unit_test(test_retry_begin_rejects),
 		cmocka_unit_test(test_retry_env_default_real),
 	};

@@ -16,35 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *file_text(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* One run of `job` ending with `rc`; `msg` (may be NULL) reported through cli_error. */
 static struct job_report run_job(const struct cli_repo_opts *o, const char *job, const char *msg, int rc)
 {
@@ -127,7 +98,7 @@ static void test_write_read(void **state)
 	snprintf(path, sizeof(path), "%s/jobs", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_int_equal(count_entries(path), 2); /* the record and .lock: no temporary file left */
+	assert_int_equal(cairn_test_count_entries(path), 2); /* the record and .lock: no temporary file left */
 	snprintf(path, sizeof(path), "%s/jobs/.lock", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -228,13 +199,13 @@ static void test_not_a_job(void **state)
 	run_job(&o, "../evil", NULL, 0);
 	run_job(&o, "backup/x", NULL, 0);
 	run_job(&o, ".sites", NULL, 0);
-	assert_int_equal(count_entries(jobs), 0);
+	assert_int_equal(cairn_test_count_entries(jobs), 0);
 	/* without a current report nothing happens */
 	job_report_begin(&o, "backup");
 	job_report_count(JOB_FILES, 1);
 	job_report_message("x");
 	job_report_end(0, 0);
-	assert_int_equal(count_entries(jobs), 0);
+	assert_int_equal(cairn_test_count_entries(jobs), 0);
 	cairn_test_rmtree(dir);
 	free(dir);
 }
@@ -260,38 +231,6 @@ static void test_message_utf8(void **state)
 	assert_true(strlen(rep.message) < JOB_MESSAGE_MAX);
 	assert_int_equal((unsigned char)rep.message[strlen(rep.message) - 1], 0xa9);
 	job_report_set_current(NULL);
-	cairn_test_rmtree(dir);
-	free(dir);
-}
-
-static void test_atomic_replace(void **state)
-{
-	char *dir = cairn_test_mkdtemp("job_report_atomic"), path[4200], missing[4200];
-	const char *long_text = "a long first version of the file, longer than the second\n";
-	struct stat st;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/file.prom", dir);
-	assert_int_equal(job_file_write_atomic(path, long_text, strlen(long_text), 0644), 0);
-	assert_string_equal(file_text(path), long_text);
-	assert_int_equal(job_file_write_atomic(path, "short\n", 6, 0600), 0);
-	assert_string_equal(file_text(path), "short\n");
-	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(count_entries(dir), 1);
-	/* a directory that does not exist: an error naming it, nothing written */
-	snprintf(missing, sizeof(missing), "%s/nosuch/file.prom", dir);
-	assert_int_equal(job_file_write_atomic(missing, "x", 1, 0644), CAIRN_EIO);
-	assert_non_null(strstr(cairn_err_msg(), "nosuch"));
-	/* the target is a directory: rename fails, the temporary file is removed */
-	snprintf(missing, sizeof(missing), "%s/adir", dir);
-	assert_int_equal(mkdir(missing, 0700), 0);
-	snprintf(path, sizeof(path), "%s/adir/x", dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/adir", dir);
-	assert_int_equal(job_file_write_atomic(path, "x", 1, 0644), CAIRN_EIO);
-	assert_non_null(strstr(cairn_err_msg(), "rename"));
-	assert_int_equal(count_entries(dir), 2); /* file.prom and adir */
 	cairn_test_rmtree(dir);
 	free(dir);
 }
@@ -353,7 +292,7 @@ static void test_metrics_after_job(void **state)
 	o.state_dir = cfg->state_dir;
 	run_job(&o, "prune", NULL, 0);
 	run_job(&o, "check", "damaged", CAIRN_EXIT_DAMAGED);
-	text = file_text(prom);
+	text = cairn_test_file_text(prom);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "# TYPE cairn_job_last_exit_code gauge\n"));
 	assert_non_null(strstr(text, "cairn_job_last_exit_code{job=\"prune\"} 0\n"));
@@ -362,7 +301,7 @@ static void test_metrics_after_job(void **state)
 	assert_null(strstr(text, "cairn_site_")); /* no site rows saved yet */
 	assert_int_equal(stat(prom, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
-	assert_int_equal(count_entries(dir), 2); /* cairn.prom and state: no temporary file left */
+	assert_int_equal(cairn_test_count_entries(dir), 2); /* cairn.prom and state: no temporary file left */
 	cairn_config_free(cfg);
 	cairn_test_rmtree(dir);
 	free(dir);
@@ -414,7 +353,6 @@ int main(void)
 		cmocka_unit_test(test_several_jobs_one_run),
 		cmocka_unit_test(test_not_a_job),
 		cmocka_unit_test(test_message_utf8),
-		cmocka_unit_test(test_atomic_replace),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_metrics_after_job),
 	};

@@ -7,6 +7,7 @@
 
 #include "cairn/err.h"
 #include "cairn/lock.h"
+#include "cairn/retry.h"
 #include "cairn/timeutil.h"
 
 #include <jansson.h>
@@ -74,6 +75,103 @@ static void test_lock_shared_coexist_exclusive_excluded(void **state)
 	assert_int_equal(cairn_lock_acquire(f->r, 0, "backup", 0, &a), CAIRN_ELOCKED);
 	assert_non_null(strstr(cairn_err_msg(), "exclusively by prune"));
 	cairn_lock_release(x);
+}
+
+/* A fake clock for the lock wait: time moves only when slept on; after
+ * `release_after` sleeps the holder's lock is released (0: never). */
+struct wait_clock {
+	int64_t now;
+	unsigned sleeps;
+	unsigned release_after;
+	struct cairn_lock **holder;
+};
+
+static int64_t wait_now(void *ctx)
+{
+	return ((struct wait_clock *)ctx)->now;
+}
+
+static void wait_sleep(void *ctx, int64_t ns)
+{
+	struct wait_clock *w = ctx;
+
+	assert_true(ns > 0 && ns <= CAIRN_LOCK_WAIT_POLL_NS);
+	w->now += ns;
+	w->sleeps++;
+	if (w->release_after != 0 && w->sleeps == w->release_after) {
+		cairn_lock_release(*w->holder);
+		*w->holder = NULL;
+	}
+}
+
+static uint64_t wait_random(void *ctx)
+{
+	(void)ctx;
+	return (uint64_t)CAIRN_LOCK_WAIT_POLL_NS; /* every pause is the whole poll interval */
+}
+
+/* The holder never lets go: attempts every poll interval, one last attempt
+ * at the deadline, then CAIRN_ELOCKED naming the holder with the attempts
+ * folded in. */
+static void test_lock_acquire_wait_deadline(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct wait_clock w = { 0 };
+	struct cairn_retry_env env = { wait_now, wait_sleep, wait_random, &w };
+	struct cairn_lock *x = NULL, *a = NULL;
+
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	w.holder = &x;
+	assert_int_equal(cairn_lock_acquire_wait_env(f->r, 0, "backup", 0, 12 * CAIRN_NS_PER_SEC, &env, &a),
+			 CAIRN_ELOCKED);
+	assert_null(a);
+	/* attempts at 0, 5, 10 and 12 s */
+	assert_int_equal(w.sleeps, 3);
+	assert_true(w.now == 12 * CAIRN_NS_PER_SEC);
+	print_message("%s\n", cairn_err_msg());
+	assert_non_null(strstr(cairn_err_msg(), "after 4 attempts in 12.0s (deadline 12.0s)"));
+	assert_non_null(strstr(cairn_err_msg(), "attempt 4: "));
+	assert_non_null(strstr(cairn_err_msg(), "exclusively by prune"));
+	assert_int_equal(locks_in(f), 1); /* the refused attempts left nothing */
+	cairn_lock_release(x);
+}
+
+/* The holder lets go during the wait: the next attempt takes the lock. */
+static void test_lock_acquire_wait_holder_released(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct wait_clock w = { .release_after = 2 };
+	struct cairn_retry_env env = { wait_now, wait_sleep, wait_random, &w };
+	struct cairn_lock *x = NULL, *a = NULL;
+
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	w.holder = &x;
+	assert_int_equal(cairn_lock_acquire_wait_env(f->r, 0, "backup", 0, 60 * CAIRN_NS_PER_SEC, &env, &a), 0);
+	assert_non_null(a);
+	assert_null(x);
+	assert_int_equal(w.sleeps, 2);
+	assert_true(w.now == 2 * CAIRN_LOCK_WAIT_POLL_NS);
+	assert_int_equal(locks_in(f), 1);
+	cairn_lock_release(a);
+}
+
+/* No wait: one attempt, its own detail, no clock read. */
+static void test_lock_acquire_wait_zero(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct wait_clock w = { 0 };
+	struct cairn_retry_env env = { wait_now, wait_sleep, wait_random, &w };
+	struct cairn_lock *x = NULL, *a = NULL;
+
+	assert_int_equal(cairn_lock_acquire(f->r, 1, "prune", 0, &x), 0);
+	assert_int_equal(cairn_lock_acquire_wait_env(f->r, 0, "backup", 0, 0, &env, &a), CAIRN_ELOCKED);
+	assert_int_equal(w.sleeps, 0);
+	assert_null(strstr(cairn_err_msg(), "attempts"));
+	assert_non_null(strstr(cairn_err_msg(), "exclusively by prune"));
+	cairn_lock_release(x);
+	/* free: the real clock, taken at once */
+	assert_int_equal(cairn_lock_acquire_wait(f->r, 0, "backup", 0, 60 * CAIRN_NS_PER_SEC, &a), 0);
+	cairn_lock_release(a);
 }
 
 static void test_lock_expired_lease_does_not_block(void **state)
@@ -286,6 +384,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lock_dead_holder_on_this_host_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_shared_coexist_exclusive_excluded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_acquire_wait_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_acquire_wait_holder_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_acquire_wait_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_expired_lease_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refresh_keeps_lease_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_stale_locks_removed, setup, teardown),
