@@ -3,7 +3,7 @@
  * site holds a snapshot. */
 #include "cairn_test.h"
 
-#include "site_probe.h"
+#include "cairn/site.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -40,7 +40,7 @@ static void write_file(const char *path, const char *text)
 
 static void check_order(const int64_t *latency_ms, const int *healthy, size_t n, const size_t *want, size_t nwant)
 {
-	struct site_probe p[8];
+	struct cairn_site_probe p[8];
 	size_t order[8];
 
 	memset(p, 0, sizeof(p));
@@ -48,7 +48,7 @@ static void check_order(const int64_t *latency_ms, const int *healthy, size_t n,
 		p[i].healthy = healthy[i];
 		p[i].latency_ns = latency_ms[i] * MS;
 	}
-	assert_int_equal(site_probe_order(p, n, SITE_PROBE_TIE_NS, order), nwant);
+	assert_int_equal(cairn_site_probe_order(p, n, CAIRN_SITE_PROBE_TIE_NS, order), nwant);
 	for (size_t i = 0; i < nwant; i++)
 		assert_int_equal(order[i], want[i]);
 }
@@ -92,7 +92,7 @@ static void test_probe_sites(void **state)
 {
 	char *dir = cairn_test_mkdtemp("site_probe"), *text, path[4200], secret[4200];
 	struct cairn_config *cfg = NULL;
-	struct site_probe *p = NULL;
+	struct cairn_site_probe *p = NULL;
 	size_t n = 0;
 	int64_t t0, took;
 	int port, fd = silent_server(&port);
@@ -123,7 +123,7 @@ static void test_probe_sites(void **state)
 	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
 		fail_msg("%s", cairn_err_msg());
 	t0 = mono_ns();
-	assert_int_equal(site_probe_all(cfg, NULL, 400 * MS, &p, &n), 0);
+	assert_int_equal(cairn_site_probe_all(cfg, &(struct cairn_site_probe_opts){ .deadline_ns = 400 * MS }, &p, &n), 0);
 	took = mono_ns() - t0;
 	assert_int_equal(n, 5);
 	/* all at once: the silent site costs the deadline once, not once per site */
@@ -145,11 +145,11 @@ static void test_probe_sites(void **state)
 	assert_false(p[4].healthy);
 	assert_true(p[4].why[0] != '\0');
 	/* the snapshot object, looked up through the probe's store */
-	assert_int_equal(site_probe_holds(&p[0], "abcd1234"), 1);
-	assert_int_equal(site_probe_holds(&p[0], "abcd1235"), 0);
-	assert_int_equal(site_probe_holds(&p[1], "abcd1234"), CAIRN_EINVAL);
-	site_probe_free(p, n);
-	site_probe_free(NULL, 0);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), 1);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1235"), 0);
+	assert_int_equal(cairn_site_probe_holds(&p[1], "abcd1234"), CAIRN_EINVAL);
+	cairn_site_probe_free(p, n);
+	cairn_site_probe_free(NULL, 0);
 	cairn_config_free(cfg);
 	free(text);
 	close(fd);
@@ -164,7 +164,7 @@ static void test_probe_reads_one_byte(void **state)
 {
 	char *dir = cairn_test_mkdtemp("site_probe"), *text, path[4200];
 	struct cairn_config *cfg = NULL;
-	struct site_probe *p = NULL;
+	struct cairn_site_probe *p = NULL;
 	size_t n = 0;
 	int fd;
 
@@ -190,7 +190,7 @@ static void test_probe_reads_one_byte(void **state)
 	assert_non_null(text);
 	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
 		fail_msg("%s", cairn_err_msg());
-	assert_int_equal(site_probe_all(cfg, NULL, 5000 * MS, &p, &n), 0);
+	assert_int_equal(cairn_site_probe_all(cfg, &(struct cairn_site_probe_opts){ .deadline_ns = 5000 * MS }, &p, &n), 0);
 	assert_int_equal(n, 2);
 	if (!p[0].healthy)
 		fail_msg("probe of a 1 TiB config: %s", p[0].why);
@@ -198,7 +198,7 @@ static void test_probe_reads_one_byte(void **state)
 	assert_false(p[1].healthy);
 	assert_int_equal(p[1].rc, CAIRN_EFORMAT);
 	assert_non_null(strstr(p[1].why, "is empty"));
-	site_probe_free(p, n);
+	cairn_site_probe_free(p, n);
 	cairn_config_free(cfg);
 	free(text);
 	cairn_test_rmtree(dir);
