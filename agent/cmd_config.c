@@ -2,7 +2,7 @@
 #include "agent.h"
 
 #include "cli_args.h"
-#include "site_store.h"
+#include "cairn/site.h"
 
 #include "cairn/err.h"
 
@@ -33,7 +33,7 @@ static int check_site(const struct cairn_config *cfg, const struct cairn_site_co
 
 	if (site->url_kind != CAIRN_CONFIG_URL_S3)
 		return 0;
-	rc = site_store_s3_options(site, NULL, &so);
+	rc = cairn_site_s3_options(site, NULL, &so);
 	if (rc == 0) {
 		rc = cairn_s3_open(&so, &store);
 		cairn_s3_options_free(&so);

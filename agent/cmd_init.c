@@ -63,7 +63,7 @@ int cmd_init(int argc, char **argv)
 		/* a configured site: its own endpoint, region and credentials */
 		struct cairn_store *store = NULL;
 
-		rc = site_store_open(o.repo_site, o.repo, &o.s3, 1, &store);
+		rc = cairn_site_store_open(o.repo_site, o.repo, &o.s3, 1, &store);
 		if (rc == 0)
 			rc = cairn_repo_init_store(store, o.repo, secret, host, NULL, id);
 	} else {

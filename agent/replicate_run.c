@@ -2,7 +2,7 @@
 #include "replicate_print.h"
 
 #include "job_report.h"
-#include "site_store.h"
+#include "cairn/site.h"
 
 #include "cairn/err.h"
 #include "cairn/replicate.h"
@@ -142,7 +142,7 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	ui.site = site;
 	cli_progress_init(&ui.progress, job->o);
 	/* a configured replica with its own settings; a one-off URL with the environment's */
-	rc = site_store_open(t->site, t->url, NULL, 1, &dst);
+	rc = cairn_site_store_open(t->site, t->url, NULL, 1, &dst);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot open replica '%s'", site);
 	} else {

@@ -2,6 +2,7 @@
 #include "site_ops.h"
 
 #include "cairn/err.h"
+#include "cairn/replicate.h"
 #include "cairn/timeutil.h"
 
 #include <stdio.h>
@@ -165,12 +166,12 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 		    struct cairn_repo *primary, const struct cairn_retention_policy *policy, int dry_run,
 		    json_t *json_sites, uint64_t *ret_removed)
 {
-	int64_t grace = s->is_replica && s->site != NULL ? s->site->delete_grace_ns : 0;
+	int64_t grace = cairn_replicate_forget_grace_ns(s->site);
 	struct cairn_forget_entry *e = NULL;
 	size_t n = 0, kept = 0;
 	json_t *list = json_sites != NULL ? json_array() : NULL;
 	char text[200];
-	int rc, code = CAIRN_EXIT_OK;
+	int rc, tomb = 0, code = CAIRN_EXIT_OK;
 
 	*ret_removed = 0;
 	rc = cairn_forget_plan(repo, policy, grace, cairn_time_now_ns(), &e, &n);
@@ -192,21 +193,19 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 			print_entry(&e[i]);
 		if (e[i].keep || dry_run)
 			continue;
-		rc = cairn_forget_snapshot(repo, e[i].snap.id);
+		if (s->is_replica)
+			rc = cairn_replicate_forget_snapshot(repo, primary, s->name, e[i].snap.id, &tomb);
+		else
+			rc = cairn_forget_snapshot(repo, e[i].snap.id);
 		if (rc < 0) {
 			code = cli_fail(rc, "cannot forget a snapshot");
 			break;
 		}
 		(*ret_removed)++;
-		if (s->is_replica && primary != NULL) {
-			char name[16 + CAIRN_ID_HEX];
-
-			snprintf(name, sizeof(name), "snapshots/%s", e[i].snap.id);
-			if (cairn_catalog_site_tombstone(cairn_repo_catalog(primary), s->name, name) < 0)
-				cli_warn("site %s: snapshot %.8s forgotten, but not recorded in the primary's catalog: "
-					 "the next replication may copy it again (%s)",
-					 s->name, e[i].snap.id, cairn_err_msg());
-		}
+		if (s->is_replica && tomb < 0)
+			cli_warn("site %s: snapshot %.8s forgotten, but not recorded in the primary's catalog: "
+				 "the next replication may copy it again (%s)",
+				 s->name, e[i].snap.id, cairn_err_msg());
 	}
 	if (json_sites != NULL)
 		json_array_append_new(json_sites,

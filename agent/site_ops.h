@@ -37,12 +37,12 @@ void site_ops_policy(const struct site_ref *s, const struct cairn_retention_poli
 /* "last 3, daily 7, within 2d" for people; "none" when empty. */
 void site_ops_policy_text(const struct cairn_retention_policy *p, char *out, size_t len);
 
-/* Forget on one site: decide with `policy` (snapshots younger than the
- * site's delete-grace are kept on replicas), print the verdicts (human, or
- * appended to `json_sites`), and unless dry_run delete the forgotten
- * snapshots; on a replica also record a tombstone in `primary`'s catalog
- * (may be NULL) so replication does not copy them back. *ret_removed
- * counts them. Returns an exit code. */
+/* Forget on one site: decide with `policy` (cairn_forget_plan, with the
+ * delete-grace of cairn_replicate_forget_grace_ns), print the verdicts
+ * (human, or appended to `json_sites`), and unless dry_run delete the
+ * forgotten snapshots: on the primary cairn_forget_snapshot, on a replica
+ * cairn_replicate_forget_snapshot (which tombstones them in `primary`'s
+ * catalog, may be NULL). *ret_removed counts them. Returns an exit code. */
 int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, struct cairn_repo *repo,
 		    struct cairn_repo *primary, const struct cairn_retention_policy *policy, int dry_run,
 		    json_t *json_sites, uint64_t *ret_removed);

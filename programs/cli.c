@@ -256,7 +256,7 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 		/* a configured site: its own endpoint, region, credentials and limits */
 		struct cairn_store *store = NULL;
 
-		rc = site_store_open(o->repo_site, o->repo, &o->s3, 0, &store);
+		rc = cairn_site_store_open(o->repo_site, o->repo, &o->s3, 0, &store);
 		if (rc == CAIRN_ENOTFOUND)
 			rc = cairn_err_ctx(rc, "no repository at '%s' (run 'cairn-agent init' first)", o->repo);
 		if (rc == 0)

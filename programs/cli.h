@@ -10,7 +10,7 @@
 #include "cairn/crypto.h"
 #include "cairn/repo.h"
 
-#include "site_store.h"
+#include "cairn/site.h"
 
 /* Exit codes, documented in README.md and in --help. */
 enum cairn_exit {
@@ -57,7 +57,7 @@ struct cli_repo_opts {
 	int quiet;
 	int threads;                 /* --threads, [cairn] threads; 0 = the program's default */
 	int no_sync;                 /* cli_open_repo: do not synchronise the catalog (status) */
-	struct site_flags s3;        /* S3 flags given on the command line (they beat the file) */
+	struct cairn_site_flags s3;       /* S3 flags given on the command line (they beat the file) */
 	struct cairn_config *cfg;    /* the configuration file, NULL when there is none */
 	const struct cairn_site_config *repo_site; /* the configured site the repository is, or NULL */
 };

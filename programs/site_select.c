@@ -1,10 +1,9 @@
-/* The site a restore reads: a named one, or the nearest healthy site that holds the point (see site_select.h). */
+/* The site a restore reads: a named one, or cairn_site_select's choice, printed (see site_select.h). */
 #include "site_select.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,36 +17,8 @@ int site_select_unnamed(const struct cli_repo_opts *o)
 
 void site_choice_free(struct site_choice *ch)
 {
-	site_probe_free(ch->probes, ch->nprobes);
+	cairn_site_choice_free(&ch->sel);
 	memset(ch, 0, sizeof(*ch));
-}
-
-static int find_point(struct cairn_repo *repo, const struct point_query *q, struct cairn_snapshot *snap)
-{
-	return q->snapshot != NULL ? cairn_snapshot_find(repo, q->snapshot, snap) : cairn_snapshot_at(repo, q->at_ns, snap);
-}
-
-/* "no recovery point at or before T" or "no snapshot 'X'", into buf. */
-static void no_point(const struct point_query *q, char *buf, size_t len)
-{
-	char when[CAIRN_TIME_STR];
-
-	if (q->snapshot != NULL) {
-		snprintf(buf, len, "no snapshot '%s'", q->snapshot);
-		return;
-	}
-	cairn_time_format(q->at_ns, 0, when);
-	snprintf(buf, len, "no recovery point at or before %s", when);
-}
-
-static void note(struct site_probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct site_probe *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->note, sizeof(p->note), fmt, ap);
-	va_end(ap);
 }
 
 static void format_ms(int64_t ns, char *buf, size_t len)
@@ -57,16 +28,8 @@ static void format_ms(int64_t ns, char *buf, size_t len)
 	snprintf(buf, len, ms < 10 ? "%.1f ms" : "%.0f ms", ms);
 }
 
-/* Open the repository of the probed site p (its own settings). 0 or an exit code after a message. */
-static int open_site(struct cli_repo_opts *o, const struct site_probe *p, struct cairn_repo **ret)
-{
-	o->repo = p->site->url;
-	o->repo_site = p->site;
-	return cli_open_repo(o, ret);
-}
-
 /* A named site (or a configuration without replicas): that one. */
-static int open_named(struct cli_repo_opts *o, const struct point_query *q, struct site_choice *ch,
+static int open_named(struct cli_repo_opts *o, const struct cairn_site_query *q, struct site_choice *ch,
 		      struct cairn_repo **ret_repo, struct cairn_snapshot *snap, int *found)
 {
 	int code = cli_open_repo(o, ret_repo), rc;
@@ -75,7 +38,7 @@ static int open_named(struct cli_repo_opts *o, const struct point_query *q, stru
 	ch->url = o->repo;
 	if (code != 0)
 		return code;
-	rc = find_point(*ret_repo, q, snap);
+	rc = cairn_site_find_point(*ret_repo, q, snap);
 	if (rc == 0 || rc == CAIRN_ENOTFOUND) {
 		*found = rc == 0;
 		return 0;
@@ -86,122 +49,24 @@ static int open_named(struct cli_repo_opts *o, const struct point_query *q, stru
 	return code;
 }
 
-/* The state of one selection. */
-struct pick {
+/* The opener of cairn_site_select: the site with the command's key and state directory (its own settings). */
+struct opener {
 	struct cli_repo_opts *o;
-	const struct point_query *q;
-	struct site_choice *ch;
-	size_t order[CAIRN_CONFIG_MAX_REPLICAS + 1];
-	size_t nhealthy;
-	struct cairn_repo *first;   /* the first site opened, kept for a listing when no site has the point */
-	size_t first_index;
+	int code;                   /* the exit code of the last failed open (its message printed) */
 };
 
-/* Keep `repo` (site i) as the fallback of a listing, or close it. */
-static void keep_or_close(struct pick *pk, size_t i, struct cairn_repo *repo)
+static int open_site(void *ctx, const struct cairn_site_config *site, struct cairn_repo **ret)
 {
-	if (pk->first == NULL) {
-		pk->first = repo;
-		pk->first_index = i;
-	} else {
-		cairn_repo_close(repo);
-	}
-}
+	struct opener *op = ctx;
 
-/* The primary is healthy and holds the point *snap (primary_repo open): read it from the nearest healthy
- * site that holds that snapshot. 0 with *ret (and *snap of that site), or an exit code. */
-static int nearest_holder(struct pick *pk, struct cairn_repo *primary_repo, struct cairn_snapshot *snap,
-			  struct cairn_repo **ret)
-{
-	struct site_probe *probes = pk->ch->probes;
-	char id[CAIRN_ID_HEX];
-
-	snprintf(id, sizeof(id), "%s", snap->id);
-	for (size_t k = 0; k < pk->nhealthy; k++) {
-		size_t i = pk->order[k];
-		struct cairn_snapshot there = { 0 };
-		struct cairn_repo *repo = NULL;
-		int holds, rc;
-
-		if (i == 0) {
-			pk->ch->chosen = 0;
-			*ret = primary_repo;
-			return 0;
-		}
-		holds = site_probe_holds(&probes[i], id);
-		if (holds < 0) {
-			note(&probes[i], "cannot tell whether it holds snapshot %.8s: %s", id, cairn_err_msg());
-			continue;
-		}
-		if (holds == 0) {
-			note(&probes[i], "does not hold snapshot %.8s yet (not replicated there)", id);
-			continue;
-		}
-		if (open_site(pk->o, &probes[i], &repo) != 0) {
-			note(&probes[i], "its config was read, but the repository could not be opened (see above)");
-			continue;
-		}
-		rc = cairn_snapshot_find(repo, id, &there);
-		if (rc != 0) {
-			note(&probes[i], "snapshot %.8s is not readable there: %s", id, cairn_err_msg());
-			cairn_repo_close(repo);
-			continue;
-		}
-		note(&probes[0], "config read in %.0f ms, more than %lld ms slower than %s", probes[0].latency_ns / 1e6,
-		     SITE_PROBE_TIE_NS / 1000000, probes[i].site->name);
-		cairn_repo_close(primary_repo);
-		cairn_snapshot_clear(snap);
-		*snap = there;
-		pk->ch->chosen = i;
-		*ret = repo;
-		return 0;
-	}
-	cli_error("internal error: the primary is healthy but not among the sites to read");
-	cairn_repo_close(primary_repo);
-	return CAIRN_EXIT_ERROR;
-}
-
-/* The healthy replicas nearest first: the first that has the point. 0 with *ret and *found (0: none has it;
- * *ret is then the first site opened, or NULL), or an exit code. */
-static int first_replica(struct pick *pk, struct cairn_snapshot *snap, struct cairn_repo **ret, int *found)
-{
-	struct site_probe *probes = pk->ch->probes;
-	char why[200];
-
-	no_point(pk->q, why, sizeof(why));
-	for (size_t k = 0; k < pk->nhealthy; k++) {
-		size_t i = pk->order[k];
-		struct cairn_repo *repo = NULL;
-		int code, rc;
-
-		if (i == 0)
-			continue;
-		if (open_site(pk->o, &probes[i], &repo) != 0) {
-			note(&probes[i], "its config was read, but the repository could not be opened (see above)");
-			continue;
-		}
-		rc = find_point(repo, pk->q, snap);
-		if (rc == 0) {
-			pk->ch->chosen = i;
-			*ret = repo;
-			*found = 1;
-			return 0;
-		}
-		if (rc != CAIRN_ENOTFOUND) {
-			code = cli_fail(rc, "cannot look up the recovery point");
-			cairn_repo_close(repo);
-			return code;
-		}
-		note(&probes[i], "%s", why);
-		keep_or_close(pk, i, repo);
-	}
-	*found = 0;
-	*ret = NULL;
-	return 0;
+	op->o->repo = site->url;
+	op->o->repo_site = site;
+	op->code = cli_open_repo(op->o, ret);
+	return op->code == 0 ? 0 : cairn_err(CAIRN_EIO, "cannot open the repository of site '%s'", site->name);
 }
 
 /* No site can be read: say why for each, and exit with the primary's reason. */
-static int none_healthy(const struct site_choice *ch)
+static int none_healthy(const struct cairn_site_choice *ch)
 {
 	char list[2048];
 	size_t used = 0;
@@ -219,77 +84,45 @@ static int none_healthy(const struct site_choice *ch)
 	return ch->probes[0].rc == CAIRN_ENOTFOUND ? CAIRN_EXIT_REPO : cli_exit_for(ch->probes[0].rc);
 }
 
-static int open_probed(struct pick *pk, struct cairn_repo **ret_repo, struct cairn_snapshot *snap, int *found)
+/* The exit code (after a message) for a failed cairn_site_select. */
+static int select_failed(const struct site_choice *ch, const struct opener *op, int rc)
 {
-	struct site_choice *ch = pk->ch;
-	struct cairn_repo *primary = NULL;
-	char why[200];
-	int code, rc;
-
-	rc = site_probe_all(pk->o->cfg, &pk->o->s3, SITE_PROBE_DEADLINE_NS, &ch->probes, &ch->nprobes);
-	if (rc != 0)
+	switch (ch->sel.failure) {
+	case CAIRN_SITE_FAIL_PROBE:
 		return cli_fail(rc, "cannot probe the sites");
-	for (size_t i = 0; i < ch->nprobes; i++)
-		if (!ch->probes[i].healthy)
-			note(&ch->probes[i], "%s", ch->probes[i].why);
-	pk->nhealthy = site_probe_order(ch->probes, ch->nprobes, SITE_PROBE_TIE_NS, pk->order);
-	if (pk->nhealthy == 0)
-		return none_healthy(ch);
-	if (ch->probes[0].healthy) {
-		if ((code = open_site(pk->o, &ch->probes[0], &primary)) != 0)
-			return code;
-		rc = find_point(primary, pk->q, snap);
-		if (rc == 0) {
-			*found = 1;
-			return nearest_holder(pk, primary, snap, ret_repo);
-		}
-		if (rc != CAIRN_ENOTFOUND) {
-			code = cli_fail(rc, "cannot look up the recovery point");
-			cairn_repo_close(primary);
-			return code;
-		}
-		no_point(pk->q, why, sizeof(why));
-		note(&ch->probes[0], "%s", why);
-		keep_or_close(pk, 0, primary);
-	}
-	code = first_replica(pk, snap, ret_repo, found);
-	if (code != 0 || *found) {
-		cairn_repo_close(pk->first);
-		return code;
-	}
-	if (pk->first == NULL) {
+	case CAIRN_SITE_FAIL_NONE_HEALTHY:
+		return none_healthy(&ch->sel);
+	case CAIRN_SITE_FAIL_OPEN_PRIMARY:
+		return op->code != 0 ? op->code : cli_fail(rc, NULL); /* printed by cli_open_repo */
+	case CAIRN_SITE_FAIL_NONE_OPENED:
 		cli_error("no site could be opened (see above)");
 		return CAIRN_EXIT_ERROR;
+	case CAIRN_SITE_FAIL_BUG:
+		cli_error("internal error: %s", cairn_err_msg());
+		return CAIRN_EXIT_ERROR;
+	case CAIRN_SITE_FAIL_LOOKUP:
+	default:
+		return cli_fail(rc, "cannot look up the recovery point");
 	}
-	/* no site has the point: the first one read, for a listing */
-	ch->chosen = pk->first_index;
-	*ret_repo = pk->first;
-	return 0;
 }
 
-int site_select_open(struct cli_repo_opts *o, int unnamed, const struct point_query *q, struct site_choice *ch,
+int site_select_open(struct cli_repo_opts *o, int unnamed, const struct cairn_site_query *q, struct site_choice *ch,
 		     struct cairn_repo **ret_repo, struct cairn_snapshot *ret_snap, int *ret_found)
 {
-	struct pick pk;
-	int code;
+	struct cairn_site_probe_opts po = { .deadline_ns = CAIRN_SITE_PROBE_DEADLINE_NS, .primary_flags = &o->s3 };
+	struct opener op = { .o = o };
+	int rc;
 
 	memset(ch, 0, sizeof(*ch));
 	*ret_repo = NULL;
 	*ret_found = 0;
 	if (!unnamed || o->cfg == NULL || o->cfg->nreplicas == 0 || o->repo_site != &o->cfg->primary)
 		return open_named(o, q, ch, ret_repo, ret_snap, ret_found);
-	memset(&pk, 0, sizeof(pk));
-	pk.o = o;
-	pk.q = q;
-	pk.ch = ch;
 	ch->probed = 1;
-	code = open_probed(&pk, ret_repo, ret_snap, ret_found);
-	if (code != 0) {
-		cairn_snapshot_clear(ret_snap);
-		*ret_found = 0;
-		return code;
-	}
-	ch->site = ch->probes[ch->chosen].site;
+	rc = cairn_site_select(o->cfg, &po, q, open_site, &op, &ch->sel, ret_repo, ret_snap, ret_found);
+	if (rc != 0)
+		return select_failed(ch, &op, rc);
+	ch->site = ch->sel.site;
 	ch->url = ch->site->url;
 	o->repo = ch->site->url;
 	o->repo_site = ch->site;
@@ -298,22 +131,11 @@ int site_select_open(struct cli_repo_opts *o, int unnamed, const struct point_qu
 
 void site_choice_notes(const struct site_choice *ch, int with_chosen, char *buf, size_t len)
 {
-	size_t used = 0;
-
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	for (size_t i = 0; ch->probed && i < ch->nprobes && used < len; i++) {
-		int n;
-
-		if ((i == ch->chosen && !with_chosen) || ch->probes[i].note[0] == '\0')
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s: %s", used ? "; " : "", ch->probes[i].site->name,
-			     ch->probes[i].note);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	if (ch->probed)
+		cairn_site_choice_notes(&ch->sel, with_chosen, buf, len);
 }
 
 void site_choice_print(const struct cli_repo_opts *o, const struct site_choice *ch, const char *verb)
@@ -322,12 +144,12 @@ void site_choice_print(const struct cli_repo_opts *o, const struct site_choice *
 
 	if (!ch->probed || o->quiet || o->json)
 		return;
-	format_ms(ch->probes[ch->chosen].latency_ns, ms, sizeof(ms));
+	format_ms(ch->sel.probes[ch->sel.chosen].latency_ns, ms, sizeof(ms));
 	site_choice_notes(ch, 0, notes, sizeof(notes));
 	cli_info(o, "%s site %s (config read in %s%s%s)", verb, ch->site->name, ms, notes[0] ? "; " : "", notes);
 }
 
-static json_t *probe_json(const struct site_probe *p)
+static json_t *probe_json(const struct cairn_site_probe *p)
 {
 	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "name", p->site->name, "url", p->site->url, "healthy",
 			 p->healthy, "config_read_ms", p->healthy ? json_real((double)p->latency_ns / 1e6) : json_null(),
@@ -343,10 +165,10 @@ json_t *site_choice_json(const struct site_choice *ch)
 
 	if (j == NULL || !ch->probed)
 		return j;
-	json_object_set_new(j, "config_read_ms", json_real((double)ch->probes[ch->chosen].latency_ns / 1e6));
+	json_object_set_new(j, "config_read_ms", json_real((double)ch->sel.probes[ch->sel.chosen].latency_ns / 1e6));
 	sites = json_array();
-	for (size_t i = 0; sites != NULL && i < ch->nprobes; i++)
-		json_array_append_new(sites, probe_json(&ch->probes[i]));
+	for (size_t i = 0; sites != NULL && i < ch->sel.nprobes; i++)
+		json_array_append_new(sites, probe_json(&ch->sel.probes[i]));
 	json_object_set_new(j, "sites", sites);
 	return j;
 }

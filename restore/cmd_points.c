@@ -89,7 +89,7 @@ int cmd_points(int argc, char **argv)
 	struct cli_repo_opts o = { 0 };
 	struct site_choice ch = { 0 };
 	struct cairn_snapshot snap = { 0 };
-	struct point_query q = { NULL, 0 };
+	struct cairn_site_query q = { NULL, 0 };
 	struct cairn_repo *repo = NULL;
 	const char *at = NULL;
 	int opt, help = 0, code, found = 0, unnamed;

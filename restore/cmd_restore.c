@@ -100,7 +100,7 @@ int cmd_restore(int argc, char **argv)
 	struct restore_ui ui = { 0 };
 	struct cairn_snapshot snap = { 0 };
 	struct site_choice ch = { 0 };
-	struct point_query q = { NULL, 0 };
+	struct cairn_site_query q = { NULL, 0 };
 	struct cairn_repo *repo = NULL;
 	const char *at = NULL, *snapshot = NULL, *rpo_text = NULL;
 	const char **includes;

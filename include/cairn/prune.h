@@ -94,9 +94,8 @@ int cairn_forget_plan(struct cairn_repo *r, const struct cairn_retention_policy 
 		      int64_t now_ns, struct cairn_forget_entry **ret, size_t *ret_count);
 void cairn_forget_plan_free(struct cairn_forget_entry *entries, size_t count);
 
-/* Delete snapshot `id` from the repository, then from the catalog. A
- * snapshot already gone is success. CAIRN_EFORMAT on a version 1
- * repository. */
+/* Delete snapshot `id` from the repository, then from the catalog: the
+ * kernel's cairn_snapshot_delete (see there). */
 int cairn_forget_snapshot(struct cairn_repo *r, const char *id);
 
 #endif

@@ -88,4 +88,34 @@ struct cairn_site_status {
 /* Fill *ret for `site` from src's catalog (no request is sent). */
 int cairn_replicate_site_status(struct cairn_repo *src, const char *site, struct cairn_site_status *ret);
 
+/* Replica forget. A replica keeps its own retention (its keep-* rules,
+ * applied by forget like the primary's), with two rules of its own:
+ *  - snapshots younger than the replica's delete-grace stay, whatever the
+ *    policy says (cairn_replicate_forget_grace_ns: the grace a forget plan
+ *    of the site is made with), so a wrong policy cannot empty a replica
+ *    at once;
+ *  - each snapshot forgotten there gets a tombstone in the primary's
+ *    catalog (site_objects row "snapshots/<id>" of size -1), so that
+ *    replication, which copies what the site lacks, does not copy it back;
+ *    a full listing of the replica keeps tombstones.
+ * Deletions are never propagated the other way: forget on the primary
+ * leaves replicas alone. */
+
+/* The delete-grace a forget of `site` keeps (0 for the primary, a bare URL
+ * (NULL) or a replica without one). Pure. */
+struct cairn_site_config;
+int64_t cairn_replicate_forget_grace_ns(const struct cairn_site_config *site);
+
+/* Forget snapshot `id` (full hex) on the replica `replica`, open as a
+ * repository: delete it there (cairn_snapshot_delete: already gone is
+ * success, so a rerun is harmless), then record its tombstone for `site`
+ * (the replica's name in the catalog) in `primary`'s catalog (`primary`
+ * NULL: none is recorded). Returns 0 when the snapshot is deleted; then
+ * *ret_tombstone_rc (may be NULL) is 0, or the CAIRN_E* code (with a
+ * detail) of a tombstone that could not be recorded: the next replication
+ * may copy the snapshot again. Otherwise the deletion's CAIRN_E* code
+ * (nothing recorded; CAIRN_EFORMAT for a version 1 replica). */
+int cairn_replicate_forget_snapshot(struct cairn_repo *replica, struct cairn_repo *primary, const char *site,
+				    const char *id, int *ret_tombstone_rc);
+
 #endif

@@ -51,6 +51,13 @@ int cairn_snapshot_from_json(const char *json, size_t len, const char *id, struc
  * catalog; s->id is set. */
 int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s);
 
+/* Delete snapshot `id` (full hex) from the repository, then from the
+ * catalog. A snapshot already gone is success. CAIRN_EFORMAT on a version 1
+ * repository (which promised never to delete anything); else the store's
+ * or the catalog's error. Forget on the primary (cairn_forget_snapshot) and
+ * on a replica (cairn_replicate_forget_snapshot) both delete through this. */
+int cairn_snapshot_delete(struct cairn_repo *r, const char *id);
+
 /* All snapshots known to the catalog (call cairn_repo_sync first), sorted by
  * time ascending. *ret is a malloc'd array; free with cairn_snapshots_free. */
 int cairn_snapshot_list(struct cairn_repo *r, struct cairn_snapshot **ret, size_t *ret_count);

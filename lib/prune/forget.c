@@ -97,17 +97,5 @@ void cairn_forget_plan_free(struct cairn_forget_entry *entries, size_t count)
 
 int cairn_forget_snapshot(struct cairn_repo *r, const char *id)
 {
-	char name[16 + CAIRN_ID_HEX];
-	int rc;
-
-	if (r->config.version < 2)
-		return cairn_err(CAIRN_EFORMAT,
-				 "repository '%s' has format version 1, which promised that nothing is ever deleted; "
-				 "forget needs a version 2 repository",
-				 r->url);
-	snprintf(name, sizeof(name), "snapshots/%s", id);
-	rc = cairn_store_del(r->store, name);
-	if (rc < 0 && rc != CAIRN_ENOTFOUND)
-		return cairn_err_ctx(rc, "cannot delete '%s'", name);
-	return cairn_catalog_snapshot_delete(r->catalog, id);
+	return cairn_snapshot_delete(r, id);
 }

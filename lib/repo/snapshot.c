@@ -6,6 +6,7 @@
 #include "cairn/timeutil.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,23 @@ int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s)
 	}
 	free(json);
 	return rc;
+}
+
+int cairn_snapshot_delete(struct cairn_repo *r, const char *id)
+{
+	char name[16 + CAIRN_ID_HEX];
+	int rc;
+
+	if (r->config.version < 2)
+		return cairn_err(CAIRN_EFORMAT,
+				 "repository '%s' has format version 1, which promised that nothing is ever deleted; "
+				 "forget needs a version 2 repository",
+				 r->url);
+	snprintf(name, sizeof(name), "snapshots/%s", id);
+	rc = cairn_store_del(r->store, name);
+	if (rc < 0 && rc != CAIRN_ENOTFOUND)
+		return cairn_err_ctx(rc, "cannot delete '%s'", name);
+	return cairn_catalog_snapshot_delete(r->catalog, id);
 }
 
 struct snap_collect {

@@ -1,5 +1,7 @@
-/* Opening a site's store: a configured site with its own S3 settings, or a bare URL with the environment. */
-#include "site_store.h"
+/* Site stores: a configured site with its own S3 settings, or a bare URL with the environment (see site.h). */
+#include "site_internal.h"
+
+#include "cairn/site.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -135,7 +137,7 @@ static int site_endpoint(const struct cairn_site_config *site, struct cairn_s3_o
 	return 0;
 }
 
-static int apply_flags(const struct site_flags *f, struct cairn_s3_options *o)
+static int apply_flags(const struct cairn_site_flags *f, struct cairn_s3_options *o)
 {
 	uint64_t rate;
 	int rc;
@@ -166,12 +168,17 @@ static int apply_flags(const struct site_flags *f, struct cairn_s3_options *o)
 	return 0;
 }
 
+const char *site_local_root(const struct cairn_site_config *site)
+{
+	return strncmp(site->url, "file://", 7) == 0 ? site->url + 7 : site->url;
+}
+
 static int has_own_credentials(const struct cairn_site_config *site)
 {
 	return site->access_key_id != NULL || site->profile != NULL || site->credentials_file != NULL;
 }
 
-int site_store_s3_options(const struct cairn_site_config *site, const struct site_flags *flags,
+int cairn_site_s3_options(const struct cairn_site_config *site, const struct cairn_site_flags *flags,
 			  struct cairn_s3_options *o)
 {
 	int rc;
@@ -200,20 +207,17 @@ int site_store_s3_options(const struct cairn_site_config *site, const struct sit
 	return 0;
 }
 
-int site_store_open(const struct cairn_site_config *site, const char *url, const struct site_flags *flags,
-		    int create, struct cairn_store **ret)
+int cairn_site_store_open(const struct cairn_site_config *site, const char *url,
+			  const struct cairn_site_flags *flags, int create, struct cairn_store **ret)
 {
 	struct cairn_s3_options o;
 	int rc;
 
 	if (site == NULL)
 		return cairn_store_open_url(url, create, ret);
-	if (site->url_kind == CAIRN_CONFIG_URL_LOCAL) {
-		const char *root = strncmp(site->url, "file://", 7) == 0 ? site->url + 7 : site->url;
-
-		return cairn_store_local_open(root, create, ret);
-	}
-	rc = site_store_s3_options(site, flags, &o);
+	if (site->url_kind == CAIRN_CONFIG_URL_LOCAL)
+		return cairn_store_local_open(site_local_root(site), create, ret);
+	rc = cairn_site_s3_options(site, flags, &o);
 	if (rc != 0)
 		return rc;
 	rc = cairn_s3_open(&o, ret);

@@ -1,9 +1,9 @@
 /* Probing the configured sites: the order of the healthy ones (the primary's tie margin), probes of local
  * directories and of S3 endpoints that refuse or never answer (bounded by the deadline), and whether a
- * site holds a snapshot. */
+ * site holds a snapshot; through the opener hook, memory stores: empty, an empty config, refused, hung. */
 #include "cairn_test.h"
 
-#include "site_probe.h"
+#include "cairn/site.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static void write_file(const char *path, const char *text)
 
 static void check_order(const int64_t *latency_ms, const int *healthy, size_t n, const size_t *want, size_t nwant)
 {
-	struct site_probe p[8];
+	struct cairn_site_probe p[8];
 	size_t order[8];
 
 	memset(p, 0, sizeof(p));
@@ -48,7 +49,7 @@ static void check_order(const int64_t *latency_ms, const int *healthy, size_t n,
 		p[i].healthy = healthy[i];
 		p[i].latency_ns = latency_ms[i] * MS;
 	}
-	assert_int_equal(site_probe_order(p, n, SITE_PROBE_TIE_NS, order), nwant);
+	assert_int_equal(cairn_site_probe_order(p, n, CAIRN_SITE_PROBE_TIE_NS, order), nwant);
 	for (size_t i = 0; i < nwant; i++)
 		assert_int_equal(order[i], want[i]);
 }
@@ -92,7 +93,7 @@ static void test_probe_sites(void **state)
 {
 	char *dir = cairn_test_mkdtemp("site_probe"), *text, path[4200], secret[4200];
 	struct cairn_config *cfg = NULL;
-	struct site_probe *p = NULL;
+	struct cairn_site_probe *p = NULL;
 	size_t n = 0;
 	int64_t t0, took;
 	int port, fd = silent_server(&port);
@@ -123,7 +124,7 @@ static void test_probe_sites(void **state)
 	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
 		fail_msg("%s", cairn_err_msg());
 	t0 = mono_ns();
-	assert_int_equal(site_probe_all(cfg, NULL, 400 * MS, &p, &n), 0);
+	assert_int_equal(cairn_site_probe_all(cfg, &(struct cairn_site_probe_opts){ .deadline_ns = 400 * MS }, &p, &n), 0);
 	took = mono_ns() - t0;
 	assert_int_equal(n, 5);
 	/* all at once: the silent site costs the deadline once, not once per site */
@@ -145,11 +146,11 @@ static void test_probe_sites(void **state)
 	assert_false(p[4].healthy);
 	assert_true(p[4].why[0] != '\0');
 	/* the snapshot object, looked up through the probe's store */
-	assert_int_equal(site_probe_holds(&p[0], "abcd1234"), 1);
-	assert_int_equal(site_probe_holds(&p[0], "abcd1235"), 0);
-	assert_int_equal(site_probe_holds(&p[1], "abcd1234"), CAIRN_EINVAL);
-	site_probe_free(p, n);
-	site_probe_free(NULL, 0);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), 1);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1235"), 0);
+	assert_int_equal(cairn_site_probe_holds(&p[1], "abcd1234"), CAIRN_EINVAL);
+	cairn_site_probe_free(p, n);
+	cairn_site_probe_free(NULL, 0);
 	cairn_config_free(cfg);
 	free(text);
 	close(fd);
@@ -164,7 +165,7 @@ static void test_probe_reads_one_byte(void **state)
 {
 	char *dir = cairn_test_mkdtemp("site_probe"), *text, path[4200];
 	struct cairn_config *cfg = NULL;
-	struct site_probe *p = NULL;
+	struct cairn_site_probe *p = NULL;
 	size_t n = 0;
 	int fd;
 
@@ -190,7 +191,7 @@ static void test_probe_reads_one_byte(void **state)
 	assert_non_null(text);
 	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
 		fail_msg("%s", cairn_err_msg());
-	assert_int_equal(site_probe_all(cfg, NULL, 5000 * MS, &p, &n), 0);
+	assert_int_equal(cairn_site_probe_all(cfg, &(struct cairn_site_probe_opts){ .deadline_ns = 5000 * MS }, &p, &n), 0);
 	assert_int_equal(n, 2);
 	if (!p[0].healthy)
 		fail_msg("probe of a 1 TiB config: %s", p[0].why);
@@ -198,11 +199,100 @@ static void test_probe_reads_one_byte(void **state)
 	assert_false(p[1].healthy);
 	assert_int_equal(p[1].rc, CAIRN_EFORMAT);
 	assert_non_null(strstr(p[1].why, "is empty"));
-	site_probe_free(p, n);
+	cairn_site_probe_free(p, n);
 	cairn_config_free(cfg);
 	free(text);
 	cairn_test_rmtree(dir);
 	free(dir);
+}
+
+/* The opener hook: each site a memory store, or a failure, or a hang; by the site's name. */
+struct hook {
+	int64_t hang_ns;            /* how long "hung" takes to answer */
+	atomic_int finished;        /* opens that returned */
+};
+
+static int hook_open(void *ctx, const struct cairn_site_config *site, struct cairn_store **ret)
+{
+	struct hook *h = ctx;
+	struct cairn_store *st = NULL;
+	int rc = 0;
+
+	if (strcmp(site->name, "unreachable") == 0) {
+		rc = cairn_err(CAIRN_ETRANSIENT, "connection refused by '%s'", site->name);
+	} else if (strcmp(site->name, "hung") == 0) {
+		struct timespec ts = { (time_t)(h->hang_ns / CAIRN_NS_PER_SEC), (long)(h->hang_ns % CAIRN_NS_PER_SEC) };
+
+		nanosleep(&ts, NULL);
+		rc = cairn_err(CAIRN_ETIMEOUT, "too late");
+	} else {
+		rc = cairn_store_mem_open(&st);
+		if (rc == 0 && strcmp(site->name, "primary") == 0)
+			rc = cairn_store_put(st, "config", "{\"version\": 2}", 14);
+		if (rc == 0 && strcmp(site->name, "blank") == 0)
+			rc = cairn_store_put(st, "config", "", 0);
+		if (rc == 0)
+			*ret = st;
+		else
+			cairn_store_free(st);
+	}
+	atomic_fetch_add(&h->finished, 1);
+	return rc;
+}
+
+/* Probes through the opener hook with memory stores: a readable config, an empty store, an empty config, a
+ * site that refuses, and one that hangs past the deadline (down, and the answer does not wait for it). */
+static void test_probe_hook_memory_stores(void **state)
+{
+	struct cairn_config *cfg = NULL;
+	struct cairn_site_probe *p = NULL;
+	struct hook h = { .hang_ns = 3000 * MS };
+	struct cairn_site_probe_opts o = { .deadline_ns = 200 * MS, .open = hook_open, .ctx = &h };
+	const char *text = "[repository]\nurl = /nonexistent/primary\n"
+			   "[replica empty]\nurl = /nonexistent/empty\n"
+			   "[replica blank]\nurl = /nonexistent/blank\n"
+			   "[replica unreachable]\nurl = /nonexistent/unreachable\n"
+			   "[replica hung]\nurl = /nonexistent/hung\n";
+	size_t n = 0, order[5];
+	int64_t t0, took;
+
+	(void)state;
+	if (cairn_config_parse(text, "test.conf", &cfg) != 0)
+		fail_msg("%s", cairn_err_msg());
+	t0 = mono_ns();
+	assert_int_equal(cairn_site_probe_all(cfg, &o, &p, &n), 0);
+	took = mono_ns() - t0;
+	assert_int_equal(n, 5);
+	/* the hung site costs the deadline and the second of grace, not its 3 s */
+	assert_true(took >= 200 * MS);
+	assert_true(took < 2500 * MS);
+	assert_true(p[0].healthy);
+	assert_int_equal(p[0].rc, 0);
+	assert_non_null(p[0].store);
+	assert_string_equal(p[0].why, "");
+	assert_false(p[1].healthy); /* no config object */
+	assert_int_equal(p[1].rc, CAIRN_ENOTFOUND);
+	assert_null(p[1].store);
+	assert_false(p[2].healthy);
+	assert_int_equal(p[2].rc, CAIRN_EFORMAT);
+	assert_non_null(strstr(p[2].why, "is empty"));
+	assert_false(p[3].healthy);
+	assert_int_equal(p[3].rc, CAIRN_ETRANSIENT);
+	assert_non_null(strstr(p[3].why, "connection refused by 'unreachable'"));
+	assert_false(p[4].healthy);
+	assert_int_equal(p[4].rc, CAIRN_ETIMEOUT);
+	assert_non_null(strstr(p[4].why, "no answer within"));
+	assert_int_equal(cairn_site_probe_order(p, n, CAIRN_SITE_PROBE_TIE_NS, order), 1);
+	assert_int_equal(order[0], 0);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), 0);
+	cairn_site_probe_free(p, n);
+	/* the hung probe finishes on its own; the configuration must outlive it */
+	while (atomic_load(&h.finished) < 5) {
+		struct timespec ts = { 0, 10 * MS };
+
+		nanosleep(&ts, NULL);
+	}
+	cairn_config_free(cfg);
 }
 
 int main(void)
@@ -211,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_probe_sites),
 		cmocka_unit_test(test_probe_reads_one_byte),
+		cmocka_unit_test(test_probe_hook_memory_stores),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
-/* Probing the configured sites at once: read each one's config object with a short deadline (see site_probe.h). */
-#include "site_probe.h"
+/* Probing the configured sites at once: read each one's config object with a short deadline (see site.h). */
+#include "site_internal.h"
+
+#include "cairn/site.h"
 
 #include "cairn/buf.h"
 #include "cairn/clock.h"
@@ -21,13 +23,16 @@ struct probe_run;
 struct slot {
 	struct probe_run *run;
 	/* prepared by the caller before the thread starts; the thread's from then on */
+	const struct cairn_site_config *site; /* for the opener hook */
+	int (*open)(void *ctx, const struct cairn_site_config *site, struct cairn_store **ret);
+	void *open_ctx;
 	char *root;                 /* a local site's directory */
 	struct cairn_store *store;  /* an S3 site's store (nothing sent yet); after the probe, its result */
 	/* the result, written once under the run's lock */
 	int done;
 	int rc;
 	int64_t latency_ns;
-	char why[SITE_PROBE_WHY_MAX];
+	char why[CAIRN_SITE_WHY_MAX];
 };
 
 struct probe_run {
@@ -72,12 +77,14 @@ static void *probe_thread(void *arg)
 	struct probe_run *run = s->run;
 	struct cairn_store *store = s->store;
 	struct cairn_buf buf;
-	char why[SITE_PROBE_WHY_MAX] = "";
+	char why[CAIRN_SITE_WHY_MAX] = "";
 	int64_t t0 = cairn_time_mono_ns(), took;
 	int rc = 0, last;
 
 	memset(&buf, 0, sizeof(buf));
-	if (s->root != NULL)
+	if (s->open != NULL)
+		rc = s->open(s->open_ctx, s->site, &store);
+	else if (s->root != NULL)
 		rc = cairn_store_local_open(s->root, 0, &store);
 	/* its first byte: one request like a read of it all, but never more
 	 * than that whatever its size (a config of gigabytes, planted by
@@ -104,12 +111,12 @@ static void *probe_thread(void *arg)
 }
 
 /* An S3 site's store with the probe's settings: one attempt, timeouts cut to the deadline. */
-static int open_s3(const struct cairn_site_config *site, const struct site_flags *flags, int64_t deadline_ns,
+static int open_s3(const struct cairn_site_config *site, const struct cairn_site_flags *flags, int64_t deadline_ns,
 		   struct cairn_store **ret)
 {
 	int64_t ms = deadline_ns / 1000000;
 	struct cairn_s3_options o;
-	int rc = site_store_s3_options(site, flags, &o);
+	int rc = cairn_site_s3_options(site, flags, &o);
 
 	if (rc != 0)
 		return rc;
@@ -127,13 +134,17 @@ static int open_s3(const struct cairn_site_config *site, const struct site_flags
 }
 
 /* What the thread of `site` needs, made before it starts (nothing is sent). */
-static int prepare(struct slot *s, const struct cairn_site_config *site, const struct site_flags *flags,
-		   int64_t deadline_ns)
+static int prepare(struct slot *s, const struct cairn_site_config *site, const struct cairn_site_flags *flags,
+		   const struct cairn_site_probe_opts *o, int64_t deadline_ns)
 {
+	s->site = site;
+	if (o != NULL && o->open != NULL) {
+		s->open = o->open;
+		s->open_ctx = o->ctx;
+		return 0;
+	}
 	if (site->url_kind == CAIRN_CONFIG_URL_LOCAL) {
-		const char *root = strncmp(site->url, "file://", 7) == 0 ? site->url + 7 : site->url;
-
-		s->root = cairn_strdup(root);
+		s->root = cairn_strdup(site_local_root(site));
 		return s->root != NULL ? 0 : cairn_err(CAIRN_ENOMEM, "out of memory");
 	}
 	return open_s3(site, flags, deadline_ns, &s->store);
@@ -163,12 +174,12 @@ static int run_new(size_t n, struct probe_run **ret)
 
 /* Start the probe of slot i; a failure to prepare or to start is its result. */
 static void start(struct probe_run *run, size_t i, const struct cairn_site_config *site,
-		  const struct site_flags *flags, int64_t deadline_ns)
+		  const struct cairn_site_flags *flags, const struct cairn_site_probe_opts *o, int64_t deadline_ns)
 {
 	struct slot *s = &run->slots[i];
 	pthread_attr_t attr;
 	pthread_t tid;
-	int rc = prepare(s, site, flags, deadline_ns), err;
+	int rc = prepare(s, site, flags, o, deadline_ns), err;
 
 	if (rc != 0) {
 		pthread_mutex_lock(&run->lock);
@@ -201,7 +212,7 @@ static void wait_locked(struct probe_run *run, int64_t until)
 }
 
 /* The caller's copy of slot i (the lock held): the result, and the store taken over. */
-static void collect_locked(struct probe_run *run, size_t i, int64_t deadline_ns, struct site_probe *p)
+static void collect_locked(struct probe_run *run, size_t i, int64_t deadline_ns, struct cairn_site_probe *p)
 {
 	struct slot *s = &run->slots[i];
 
@@ -218,11 +229,13 @@ static void collect_locked(struct probe_run *run, size_t i, int64_t deadline_ns,
 	s->store = NULL;
 }
 
-int site_probe_all(const struct cairn_config *cfg, const struct site_flags *primary_flags, int64_t deadline_ns,
-		   struct site_probe **ret, size_t *ret_n)
+int cairn_site_probe_all(const struct cairn_config *cfg, const struct cairn_site_probe_opts *o,
+			 struct cairn_site_probe **ret, size_t *ret_n)
 {
+	int64_t deadline_ns = o != NULL && o->deadline_ns > 0 ? o->deadline_ns : CAIRN_SITE_PROBE_DEADLINE_NS;
+	const struct cairn_site_flags *primary_flags = o != NULL ? o->primary_flags : NULL;
 	size_t n = 1 + cfg->nreplicas;
-	struct site_probe *probes = calloc(n, sizeof(*probes));
+	struct cairn_site_probe *probes = calloc(n, sizeof(*probes));
 	struct probe_run *run = NULL;
 	int64_t until = cairn_time_mono_ns() + deadline_ns + CAIRN_NS_PER_SEC; /* S3 probes end by themselves by then */
 	int rc, last;
@@ -233,7 +246,7 @@ int site_probe_all(const struct cairn_config *cfg, const struct site_flags *prim
 	}
 	for (size_t i = 0; i < n; i++) {
 		probes[i].site = i == 0 ? &cfg->primary : &cfg->replicas[i - 1];
-		start(run, i, probes[i].site, i == 0 ? primary_flags : NULL, deadline_ns);
+		start(run, i, probes[i].site, i == 0 ? primary_flags : NULL, o, deadline_ns);
 	}
 	pthread_mutex_lock(&run->lock);
 	wait_locked(run, until);
@@ -248,14 +261,14 @@ int site_probe_all(const struct cairn_config *cfg, const struct site_flags *prim
 	return 0;
 }
 
-void site_probe_free(struct site_probe *probes, size_t n)
+void cairn_site_probe_free(struct cairn_site_probe *probes, size_t n)
 {
 	for (size_t i = 0; probes != NULL && i < n; i++)
 		cairn_store_free(probes[i].store);
 	free(probes);
 }
 
-size_t site_probe_order(const struct site_probe *probes, size_t n, int64_t tie_ns, size_t *order)
+size_t cairn_site_probe_order(const struct cairn_site_probe *probes, size_t n, int64_t tie_ns, size_t *order)
 {
 	size_t k = 0;
 
@@ -284,7 +297,7 @@ size_t site_probe_order(const struct site_probe *probes, size_t n, int64_t tie_n
 	return k;
 }
 
-int site_probe_holds(struct site_probe *p, const char *snapshot_id)
+int cairn_site_probe_holds(struct cairn_site_probe *p, const char *snapshot_id)
 {
 	char name[128];
 	uint64_t size;
