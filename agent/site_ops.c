@@ -199,10 +199,10 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 		}
 		(*ret_removed)++;
 		if (s->is_replica && primary != NULL) {
-			char name[16 + CAIRN_ID_HEX];
+			char name[CAIRN_REPO_NAME_MAX];
 
-			snprintf(name, sizeof(name), "snapshots/%s", e[i].snap.id);
-			if (cairn_catalog_site_tombstone(cairn_repo_catalog(primary), s->name, name) < 0)
+			if (cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, e[i].snap.id, name) < 0 ||
+			    cairn_catalog_site_tombstone(cairn_repo_catalog(primary), s->name, name) < 0)
 				cli_warn("site %s: snapshot %.8s forgotten, but not recorded in the primary's catalog: "
 					 "the next replication may copy it again (%s)",
 					 s->name, e[i].snap.id, cairn_err_msg());

@@ -97,7 +97,7 @@ void cairn_forget_plan_free(struct cairn_forget_entry *entries, size_t count)
 
 int cairn_forget_snapshot(struct cairn_repo *r, const char *id)
 {
-	char name[16 + CAIRN_ID_HEX];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	if (r->config.version < 2)
@@ -105,7 +105,9 @@ int cairn_forget_snapshot(struct cairn_repo *r, const char *id)
 				 "repository '%s' has format version 1, which promised that nothing is ever deleted; "
 				 "forget needs a version 2 repository",
 				 r->url);
-	snprintf(name, sizeof(name), "snapshots/%s", id);
+	rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, id, name);
+	if (rc < 0)
+		return rc;
 	rc = cairn_store_del(r->store, name);
 	if (rc < 0 && rc != CAIRN_ENOTFOUND)
 		return cairn_err_ctx(rc, "cannot delete '%s'", name);

@@ -226,7 +226,7 @@ int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s)
 		free(json);
 		return rc;
 	}
-	rc = cairn_repo_put_sealed(r, "snapshots", CAIRN_SNAPSHOT_AD, json, strlen(json), id);
+	rc = cairn_repo_put_sealed(r, CAIRN_REPO_OBJ_SNAPSHOT, CAIRN_SNAPSHOT_AD, json, strlen(json), id);
 	if (rc == 0) {
 		memcpy(s->id, id, sizeof(id));
 		rc = cairn_catalog_snapshot_put(r->catalog, id, s->time_ns, json);

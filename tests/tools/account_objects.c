@@ -313,7 +313,7 @@ static int account(struct acct *a)
 			a->snapshots++;
 			cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
 			cairn_buf_reset(&plain);
-			rc = cairn_repo_get_sealed(a->r, "snapshots", hex, CAIRN_SNAPSHOT_AD, &plain);
+			rc = cairn_repo_get_sealed(a->r, CAIRN_REPO_OBJ_SNAPSHOT, hex, CAIRN_SNAPSHOT_AD, &plain);
 			if (rc == CAIRN_ENOTFOUND) {
 				a->snapshots--;
 				a->vanished++;
