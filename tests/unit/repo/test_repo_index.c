@@ -25,44 +25,20 @@ struct fixture {
 	uint8_t pack[CAIRN_ID_BYTES];
 };
 
-/* Store a pack of three data blobs (no index object lists it yet). */
-static void store_pack(struct fixture *f)
-{
-	const struct cairn_keys *keys = cairn_repo_keys(f->rf.r);
-	struct cairn_pack_writer *w = NULL;
-	struct cairn_buf stored = { 0 }, pack = { 0 };
-	char name[CAIRN_PACK_NAME_MAX];
-	uint8_t plain[3000], id[CAIRN_ID_BYTES];
-
-	assert_int_equal(cairn_pack_writer_new(&w), 0);
-	for (int i = 0; i < 3; i++) {
-		cairn_test_fill_random(plain, sizeof(plain), 100 + (uint64_t)i);
-		cairn_blob_id(keys, plain, sizeof(plain), id);
-		cairn_buf_reset(&stored);
-		assert_int_equal(cairn_blob_encode(keys, NULL, CAIRN_BLOB_DATA, id, plain, sizeof(plain), &stored), 0);
-		assert_int_equal(cairn_pack_writer_add(w, CAIRN_BLOB_DATA, id, stored.data, stored.len, sizeof(plain)), 0);
-	}
-	assert_int_equal(cairn_pack_writer_finish(w, keys, &pack, f->pack, &f->locs, &f->nlocs), 0);
-	cairn_repo_pack_name(f->pack, name);
-	assert_int_equal(cairn_store_put(cairn_repo_store(f->rf.r), name, pack.data, pack.len), 0);
-	cairn_pack_writer_free(w);
-	cairn_buf_free(&stored);
-	cairn_buf_free(&pack);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct cairn_store *local = NULL;
+	struct cairn_buf pack = { 0 };
+	char name[CAIRN_PACK_NAME_MAX];
 
 	repo_fixture_init(&f->rf, "repo_index");
 	repo_fixture_create(&f->rf, NULL);
-	cairn_repo_close(f->rf.r);
-	assert_int_equal(cairn_store_local_open(f->rf.repo, 0, &local), 0);
-	assert_int_equal(cairn_store_fault_wrap(local, &f->faulty), 0);
-	assert_int_equal(cairn_repo_open_store(f->faulty, f->rf.repo, f->rf.secret, f->rf.state, &f->rf.r), 0);
-	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
-	store_pack(f);
+	repo_fixture_reopen_faulty(&f->rf, &f->faulty);
+	/* a pack of three blobs that no index object lists yet */
+	repo_fixture_build_pack(&f->rf, 3, 3000, 100, &pack, f->pack, &f->locs, &f->nlocs);
+	cairn_repo_pack_name(f->pack, name);
+	assert_int_equal(cairn_store_put(cairn_repo_store(f->rf.r), name, pack.data, pack.len), 0);
+	cairn_buf_free(&pack);
 	*state = f;
 	return 0;
 }

@@ -27,34 +27,17 @@ struct fixture {
 	uint8_t plain[3][3000];
 };
 
-/* Build (not store) a pack of `n` data blobs of `len` bytes from `seed`;
- * the first three plaintexts are kept in f->plain when len fits. */
+/* Build (not store) a pack of `n` data blobs of `len` bytes from `seed`
+ * into the fixture; the first three plaintexts are kept in f->plain when
+ * len fits. */
 static void build_pack(struct fixture *f, int n, size_t len, uint64_t seed)
 {
-	const struct cairn_keys *keys = cairn_repo_keys(f->rf.r);
-	struct cairn_pack_writer *w = NULL;
-	struct cairn_buf stored = { 0 };
-	uint8_t *plain = malloc(len), id[CAIRN_ID_BYTES];
-
-	assert_non_null(plain);
-	assert_int_equal(cairn_pack_writer_new(&w), 0);
-	for (int i = 0; i < n; i++) {
-		cairn_test_fill_random(plain, len, seed + (uint64_t)i);
-		if (i < 3 && len == sizeof(f->plain[0]))
-			memcpy(f->plain[i], plain, len);
-		cairn_blob_id(keys, plain, len, id);
-		cairn_buf_reset(&stored);
-		assert_int_equal(cairn_blob_encode(keys, NULL, CAIRN_BLOB_DATA, id, plain, len, &stored), 0);
-		assert_int_equal(cairn_pack_writer_add(w, CAIRN_BLOB_DATA, id, stored.data, stored.len, (uint32_t)len),
-				 0);
-	}
 	free(f->locs);
 	cairn_buf_free(&f->pack_bytes);
-	assert_int_equal(cairn_pack_writer_finish(w, keys, &f->pack_bytes, f->pack, &f->locs, &f->nlocs), 0);
+	repo_fixture_build_pack(&f->rf, n, len, seed, &f->pack_bytes, f->pack, &f->locs, &f->nlocs);
 	cairn_repo_pack_name(f->pack, f->pack_name);
-	cairn_pack_writer_free(w);
-	cairn_buf_free(&stored);
-	free(plain);
+	for (int i = 0; i < 3 && i < n && len == sizeof(f->plain[0]); i++)
+		cairn_test_fill_random(f->plain[i], len, seed + (uint64_t)i);
 }
 
 static void put_pack(struct fixture *f, size_t len)
@@ -65,16 +48,11 @@ static void put_pack(struct fixture *f, size_t len)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct cairn_store *local = NULL;
 	struct cairn_index_builder *b = NULL;
 
 	repo_fixture_init(&f->rf, "repo_read");
 	repo_fixture_create(&f->rf, NULL);
-	cairn_repo_close(f->rf.r);
-	assert_int_equal(cairn_store_local_open(f->rf.repo, 0, &local), 0);
-	assert_int_equal(cairn_store_fault_wrap(local, &f->faulty), 0);
-	assert_int_equal(cairn_repo_open_store(f->faulty, f->rf.repo, f->rf.secret, f->rf.state, &f->rf.r), 0);
-	assert_int_equal(cairn_repo_sync(f->rf.r, NULL, NULL), 0);
+	repo_fixture_reopen_faulty(&f->rf, &f->faulty);
 	/* one indexed pack of three blobs */
 	build_pack(f, 3, sizeof(f->plain[0]), 100);
 	put_pack(f, f->pack_bytes.len);
