@@ -38,7 +38,10 @@ static int print_key(void *ctx, const struct cairn_repo_key_entry *e)
 	if (info == NULL) {
 		/* named, and the listing goes on: one bad object must not hide the others */
 		l->unusable++;
-		cli_warn("key object 'keys/%s' is unusable: %s", e->id, e->problem);
+		char name[CAIRN_REPO_NAME_MAX];
+
+		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_KEY, e->id, name); /* listed: a valid id */
+		cli_warn("key object '%s' is unusable: %s", name, e->problem);
 		if (l->array != NULL)
 			json_array_append_new(l->array, json_pack("{s:s, s:s, s:s, s:b}", "id", e->id, "kind",
 								  "unusable", "error", e->problem, "current",

@@ -67,7 +67,9 @@ int cairn_lock_acquire_wait_env(struct cairn_repo *r, int exclusive, const char 
 				int64_t wait_ns, const struct cairn_retry_env *env, struct cairn_lock **ret);
 /* 1 when the lock is stale at `now_ns` (CAIRN_LOCK_STALE_NS), else 0. */
 int cairn_lock_stale(const struct cairn_lock_info *info, int64_t now_ns);
-/* Delete the lock object locks/<id> of someone else (a stale one). */
+/* Delete the lock object locks/<id> of someone else (a stale one).
+ * CAIRN_EINVAL for an id that is not 64 lowercase hex digits (nothing is
+ * deleted); the store's errors otherwise. */
 int cairn_lock_delete(struct cairn_repo *r, const char *id);
 /* Stop refreshing and delete the lock object. NULL ok. */
 void cairn_lock_release(struct cairn_lock *l);

@@ -10,6 +10,8 @@
 #include "cairn/catalog.h"
 #include "cairn/chunk.h"
 #include "cairn/crypto.h"
+#include "cairn/pack.h"
+#include "cairn/repo_layout.h"
 #include "cairn/store.h"
 
 /* The format version new repositories get; readers accept every version
@@ -126,18 +128,45 @@ void cairn_repo_sweep_begin(struct cairn_repo *r);
 void cairn_repo_sweep_end(struct cairn_repo *r);
 
 /* Sealed objects (index, snapshots): seal `plain` with AD `ad`, store as
- * `dir`/<storage id>; ret_id receives the id. An existing identical object
- * is success. */
-int cairn_repo_put_sealed(struct cairn_repo *r, const char *dir, const char *ad, const void *plain, size_t len,
-			  char ret_id[CAIRN_ID_HEX]);
-/* Fetch `dir`/<id>, check its SHA-256 against id and open it with AD `ad`,
- * appending the plaintext to out. CAIRN_ECORRUPT names the object. */
-int cairn_repo_get_sealed(struct cairn_repo *r, const char *dir, const char *id, const char *ad,
+ * the object of `kind` named by its storage id (repo_layout.h); ret_id
+ * receives the id. An existing identical object is success. */
+int cairn_repo_put_sealed(struct cairn_repo *r, enum cairn_repo_obj kind, const char *ad, const void *plain,
+			  size_t len, char ret_id[CAIRN_ID_HEX]);
+/* Fetch the object of `kind` with id `id` verified (cairn_repo_get_verified)
+ * and open it with AD `ad`, appending the plaintext to out. CAIRN_ECORRUPT
+ * names the object; CAIRN_EINVAL for an id that is not 64 lowercase hex. */
+int cairn_repo_get_sealed(struct cairn_repo *r, enum cairn_repo_obj kind, const char *id, const char *ad,
 			  struct cairn_buf *out);
 
-/* Object name of a pack: "data/<first 2 hex>/<64 hex>". */
-#define CAIRN_PACK_NAME_MAX 80
+/* Object name of a pack: "data/<first 2 hex>/<64 hex>" (repo_layout.h). */
+#define CAIRN_PACK_NAME_MAX CAIRN_REPO_NAME_MAX
 void cairn_repo_pack_name(const uint8_t pack_id[CAIRN_ID_BYTES], char out[CAIRN_PACK_NAME_MAX]);
+
+/* Verified reads: the one re-read rule. Bytes can be damaged on the way (a
+ * proxy, a flaky link or disk) as well as at rest, so a read that fails
+ * verification (CAIRN_ECORRUPT) is read again before it is believed: at
+ * most CAIRN_REPO_READ_ATTEMPTS reads in all, without waiting, through the
+ * retry policy of include/cairn/retry.h (retry class: corrupt only;
+ * transient errors are the store's retry decorator's). Any other result
+ * of a read ends the rule at once. */
+#define CAIRN_REPO_READ_ATTEMPTS 3
+/* Run `read_once(ctx, attempt)` (attempt 1, 2, ...) by the rule. It must
+ * start from scratch each time (reset what it appends) and record its
+ * detail with cairn_err(). Returns its last result; a final CAIRN_ECORRUPT
+ * becomes "damaged object '<name>': <last detail> (N reads)". */
+int cairn_repo_read_verified(const char *name, int (*read_once)(void *ctx, unsigned attempt), void *ctx);
+
+/* Fetch the object of `kind` with id `id` whole (appended to out; a
+ * snapshot at most its size cap) and check that its SHA-256 is its id, by
+ * the re-read rule: CAIRN_ECORRUPT naming the object when no read agrees.
+ * CAIRN_EINVAL for an id that is not 64 lowercase hex or the config. */
+int cairn_repo_get_verified(struct cairn_repo *r, enum cairn_repo_obj kind, const char *id, struct cairn_buf *out);
+/* Fetch the object `name` whole from `store` (appended to out). When the
+ * name carries an id (every kind but the config, repo_layout.h) the bytes
+ * are checked against it by the re-read rule, CAIRN_ECORRUPT naming the
+ * object otherwise; other names are fetched once, unchecked. For a
+ * repository's objects on another store too (a replica's source). */
+int cairn_repo_object_read(struct cairn_store *store, const char *name, struct cairn_buf *out);
 
 /* Read a blob by id through the catalog: locate, fetch, decode, verify.
  * CAIRN_ENOTFOUND when the catalog does not know it; CAIRN_ECORRUPT (detail
@@ -145,6 +174,44 @@ void cairn_repo_pack_name(const uint8_t pack_id[CAIRN_ID_BYTES], char out[CAIRN_
  * made per call). Appends to out. ret_loc (may be NULL) gets the location. */
 int cairn_repo_blob_read(struct cairn_repo *r, struct cairn_zctx *z, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
 			 struct cairn_buf *out, struct cairn_blob_loc *ret_loc);
+/* Read the blob at `loc` (its pack, offset, lengths, type and id as an
+ * index or pack header gives them): fetch, decode, verify, by the re-read
+ * rule. With CAIRN_REPO_READ_CACHED the first read may come from the pack
+ * cache of a remote repository (a re-read never does). `z` may be NULL.
+ * Appends the plaintext to out. CAIRN_ECORRUPT "damaged object '<pack>':
+ * ..."; other errors "cannot read object '<pack>': ...". bytes_read (may
+ * be NULL) is increased by the bytes fetched from the store. */
+#define CAIRN_REPO_READ_CACHED 1
+int cairn_repo_blob_read_at(struct cairn_repo *r, struct cairn_zctx *z, const struct cairn_blob_loc *loc, int flags,
+			    struct cairn_buf *out, uint64_t *bytes_read);
+
+/* Read and authenticate the header of pack `pack_id` (`size` bytes, from a
+ * listing) from its tail: a read of the last 64 KiB, and a second of
+ * exactly the header when it is larger; by the re-read rule, or once with
+ * CAIRN_REPO_READ_ONCE (a caller that applies the rule to a larger read,
+ * e.g. a whole pack). ret_locs (malloc'd, the caller frees) and ret_count
+ * as cairn_pack_read_header gives them, written only on success.
+ * CAIRN_ECORRUPT for a pack too short to have a trailer, a header that is
+ * malformed, larger than the pack, or fails authentication (damaged, or
+ * not this repository's key); store errors pass through. bytes_read (may
+ * be NULL) is increased by the bytes fetched. */
+#define CAIRN_REPO_READ_ONCE 2
+int cairn_repo_pack_tail_read(struct cairn_store *store, const struct cairn_keys *keys,
+			      const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t size, int flags, uint64_t *bytes_read,
+			      struct cairn_blob_loc **ret_locs, size_t *ret_count);
+
+/* The one index write. Seal the builder's packs into an index object
+ * (emptying the builder), store it (index/<storage id>), and only then
+ * record it in the catalog in one transaction: its blobs (`locs`, `count`:
+ * every location the builder holds; locs NULL: taken from the sealed
+ * object itself), the packs it lists with their bytes, and its name. A put
+ * that fails leaves the catalog untouched; a catalog failure after the put
+ * leaves an object the next cairn_repo_sync loads (its name is not in the
+ * catalog yet), so no blob is ever in the catalog without an index object
+ * listing it. An empty builder writes nothing (0, ret_bytes 0). ret_bytes
+ * (may be NULL) gets the object's size. Errors name the object. */
+int cairn_repo_index_write(struct cairn_repo *r, struct cairn_index_builder *b, const struct cairn_blob_loc *locs,
+			   size_t count, uint64_t *ret_bytes);
 
 /* Keys. */
 int cairn_repo_key_add(struct cairn_repo *r, const struct cairn_secret *secret, const char *host, const char *label,

@@ -13,7 +13,8 @@
  *	rc = cairn_retry_end(&r, rc);
  *	// r.stats.attempts, r.stats.retries, r.stats.slept_ns for --json
  *
- * Only codes whose cairn_err_class() is CAIRN_CLASS_TRANSIENT are retried.
+ * Only codes whose cairn_err_class() is CAIRN_CLASS_TRANSIENT are retried
+ * (other classes when the policy's retry_classes names them).
  * Before retry number k (k = 0 for the first) the loop sleeps a uniformly
  * random time in [0, min(cap, base * 2^k)] ("full jitter"). A retry is made
  * only if it can start strictly before the deadline: when the sleep would
@@ -36,6 +37,10 @@ struct cairn_retry_policy {
 	int64_t backoff_base_ns;  /* window of the first retry's sleep; >= 0 */
 	int64_t backoff_cap_ns;   /* largest window; >= backoff_base_ns */
 	unsigned flags;           /* CAIRN_RETRY_* below; 0 for I/O */
+	/* The error classes retried, a bit (1u << CAIRN_CLASS_x) each; 0 means
+	 * transient only (the default). The repository's re-read rule retries
+	 * CAIRN_CLASS_CORRUPT: bytes damaged in transit read right again. */
+	unsigned retry_classes;
 };
 
 /* A wait for a holder (a repository lock, a database another connection is

@@ -51,30 +51,20 @@ int check_report(struct check_run *c, enum cairn_check_kind kind, const char *ob
 	return check_db_problem(c->db, kind, object, msg, ret_no);
 }
 
-int check_get(struct check_run *c, const char *name, uint64_t offset, uint64_t length, struct cairn_buf *out)
+static int list_ids(struct check_run *c, enum cairn_repo_obj kind, struct repo_id_list *l)
 {
-	size_t start = out->len;
-	int rc = cairn_store_get(cairn_repo_store(c->r), name, offset, length, out);
+	int rc = repo_id_list_dir(c->r, kind, l);
 
-	if (rc == 0)
-		c->st.bytes_read += out->len - start;
-	return rc;
-}
-
-static int list_ids(struct check_run *c, const char *dir, struct repo_id_list *l)
-{
-	int rc = repo_id_list_dir(c->r, dir, l);
-
-	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s/'", dir) : 0;
+	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s'", cairn_repo_object_prefix(kind)) : 0;
 }
 
 /* A fetched object that could not be used: damage is recorded, a vanished
  * object (deleted since the listing) skipped, anything else returned. */
-static int fetch_failed(struct check_run *c, const char *dir, const struct sync_item *it)
+static int fetch_failed(struct check_run *c, enum cairn_repo_obj kind, const struct sync_item *it)
 {
-	char name[96];
+	char name[CAIRN_REPO_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s/%s", dir, it->id);
+	(void)cairn_repo_object_name(kind, it->id, name); /* a listed, valid id */
 	if (it->rc == CAIRN_ENOTFOUND)
 		return 0;
 	if (it->rc == CAIRN_ECORRUPT)
@@ -93,18 +83,18 @@ static int add_loc(void *ctx, const struct cairn_blob_loc *loc)
 static int consume_index(void *ctx, struct sync_item *it)
 {
 	struct check_run *c = ctx;
-	char name[96];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	check_progress(c, 0);
 	if (it->rc != CAIRN_ENOTFOUND)
 		c->st.index_objects++;
 	if (it->rc < 0)
-		return fetch_failed(c, "index", it);
+		return fetch_failed(c, CAIRN_REPO_OBJ_INDEX, it);
 	c->st.bytes_read += it->buf.len;
 	rc = cairn_index_parse(cairn_repo_keys(c->r), it->buf.data, it->buf.len, add_loc, NULL, c);
 	if (rc == CAIRN_ECORRUPT) {
-		snprintf(name, sizeof(name), "index/%s", it->id);
+		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_INDEX, it->id, name);
 		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
 	}
 	return rc;
@@ -114,10 +104,10 @@ static int consume_index(void *ctx, struct sync_item *it)
 static int check_index(struct check_run *c)
 {
 	struct repo_id_list l = { 0 };
-	int rc = list_ids(c, "index", &l);
+	int rc = list_ids(c, CAIRN_REPO_OBJ_INDEX, &l);
 
 	if (rc == 0)
-		rc = sync_fetch_each(c->r, "index", NULL, (const char (*)[CAIRN_ID_HEX])l.ids, l.count, consume_index, c);
+		rc = sync_fetch_each(c->r, CAIRN_REPO_OBJ_INDEX, NULL, (const char (*)[CAIRN_ID_HEX])l.ids, l.count, consume_index, c);
 	repo_id_list_free(&l);
 	return rc;
 }
@@ -127,17 +117,17 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 	struct check_run *c = ctx;
 	struct cairn_snapshot snap = { 0 };
 	struct check_snap row = { 0 };
-	char name[96];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	check_progress(c, 0);
 	if (it->rc < 0)
-		return fetch_failed(c, "snapshots", it);
+		return fetch_failed(c, CAIRN_REPO_OBJ_SNAPSHOT, it);
 	/* the sealed box is 40 bytes longer than the document */
 	c->st.bytes_read += it->buf.len + CAIRN_SEAL_OVERHEAD;
 	rc = cairn_snapshot_from_json((const char *)it->buf.data, it->buf.len, it->id, &snap);
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-		snprintf(name, sizeof(name), "snapshots/%s", it->id);
+		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, it->id, name);
 		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
 	}
 	if (rc < 0)
@@ -154,10 +144,10 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 static int check_snapshots(struct check_run *c)
 {
 	struct repo_id_list l = { 0 };
-	int rc = list_ids(c, "snapshots", &l);
+	int rc = list_ids(c, CAIRN_REPO_OBJ_SNAPSHOT, &l);
 
 	if (rc == 0)
-		rc = sync_fetch_each(c->r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])l.ids, l.count,
+		rc = sync_fetch_each(c->r, CAIRN_REPO_OBJ_SNAPSHOT, CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])l.ids, l.count,
 				     consume_snapshot, c);
 	repo_id_list_free(&l);
 	return rc;

@@ -120,15 +120,4 @@ int check_walk(struct check_run *c);            /* every snapshot's trees */
 /* Call each(ctx, row) for every pack present in data/, in id order. */
 int check_pack_pages(struct check_run *c, int (*each)(void *ctx, const struct check_pack_row *row), void *ctx);
 
-/* Read a pack's header from its end (the last 64 KiB, then exactly the
- * header when it is longer), adding the bytes fetched to *bytes_read.
- * CAIRN_ECORRUPT (detail) for a damaged header or a pack too short to have
- * one; store errors as they come. Thread-safe. */
-int check_pack_header(const struct cairn_keys *keys, struct cairn_store *store, const char *name,
-		      const uint8_t id[CAIRN_ID_BYTES], uint64_t size, uint64_t *bytes_read,
-		      struct cairn_blob_loc **ret_locs, size_t *ret_n);
-
-/* Fetch [offset, offset + length) of a pack, counting the bytes read. */
-int check_get(struct check_run *c, const char *name, uint64_t offset, uint64_t length, struct cairn_buf *out);
-
 #endif

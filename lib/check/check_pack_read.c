@@ -10,34 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TAIL_GUESS (64 * 1024)
 #define FIRST_MAX 300
-
-int check_pack_header(const struct cairn_keys *keys, struct cairn_store *store, const char *name,
-		      const uint8_t id[CAIRN_ID_BYTES], uint64_t size, uint64_t *bytes_read,
-		      struct cairn_blob_loc **ret_locs, size_t *ret_n)
-{
-	struct cairn_buf tail = { 0 };
-	uint64_t want = size < TAIL_GUESS ? size : TAIL_GUESS;
-	size_t need = 0;
-	int rc = 0;
-
-	if (size < CAIRN_PACK_TRAILER_BYTES)
-		return cairn_err(CAIRN_ECORRUPT, "%llu bytes is too short for a pack", (unsigned long long)size);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		cairn_buf_reset(&tail);
-		rc = cairn_store_get(store, name, size - want, want, &tail);
-		if (rc < 0)
-			break;
-		*bytes_read += tail.len;
-		rc = cairn_pack_read_header(keys, id, tail.data, tail.len, size, &need, ret_locs, ret_n);
-		if (rc != CAIRN_EINVAL || need == 0 || need > size)
-			break;
-		want = need;
-	}
-	cairn_buf_free(&tail);
-	return rc == CAIRN_EINVAL ? CAIRN_ECORRUPT : rc;
-}
 
 /* One read of a pack. */
 struct pack_read {
@@ -233,7 +206,8 @@ static int read_header(struct pack_read *p, struct cairn_blob_loc **ret, size_t 
 		rc = cairn_pack_read_header(p->keys, job->id, p->rd->win.data, p->rd->win.len, job->size, NULL, ret,
 					    ret_n);
 	else
-		rc = check_pack_header(p->keys, p->store, job->name, job->id, job->size, &job->bytes_read, ret, ret_n);
+		rc = cairn_repo_pack_tail_read(p->store, p->keys, job->id, job->size, CAIRN_REPO_READ_ONCE,
+					       &job->bytes_read, ret, ret_n);
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EINVAL) {
 		snprintf(p->header_err, sizeof(p->header_err), "%s", cairn_err_msg());
 		*ret = NULL;
@@ -310,19 +284,41 @@ static void reset_output(struct check_job *job)
 	job->blobs_ok = 0;
 }
 
+/* One read of the job's pack for the re-read rule: damage found (a
+ * message) counts as a corrupt read, so that it is read again. */
+struct job_read {
+	const struct cairn_keys *keys;
+	struct cairn_store *store;
+	struct check_reader *rd;
+	struct check_job *job;
+	int found; /* the last read found damage (in job->msg) */
+};
+
+static int job_read_once(void *ctx, unsigned attempt)
+{
+	struct job_read *j = ctx;
+	struct pack_read p = { .keys = j->keys, .store = j->store, .rd = j->rd, .job = j->job };
+	int rc;
+
+	(void)attempt;
+	reset_output(j->job);
+	j->found = 0;
+	rc = read_once(&p);
+	if (rc == 0 && j->job->msg.len > 0) {
+		j->found = 1;
+		return cairn_err(CAIRN_ECORRUPT, "%.*s", (int)j->job->msg.len, (const char *)j->job->msg.data);
+	}
+	return rc;
+}
+
 void check_job_run(const struct cairn_keys *keys, struct cairn_store *store, struct check_reader *rd,
 		   struct check_job *job)
 {
-	int rc = 0;
+	struct job_read j = { .keys = keys, .store = store, .rd = rd, .job = job };
+	int rc = cairn_repo_read_verified(job->name, job_read_once, &j);
 
-	for (int attempt = 1; attempt <= CAIRN_REPO_VERIFY_ATTEMPTS; attempt++) {
-		struct pack_read p = { .keys = keys, .store = store, .rd = rd, .job = job };
-
-		reset_output(job);
-		rc = read_once(&p);
-		if ((rc < 0 && rc != CAIRN_ECORRUPT) || (rc == 0 && job->msg.len == 0))
-			break;
-	}
+	if (rc == CAIRN_ECORRUPT && j.found)
+		rc = 0; /* damaged every time it was read: the job's message says how */
 	if (rc == CAIRN_ECORRUPT) {
 		/* the store could not deliver it whole (a short read): what the
 		 * index lists in it is lost as far as anyone can tell */

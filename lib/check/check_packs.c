@@ -17,7 +17,7 @@ static int list_pack(void *ctx, const char *name, uint64_t size)
 	uint8_t id[CAIRN_ID_BYTES];
 	char hex[CAIRN_ID_HEX];
 
-	if (!cairn_repo_parse_object_name(name, "data", hex) || cairn_hex_decode(hex, id, sizeof(id)) < 0)
+	if (!cairn_repo_object_parse(name, CAIRN_REPO_OBJ_PACK, hex) || cairn_hex_decode(hex, id, sizeof(id)) < 0)
 		return 0;
 	c->st.packs++;
 	c->st.pack_bytes += size;
@@ -68,8 +68,8 @@ static int check_orphan(struct check_run *c, const struct check_pack_row *row)
 
 	c->st.orphan_packs++;
 	cairn_repo_pack_name(row->id, name);
-	rc = check_pack_header(cairn_repo_keys(c->r), cairn_repo_store(c->r), name, row->id, row->size,
-			       &c->st.bytes_read, &locs, &n);
+	rc = cairn_repo_pack_tail_read(cairn_repo_store(c->r), cairn_repo_keys(c->r), row->id, row->size, 0,
+				       &c->st.bytes_read, &locs, &n);
 	if (rc == CAIRN_ENOTFOUND)
 		return 0; /* gone since the listing */
 	if (rc == CAIRN_ECORRUPT)
@@ -118,10 +118,11 @@ static int present_pack(void *ctx, const struct check_pack_row *row)
 
 int check_packs_list(struct check_run *c)
 {
-	int rc = cairn_store_list(cairn_repo_store(c->r), "data/", list_pack, c);
+	const char *prefix = cairn_repo_object_prefix(CAIRN_REPO_OBJ_PACK);
+	int rc = cairn_store_list(cairn_repo_store(c->r), prefix, list_pack, c);
 
 	if (rc < 0)
-		return cairn_err_ctx(rc, "cannot list 'data/'");
+		return cairn_err_ctx(rc, "cannot list '%s'", prefix);
 	rc = each_pack(c, check_db_indexed_page, check_indexed_pack, c);
 	if (rc == 0)
 		rc = each_pack(c, check_db_present_page, present_pack, c);

@@ -38,7 +38,7 @@ struct walk {
 	struct check_run *c;
 	struct check_snap snap;
 	struct cairn_buf path;  /* the current path, NUL-terminated */
-	struct cairn_buf stored, plain;
+	struct cairn_buf plain;
 	struct cairn_zctx *z;
 	int has_bad;            /* some blob is marked bad: look uses up */
 	struct frame *frames;   /* the trees on the current path, root first */
@@ -108,30 +108,18 @@ static int unindexed(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], uint8_t t
 	return rc;
 }
 
-/* Read and decode a tree blob (kept from --read-data, or fetched again,
- * twice more when it fails verification). CAIRN_ECORRUPT with a detail. */
+/* Read and decode a tree blob (kept from --read-data, or read through the
+ * kernel by its re-read rule). CAIRN_ECORRUPT with a detail. */
 static int read_tree(struct walk *w, const struct cairn_blob_loc *loc, struct cairn_entry **ret, size_t *ret_n)
 {
-	char name[CAIRN_PACK_NAME_MAX];
 	int rc;
 
 	cairn_buf_reset(&w->plain);
 	rc = check_db_stash_get(w->c->db, loc->id, &w->plain);
 	if (rc == CAIRN_ENOTFOUND) {
-		cairn_repo_pack_name(loc->pack, name);
 		if (w->z == NULL && (rc = cairn_zctx_new(CAIRN_ZSTD_LEVEL_DEFAULT, &w->z)) < 0)
 			return rc;
-		for (int attempt = 1; attempt <= CAIRN_REPO_VERIFY_ATTEMPTS; attempt++) {
-			cairn_buf_reset(&w->stored);
-			rc = check_get(w->c, name, loc->offset, loc->length, &w->stored);
-			if (rc == 0 && w->stored.len != loc->length)
-				rc = cairn_err(CAIRN_ECORRUPT, "short read of %zu bytes", w->stored.len);
-			if (rc == 0)
-				rc = cairn_blob_decode(cairn_repo_keys(w->c->r), w->z, CAIRN_BLOB_TREE, loc->id,
-						       w->stored.data, w->stored.len, loc->raw_length, &w->plain);
-			if (rc != CAIRN_ECORRUPT)
-				break;
-		}
+		rc = cairn_repo_blob_read_at(w->c->r, w->z, loc, 0, &w->plain, &w->c->st.bytes_read);
 	}
 	if (rc == 0)
 		rc = cairn_tree_decode(w->plain.data, w->plain.len, ret, ret_n);
@@ -409,7 +397,6 @@ int check_walk(struct check_run *c)
 	}
 	free(w.frames);
 	cairn_buf_free(&w.path);
-	cairn_buf_free(&w.stored);
 	cairn_buf_free(&w.plain);
 	cairn_zctx_free(w.z);
 	return rc < 0 ? rc : 0;

@@ -167,7 +167,8 @@ int cairn_retry_should_retry(struct cairn_retry *r, int rc)
 	record(r, rc);
 	if (rc == 0)
 		return stop(r, 0, STOP_RESULT);
-	if (cairn_err_class(rc) != CAIRN_CLASS_TRANSIENT)
+	if (!((r->policy.retry_classes != 0 ? r->policy.retry_classes : 1u << CAIRN_CLASS_TRANSIENT) &
+	      (1u << cairn_err_class(rc))))
 		return stop(r, rc, STOP_RESULT);
 	if (r->stats.attempts >= r->policy.max_attempts)
 		return stop(r, rc, STOP_ATTEMPTS);

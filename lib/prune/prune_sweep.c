@@ -119,38 +119,14 @@ static int add_index(void *ctx, const char *name)
 	return 0;
 }
 
-/* Store the builder's groups as a new index object and load it. */
+/* Store the builder's groups as a new index object and record it. */
 static int write_index(struct sweep *s)
 {
-	struct cairn_repo *r = s->p->r;
-	struct cairn_buf obj = { 0 };
-	uint8_t sid[CAIRN_ID_BYTES];
-	char hex[CAIRN_ID_HEX], name[80];
-	int rc;
+	uint64_t bytes = 0;
+	int rc = cairn_repo_index_write(s->p->r, s->builder, NULL, 0, &bytes);
 
-	if (cairn_index_builder_packs(s->builder) == 0)
-		return 0;
-	rc = cairn_index_builder_finish(s->builder, r->keys, &obj);
-	if (rc == 0) {
-		cairn_storage_id(obj.data, obj.len, sid);
-		cairn_hex_encode(sid, sizeof(sid), hex);
-		snprintf(name, sizeof(name), "index/%s", hex);
-		rc = cairn_store_put_content(r->store, name, obj.data, obj.len);
-		if (rc < 0)
-			rc = cairn_err_ctx(rc, "cannot store index object '%s'", name);
-	}
-	if (rc == 0)
-		rc = cairn_catalog_begin(r->catalog);
-	if (rc == 0) {
-		rc = cairn_repo_index_load(r, name, obj.data, obj.len);
-		if (rc == 0)
-			rc = cairn_catalog_commit(r->catalog);
-		else
-			cairn_catalog_rollback(r->catalog);
-	}
-	if (rc == 0)
+	if (rc == 0 && bytes > 0)
 		s->p->st->index_written++;
-	cairn_buf_free(&obj);
 	return rc;
 }
 
@@ -211,11 +187,14 @@ static int rewrite_index(struct sweep *s)
 	int rc = cairn_index_builder_new(&s->builder);
 
 	for (size_t i = 0; rc == 0 && i < s->nindex; i++) {
-		const char *id = s->index[i] + strlen("index/");
+		char id[CAIRN_ID_HEX];
 		uint8_t old[CAIRN_ID_BYTES];
 
 		cairn_buf_reset(&obj);
-		rc = cairn_repo_get_verified(r, "index", id, &obj);
+		if (!cairn_repo_object_parse(s->index[i], CAIRN_REPO_OBJ_INDEX, id))
+			rc = cairn_err(CAIRN_ECORRUPT, "the catalog lists '%s' as an index object", s->index[i]);
+		else
+			rc = cairn_repo_get_verified(r, CAIRN_REPO_OBJ_INDEX, id, &obj);
 		if (rc == 0)
 			rc = cairn_index_parse(r->keys, obj.data, obj.len, on_loc, NULL, s);
 		if (rc == 0)

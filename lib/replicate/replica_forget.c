@@ -15,14 +15,15 @@ int64_t cairn_replicate_forget_grace_ns(const struct cairn_site_config *site)
 int cairn_replicate_forget_snapshot(struct cairn_repo *replica, struct cairn_repo *primary, const char *site,
 				    const char *id, int *ret_tombstone_rc)
 {
-	char name[16 + CAIRN_ID_HEX];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc = cairn_snapshot_delete(replica, id);
 
 	if (rc < 0)
 		return rc;
 	if (primary != NULL) {
-		snprintf(name, sizeof(name), "snapshots/%s", id);
-		rc = cairn_catalog_site_tombstone(cairn_repo_catalog(primary), site, name);
+		rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, id, name);
+		if (rc == 0)
+			rc = cairn_catalog_site_tombstone(cairn_repo_catalog(primary), site, name);
 	}
 	if (ret_tombstone_rc != NULL)
 		*ret_tombstone_rc = rc;

@@ -40,20 +40,6 @@ static void warn(struct rep_ctx *c, const char *msg)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* The storage id an object's name promises: the last component of
- * config-less names "keys/<id>", "index/<id>", "snapshots/<id>",
- * "data/xx/<id>". 0 when the name carries none. */
-static int name_id(const char *name, uint8_t id[CAIRN_ID_BYTES])
-{
-	static const char *const dirs[] = { "data", "index", "snapshots", "keys" };
-	char hex[CAIRN_ID_HEX];
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (cairn_repo_parse_object_name(name, dirs[i], hex))
-			return cairn_hex_decode(hex, id, CAIRN_ID_BYTES) == 0;
-	return 0;
-}
-
 /* Copy one object: read it whole from the primary, check it against its
  * name, write it to the replica, record it. */
 static void copy_one(void *job, int worker, void *vctx)
@@ -61,20 +47,16 @@ static void copy_one(void *job, int worker, void *vctx)
 	struct rep_ctx *c = vctx;
 	struct rep_object *obj = job;
 	struct cairn_buf b = { 0 };
-	uint8_t want[CAIRN_ID_BYTES], got[CAIRN_ID_BYTES];
+	enum cairn_repo_obj kind;
 	int rc;
 
 	(void)worker;
 	if (atomic_load(&c->stop))
 		return;
-	rc = cairn_store_get(c->src->store, obj->name, 0, UINT64_MAX, &b);
-	if (rc == 0 && name_id(obj->name, want)) {
-		cairn_storage_id(b.data, b.len, got);
-		if (memcmp(want, got, CAIRN_ID_BYTES) != 0)
-			rc = cairn_err(CAIRN_ECORRUPT,
-				       "object '%s' in '%s' is damaged (its bytes do not match its name): not copied",
-				       obj->name, c->src->store->description);
-	}
+	/* checked against its name, by the repository's re-read rule */
+	rc = cairn_repo_object_read(c->src->store, obj->name, &b);
+	if (rc == CAIRN_ECORRUPT)
+		rc = cairn_err_ctx(rc, "not copied from '%s'", c->src->store->description);
 	if (rc == CAIRN_ENOTFOUND)
 		/* listed a moment ago (and prune cannot run during replication):
 		 * lost on the primary, like damage */
@@ -93,7 +75,7 @@ static void copy_one(void *job, int worker, void *vctx)
 	if (rc == 0) {
 		c->stats.objects_copied++;
 		c->stats.bytes_copied += b.len;
-		if (strncmp(obj->name, "snapshots/", 10) == 0)
+		if (cairn_repo_object_kind(obj->name, &kind, NULL) && kind == CAIRN_REPO_OBJ_SNAPSHOT)
 			c->stats.snapshots_copied++;
 	} else {
 		c->stats.objects_failed++;
@@ -134,12 +116,12 @@ static int check_config(struct rep_ctx *c, int *ret_missing)
 
 	/* size-capped like every read of a config (FORMAT.md 2.4): either site
 	 * may hold a planted one */
-	rc = cairn_repo_get_small(c->src->store, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &mine);
+	rc = cairn_repo_get_small(c->src->store, CAIRN_REPO_CONFIG_NAME, UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &mine);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot read the primary's config");
 		goto out;
 	}
-	rc = cairn_repo_get_small(c->dst, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &theirs);
+	rc = cairn_repo_get_small(c->dst, CAIRN_REPO_CONFIG_NAME, UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &theirs);
 	if (rc == CAIRN_ENOTFOUND) {
 		*ret_missing = 1;
 		rc = 0;
@@ -156,7 +138,7 @@ static int check_config(struct rep_ctx *c, int *ret_missing)
 			       c->site, c->dst->description);
 	}
 	if (rc == 0)
-		rc = cairn_catalog_site_put(c->src->catalog, c->site, "config", mine.len);
+		rc = cairn_catalog_site_put(c->src->catalog, c->site, CAIRN_REPO_CONFIG_NAME, mine.len);
 out:
 	cairn_buf_free(&mine);
 	cairn_buf_free(&theirs);
@@ -170,11 +152,11 @@ static int store_config(struct rep_ctx *c)
 	struct cairn_buf mine = { 0 };
 	int rc;
 
-	rc = cairn_store_get(c->src->store, "config", 0, UINT64_MAX, &mine);
+	rc = cairn_store_get(c->src->store, CAIRN_REPO_CONFIG_NAME, 0, UINT64_MAX, &mine);
 	if (rc < 0) {
 		rc = cairn_err_ctx(rc, "cannot read the primary's config");
 	} else {
-		rc = cairn_store_put(c->dst, "config", mine.data, mine.len);
+		rc = cairn_store_put(c->dst, CAIRN_REPO_CONFIG_NAME, mine.data, mine.len);
 		if (rc == CAIRN_EEXIST)
 			rc = 0; /* checked equal by check_config */
 		else if (rc == 0) {
@@ -185,7 +167,7 @@ static int store_config(struct rep_ctx *c)
 		}
 	}
 	if (rc == 0)
-		rc = cairn_catalog_site_put(c->src->catalog, c->site, "config", mine.len);
+		rc = cairn_catalog_site_put(c->src->catalog, c->site, CAIRN_REPO_CONFIG_NAME, mine.len);
 	cairn_buf_free(&mine);
 	return rc;
 }
@@ -249,11 +231,11 @@ static int run(struct rep_ctx *c)
 	 * the replica would deduplicate against it). */
 	rc = replicate_pending_snapshots(c, &snaps);
 	if (rc == 0)
-		rc = replicate_pending_objects(c, "index/", &indexes);
+		rc = replicate_pending_objects(c, CAIRN_REPO_OBJ_INDEX, &indexes);
 	if (rc == 0)
-		rc = replicate_pending_objects(c, "keys/", &objects);
+		rc = replicate_pending_objects(c, CAIRN_REPO_OBJ_KEY, &objects);
 	if (rc == 0)
-		rc = replicate_pending_objects(c, "data/", &objects);
+		rc = replicate_pending_objects(c, CAIRN_REPO_OBJ_PACK, &objects);
 	if (rc < 0)
 		goto out;
 	replicate_progress(c, "", 1);

@@ -52,7 +52,8 @@ void replicate_list_free(struct rep_list *l);
 int replicate_list_site(struct rep_ctx *c);
 /* Snapshots in the primary's catalog not recorded on the site, oldest first. */
 int replicate_pending_snapshots(struct rep_ctx *c, struct rep_list *out);
-/* Objects under `prefix` on the primary not recorded on the site. */
-int replicate_pending_objects(struct rep_ctx *c, const char *prefix, struct rep_list *out);
+/* Objects listed under the prefix of `kind` on the primary not recorded on
+ * the site. */
+int replicate_pending_objects(struct rep_ctx *c, enum cairn_repo_obj kind, struct rep_list *out);
 
 #endif

@@ -38,8 +38,18 @@ void replicate_list_free(struct rep_list *l)
 /* Names that belong to a repository (not locks/, not foreign files). */
 static int repository_object(const char *name)
 {
-	return strcmp(name, "config") == 0 || strncmp(name, "keys/", 5) == 0 || strncmp(name, "data/", 5) == 0 ||
-	       strncmp(name, "index/", 6) == 0 || strncmp(name, "snapshots/", 10) == 0;
+	static const enum cairn_repo_obj kinds[] = { CAIRN_REPO_OBJ_KEY, CAIRN_REPO_OBJ_PACK, CAIRN_REPO_OBJ_INDEX,
+						     CAIRN_REPO_OBJ_SNAPSHOT };
+
+	if (strcmp(name, CAIRN_REPO_CONFIG_NAME) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *prefix = cairn_repo_object_prefix(kinds[i]);
+
+		if (strncmp(name, prefix, strlen(prefix)) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int record_site_object(void *ctx, const char *name, uint64_t size)
@@ -90,10 +100,10 @@ static int add_if_missing(struct pending_ctx *p, const char *name, uint64_t size
 
 static int pending_snapshot(void *ctx, const struct cairn_catalog_snapshot *row)
 {
-	char name[96];
+	char name[CAIRN_REPO_NAME_MAX];
+	int rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, row->id, name);
 
-	snprintf(name, sizeof(name), "snapshots/%s", row->id);
-	return add_if_missing(ctx, name, 0);
+	return rc < 0 ? rc : add_if_missing(ctx, name, 0);
 }
 
 int replicate_pending_snapshots(struct rep_ctx *c, struct rep_list *out)
@@ -108,9 +118,10 @@ static int pending_object(void *ctx, const char *name, uint64_t size)
 	return add_if_missing(ctx, name, size);
 }
 
-int replicate_pending_objects(struct rep_ctx *c, const char *prefix, struct rep_list *out)
+int replicate_pending_objects(struct rep_ctx *c, enum cairn_repo_obj kind, struct rep_list *out)
 {
 	struct pending_ctx p = { c, out };
+	const char *prefix = cairn_repo_object_prefix(kind);
 	int rc = cairn_store_list(c->src->store, prefix, pending_object, &p);
 
 	return rc < 0 ? cairn_err_ctx(rc, "cannot list '%s' on the primary", prefix) : 0;

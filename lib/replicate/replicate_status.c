@@ -16,11 +16,11 @@ struct count_ctx {
 static int count_pending(void *ctx, const struct cairn_catalog_snapshot *row)
 {
 	struct count_ctx *c = ctx;
-	char name[96];
-	int rc;
+	char name[CAIRN_REPO_NAME_MAX];
+	int rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, row->id, name);
 
-	snprintf(name, sizeof(name), "snapshots/%s", row->id);
-	rc = cairn_catalog_site_has(c->r->catalog, c->site, name);
+	if (rc == 0)
+		rc = cairn_catalog_site_has(c->r->catalog, c->site, name);
 	if (rc == 0)
 		c->pending++;
 	return rc < 0 ? rc : 0;

@@ -26,7 +26,7 @@ int repo_id_list_add(struct repo_id_list *l, const char *id)
 
 struct dir_walk {
 	struct repo_id_list *list;
-	const char *dir;
+	enum cairn_repo_obj kind;
 };
 
 static int collect_id(void *ctx, const char *name, uint64_t size)
@@ -35,7 +35,7 @@ static int collect_id(void *ctx, const char *name, uint64_t size)
 	char id[CAIRN_ID_HEX];
 
 	(void)size;
-	if (!cairn_repo_parse_object_name(name, w->dir, id))
+	if (!cairn_repo_object_parse(name, w->kind, id))
 		return 0;
 	return repo_id_list_add(w->list, id);
 }
@@ -45,14 +45,12 @@ static int id_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-int repo_id_list_dir(struct cairn_repo *r, const char *dir, struct repo_id_list *l)
+int repo_id_list_dir(struct cairn_repo *r, enum cairn_repo_obj kind, struct repo_id_list *l)
 {
-	struct dir_walk w = { l, dir };
-	char prefix[32];
+	struct dir_walk w = { l, kind };
 	int rc;
 
-	snprintf(prefix, sizeof(prefix), "%s/", dir);
-	rc = cairn_store_list(r->store, prefix, collect_id, &w);
+	rc = cairn_store_list(cairn_repo_store(r), cairn_repo_object_prefix(kind), collect_id, &w);
 	if (rc == 0 && l->count > 1)
 		qsort(l->ids, l->count, sizeof(*l->ids), id_cmp);
 	return rc;

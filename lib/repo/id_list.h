@@ -14,9 +14,9 @@ struct repo_id_list {
 
 /* Append `id` (NUL-terminated, CAIRN_ID_HEX bytes with the NUL). */
 int repo_id_list_add(struct repo_id_list *l, const char *id);
-/* The ids of the valid object names under `dir`/ ("index", "snapshots",
- * "keys"), appended and then sorted. */
-int repo_id_list_dir(struct cairn_repo *r, const char *dir, struct repo_id_list *l);
+/* The ids of the valid names of the objects of `kind` (index, snapshots,
+ * keys), appended and then sorted. */
+int repo_id_list_dir(struct cairn_repo *r, enum cairn_repo_obj kind, struct repo_id_list *l);
 /* 1 when `id` is in the list (sorted by repo_id_list_dir), else 0. */
 int repo_id_list_has(const struct repo_id_list *l, const char *id);
 void repo_id_list_free(struct repo_id_list *l);

@@ -67,7 +67,7 @@ static int lock_write(struct cairn_repo *r, const struct cairn_lock_info *info, 
 {
 	struct cairn_buf sealed = { 0 };
 	uint8_t raw[CAIRN_ID_BYTES];
-	char *json = NULL, name[80];
+	char *json = NULL, name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	rc = lock_encode(info, &json);
@@ -76,7 +76,7 @@ static int lock_write(struct cairn_repo *r, const struct cairn_lock_info *info, 
 	if (rc == 0) {
 		cairn_random_bytes(raw, sizeof(raw));
 		cairn_hex_encode(raw, sizeof(raw), ret_id);
-		snprintf(name, sizeof(name), "locks/%s", ret_id);
+		cairn_repo_object_name_bin(CAIRN_REPO_OBJ_LOCK, raw, name);
 		rc = cairn_store_put(r->store, name, sealed.data, sealed.len);
 	}
 	free(json);
@@ -98,7 +98,7 @@ static int list_one(void *ctx, const char *name, uint64_t size)
 	char id[CAIRN_ID_HEX];
 	int rc;
 
-	if (!cairn_repo_parse_object_name(name, "locks", id))
+	if (!cairn_repo_object_parse(name, CAIRN_REPO_OBJ_LOCK, id))
 		return 0;
 	/* larger than any lock: not read (ECORRUPT, ignored below) */
 	rc = cairn_repo_get_small(l->repo->store, name, size, CAIRN_LOCK_MAX_BYTES, "lock", &sealed);
@@ -120,7 +120,7 @@ int cairn_lock_list(struct cairn_repo *r, int (*cb)(void *ctx, const char *id, c
 {
 	struct list_ctx l = { r, cb, ctx };
 
-	return cairn_store_list(r->store, "locks/", list_one, &l);
+	return cairn_store_list(r->store, cairn_repo_object_prefix(CAIRN_REPO_OBJ_LOCK), list_one, &l);
 }
 
 /* At most this many stale locks are removed by one acquisition; the next
@@ -146,10 +146,10 @@ int cairn_lock_stale(const struct cairn_lock_info *info, int64_t now_ns)
 
 int cairn_lock_delete(struct cairn_repo *r, const char *id)
 {
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
+	int rc = cairn_repo_object_name(CAIRN_REPO_OBJ_LOCK, id, name);
 
-	snprintf(name, sizeof(name), "locks/%s", id);
-	return cairn_store_del(r->store, name);
+	return rc < 0 ? rc : cairn_store_del(r->store, name);
 }
 
 static int check_conflict(void *ctx, const char *id, const struct cairn_lock_info *info)
@@ -201,13 +201,13 @@ static void *refresh_main(void *arg)
 		deadline.tv_nsec = (long)(when % CAIRN_NS_PER_SEC);
 		if (pthread_cond_timedwait(&l->cond, &l->mutex, &deadline) == ETIMEDOUT && !l->stopping) {
 			struct cairn_lock_info info = l->info;
-			char new_id[CAIRN_ID_HEX], old[80];
+			char new_id[CAIRN_ID_HEX], old[CAIRN_REPO_NAME_MAX];
 
 			info.expires_ns = cairn_time_now_ns() + l->lease_ns;
 			pthread_mutex_unlock(&l->mutex);
 			/* a failed refresh keeps the old lease; the next attempt may succeed */
 			if (lock_write(l->repo, &info, new_id) == 0) {
-				snprintf(old, sizeof(old), "locks/%s", l->id);
+				(void)cairn_repo_object_name(CAIRN_REPO_OBJ_LOCK, l->id, old);
 				cairn_store_del(l->repo->store, old);
 				pthread_mutex_lock(&l->mutex);
 				memcpy(l->id, new_id, sizeof(new_id));
@@ -226,7 +226,7 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 {
 	struct cairn_lock *l = calloc(1, sizeof(*l));
 	struct conflict c = { 0 };
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	if (l == NULL)
@@ -256,7 +256,7 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 		rc = cairn_lock_list(r, check_conflict, &c);
 		if (rc >= 0 && c.found) {
 			rc = lock_conflict_error(&c.holder);
-			snprintf(name, sizeof(name), "locks/%s", l->id);
+			(void)cairn_repo_object_name(CAIRN_REPO_OBJ_LOCK, l->id, name);
 			cairn_store_del(r->store, name);
 			l->id[0] = '\0';
 		}
@@ -265,7 +265,7 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 		rc = cairn_err(CAIRN_ENOMEM, "cannot start the lock refresh thread");
 	if (rc < 0) {
 		if (l->id[0] != '\0') {
-			snprintf(name, sizeof(name), "locks/%s", l->id);
+			(void)cairn_repo_object_name(CAIRN_REPO_OBJ_LOCK, l->id, name);
 			cairn_store_del(r->store, name);
 		}
 		pthread_mutex_destroy(&l->mutex);
@@ -284,7 +284,7 @@ int cairn_lock_acquire(struct cairn_repo *r, int exclusive, const char *purpose,
 
 void cairn_lock_release(struct cairn_lock *l)
 {
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 
 	if (l == NULL)
 		return;
@@ -294,7 +294,7 @@ void cairn_lock_release(struct cairn_lock *l)
 	pthread_mutex_unlock(&l->mutex);
 	if (l->thread_started)
 		pthread_join(l->thread, NULL);
-	snprintf(name, sizeof(name), "locks/%s", l->id);
+	(void)cairn_repo_object_name(CAIRN_REPO_OBJ_LOCK, l->id, name);
 	cairn_store_del(l->repo->store, name);
 	pthread_mutex_destroy(&l->mutex);
 	pthread_cond_destroy(&l->cond);

@@ -121,10 +121,7 @@ static int write_index(struct cairn_packer *p)
 {
 	struct cairn_index_builder *builder, *fresh = NULL;
 	struct cairn_blob_loc *locs;
-	struct cairn_buf obj = { 0 };
-	struct cairn_catalog *cat = p->repo->catalog;
-	char id[CAIRN_ID_HEX], name[80];
-	uint8_t sid[CAIRN_ID_BYTES];
+	uint64_t bytes = 0;
 	size_t count;
 	int rc;
 
@@ -146,36 +143,17 @@ static int write_index(struct cairn_packer *p)
 		goto out_unlock;
 	}
 
-	rc = cairn_index_builder_finish(builder, p->repo->keys, &obj);
+	rc = cairn_repo_index_write(p->repo, builder, locs, count, &bytes);
 	if (rc < 0)
 		goto out;
-	cairn_storage_id(obj.data, obj.len, sid);
-	cairn_hex_encode(sid, sizeof(sid), id);
-	snprintf(name, sizeof(name), "index/%s", id);
-	rc = cairn_store_put_content(p->repo->store, name, obj.data, obj.len);
-	if (rc < 0) {
-		rc = cairn_err_ctx(rc, "cannot store index object '%s'", name);
-		goto out;
-	}
-	atomic_fetch_add(&p->stats.bytes_stored, obj.len);
+	atomic_fetch_add(&p->stats.bytes_stored, bytes);
 	atomic_fetch_add(&p->stats.index_written, 1);
-
-	rc = cairn_catalog_begin(cat);
-	if (rc == 0)
-		rc = cairn_repo_index_record(p->repo, name, locs, count);
-	if (rc == 0)
-		rc = cairn_catalog_commit(cat);
-	else
-		cairn_catalog_rollback(cat);
-	if (rc < 0)
-		goto out;
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < count; i++)
 		cairn_idmap_remove(map_for(p, locs[i].type), locs[i].id);
 	pthread_mutex_unlock(&p->lock);
 out:
 	cairn_index_builder_free(builder);
-	cairn_buf_free(&obj);
 	free(locs);
 out_unlock:
 	pthread_mutex_unlock(&p->index_lock);

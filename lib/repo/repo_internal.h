@@ -17,9 +17,6 @@ struct cairn_repo {
 };
 
 #define CAIRN_INDEX_AD "cairn-index-v1"
-/* Reads of an object or blob that fails verification before it is called
- * damaged: the first failure may be damage in transit. */
-#define CAIRN_REPO_VERIFY_ATTEMPTS 3
 /* Remote reads (packcache.h): aligned pack windows of 16 MiB (a pack of the
  * default target size is one request), at most 128 MiB of them in memory,
  * 3 background threads for prefetch. */
@@ -46,12 +43,9 @@ struct cairn_repo {
 int cairn_repo_get_small(struct cairn_store *store, const char *name, uint64_t size, uint64_t cap, const char *what,
 			 struct cairn_buf *out);
 
-/* Fetch `dir`/<id> whole (appended to out) and check that its SHA-256 is id:
- * CAIRN_ECORRUPT naming the object otherwise. */
-int cairn_repo_get_verified(struct cairn_repo *r, const char *dir, const char *id, struct cairn_buf *out);
-/* The cap cairn_repo_get_verified applies to objects of `dir`: UINT64_MAX
- * (none) except for snapshots. */
-uint64_t cairn_repo_object_cap(const char *dir);
+/* The cap on the size of a whole read of an object of `kind`: UINT64_MAX
+ * (none) except for snapshots (CAIRN_SNAPSHOT_MAX_BYTES). */
+uint64_t cairn_repo_object_cap(enum cairn_repo_obj kind);
 
 /* Parse the config object. */
 int cairn_repo_config_parse(const void *data, size_t len, struct cairn_repo_config *ret);
@@ -61,7 +55,7 @@ int cairn_repo_config_write(const struct cairn_repo_config *cfg, struct cairn_bu
 /* Record index object `name` in the catalog: its blob locations (grouped
  * by pack, as in the object), the packs it lists and their bytes, and the
  * name itself. index_load parses a sealed object first. Call inside a
- * catalog transaction. */
+ * catalog transaction (cairn_repo_index_write and the sync do). */
 int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct cairn_blob_loc *locs,
 			    size_t count);
 int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len);
@@ -69,9 +63,6 @@ int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *ob
 /* Load every index object not yet in the catalog (see cairn_repo_sync). */
 int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
 int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
-
-/* 1 when `name` is "<dir>/<64 lowercase hex>" and writes the id part to ret_id. */
-int cairn_repo_parse_object_name(const char *name, const char *dir, char ret_id[CAIRN_ID_HEX]);
 
 /* Store a key object wrapping `master` for `secret` as keys/<storage id>. */
 int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CAIRN_KEY_BYTES],

@@ -55,7 +55,7 @@ int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CA
 	struct cairn_kdf_params params = cairn_kdf_params_default();
 	struct cairn_buf obj = { 0 };
 	uint8_t sid[CAIRN_ID_BYTES];
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	rc = cairn_keyobj_wrap(master, secret, &params, host, label, &obj);
@@ -63,7 +63,7 @@ int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CA
 		goto out;
 	cairn_storage_id(obj.data, obj.len, sid);
 	cairn_hex_encode(sid, sizeof(sid), ret_id);
-	snprintf(name, sizeof(name), "keys/%s", ret_id);
+	cairn_repo_object_name_bin(CAIRN_REPO_OBJ_KEY, sid, name);
 	rc = cairn_store_put(store, name, obj.data, obj.len);
 out:
 	cairn_buf_free(&obj);
@@ -81,14 +81,14 @@ int cairn_repo_key_list(struct cairn_repo *r, int (*cb)(void *ctx, const struct 
 {
 	struct repo_id_list k = { 0 };
 	struct cairn_buf obj = { 0 };
-	int rc = repo_id_list_dir(r, "keys", &k);
+	int rc = repo_id_list_dir(r, CAIRN_REPO_OBJ_KEY, &k);
 
 	for (size_t i = 0; rc == 0 && i < k.count; i++) {
 		struct cairn_keyobj_info info;
 		struct cairn_repo_key_entry e = { k.ids[i], strcmp(k.ids[i], r->key_id) == 0, NULL, 0, NULL };
-		char name[80];
+		char name[CAIRN_REPO_NAME_MAX];
 
-		snprintf(name, sizeof(name), "keys/%s", k.ids[i]);
+		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_KEY, k.ids[i], name);
 		cairn_buf_reset(&obj);
 		rc = cairn_repo_get_small(r->store, name, UINT64_MAX, CAIRN_KEYOBJ_MAX_BYTES, "key object", &obj);
 		if (rc == CAIRN_ENOTFOUND) {
@@ -117,12 +117,12 @@ int cairn_repo_key_remove(struct cairn_repo *r, const char *id_prefix)
 {
 	struct repo_id_list k = { 0 };
 	size_t plen = strlen(id_prefix), match = 0, matches = 0;
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	if (plen < 8 || plen > 64 || strspn(id_prefix, "0123456789abcdef") != plen)
 		return cairn_err(CAIRN_EINVAL, "key id '%s' must be 8 to 64 lowercase hex digits", id_prefix);
-	rc = repo_id_list_dir(r, "keys", &k);
+	rc = repo_id_list_dir(r, CAIRN_REPO_OBJ_KEY, &k);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < k.count; i++)
@@ -147,7 +147,7 @@ int cairn_repo_key_remove(struct cairn_repo *r, const char *id_prefix)
 		rc = cairn_err(CAIRN_EINVAL, "refusing to remove the last key");
 		goto out;
 	}
-	snprintf(name, sizeof(name), "keys/%s", k.ids[match]);
+	(void)cairn_repo_object_name(CAIRN_REPO_OBJ_KEY, k.ids[match], name);
 	rc = cairn_store_del(r->store, name);
 out:
 	repo_id_list_free(&k);

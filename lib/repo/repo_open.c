@@ -53,7 +53,7 @@ static int init_target_check(struct cairn_store *store, const char *url)
 	char found[STORE_NAME_BUF] = "";
 	int rc;
 
-	rc = cairn_repo_get_small(store, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &text);
+	rc = cairn_repo_get_small(store, CAIRN_REPO_CONFIG_NAME, UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &text);
 	if (rc == 0)
 		rc = cairn_repo_config_parse(text.data, text.len, &cfg);
 	if (rc == 0)
@@ -114,7 +114,7 @@ int cairn_repo_init_store(struct cairn_store *store, const char *url, const stru
 	rc = cairn_repo_config_write(&cfg, &text);
 	if (rc < 0)
 		goto out;
-	rc = cairn_store_put(store, "config", text.data, text.len);
+	rc = cairn_store_put(store, CAIRN_REPO_CONFIG_NAME, text.data, text.len);
 	if (rc < 0)
 		goto out;
 	if (ret_id != NULL)
@@ -178,10 +178,10 @@ static void key_untried(struct key_try *t, int rc, const char *name)
 static int try_key_id(struct key_try *t, const char *id, uint64_t size)
 {
 	struct cairn_buf obj = { 0 };
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
-	snprintf(name, sizeof(name), "keys/%s", id);
+	(void)cairn_repo_object_name(CAIRN_REPO_OBJ_KEY, id, name);
 	rc = cairn_repo_get_small(t->store, name, size, CAIRN_KEYOBJ_MAX_BYTES, "key object", &obj);
 	if (rc == 0) {
 		rc = cairn_keyobj_unwrap_limited(obj.data, obj.len, t->secret, &t->limits, t->master);
@@ -223,7 +223,7 @@ static int try_key(void *ctx, const char *name, uint64_t size)
 	struct key_try *t = ctx;
 	char id[CAIRN_ID_HEX];
 
-	if (!cairn_repo_parse_object_name(name, "keys", id) || strcmp(id, t->first_id) == 0)
+	if (!cairn_repo_object_parse(name, CAIRN_REPO_OBJ_KEY, id) || strcmp(id, t->first_id) == 0)
 		return 0;
 	return try_key_id(t, id, size); /* 1 stops the listing */
 }
@@ -234,7 +234,7 @@ static int keys_try_all(struct key_try *t, const char *url)
 
 	if (t->first_id[0] != '\0' && try_key_id(t, t->first_id, UINT64_MAX))
 		return 0;
-	rc = cairn_store_list(t->store, "keys/", try_key, t);
+	rc = cairn_store_list(t->store, cairn_repo_object_prefix(CAIRN_REPO_OBJ_KEY), try_key, t);
 	if (rc < 0)
 		return rc;
 	if (t->found)
@@ -312,7 +312,7 @@ int cairn_repo_open_store_with(struct cairn_store *store, const char *url, const
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate repository handle");
 		goto fail;
 	}
-	rc = cairn_repo_get_small(r->store, "config", UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &cfgtext);
+	rc = cairn_repo_get_small(r->store, CAIRN_REPO_CONFIG_NAME, UINT64_MAX, CAIRN_CONFIG_MAX_BYTES, "config object", &cfgtext);
 	if (rc == CAIRN_ENOTFOUND) {
 		/* keep the store's detail: it tells a missing bucket from a missing config */
 		rc = cairn_err_ctx(CAIRN_ENOTFOUND, "no repository at '%s' (no config object; run 'cairn-agent init' "

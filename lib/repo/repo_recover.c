@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TAIL_GUESS (64 * 1024)
-
 struct orphan_scan {
 	struct cairn_repo *repo;
 	struct cairn_index_builder *builder;
@@ -25,28 +23,6 @@ struct orphan_scan {
 	size_t packs;
 	int rc;
 };
-
-static int read_header(struct cairn_repo *r, const char *name, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t size,
-		       struct cairn_blob_loc **ret_locs, size_t *ret_count)
-{
-	struct cairn_buf tail = { 0 };
-	uint64_t want = size < TAIL_GUESS ? size : TAIL_GUESS;
-	size_t need = 0;
-	int rc;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		cairn_buf_reset(&tail);
-		rc = cairn_store_get(r->store, name, size - want, want, &tail);
-		if (rc < 0)
-			break;
-		rc = cairn_pack_read_header(r->keys, pack_id, tail.data, tail.len, size, &need, ret_locs, ret_count);
-		if (rc != CAIRN_EINVAL || need == 0 || need > size)
-			break;
-		want = need;
-	}
-	cairn_buf_free(&tail);
-	return rc;
-}
 
 static int scan_pack(void *ctx, const char *name, uint64_t size)
 {
@@ -57,16 +33,15 @@ static int scan_pack(void *ctx, const char *name, uint64_t size)
 	size_t count = 0;
 	int rc;
 
-	if (!cairn_repo_parse_object_name(name, "data", hex) || cairn_hex_decode(hex, pack_id, sizeof(pack_id)) < 0)
+	if (!cairn_repo_object_parse(name, CAIRN_REPO_OBJ_PACK, hex) ||
+	    cairn_hex_decode(hex, pack_id, sizeof(pack_id)) < 0)
 		return 0;
 	rc = cairn_catalog_pack_known(s->repo->catalog, pack_id);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	if (size < CAIRN_PACK_TRAILER_BYTES)
-		return 0; /* not a pack we could have finished writing */
-	rc = read_header(s->repo, name, pack_id, size, &locs, &count);
-	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EINVAL)
-		return 0; /* damaged: nothing refers to it, prune or check reports it */
+	rc = cairn_repo_pack_tail_read(s->repo->store, s->repo->keys, pack_id, size, 0, NULL, &locs, &count);
+	if (rc == CAIRN_ECORRUPT)
+		return 0; /* damaged or unfinished: nothing refers to it; prune or check reports it */
 	if (rc < 0)
 		return rc;
 	rc = cairn_index_builder_add_pack(s->builder, locs, count);
@@ -93,38 +68,17 @@ static int scan_pack(void *ctx, const char *name, uint64_t size)
 int cairn_repo_recover_orphans(struct cairn_repo *r, size_t *ret_recovered)
 {
 	struct orphan_scan s = { 0 };
-	struct cairn_buf obj = { 0 };
-	uint8_t sid[CAIRN_ID_BYTES];
-	char id[CAIRN_ID_HEX], name[80];
 	int rc;
 
 	s.repo = r;
 	rc = cairn_index_builder_new(&s.builder);
 	if (rc < 0)
 		return rc;
-	rc = cairn_store_list(r->store, "data/", scan_pack, &s);
-	if (rc < 0 || s.packs == 0)
-		goto out;
-	rc = cairn_index_builder_finish(s.builder, r->keys, &obj);
-	if (rc < 0)
-		goto out;
-	cairn_storage_id(obj.data, obj.len, sid);
-	cairn_hex_encode(sid, sizeof(sid), id);
-	snprintf(name, sizeof(name), "index/%s", id);
-	rc = cairn_store_put_content(r->store, name, obj.data, obj.len);
-	if (rc < 0)
-		goto out;
-	rc = cairn_catalog_begin(r->catalog);
-	if (rc == 0)
-		rc = cairn_repo_index_record(r, name, s.locs, s.count);
-	if (rc == 0)
-		rc = cairn_catalog_commit(r->catalog);
-	else
-		cairn_catalog_rollback(r->catalog);
-out:
+	rc = cairn_store_list(r->store, cairn_repo_object_prefix(CAIRN_REPO_OBJ_PACK), scan_pack, &s);
+	if (rc == 0 && s.packs > 0)
+		rc = cairn_repo_index_write(r, s.builder, s.locs, s.count, NULL);
 	if (rc == 0 && ret_recovered != NULL)
 		*ret_recovered = s.packs;
-	cairn_buf_free(&obj);
 	cairn_index_builder_free(s.builder);
 	free(s.locs);
 	return rc < 0 ? cairn_err_ctx(rc, "cannot index interrupted backup's packs") : 0;

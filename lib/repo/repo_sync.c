@@ -18,67 +18,6 @@ static void warn(void (*on_warning)(void *, const char *), void *ctx)
 		on_warning(ctx, cairn_err_msg());
 }
 
-/* Loading one index object: blob locations, and per pack its stored bytes
- * (entries of one pack come together, see FORMAT.md section 8). */
-struct index_rows {
-	struct cairn_catalog *catalog;
-	const char *name;
-	uint8_t pack[CAIRN_ID_BYTES];
-	uint64_t bytes;
-	int have_pack;
-};
-
-static int flush_pack(struct index_rows *x)
-{
-	if (!x->have_pack)
-		return 0;
-	x->have_pack = 0;
-	return cairn_catalog_index_pack_put(x->catalog, x->name, x->pack, x->bytes);
-}
-
-static int put_blob(void *ctx, const struct cairn_blob_loc *loc)
-{
-	struct index_rows *x = ctx;
-	int rc;
-
-	if (!x->have_pack || memcmp(x->pack, loc->pack, CAIRN_ID_BYTES) != 0) {
-		rc = flush_pack(x);
-		if (rc < 0)
-			return rc;
-		memcpy(x->pack, loc->pack, CAIRN_ID_BYTES);
-		x->bytes = 0;
-		x->have_pack = 1;
-	}
-	x->bytes += loc->length;
-	return cairn_catalog_blob_put(x->catalog, loc);
-}
-
-int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct cairn_blob_loc *locs, size_t count)
-{
-	struct index_rows x = { .catalog = r->catalog, .name = name };
-	int rc = 0;
-
-	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = put_blob(&x, &locs[i]);
-	if (rc == 0)
-		rc = flush_pack(&x);
-	if (rc == 0)
-		rc = cairn_catalog_index_mark(r->catalog, name);
-	return rc;
-}
-
-int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len)
-{
-	struct index_rows x = { .catalog = r->catalog, .name = name };
-	int rc = cairn_index_parse(r->keys, obj, len, put_blob, NULL, &x);
-
-	if (rc == 0)
-		rc = flush_pack(&x);
-	if (rc == 0)
-		rc = cairn_catalog_index_mark(r->catalog, name);
-	return rc;
-}
-
 struct index_load {
 	struct cairn_repo *r;
 	void (*on_warning)(void *ctx, const char *msg);
@@ -91,10 +30,10 @@ static int load_index(void *vctx, struct sync_item *it)
 {
 	struct index_load *l = vctx;
 	struct cairn_repo *r = l->r;
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc = it->rc;
 
-	snprintf(name, sizeof(name), "index/%s", it->id);
+	(void)cairn_repo_object_name(CAIRN_REPO_OBJ_INDEX, it->id, name); /* a listed, valid id */
 	if (rc == 0) {
 		rc = cairn_catalog_begin(r->catalog);
 		if (rc < 0)
@@ -127,7 +66,7 @@ static int check_seen(void *ctx, const char *name)
 	struct seen_check *c = ctx;
 	char id[CAIRN_ID_HEX];
 
-	if (cairn_repo_parse_object_name(name, "index", id) && !repo_id_list_has(c->present, id))
+	if (cairn_repo_object_parse(name, CAIRN_REPO_OBJ_INDEX, id) && !repo_id_list_has(c->present, id))
 		c->missing++;
 	return 0;
 }
@@ -140,7 +79,7 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 	size_t todo = 0;
 	int rc;
 
-	rc = repo_id_list_dir(r, "index", &present);
+	rc = repo_id_list_dir(r, CAIRN_REPO_OBJ_INDEX, &present);
 	if (rc < 0)
 		goto out;
 	rc = cairn_catalog_index_each(r->catalog, check_seen, &check);
@@ -159,16 +98,16 @@ int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, co
 	}
 	/* the ones not loaded yet, kept in place at the front of the list */
 	for (size_t i = 0; i < present.count; i++) {
-		char name[80];
+		char name[CAIRN_REPO_NAME_MAX];
 
-		snprintf(name, sizeof(name), "index/%s", present.ids[i]);
+		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_INDEX, present.ids[i], name); /* listed, valid */
 		rc = cairn_catalog_index_seen(r->catalog, name);
 		if (rc < 0)
 			goto out;
 		if (rc == 0)
 			memmove(present.ids[todo++], present.ids[i], CAIRN_ID_HEX);
 	}
-	rc = sync_fetch_each(r, "index", NULL, (const char (*)[CAIRN_ID_HEX])present.ids, todo, load_index, &load);
+	rc = sync_fetch_each(r, CAIRN_REPO_OBJ_INDEX, NULL, (const char (*)[CAIRN_ID_HEX])present.ids, todo, load_index, &load);
 	if (rc == 0 && load.damaged)
 		rc = cairn_err(CAIRN_ECORRUPT, "%d damaged index object%s skipped", load.damaged,
 			       load.damaged == 1 ? "" : "s");
@@ -230,7 +169,7 @@ int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx
 	struct index_load load = { r, on_warning, ctx, 0 };
 	int rc;
 
-	rc = repo_id_list_dir(r, "snapshots", &present);
+	rc = repo_id_list_dir(r, CAIRN_REPO_OBJ_SNAPSHOT, &present);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < present.count; i++) {
@@ -242,7 +181,7 @@ int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx
 		if (rc < 0)
 			goto out;
 	}
-	rc = sync_fetch_each(r, "snapshots", CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])fresh.ids, fresh.count,
+	rc = sync_fetch_each(r, CAIRN_REPO_OBJ_SNAPSHOT, CAIRN_SNAPSHOT_AD, (const char (*)[CAIRN_ID_HEX])fresh.ids, fresh.count,
 			     load_snapshot, &load);
 	if (rc < 0)
 		goto out;

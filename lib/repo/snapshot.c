@@ -227,7 +227,7 @@ int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s)
 		free(json);
 		return rc;
 	}
-	rc = cairn_repo_put_sealed(r, "snapshots", CAIRN_SNAPSHOT_AD, json, strlen(json), id);
+	rc = cairn_repo_put_sealed(r, CAIRN_REPO_OBJ_SNAPSHOT, CAIRN_SNAPSHOT_AD, json, strlen(json), id);
 	if (rc == 0) {
 		memcpy(s->id, id, sizeof(id));
 		rc = cairn_catalog_snapshot_put(r->catalog, id, s->time_ns, json);
@@ -238,7 +238,7 @@ int cairn_snapshot_write(struct cairn_repo *r, struct cairn_snapshot *s)
 
 int cairn_snapshot_delete(struct cairn_repo *r, const char *id)
 {
-	char name[16 + CAIRN_ID_HEX];
+	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	if (r->config.version < 2)
@@ -246,7 +246,9 @@ int cairn_snapshot_delete(struct cairn_repo *r, const char *id)
 				 "repository '%s' has format version 1, which promised that nothing is ever deleted; "
 				 "forget needs a version 2 repository",
 				 r->url);
-	snprintf(name, sizeof(name), "snapshots/%s", id);
+	rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, id, name);
+	if (rc < 0)
+		return rc;
 	rc = cairn_store_del(r->store, name);
 	if (rc < 0 && rc != CAIRN_ENOTFOUND)
 		return cairn_err_ctx(rc, "cannot delete '%s'", name);

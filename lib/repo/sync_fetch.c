@@ -12,7 +12,7 @@
 
 struct fetch_ctx {
 	struct cairn_repo *r;
-	const char *dir;
+	enum cairn_repo_obj kind;
 	const char *ad;
 };
 
@@ -23,17 +23,17 @@ static void fetch_one(void *job, int worker, void *vctx)
 
 	(void)worker;
 	if (c->ad != NULL)
-		it->rc = cairn_repo_get_sealed(c->r, c->dir, it->id, c->ad, &it->buf);
+		it->rc = cairn_repo_get_sealed(c->r, c->kind, it->id, c->ad, &it->buf);
 	else
-		it->rc = cairn_repo_get_verified(c->r, c->dir, it->id, &it->buf);
+		it->rc = cairn_repo_get_verified(c->r, c->kind, it->id, &it->buf);
 	if (it->rc < 0)
 		snprintf(it->err, sizeof(it->err), "%s", cairn_err_msg());
 }
 
-int sync_fetch_each(struct cairn_repo *r, const char *dir, const char *ad, const char (*ids)[CAIRN_ID_HEX],
+int sync_fetch_each(struct cairn_repo *r, enum cairn_repo_obj kind, const char *ad, const char (*ids)[CAIRN_ID_HEX],
 		    size_t n, int (*consume)(void *ctx, struct sync_item *item), void *ctx)
 {
-	struct fetch_ctx fc = { r, dir, ad };
+	struct fetch_ctx fc = { r, kind, ad };
 	struct cairn_workpool *pool = NULL;
 	struct sync_item *items;
 	int rc = 0;
@@ -42,7 +42,7 @@ int sync_fetch_each(struct cairn_repo *r, const char *dir, const char *ad, const
 		return 0;
 	items = calloc(CAIRN_SYNC_BATCH, sizeof(*items));
 	if (items == NULL)
-		return cairn_err(CAIRN_ENOMEM, "cannot read '%s/': out of memory", dir);
+		return cairn_err(CAIRN_ENOMEM, "cannot read '%s': out of memory", cairn_repo_object_prefix(kind));
 	/* one object: no threads */
 	if (n > 1) {
 		int threads = n < CAIRN_SYNC_FETCHERS ? (int)n : CAIRN_SYNC_FETCHERS;

@@ -18,12 +18,12 @@ struct sync_item {
 	char err[512];        /* its detail */
 };
 
-/* For each ids[i] (0 <= i < n): fetch `dir`/ids[i] verified against its
- * name (and opened with `ad` unless NULL), up to CAIRN_SYNC_FETCHERS at a
+/* For each ids[i] (0 <= i < n): fetch the object of `kind` with id
+ * ids[i], verified against its name (and opened with `ad` unless NULL), up to CAIRN_SYNC_FETCHERS at a
  * time, then call consume(ctx, item) in the order of ids, from the calling
  * thread. A failed fetch is handed over too (item->rc, item->err); a
  * non-zero return from consume stops and is returned. */
-int sync_fetch_each(struct cairn_repo *r, const char *dir, const char *ad, const char (*ids)[CAIRN_ID_HEX],
+int sync_fetch_each(struct cairn_repo *r, enum cairn_repo_obj kind, const char *ad, const char (*ids)[CAIRN_ID_HEX],
 		    size_t n, int (*consume)(void *ctx, struct sync_item *item), void *ctx);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cairn/buf.h"
 #include "cairn/clock.h"
 #include "cairn/err.h"
+#include "cairn/repo_layout.h"
 #include "cairn/s3.h"
 #include "cairn/timeutil.h"
 
@@ -90,7 +91,7 @@ static void *probe_thread(void *arg)
 	 * than that whatever its size (a config of gigabytes, planted by
 	 * whoever can write to the site, is the open's to refuse) */
 	if (rc == 0)
-		rc = cairn_store_get(store, "config", 0, 1, &buf);
+		rc = cairn_store_get(store, CAIRN_REPO_CONFIG_NAME, 0, 1, &buf);
 	if (rc == CAIRN_EINVAL) /* the range is past the end: there is no first byte */
 		rc = cairn_err(CAIRN_EFORMAT, "the config object of '%s' is empty", store->description);
 	took = cairn_time_mono_ns() - t0;
@@ -299,13 +300,15 @@ size_t cairn_site_probe_order(const struct cairn_site_probe *probes, size_t n, i
 
 int cairn_site_probe_holds(struct cairn_site_probe *p, const char *snapshot_id)
 {
-	char name[128];
+	char name[CAIRN_REPO_NAME_MAX];
 	uint64_t size;
 	int rc;
 
 	if (p->store == NULL)
 		return cairn_err(CAIRN_EINVAL, "site '%s' was not probed successfully", p->site->name);
-	snprintf(name, sizeof(name), "snapshots/%s", snapshot_id);
+	rc = cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, snapshot_id, name);
+	if (rc < 0)
+		return rc;
 	rc = cairn_store_stat(p->store, name, &size);
 	if (rc == 0)
 		return 1;

@@ -17,7 +17,9 @@
 #include "cairn_test.h"
 
 #include "cairn/crypto.h"
+#include "cairn/pack.h"
 #include "cairn/repo.h"
+#include "cairn/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,48 @@ static inline void repo_fixture_create(struct repo_fixture *rf, const struct cai
 	assert_int_equal(cairn_secret_new(CAIRN_SECRET_PASSPHRASE, "pw", 2, &rf->secret), 0);
 	assert_int_equal(cairn_repo_init(rf->repo, rf->secret, "h", cfg, NULL), 0);
 	assert_int_equal(cairn_repo_open(rf->repo, rf->secret, rf->state, &rf->r), 0);
+}
+
+/* Reopen rf->r (created) on its local store wrapped in the fault decorator
+ * (store.h), synchronised; *ret_faulty is that decorator, owned by rf->r. */
+static inline void repo_fixture_reopen_faulty(struct repo_fixture *rf, struct cairn_store **ret_faulty)
+{
+	struct cairn_store *local = NULL;
+
+	cairn_repo_close(rf->r);
+	assert_int_equal(cairn_store_local_open(rf->repo, 0, &local), 0);
+	assert_int_equal(cairn_store_fault_wrap(local, ret_faulty), 0);
+	assert_int_equal(cairn_repo_open_store(*ret_faulty, rf->repo, rf->secret, rf->state, &rf->r), 0);
+	assert_int_equal(cairn_repo_sync(rf->r, NULL, NULL), 0);
+}
+
+/* Build, without storing it, a pack of `n` data blobs of `len` bytes each
+ * (the plaintext of blob i is cairn_test_fill_random(seed + i)) sealed with
+ * rf->r's keys: its bytes (ret_pack, zeroed by the caller), its id and its
+ * blob locations (malloc'd). */
+static inline void repo_fixture_build_pack(struct repo_fixture *rf, int n, size_t len, uint64_t seed,
+					   struct cairn_buf *ret_pack, uint8_t ret_id[CAIRN_ID_BYTES],
+					   struct cairn_blob_loc **ret_locs, size_t *ret_n)
+{
+	const struct cairn_keys *keys = cairn_repo_keys(rf->r);
+	struct cairn_pack_writer *w = NULL;
+	struct cairn_buf stored = { 0 };
+	uint8_t *plain = malloc(len), id[CAIRN_ID_BYTES];
+
+	assert_non_null(plain);
+	assert_int_equal(cairn_pack_writer_new(&w), 0);
+	for (int i = 0; i < n; i++) {
+		cairn_test_fill_random(plain, len, seed + (uint64_t)i);
+		cairn_blob_id(keys, plain, len, id);
+		cairn_buf_reset(&stored);
+		assert_int_equal(cairn_blob_encode(keys, NULL, CAIRN_BLOB_DATA, id, plain, len, &stored), 0);
+		assert_int_equal(cairn_pack_writer_add(w, CAIRN_BLOB_DATA, id, stored.data, stored.len, (uint32_t)len),
+				 0);
+	}
+	assert_int_equal(cairn_pack_writer_finish(w, keys, ret_pack, ret_id, ret_locs, ret_n), 0);
+	cairn_pack_writer_free(w);
+	cairn_buf_free(&stored);
+	free(plain);
 }
 
 /* Close rf->r (whichever repository it holds then), remove the directory. */

@@ -48,7 +48,6 @@
 #include "cairn/snapshot.h"
 #include "cairn/store.h"
 
-#define TAIL_GUESS (64 * 1024)
 
 struct name_list {
 	char **names;
@@ -203,29 +202,16 @@ static int load_index(struct acct *a, const char *name)
 	return 0;
 }
 
-static int read_pack_header(struct acct *a, const char *name, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t size)
+/* The kernel's pack-tail read, once: an accounting tool reports what it
+ * reads, it does not re-read. */
+static int read_pack_header(struct acct *a, const uint8_t pack_id[CAIRN_ID_BYTES], uint64_t size)
 {
-	struct cairn_buf tail = { 0 };
 	struct cairn_blob_loc *locs = NULL;
-	uint64_t want = size < TAIL_GUESS ? size : TAIL_GUESS;
-	size_t need = 0, count = 0;
-	int rc = CAIRN_ECORRUPT;
+	size_t count = 0;
+	int rc = cairn_repo_pack_tail_read(cairn_repo_store(a->r), cairn_repo_keys(a->r), pack_id, size,
+					   CAIRN_REPO_READ_ONCE, NULL, &locs, &count);
 
-	if (size < 12)
-		return CAIRN_ECORRUPT;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		cairn_buf_reset(&tail);
-		rc = cairn_store_get(cairn_repo_store(a->r), name, size - want, want, &tail);
-		if (rc < 0)
-			break;
-		rc = cairn_pack_read_header(cairn_repo_keys(a->r), pack_id, tail.data, tail.len, size, &need, &locs,
-					    &count);
-		if (rc != CAIRN_EINVAL || need == 0 || need > size)
-			break;
-		want = need;
-	}
 	free(locs);
-	cairn_buf_free(&tail);
 	return rc;
 }
 
@@ -313,7 +299,7 @@ static int account(struct acct *a)
 			a->snapshots++;
 			cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
 			cairn_buf_reset(&plain);
-			rc = cairn_repo_get_sealed(a->r, "snapshots", hex, CAIRN_SNAPSHOT_AD, &plain);
+			rc = cairn_repo_get_sealed(a->r, CAIRN_REPO_OBJ_SNAPSHOT, hex, CAIRN_SNAPSHOT_AD, &plain);
 			if (rc == CAIRN_ENOTFOUND) {
 				a->snapshots--;
 				a->vanished++;
@@ -335,7 +321,7 @@ static int account(struct acct *a)
 			memcpy(present + npresent++ * CAIRN_ID_BYTES, id, CAIRN_ID_BYTES);
 			if (count_id(a->listed, a->nlisted, id) > 0) {
 				a->packs_indexed++;
-			} else if ((rc = read_pack_header(a, name, id, a->all.sizes[i])) == 0) {
+			} else if ((rc = read_pack_header(a, id, a->all.sizes[i])) == 0) {
 				a->packs_orphan++;
 				a->orphan_bytes += a->all.sizes[i];
 				fprintf(stderr, "orphan pack (next backup indexes it): %s\n", name);

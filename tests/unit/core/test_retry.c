@@ -570,6 +570,34 @@ static void test_retry_env_default_real(void **state)
 	assert_true(r.stats.elapsed_ns < 5 * SEC);
 }
 
+/* retry_classes: the default retries transient errors only; a policy naming
+ * the corrupt class retries CAIRN_ECORRUPT and no longer the transient. */
+static void test_retry_should_retry_classes(void **state)
+{
+	struct fake f = { .now = 5 * SEC };
+	struct cairn_retry_policy p = policy(30 * SEC, 3, 0, 0);
+	struct cairn_retry_env env = fake_env(&f);
+	struct cairn_retry r;
+
+	(void)state;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	assert_int_equal(cairn_retry_should_retry(&r, attempt(&f, 0, CAIRN_ECORRUPT, "bad bytes")), 0);
+	assert_int_equal(cairn_retry_end(&r, CAIRN_ECORRUPT), CAIRN_ECORRUPT);
+
+	p.retry_classes = 1u << CAIRN_CLASS_CORRUPT;
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	assert_int_equal(cairn_retry_should_retry(&r, attempt(&f, 0, CAIRN_ECORRUPT, "bad bytes")), 1);
+	assert_int_equal(cairn_retry_should_retry(&r, attempt(&f, 0, CAIRN_ECORRUPT, "bad bytes")), 1);
+	/* the attempt cap still holds */
+	assert_int_equal(cairn_retry_should_retry(&r, attempt(&f, 0, CAIRN_ECORRUPT, "bad bytes")), 0);
+	assert_int_equal(r.stats.attempts, 3);
+	assert_int_equal(f.n_sleeps, 0); /* backoff 0: no waiting */
+
+	assert_int_equal(cairn_retry_begin(&r, &p, &env), 0);
+	assert_int_equal(cairn_retry_should_retry(&r, attempt(&f, 0, CAIRN_ETRANSIENT, "503")), 0);
+	assert_int_equal(cairn_retry_end(&r, CAIRN_ETRANSIENT), CAIRN_ETRANSIENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_retry_should_retry_last_at_deadline_success),
 		cmocka_unit_test(test_retry_begin_rejects),
 		cmocka_unit_test(test_retry_env_default_real),
+		cmocka_unit_test(test_retry_should_retry_classes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,7 +139,7 @@ static void test_snapshot_write_refuses_oversized(void **state)
 	memset(tag, 'x', CAIRN_SNAPSHOT_MAX_BYTES + 1);
 	assert_int_equal(fwrite(tag, 1, CAIRN_SNAPSHOT_MAX_BYTES + 1, fp), CAIRN_SNAPSHOT_MAX_BYTES + 1);
 	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(cairn_repo_get_sealed(f->r, "snapshots", PARENT, CAIRN_SNAPSHOT_AD, &out), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_repo_get_sealed(f->r, CAIRN_REPO_OBJ_SNAPSHOT, PARENT, CAIRN_SNAPSHOT_AD, &out), CAIRN_ECORRUPT);
 	assert_non_null(strstr(cairn_err_msg(), "snapshot 'snapshots/" PARENT "' has 16777217 bytes"));
 	assert_int_equal(out.len, 0);
 	cairn_buf_free(&out);

@@ -20,6 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Snapshot ids: 64 lowercase hex digits. */
+#define SNAP_A "abcd1234" "00000000000000000000000000000000000000000000000000000000"
+#define SNAP_B "abcd1235" "00000000000000000000000000000000000000000000000000000000"
+
 #define MS 1000000LL
 
 static int64_t mono_ns(void)
@@ -105,7 +109,7 @@ static void test_probe_sites(void **state)
 	write_file(path, "{\"version\": 2}");
 	snprintf(path, sizeof(path), "%s/primary/snapshots", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/primary/snapshots/abcd1234", dir);
+	snprintf(path, sizeof(path), "%s/primary/snapshots/%s", dir, SNAP_A);
 	write_file(path, "x");
 	snprintf(path, sizeof(path), "%s/empty", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -146,9 +150,12 @@ static void test_probe_sites(void **state)
 	assert_false(p[4].healthy);
 	assert_true(p[4].why[0] != '\0');
 	/* the snapshot object, looked up through the probe's store */
-	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), 1);
-	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1235"), 0);
-	assert_int_equal(cairn_site_probe_holds(&p[1], "abcd1234"), CAIRN_EINVAL);
+	assert_int_equal(cairn_site_probe_holds(&p[0], SNAP_A), 1);
+	assert_int_equal(cairn_site_probe_holds(&p[0], SNAP_B), 0);
+	assert_int_equal(cairn_site_probe_holds(&p[1], SNAP_A), CAIRN_EINVAL);
+	/* an id that is not one names no object (repo_layout.h) */
+	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), CAIRN_EINVAL);
+	assert_int_equal(cairn_site_probe_holds(&p[0], "../snapshots/" SNAP_A), CAIRN_EINVAL);
 	cairn_site_probe_free(p, n);
 	cairn_site_probe_free(NULL, 0);
 	cairn_config_free(cfg);
@@ -284,7 +291,7 @@ static void test_probe_hook_memory_stores(void **state)
 	assert_non_null(strstr(p[4].why, "no answer within"));
 	assert_int_equal(cairn_site_probe_order(p, n, CAIRN_SITE_PROBE_TIE_NS, order), 1);
 	assert_int_equal(order[0], 0);
-	assert_int_equal(cairn_site_probe_holds(&p[0], "abcd1234"), 0);
+	assert_int_equal(cairn_site_probe_holds(&p[0], SNAP_B), 0);
 	cairn_site_probe_free(p, n);
 	/* the hung probe finishes on its own; the configuration must outlive it */
 	while (atomic_load(&h.finished) < 5) {
