@@ -6,6 +6,7 @@
 #include "snapshot_print.h"
 #include "store_stats.h"
 
+#include "cairn/drill.h"
 #include "cairn/err.h"
 #include "cairn/restore.h"
 #include "cairn/timeutil.h"
@@ -101,6 +102,7 @@ int cmd_restore(int argc, char **argv)
 	struct cairn_snapshot snap = { 0 };
 	struct site_choice ch = { 0 };
 	struct point_query q = { NULL, 0 };
+	struct cairn_drill_rpo judged;
 	struct cairn_repo *repo = NULL;
 	const char *at = NULL, *snapshot = NULL, *rpo_text = NULL;
 	const char **includes;
@@ -185,19 +187,18 @@ int cmd_restore(int argc, char **argv)
 	/* the data-loss window: what the chosen point misses of the requested time */
 	if (at == NULL)
 		at_ns = now;
-	window_ns = at_ns - snap.time_ns;
-	if (window_ns < 0)
-		window_ns = 0;
+	cairn_drill_rpo_judge(at_ns, snap.time_ns, rpo_ns, &judged);
+	window_ns = judged.window_ns;
 	cairn_time_format(snap.time_ns, 0, when);
 	cairn_time_format(at_ns, 0, asked);
 	cairn_duration_format(window_ns, window, sizeof(window));
 	cli_info(&o, "recovery point: snapshot %.8s taken %s on %s", snap.id, when, snap.host);
 	cli_info(&o, "requested time: %s%s; data-loss window: %s", asked, at == NULL ? " (now)" : "", window);
-	if (rpo_ns >= 0 && window_ns > rpo_ns) {
+	if (!judged.met) {
 		char rpo[32], over[32];
 
 		cairn_duration_format(rpo_ns, rpo, sizeof(rpo));
-		cairn_duration_format(window_ns - rpo_ns, over, sizeof(over));
+		cairn_duration_format(judged.over_ns, over, sizeof(over));
 		cli_error("RPO not met: the data-loss window of %s exceeds the RPO of %s by %s; nothing restored", window,
 			  rpo, over);
 		rpo_met = 0;
