@@ -7,8 +7,8 @@
 #include "job_report.h"
 #include "replicate_print.h"
 
-#include "cairn/err.h"
 #include "cairn/drill.h"
+#include "cairn/err.h"
 #include "cairn/replicate.h"
 #include "cairn/scheduler.h"
 #include "cairn/snapshot.h"
