@@ -71,11 +71,7 @@ static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *p
 	struct restore_ui *ui = ctx;
 
 	cli_progress_done(&ui->progress);
-	if (kind == CAIRN_RESTORE_DAMAGED)
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-	else
-		cli_error("'%s': %s", path, msg);
+	cli_restore_problem(kind, path, object, msg);
 	if (ui->problems != NULL)
 		json_array_append_new(ui->problems, json_pack("{s:s, s:s, s:s?, s:s}", "kind",
 							      kind == CAIRN_RESTORE_DAMAGED ? "damaged" : "error",

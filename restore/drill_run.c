@@ -31,11 +31,8 @@ void drill_print_restore_problem(void *ctx, enum cairn_restore_problem kind, con
 	struct drill *d = ctx;
 
 	cli_progress_done(&d->progress);
-	if (kind == CAIRN_RESTORE_DAMAGED)
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-	else if (d->f.errors.total < CAIRN_DRILL_LIST_MAX)
-		cli_error("'%s': %s", path, msg);
+	if (kind == CAIRN_RESTORE_DAMAGED || d->f.errors.total < CAIRN_DRILL_LIST_MAX)
+		cli_restore_problem(kind, path, object, msg);
 	cairn_drill_on_restore_problem(&d->f, kind, path, object, msg);
 }
 
