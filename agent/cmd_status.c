@@ -4,17 +4,17 @@
 #include "agent.h"
 
 #include "cli_args.h"
-#include "drill_status.h"
 #include "job_report.h"
 #include "replicate_print.h"
 
+#include "cairn/drill.h"
 #include "cairn/err.h"
 #include "cairn/replicate.h"
+#include "cairn/scheduler.h"
 #include "cairn/snapshot.h"
 #include "cairn/timeutil.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +56,7 @@ struct site_row {
 	int drill_scheduled;     /* a [drill NAME] names this site */
 	int has_drill;
 	int drill_unreadable;    /* the history could not be read (a warning was printed) */
-	struct drill_last drill;
+	struct cairn_drill_last drill;
 	json_t *drill_record;    /* the history line as read; owned */
 };
 
@@ -69,12 +69,13 @@ static int64_t target_of(const struct cli_repo_opts *o, const struct cairn_site_
 	return site != NULL ? cairn_config_site_rpo(o->cfg, site) : o->cfg->rpo_ns;
 }
 
+/* Within the RPO target: the age of the newest point (0 = none) judged by the one loss-window rule. */
 static void judge(struct site_row *row, int64_t now)
 {
-	if (row->rpo_ns < 0)
-		row->within = 1;
-	else
-		row->within = row->ss.newest_time_ns > 0 && now - row->ss.newest_time_ns <= row->rpo_ns;
+	struct cairn_drill_rpo r;
+
+	cairn_drill_rpo_judge(now, row->ss.newest_time_ns > 0 ? row->ss.newest_time_ns : -1, row->rpo_ns, &r);
+	row->within = r.met;
 }
 
 static int primary_row(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_t flag_ns, int64_t now,
@@ -105,7 +106,7 @@ static void print_drill(const struct site_row *row)
 	char text[1024];
 
 	if (row->has_drill) {
-		drill_last_describe(&row->drill, text, sizeof(text));
+		cairn_drill_last_describe(&row->drill, text, sizeof(text));
 		printf("        last drill: %s\n", text);
 	} else if (row->drill_scheduled && !row->drill_unreadable) {
 		printf("        last drill: never\n");
@@ -163,12 +164,14 @@ static json_t *row_json(const struct site_row *row, int64_t now)
 
 struct job_row {
 	char name[JOB_NAME_MAX];
-	const struct cairn_config_schedule *schedule; /* NULL: not scheduled */
+	const struct cairn_job *job;                  /* NULL: not scheduled (borrowed from the table) */
 	const struct job_report *last;                /* NULL: never ran (borrowed from the records) */
 	int64_t next_ns;                              /* 0: none */
 };
 
 struct job_table {
+	struct cairn_job *jobs;     /* the scheduler's job table (cairn_scheduler_jobs_from_config); owned */
+	size_t njobs;
 	struct job_report *records; /* owned */
 	size_t nrecords;
 	struct job_row *rows;       /* owned */
@@ -177,6 +180,7 @@ struct job_table {
 
 static void job_table_free(struct job_table *t)
 {
+	free(t->jobs);
 	free(t->records);
 	free(t->rows);
 }
@@ -197,35 +201,29 @@ static int has_row(const struct job_table *t, const char *name)
 	return 0;
 }
 
-/* Add the row of job `name` (printf-like), with its schedule (NULL or
- * unset: none) and its next run from now, anchored at its last start as the
- * scheduler does. Rows are preallocated: there is room. */
-static void add_row(struct job_table *t, const struct cairn_config_schedule *schedule, int64_t now,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void add_row(struct job_table *t, const struct cairn_config_schedule *schedule, int64_t now,
-		    const char *fmt, ...)
+/* Add the row of job `name`, with its scheduled job (NULL: none) and its
+ * next run from now, anchored at its last start as the scheduler does. Rows
+ * are preallocated: there is room. */
+static void add_row(struct job_table *t, const struct cairn_job *job, int64_t now, const char *name)
 {
 	struct job_row *row = &t->rows[t->nrows];
-	va_list ap;
 
 	memset(row, 0, sizeof(*row));
-	va_start(ap, fmt);
-	vsnprintf(row->name, sizeof(row->name), fmt, ap);
-	va_end(ap);
+	snprintf(row->name, sizeof(row->name), "%s", name);
 	if (has_row(t, row->name))
 		return;
 	row->last = record_of(t, row->name);
-	if (schedule != NULL && schedule->text != NULL) {
-		row->schedule = schedule;
-		if (cairn_schedule_next(&schedule->spec, row->last ? row->last->start_ns : 0, now, CAIRN_SCHEDULE_LOCAL,
+	if (job != NULL) {
+		row->job = job;
+		if (cairn_schedule_next(&job->schedule, row->last ? row->last->start_ns : 0, now, CAIRN_SCHEDULE_LOCAL,
 					&row->next_ns) < 0)
 			row->next_ns = 0; /* never again */
 	}
 	t->nrows++;
 }
 
-/* The scheduled jobs of the configuration, in the scheduler's order, then
- * the other jobs that have a record, by name. */
+/* The scheduled jobs of the configuration, as `run` builds them (in the
+ * scheduler's order), then the other jobs that have a record, by name. */
 static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_table *t)
 {
 	const struct cairn_config *cfg = o->cfg;
@@ -240,24 +238,16 @@ static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_tabl
 	free(state);
 	if (rc < 0)
 		return rc;
-	max = t->nrecords + (cfg ? cfg->nsets + cfg->nreplicas + 2 + cfg->ndrills : 0);
+	if (cfg != NULL && (rc = cairn_scheduler_jobs_from_config(cfg, &t->jobs, &t->njobs)) < 0)
+		return rc;
+	max = t->nrecords + t->njobs;
 	t->rows = calloc(max ? max : 1, sizeof(*t->rows));
 	if (t->rows == NULL)
 		return cairn_err(CAIRN_ENOMEM, "out of memory");
-	for (size_t i = 0; cfg != NULL && i < cfg->nsets; i++)
-		if (cfg->sets[i].schedule.text != NULL)
-			add_row(t, &cfg->sets[i].schedule, now, "backup:%s", cfg->sets[i].name);
-	for (size_t i = 0; cfg != NULL && i < cfg->nreplicas; i++)
-		if (cfg->replicas[i].schedule.text != NULL)
-			add_row(t, &cfg->replicas[i].schedule, now, "replicate:%s", cfg->replicas[i].name);
-	if (cfg != NULL && cfg->jobs.prune.text != NULL)
-		add_row(t, &cfg->jobs.prune, now, "prune");
-	if (cfg != NULL && cfg->jobs.check.text != NULL)
-		add_row(t, &cfg->jobs.check, now, "check");
-	for (size_t i = 0; cfg != NULL && i < cfg->ndrills; i++)
-		add_row(t, &cfg->drills[i].schedule, now, "drill:%s", cfg->drills[i].name);
+	for (size_t i = 0; i < t->njobs; i++)
+		add_row(t, &t->jobs[i], now, t->jobs[i].name);
 	for (size_t i = 0; i < t->nrecords; i++)
-		add_row(t, NULL, now, "%s", t->records[i].job);
+		add_row(t, NULL, now, t->records[i].job);
 	return 0;
 }
 
@@ -287,11 +277,11 @@ static void print_job(const struct job_row *row)
 	} else {
 		printf("never run");
 	}
-	if (row->schedule != NULL && row->next_ns > 0) {
+	if (row->job != NULL && row->next_ns > 0) {
 		cairn_time_format(row->next_ns, 0, when);
-		printf("; next %s (%s)", when, row->schedule->text);
-	} else if (row->schedule != NULL) {
-		printf("; no next run (%s)", row->schedule->text);
+		printf("; next %s (%s)", when, row->job->schedule_text);
+	} else if (row->job != NULL) {
+		printf("; no next run (%s)", row->job->schedule_text);
 	}
 	putchar('\n');
 }
@@ -311,7 +301,7 @@ static json_t *job_json(const struct job_row *row)
 			json_object_set_new(counters, job_counter_name((enum job_counter)i),
 					    json_integer(r->counters[i]));
 	json_object_set_new(j, "job", json_string(row->name));
-	json_object_set_new(j, "schedule", row->schedule ? json_string(row->schedule->text) : json_null());
+	json_object_set_new(j, "schedule", row->job ? json_string(row->job->schedule_text) : json_null());
 	json_object_set_new(j, "next_run", job_time_json(row->next_ns));
 	json_object_set_new(j, "last_run", job_time_json(r ? r->start_ns : 0));
 	json_object_set_new(j, "last_end", job_time_json(r ? r->end_ns : 0));
@@ -351,7 +341,7 @@ static void load_drills(const struct cli_repo_opts *o, struct site_row *rows, si
 			row->drill_unreadable = 1;
 			continue;
 		}
-		rc = drill_last_read(state, row->name, &row->drill, &row->drill_record);
+		rc = cairn_drill_last_read(state, row->name, &row->drill, &row->drill_record);
 		if (rc == 0) {
 			row->has_drill = 1;
 		} else if (rc != CAIRN_ENOTFOUND) {

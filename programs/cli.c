@@ -133,6 +133,15 @@ void cli_info(const struct cli_repo_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_restore_problem(enum cairn_restore_problem kind, const char *path, const char *object, const char *msg)
+{
+	if (kind == CAIRN_RESTORE_DAMAGED)
+		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
+			  object ? object : "", object ? "'" : "", msg);
+	else
+		cli_error("'%s': %s", path, msg);
+}
+
 int cli_exit_for(int rc)
 {
 	switch (rc) {

@@ -237,7 +237,7 @@ static const struct drill_family drill_families[] = {
 	  DRILL_LOSS_WINDOW },
 };
 
-static struct value drill_value(const struct drill_last *d, enum drill_metric which)
+static struct value drill_value(const struct cairn_drill_last *d, enum drill_metric which)
 {
 	switch (which) {
 	case DRILL_TIME:
@@ -506,10 +506,10 @@ int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t 
 
 int metrics_drills_merge(const char *state_dir, struct metrics_site **rows, size_t *n)
 {
-	struct drill_last *drills = NULL;
+	struct cairn_drill_last *drills = NULL;
 	struct metrics_site *all;
 	size_t ndrills = 0, extra = 0, k;
-	int rc = drill_last_list(state_dir, &drills, &ndrills);
+	int rc = cairn_drill_last_list(state_dir, &drills, &ndrills);
 
 	if (rc < 0)
 		return rc;

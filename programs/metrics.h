@@ -9,7 +9,7 @@
  * (metrics_sites_save); the writer takes the last saved rows
  * (metrics_sites_load), and computes the RPO exposure as of its own time.
  * metrics_sites_load also attaches each site's last drill, read afresh
- * from <state dir>/drills/<site>.jsonl (drill_status.h), so the drill
+ * from <state dir>/drills/<site>.jsonl (cairn/drill.h), so the drill
  * metrics are as of the file's writing too (a history that cannot be read
  * is a warning: the other metrics are still written).
  */
@@ -22,7 +22,7 @@
 
 #include "cairn/config.h"
 
-#include "drill_status.h"
+#include "cairn/drill.h"
 #include "job_report.h"
 
 struct cli_repo_opts;
@@ -42,7 +42,7 @@ struct metrics_site {
 	/* the site's last drill (cairn_drill_* metrics) */
 	int status_unknown; /* 1: only the drill is known of this site (no cairn_site_* metric) */
 	int has_drill;      /* 0: no drill recorded */
-	struct drill_last drill;
+	struct cairn_drill_last drill;
 };
 
 /* Render every metric into `f`: the jobs' last runs, the sites' rows (RPO

@@ -6,6 +6,8 @@
 #include "drill.h"
 #include "job_report.h"
 
+#include "cairn/err.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +31,7 @@ void drill_free(struct drill *d)
 {
 	cairn_snapshot_clear(&d->snap);
 	cairn_repo_close(d->repo);
-	drill_findings_free(&d->f);
+	cairn_drill_findings_free(&d->f);
 	for (size_t i = 0; i < d->nreasons; i++)
 		free(d->reasons[i]);
 	free(d->reasons);
@@ -42,6 +44,23 @@ void drill_free(struct drill *d)
 	cli_repo_opts_free(&d->o);
 }
 
+char *drill_state_dir(const struct drill *d)
+{
+	return cli_state_dir(&d->o);
+}
+
+/* Append the record to <state dir>/drills/<site file>.jsonl (a warning when it cannot be). */
+static void history_append(const struct drill *d, json_t *record)
+{
+	char *state = drill_state_dir(d);
+	int rc = state != NULL ? cairn_drill_history_append(state, d->site_file, record)
+			       : cairn_err(CAIRN_ENOMEM, "out of memory");
+
+	if (rc < 0)
+		cli_warn("the drill is not recorded in the history: %s", cairn_err_msg());
+	free(state);
+}
+
 /* The counters of the job record (metrics, status). */
 static void drill_job_counters(const struct drill *d)
 {
@@ -49,7 +68,7 @@ static void drill_job_counters(const struct drill *d)
 		job_report_count(JOB_FILES, (int64_t)d->rst.files);
 		job_report_count(JOB_BYTES_READ, (int64_t)d->rst.bytes);
 	}
-	job_report_count(JOB_ERRORS, (int64_t)(d->f.ndamaged + d->f.nsync_damage + drill_failed_files(&d->f) +
+	job_report_count(JOB_ERRORS, (int64_t)(d->f.ndamaged + d->f.nsync_damage + cairn_drill_failed_files(&d->f) +
 					       d->rst.errors));
 	if (d->sync_ns >= 0) {
 		job_report_count(JOB_REQUESTS, (int64_t)d->store.requests);
@@ -74,7 +93,7 @@ static int drill_run(struct drill *d)
 	drill_verdict(d, code);
 	record = drill_history_record(d);
 	if (record != NULL)
-		drill_history_append(d, record);
+		history_append(d, record);
 	else
 		cli_warn("the drill could not be recorded in the history: out of memory");
 	json_decref(record);

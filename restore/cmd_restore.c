@@ -6,6 +6,7 @@
 #include "snapshot_print.h"
 #include "store_stats.h"
 
+#include "cairn/drill.h"
 #include "cairn/err.h"
 #include "cairn/restore.h"
 #include "cairn/timeutil.h"
@@ -70,11 +71,7 @@ static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *p
 	struct restore_ui *ui = ctx;
 
 	cli_progress_done(&ui->progress);
-	if (kind == CAIRN_RESTORE_DAMAGED)
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-	else
-		cli_error("'%s': %s", path, msg);
+	cli_restore_problem(kind, path, object, msg);
 	if (ui->problems != NULL)
 		json_array_append_new(ui->problems, json_pack("{s:s, s:s, s:s?, s:s}", "kind",
 							      kind == CAIRN_RESTORE_DAMAGED ? "damaged" : "error",
@@ -101,6 +98,7 @@ int cmd_restore(int argc, char **argv)
 	struct cairn_snapshot snap = { 0 };
 	struct site_choice ch = { 0 };
 	struct cairn_site_query q = { NULL, 0 };
+	struct cairn_drill_rpo judged;
 	struct cairn_repo *repo = NULL;
 	const char *at = NULL, *snapshot = NULL, *rpo_text = NULL;
 	const char **includes;
@@ -185,19 +183,18 @@ int cmd_restore(int argc, char **argv)
 	/* the data-loss window: what the chosen point misses of the requested time */
 	if (at == NULL)
 		at_ns = now;
-	window_ns = at_ns - snap.time_ns;
-	if (window_ns < 0)
-		window_ns = 0;
+	cairn_drill_rpo_judge(at_ns, snap.time_ns, rpo_ns, &judged);
+	window_ns = judged.window_ns;
 	cairn_time_format(snap.time_ns, 0, when);
 	cairn_time_format(at_ns, 0, asked);
 	cairn_duration_format(window_ns, window, sizeof(window));
 	cli_info(&o, "recovery point: snapshot %.8s taken %s on %s", snap.id, when, snap.host);
 	cli_info(&o, "requested time: %s%s; data-loss window: %s", asked, at == NULL ? " (now)" : "", window);
-	if (rpo_ns >= 0 && window_ns > rpo_ns) {
+	if (!judged.met) {
 		char rpo[32], over[32];
 
 		cairn_duration_format(rpo_ns, rpo, sizeof(rpo));
-		cairn_duration_format(window_ns - rpo_ns, over, sizeof(over));
+		cairn_duration_format(judged.over_ns, over, sizeof(over));
 		cli_error("RPO not met: the data-loss window of %s exceeds the RPO of %s by %s; nothing restored", window,
 			  rpo, over);
 		rpo_met = 0;

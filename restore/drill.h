@@ -6,17 +6,19 @@
  *   drill_args.c     options -> d->a (what was asked)
  *   drill_site.c     the site (name, URL, history file name); the primary refused
  *   drill_run.c      fresh state directory, open and sync (timed), restore (timed),
- *                    verification
- *   drill_point.c    the recovery point: --at, latest or a seeded random one
- *   drill_findings.c damaged objects with their files, verification failures,
- *                    restore errors
- *   drill_verdict.c  pass or fail, reasons, exit code
+ *                    verification; the callbacks that print each problem and
+ *                    record it in the findings (lib/drill)
+ *   drill_point.c    the recovery point: --at, latest or a seeded random one,
+ *                    and its loss window (cairn_drill_rpo_judge)
+ *   drill_verdict.c  lib/drill's verdict (cairn_drill_verdict) as reasons and an exit code
  *   drill_record.c   the JSON record: --json, the history line
- *   drill_history.c  <state dir>/drills/<site>.jsonl: append, read back for the chart
  *   drill_report.c   the report a person reads (Markdown or HTML)
  *   drill_print.c    the human summary on stdout
  *   drill_scratch.c  temporary directories: made, emptied, removed
- *   drill_text.c     durations, sizes and text made safe for JSON, Markdown, HTML
+ *   drill_text.c     the duration options; text escaped for Markdown and HTML
+ *
+ * The decisions live in lib/drill (include/cairn/drill.h): findings, the
+ * verdict, the loss window, the history (<state dir>/drills/<site>.jsonl).
  *
  * Every member is owned by the struct and released by drill_free(). Times
  * are nanoseconds; a measure that was not taken is -1.
@@ -31,6 +33,7 @@
 #include "cli.h"
 
 #include "cairn/clock.h"
+#include "cairn/drill.h"
 #include "cairn/restore.h"
 #include "cairn/snapshot.h"
 #include "cairn/s3.h"
@@ -38,13 +41,6 @@
 
 #include <jansson.h>
 
-/* Paths kept per list for the report and --json (all are counted). */
-#define DRILL_LIST_MAX 200
-/* Paths of restore problems remembered (per kind), so that the
- * verification's findings at those paths are known as their consequences. */
-#define DRILL_ERROR_PATHS_MAX 100000
-/* The drills shown in the recovery-time chart. */
-#define DRILL_CHART_MAX 12
 /* Default --within of --random-point. */
 #define DRILL_WITHIN_DEFAULT_NS (7LL * 86400 * 1000000000LL)
 /* The history file name of a site: a configured name, or "url-" and 16 hex
@@ -66,48 +62,6 @@ struct drill_args {
 	int allow_primary;       /* --allow-primary */
 	const char *report;      /* --report FILE */
 	const char *job;         /* --job NAME: the job record's name, default "drill:SITE" */
-};
-
-/* A damaged object and the files it kept from being restored. */
-struct drill_damaged {
-	char *object;            /* "data/ab/<pack>"; NULL: damage not tied to a known object */
-	char **files;            /* the first DRILL_LIST_MAX, clean text */
-	size_t nfiles;
-	uint64_t files_total;
-};
-
-/* A kept message about one path. */
-struct drill_item {
-	char *path;              /* clean text */
-	char *msg;
-	unsigned problems;       /* verification failures: enum cairn_verify_problem bits */
-};
-
-struct drill_list {
-	struct drill_item *items; /* the first DRILL_LIST_MAX */
-	size_t n;
-	uint64_t total;
-};
-
-/* Paths, for membership tests (open addressing, owned copies). */
-struct drill_pathset {
-	char **slots;
-	size_t cap, used;
-	int full;                /* some were not kept: membership is then unknown */
-};
-
-struct drill_findings {
-	struct drill_damaged *damaged; /* in the order found */
-	size_t ndamaged;
-	uint64_t damaged_files;        /* files the restore did not restore for damage */
-	char **sync_damage;            /* messages of damaged index or snapshot objects */
-	size_t nsync_damage;
-	struct drill_pathset damaged_paths; /* the files the restore reported damaged */
-	struct drill_list errors;      /* restore errors (entries not created or set up) */
-	struct drill_pathset error_paths;
-	struct drill_list failures;    /* verification failures */
-	uint64_t failures_after_damage; /* of which at a path the restore reported damaged */
-	uint64_t failures_after_error; /* of which at a path the restore reported an error for */
 };
 
 struct drill {
@@ -152,7 +106,7 @@ struct drill {
 	int verify_rc;
 	char *verify_error;            /* why it could not run */
 	struct cairn_verify_stats vst;
-	struct drill_findings f;
+	struct cairn_drill_findings f; /* lib/drill records them; the callbacks below print */
 
 	/* the verdict */
 	char *fatal;                   /* what stopped the drill early, NULL when it ran through */
@@ -187,38 +141,24 @@ void drill_cleanup(struct drill *d);      /* scratch (unless --keep) and the sta
  * (CAIRN_EXIT_NO_POINT when there is none). */
 int drill_choose_point(struct drill *d);
 
-/* drill_findings.c */
-void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-			      const char *msg);
-void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
-void drill_on_sync_warning(void *ctx, const char *msg);
-void drill_findings_free(struct drill_findings *f);
-/* Names of the damaged objects (those known), as a new JSON array. */
-json_t *drill_damaged_names(const struct drill_findings *f);
-/* Entries that failed verification, damaged files included. */
-uint64_t drill_failed_files(const struct drill_findings *f);
+/* drill_run.c: the callbacks of the sync, the restore and the
+ * verification: print the problem, then record it in d->f (lib/drill). */
+void drill_print_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+				 const char *msg);
+void drill_print_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
+void drill_print_sync_warning(void *ctx, const char *msg);
 
-/* drill_verdict.c: pass/fail, reasons and the exit code; `code` is the
- * exit code of a step that stopped the drill (0 when it ran through). */
+/* drill_verdict.c: pass/fail, reasons and the exit code (the verdict is
+ * lib/drill's; this maps it); `code` is the exit code of a step that
+ * stopped the drill (0 when it ran through). */
 void drill_verdict(struct drill *d, int code);
-/* Add a reason (printf-like). */
-void drill_reason(struct drill *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* drill_record.c */
 json_t *drill_history_record(const struct drill *d); /* the history line's members (the contract) */
 json_t *drill_json(const struct drill *d);           /* --json: the record and the details */
 
-/* drill_history.c */
-/* Append the record to <state dir>/drills/<site file>.jsonl (warns on failure). */
-void drill_history_append(const struct drill *d, json_t *record);
-/* One past drill for the chart. */
-struct drill_past {
-	int64_t time_ns;
-	int64_t recovery_ns;           /* -1 unknown */
-	int pass;
-};
-/* The last DRILL_CHART_MAX drills of the site, oldest first, into past[]. */
-size_t drill_history_last(const struct drill *d, struct drill_past *past, size_t max);
+/* The state directory the history lives in (cli_state_dir of d->o), malloc'd; NULL when out of memory. */
+char *drill_state_dir(const struct drill *d);
 
 /* drill_report.c: write --report FILE (Markdown, or HTML for *.html). */
 void drill_report_write(const struct drill *d);
@@ -240,14 +180,10 @@ int drill_scratch_prepare(const char *dir, int *ret_made);
  * modes are lifted as needed), and dir itself when `self`. 0 or -1 (warned). */
 int drill_remove_tree(const char *dir, int self);
 
-/* drill_text.c */
+/* drill_text.c (durations and clean text: cairn_drill_format_span and
+ * cairn_drill_clean_text, lib/drill) */
 /* Parse a duration: cairn_duration_parse's forms, or "<N>ms". 0 or -1. */
 int drill_duration_parse(const char *text, int64_t *ret_ns);
-/* "1.234 s" below a minute, else "3m12s"; "-" for -1. */
-void drill_format_span(int64_t ns, char *out, size_t len);
-/* A copy of `in` that is valid UTF-8 without control characters: other
- * bytes become "\xNN". malloc'd, NULL when out of memory. */
-char *drill_clean_text(const char *in);
 /* Write `s` escaped for HTML text and attributes. */
 void drill_put_html(FILE *f, const char *s);
 /* Write `s` as a Markdown code span. */

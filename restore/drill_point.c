@@ -1,7 +1,8 @@
 /* cairn-restore drill: the recovery point. The newest snapshot at or
  * before the requested time (--at, default now), or with --random-point a
  * uniformly random one among those of the last --within, drawn with the
- * seed so that a drill can be repeated. */
+ * seed so that a drill can be repeated. Its loss window is lib/drill's
+ * (cairn_drill_rpo_judge), the rule restore and status use too. */
 #include "drill.h"
 
 #include "cairn/err.h"
@@ -74,6 +75,7 @@ static long pick(const struct drill *d, const struct cairn_snapshot *snaps, size
 int drill_choose_point(struct drill *d)
 {
 	struct cairn_snapshot *snaps = NULL;
+	struct cairn_drill_rpo window;
 	size_t n = 0;
 	char msg[512];
 	long i;
@@ -103,6 +105,7 @@ int drill_choose_point(struct drill *d)
 		return code;
 	}
 	d->have_point = 1;
-	d->loss_window_ns = d->requested_ns > d->snap.time_ns ? d->requested_ns - d->snap.time_ns : 0;
+	cairn_drill_rpo_judge(d->requested_ns, d->snap.time_ns, d->a.rpo_ns, &window);
+	d->loss_window_ns = window.window_ns;
 	return 0;
 }

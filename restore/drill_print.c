@@ -15,7 +15,7 @@ void drill_hypothesis(const struct drill *d, char *out, size_t len)
 	cairn_time_format(d->requested_ns, 0, t);
 	cairn_duration_format(d->a.within_ns, w, sizeof(w));
 	if (d->a.rto_ns >= 0) {
-		drill_format_span(d->a.rto_ns, span, sizeof(span));
+		cairn_drill_format_span(d->a.rto_ns, span, sizeof(span));
 		snprintf(rto, sizeof(rto), " within %s (RTO)", span);
 	}
 	if (d->a.rpo_ns >= 0) {
@@ -55,10 +55,10 @@ static void print_measures(const struct drill *d)
 
 	if (!d->restored)
 		return;
-	drill_format_span(d->recovery_ns, total, sizeof(total));
-	drill_format_span(d->sync_ns, sync, sizeof(sync));
-	drill_format_span(d->restore_ns, rest, sizeof(rest));
-	drill_format_span(d->first_byte_ns, first, sizeof(first));
+	cairn_drill_format_span(d->recovery_ns, total, sizeof(total));
+	cairn_drill_format_span(d->sync_ns, sync, sizeof(sync));
+	cairn_drill_format_span(d->restore_ns, rest, sizeof(rest));
+	cairn_drill_format_span(d->first_byte_ns, first, sizeof(first));
 	cli_format_bytes(d->rst.bytes, bytes, sizeof(bytes));
 	printf("  recovery:    %s (RTO achieved) = catalog sync %s + restore %s; first byte after %s\n", total, sync, rest,
 	       first);
@@ -69,7 +69,7 @@ static void print_measures(const struct drill *d)
 	       (unsigned long long)d->store.retries);
 	if (!d->verified)
 		return;
-	drill_format_span(d->verify_ns, ver, sizeof(ver));
+	cairn_drill_format_span(d->verify_ns, ver, sizeof(ver));
 	printf("  verified:    content of %llu of %llu files (sample %g%%, seed %llu), metadata of %llu entries, in %s: "
 	       "%llu differ%s\n",
 	       (unsigned long long)d->vst.files_verified, (unsigned long long)d->vst.files, d->a.sample,
@@ -80,7 +80,7 @@ static void print_measures(const struct drill *d)
 static void print_damage(const struct drill *d)
 {
 	for (size_t i = 0; i < d->f.ndamaged; i++) {
-		const struct drill_damaged *g = &d->f.damaged[i];
+		const struct cairn_drill_damaged *g = &d->f.damaged[i];
 
 		printf("  damaged:     %s%s%s: %llu file%s not restored:", g->object ? "object " : "",
 		       g->object ? g->object : "data without a known object", "", (unsigned long long)g->files_total,

@@ -24,7 +24,7 @@ static json_t *count_or_null(int known, uint64_t v)
 /* A string made valid UTF-8; "" when out of memory. */
 static json_t *clean_string(const char *s)
 {
-	char *c = drill_clean_text(s);
+	char *c = cairn_drill_clean_text(s);
 	json_t *j = json_string(c != NULL ? c : "");
 
 	free(c);
@@ -72,8 +72,8 @@ json_t *drill_history_record(const struct drill *d)
 	bad |= put(j, "sample_percent", json_real(d->a.sample));
 	bad |= put(j, "requests", count_or_null(d->sync_ns >= 0, d->store.requests));
 	bad |= put(j, "retries", count_or_null(d->sync_ns >= 0, d->store.retries));
-	bad |= put(j, "damaged_objects", drill_damaged_names(&d->f));
-	bad |= put(j, "failed_files", json_integer((json_int_t)drill_failed_files(&d->f)));
+	bad |= put(j, "damaged_objects", cairn_drill_damaged_names(&d->f));
+	bad |= put(j, "failed_files", json_integer((json_int_t)cairn_drill_failed_files(&d->f)));
 	bad |= put(j, "result", json_string(d->pass ? "pass" : "fail"));
 	bad |= put(j, "reasons", reasons_json(d));
 	bad |= put(j, "exit_code", json_integer(d->exit_code));
@@ -98,7 +98,7 @@ static json_t *problems_json(unsigned problems)
 	return a;
 }
 
-static json_t *list_json(const struct drill_list *l, int with_problems)
+static json_t *list_json(const struct cairn_drill_list *l, int with_problems)
 {
 	json_t *a = json_array();
 
@@ -112,12 +112,12 @@ static json_t *list_json(const struct drill_list *l, int with_problems)
 	return a;
 }
 
-static json_t *damage_json(const struct drill_findings *f)
+static json_t *damage_json(const struct cairn_drill_findings *f)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a != NULL && i < f->ndamaged; i++) {
-		const struct drill_damaged *g = &f->damaged[i];
+		const struct cairn_drill_damaged *g = &f->damaged[i];
 		json_t *files = json_array();
 
 		for (size_t k = 0; files != NULL && k < g->nfiles; k++)

@@ -48,13 +48,13 @@ static size_t measures(const struct drill *d, struct row *rows)
 	double secs = (double)d->restore_ns / 1e9;
 	size_t n = 0;
 
-	drill_format_span(d->recovery_ns, a, sizeof(a));
+	cairn_drill_format_span(d->recovery_ns, a, sizeof(a));
 	n = add_row(rows, n, "recovery time (RTO achieved)", "%s", a);
-	drill_format_span(d->sync_ns, a, sizeof(a));
-	drill_format_span(d->restore_ns, b, sizeof(b));
+	cairn_drill_format_span(d->sync_ns, a, sizeof(a));
+	cairn_drill_format_span(d->restore_ns, b, sizeof(b));
 	n = add_row(rows, n, "of which: catalog rebuilt from the site", "%s", a);
 	n = add_row(rows, n, "of which: restore", "%s", b);
-	drill_format_span(d->first_byte_ns, a, sizeof(a));
+	cairn_drill_format_span(d->first_byte_ns, a, sizeof(a));
 	n = add_row(rows, n, "time to first byte", "%s", a);
 	if (d->loss_window_ns >= 0) {
 		cairn_duration_format(d->loss_window_ns, a, sizeof(a));
@@ -69,14 +69,14 @@ static size_t measures(const struct drill *d, struct row *rows)
 			    (unsigned long long)d->store.retries);
 	}
 	if (d->verified) {
-		drill_format_span(d->verify_ns, c, sizeof(c));
+		cairn_drill_format_span(d->verify_ns, c, sizeof(c));
 		n = add_row(rows, n, "files whose content was verified", "%llu of %llu (sample %g%%, seed %llu)",
 			    (unsigned long long)d->vst.files_verified, (unsigned long long)d->vst.files, d->a.sample,
 			    (unsigned long long)d->a.seed);
 		n = add_row(rows, n, "entries whose metadata was verified", "%llu", (unsigned long long)d->vst.entries);
 		n = add_row(rows, n, "verification time (not part of the RTO)", "%s", c);
 	}
-	n = add_row(rows, n, "entries that differ or are missing", "%llu", (unsigned long long)drill_failed_files(&d->f));
+	n = add_row(rows, n, "entries that differ or are missing", "%llu", (unsigned long long)cairn_drill_failed_files(&d->f));
 	n = add_row(rows, n, "damaged objects", "%zu", d->f.ndamaged + d->f.nsync_damage);
 	return n;
 }
@@ -113,7 +113,7 @@ static size_t experiment(const struct drill *d, char lines[][512])
 
 /* ---- Markdown ---- */
 
-static void md_list(FILE *f, const char *title, const struct drill_list *l)
+static void md_list(FILE *f, const char *title, const struct cairn_drill_list *l)
 {
 	if (l->total == 0)
 		return;
@@ -133,7 +133,7 @@ static void md_damage(FILE *f, const struct drill *d)
 		return;
 	fputs("\n## Damage\n\n", f);
 	for (size_t i = 0; i < d->f.ndamaged; i++) {
-		const struct drill_damaged *g = &d->f.damaged[i];
+		const struct cairn_drill_damaged *g = &d->f.damaged[i];
 
 		fputs("- ", f);
 		if (g->object != NULL) {
@@ -155,7 +155,7 @@ static void md_damage(FILE *f, const struct drill *d)
 		fprintf(f, "- %s\n", d->f.sync_damage[i]);
 }
 
-static void chart_label(const struct drill_past *p, char *out, size_t len)
+static void chart_label(const struct cairn_drill_past *p, char *out, size_t len)
 {
 	char t[CAIRN_TIME_STR];
 
@@ -163,7 +163,7 @@ static void chart_label(const struct drill_past *p, char *out, size_t len)
 	snprintf(out, len, "%.10s %.5sZ", t, t + 11);
 }
 
-static int64_t chart_max(const struct drill *d, const struct drill_past *past, size_t n)
+static int64_t chart_max(const struct drill *d, const struct cairn_drill_past *past, size_t n)
 {
 	int64_t max = d->a.rto_ns > 0 ? d->a.rto_ns : 1;
 
@@ -173,7 +173,7 @@ static int64_t chart_max(const struct drill *d, const struct drill_past *past, s
 	return max;
 }
 
-static void md_chart(FILE *f, const struct drill *d, const struct drill_past *past, size_t n)
+static void md_chart(FILE *f, const struct drill *d, const struct cairn_drill_past *past, size_t n)
 {
 	int64_t max = chart_max(d, past, n);
 	char label[32], span[32];
@@ -187,7 +187,7 @@ static void md_chart(FILE *f, const struct drill *d, const struct drill_past *pa
 						  : 0;
 
 		chart_label(&past[i], label, sizeof(label));
-		drill_format_span(past[i].recovery_ns, span, sizeof(span));
+		cairn_drill_format_span(past[i].recovery_ns, span, sizeof(span));
 		fprintf(f, "%s  ", label);
 		for (int k = 0; k < BAR_WIDTH; k++)
 			fputs(k < len ? "\u2588" : " ", f);
@@ -197,13 +197,13 @@ static void md_chart(FILE *f, const struct drill *d, const struct drill_past *pa
 		/* under the last character of a bar as long as the RTO */
 		int pos = (int)((double)d->a.rto_ns / (double)max * (BAR_WIDTH - 1));
 
-		drill_format_span(d->a.rto_ns, span, sizeof(span));
+		cairn_drill_format_span(d->a.rto_ns, span, sizeof(span));
 		fprintf(f, "%-17s  %*s^ RTO %s\n", "", pos, "", span);
 	}
 	fputs("```\n", f);
 }
 
-static void md_report(FILE *f, const struct drill *d, const struct drill_past *past, size_t npast)
+static void md_report(FILE *f, const struct drill *d, const struct cairn_drill_past *past, size_t npast)
 {
 	struct row rows[ROWS_MAX];
 	char lines[4][512], hyp[1024], when[CAIRN_TIME_STR];
@@ -235,7 +235,7 @@ static void md_report(FILE *f, const struct drill *d, const struct drill_past *p
 
 /* ---- HTML ---- */
 
-static void html_list(FILE *f, const char *title, const struct drill_list *l)
+static void html_list(FILE *f, const char *title, const struct cairn_drill_list *l)
 {
 	if (l->total == 0)
 		return;
@@ -258,7 +258,7 @@ static void html_damage(FILE *f, const struct drill *d)
 		return;
 	fputs("<h2>Damage</h2>\n<ul>\n", f);
 	for (size_t i = 0; i < d->f.ndamaged; i++) {
-		const struct drill_damaged *g = &d->f.damaged[i];
+		const struct cairn_drill_damaged *g = &d->f.damaged[i];
 
 		fputs("<li>", f);
 		if (g->object != NULL) {
@@ -285,7 +285,7 @@ static void html_damage(FILE *f, const struct drill *d)
 	fputs("</ul>\n", f);
 }
 
-static void html_chart(FILE *f, const struct drill *d, const struct drill_past *past, size_t n)
+static void html_chart(FILE *f, const struct drill *d, const struct cairn_drill_past *past, size_t n)
 {
 	int64_t max = chart_max(d, past, n);
 	int height = (int)n * 24 + 30;
@@ -302,7 +302,7 @@ static void html_chart(FILE *f, const struct drill *d, const struct drill_past *
 		int y = (int)i * 24 + 4;
 
 		chart_label(&past[i], label, sizeof(label));
-		drill_format_span(past[i].recovery_ns, span, sizeof(span));
+		cairn_drill_format_span(past[i].recovery_ns, span, sizeof(span));
 		fprintf(f, "<text x=\"0\" y=\"%d\">%s</text>\n", y + 14, label);
 		fprintf(f, "<rect x=\"130\" y=\"%d\" width=\"%d\" height=\"18\" fill=\"%s\"/>\n", y, w,
 			past[i].pass ? "#3a7d44" : "#b3261e");
@@ -312,7 +312,7 @@ static void html_chart(FILE *f, const struct drill *d, const struct drill_past *
 	if (d->a.rto_ns > 0) {
 		int x = 132 + (int)((double)d->a.rto_ns / (double)max * (SVG_BAR_WIDTH - 2));
 
-		drill_format_span(d->a.rto_ns, span, sizeof(span));
+		cairn_drill_format_span(d->a.rto_ns, span, sizeof(span));
 		fprintf(f, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" stroke=\"#444\" stroke-dasharray=\"4 3\"/>\n", x, x,
 			height - 14);
 		fprintf(f, "<text x=\"%d\" y=\"%d\">RTO %s</text>\n", x - 20, height - 2, span);
@@ -320,7 +320,7 @@ static void html_chart(FILE *f, const struct drill *d, const struct drill_past *
 	fputs("</svg>\n", f);
 }
 
-static void html_report(FILE *f, const struct drill *d, const struct drill_past *past, size_t npast)
+static void html_report(FILE *f, const struct drill *d, const struct cairn_drill_past *past, size_t npast)
 {
 	struct row rows[ROWS_MAX];
 	char lines[4][512], hyp[1024], when[CAIRN_TIME_STR];
@@ -373,10 +373,14 @@ static int is_html(const char *path)
 
 void drill_report_write(const struct drill *d)
 {
-	struct drill_past past[DRILL_CHART_MAX];
-	size_t npast = drill_history_last(d, past, DRILL_CHART_MAX), len = 0;
-	char *text = NULL;
-	FILE *f = open_memstream(&text, &len);
+	struct cairn_drill_past past[CAIRN_DRILL_CHART_MAX];
+	char *state = drill_state_dir(d), *text = NULL;
+	size_t npast = state != NULL ? cairn_drill_history_last(state, d->site_file, past, CAIRN_DRILL_CHART_MAX) : 0,
+	       len = 0;
+	FILE *f;
+
+	free(state);
+	f = open_memstream(&text, &len);
 
 	if (f == NULL) {
 		cli_warn("cannot write the report '%s': out of memory", d->a.report);

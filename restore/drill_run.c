@@ -6,6 +6,7 @@
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,42 @@ static void drill_fatal(struct drill *d, const char *what, int print)
 	d->fatal = detail[0] != '\0' ? cairn_asprintf("%s: %s", what, detail) : cairn_strdup(what);
 	if (print)
 		cli_error("%s", d->fatal != NULL ? d->fatal : what);
+}
+
+/* ---- the callbacks: print the problem, then record it (lib/drill) ---- */
+
+void drill_print_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+				 const char *msg)
+{
+	struct drill *d = ctx;
+
+	cli_progress_done(&d->progress);
+	if (kind == CAIRN_RESTORE_DAMAGED || d->f.errors.total < CAIRN_DRILL_LIST_MAX)
+		cli_restore_problem(kind, path, object, msg);
+	cairn_drill_on_restore_problem(&d->f, kind, path, object, msg);
+}
+
+void drill_print_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+{
+	struct drill *d = ctx;
+	uint64_t listed = d->f.failures.total;
+	enum cairn_drill_after after = cairn_drill_on_verify_failure(&d->f, path, problems, msg);
+	char text[1200];
+
+	snprintf(text, sizeof(text), "%s%s", msg, cairn_drill_after_text(after));
+	cli_progress_done(&d->progress);
+	if (listed < CAIRN_DRILL_LIST_MAX)
+		cli_error("verification: '%s' differs from the snapshot: %s", path, text);
+	else if (listed == CAIRN_DRILL_LIST_MAX)
+		cli_error("verification: more entries differ (counted, not listed)");
+}
+
+void drill_print_sync_warning(void *ctx, const char *msg)
+{
+	struct drill *d = ctx;
+
+	cli_warn("%s", msg);
+	cairn_drill_on_sync_warning(&d->f, msg);
 }
 
 int drill_open(struct drill *d)
@@ -41,7 +78,7 @@ int drill_open(struct drill *d)
 		return code;
 	}
 	cli_info(&d->o, "drill of site '%s' (%s): rebuilding the catalog from the site", d->site, d->url);
-	rc = cairn_repo_sync(d->repo, drill_on_sync_warning, d);
+	rc = cairn_repo_sync(d->repo, drill_print_sync_warning, d);
 	d->sync_ns = cairn_time_mono_ns() - d->start_mono_ns;
 	cairn_store_stats_get(cairn_repo_store(d->repo), &d->store);
 	if (rc < 0 && rc != CAIRN_ECORRUPT) {
@@ -98,7 +135,7 @@ int drill_restore(struct drill *d)
 	ro.target = d->scratch;
 	ro.threads = d->o.threads;
 	ro.on_progress = on_restore_progress;
-	ro.on_problem = drill_on_restore_problem;
+	ro.on_problem = drill_print_restore_problem;
 	ro.ctx = d;
 	cli_progress_init(&d->progress, &d->o);
 	begin = cairn_time_mono_ns();
@@ -141,7 +178,7 @@ void drill_verify(struct drill *d)
 	vo.seed = d->a.seed;
 	vo.check_owner = geteuid() == 0; /* a restore sets owners only as root */
 	vo.threads = d->o.threads;
-	vo.on_failure = drill_on_verify_failure;
+	vo.on_failure = drill_print_verify_failure;
 	vo.on_progress = on_verify_progress;
 	vo.ctx = d;
 	cli_progress_init(&d->progress, &d->o);

@@ -1,7 +1,7 @@
 /* The scheduler of `cairn-agent run`: which job runs next and when, from a
  * table of jobs and the state kept across restarts. Pure logic: the caller
  * passes the time (a fake clock in tests), runs the jobs and stores the
- * state (lib/config/scheduler.c; the agent keeps it in scheduler.json).
+ * state (the agent keeps it in scheduler.json).
  *
  *	struct cairn_scheduler *s;
  *	rc = cairn_scheduler_new(host, CAIRN_SCHEDULE_LOCAL, &s);
@@ -107,7 +107,17 @@ void cairn_scheduler_free(struct cairn_scheduler *s);
  * CAIRN_ENOMEM. */
 int cairn_scheduler_add(struct cairn_scheduler *s, const struct cairn_job *job);
 
-/* Add the jobs of a configuration, in this order: each [backup NAME] with a
+/* The job table of a configuration, the one `run` schedules and `status`
+ * shows, in this order: each [backup NAME] with a schedule ("backup:NAME",
+ * its jitter), each [replica NAME] with a schedule ("replicate:NAME"),
+ * [jobs] prune ("prune") and check ("check", with check-read-data), each
+ * [drill NAME] ("drill:NAME", target NAME, its jitter). Each job's name,
+ * kind, target, check_read_data, schedule_text, schedule and jitter_ns are
+ * set; the rest is zero (no delay, no state). *ret is malloc'd (free it),
+ * *ret_n may be 0. 0, CAIRN_EINVAL (no configuration) or CAIRN_ENOMEM. */
+int cairn_scheduler_jobs_from_config(const struct cairn_config *cfg, struct cairn_job **ret, size_t *ret_n);
+
+/* Add the jobs of a configuration (cairn_scheduler_jobs_from_config), in this order: each [backup NAME] with a
  * schedule ("backup:NAME", its jitter), each [replica NAME] with a schedule
  * ("replicate:NAME"), [jobs] prune ("prune") and check ("check", with
  * check-read-data), each [drill NAME] ("drill:NAME", target NAME, its

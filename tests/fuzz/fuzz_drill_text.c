@@ -1,4 +1,4 @@
-/* Fuzz target: cairn-restore drill's text helpers (restore/drill_text.c) -
+/* Fuzz target: cairn-restore drill's text helpers (lib/drill/drill_text.c and restore/drill_text.c) -
  * the duration options ("<N>ms" or cairn_duration_parse's forms) and the
  * cleaning of untrusted text (names and messages from a repository) before it
  * goes into a report: valid UTF-8 without control characters, HTML- and
@@ -28,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (drill_duration_parse(text, &ns) == 0) {
 		if (ns < 0)
 			__builtin_trap();
-		drill_format_span(ns, span, sizeof(span));
+		cairn_drill_format_span(ns, span, sizeof(span));
 	}
-	clean = drill_clean_text(text);
-	again = clean != NULL ? drill_clean_text(clean) : NULL;
+	clean = cairn_drill_clean_text(text);
+	again = clean != NULL ? cairn_drill_clean_text(clean) : NULL;
 	if (clean != NULL && again != NULL) {
 		if (strcmp(clean, again) != 0)
 			__builtin_trap();

@@ -1,5 +1,6 @@
 /* Tests of lib/sched/scheduler*.c with a fake clock: order of due jobs, catch-up once after downtime,
- * never twice at once, DST days and month ends in Europe/Berlin, jitter, state carried over, config jobs. */
+ * never twice at once, DST days and month ends in Europe/Berlin, jitter, state carried over (the jobs of a
+ * configuration: test_scheduler_config.c). */
 #include "../config/config_test.h"
 
 #include <stdbool.h>
@@ -648,75 +649,6 @@ static void test_scheduler_errors(void **state)
 	cairn_scheduler_free(NULL);
 }
 
-static void test_scheduler_jobs_of_config(void **state)
-{
-	struct cairn_config *cfg = parse_ok(MINIMAL "[backup home]\npath = /home\nschedule = 17 2 * * *\njitter = 10m\n"
-						    "[backup adhoc]\npath = /srv\n"
-						    "[backup etc]\npath = /etc\nschedule = every 6h\n"
-						    "[replica dr]\nurl = /mnt/dr\nschedule = every 1h\n"
-						    "[replica usb]\nurl = /mnt/usb\n"
-						    "[jobs]\nprune = 0 4 * * sun\ncheck = 0 5 1 * *\ncheck-read-data = 5\n"
-						    "[drill usb-weekly]\nsite = usb\nschedule = 0 6 * * sat\njitter = 1h\n"
-						    "sample = 5\n[drill p]\nsite = primary\nschedule = every 30d\n");
-	struct cairn_scheduler *s = new_sched("web-01");
-	const struct cairn_job *j;
-	size_t added = 0, i = 0;
-
-	(void)state;
-	assert_int_equal(cairn_scheduler_add_config(s, cfg, &added), 0);
-	assert_int_equal(added, 7);
-	assert_int_equal(cairn_scheduler_count(s), 7);
-	j = cairn_scheduler_job(s, 0);
-	assert_string_equal(j->name, "backup:home");
-	assert_int_equal(j->kind, CAIRN_JOB_BACKUP);
-	assert_string_equal(j->target, "home");
-	assert_string_equal(j->schedule_text, "17 2 * * *");
-	assert_int_equal(j->jitter_ns, 10 * MIN);
-	assert_in_range(j->delay_ns, 0, 10 * MIN - 1);
-	j = cairn_scheduler_job(s, 1);
-	assert_string_equal(j->name, "backup:etc");
-	assert_int_equal(j->jitter_ns, 0);
-	j = cairn_scheduler_job(s, 2);
-	assert_string_equal(j->name, "replicate:dr");
-	assert_int_equal(j->kind, CAIRN_JOB_REPLICATE);
-	assert_string_equal(j->target, "dr");
-	j = cairn_scheduler_job(s, 3);
-	assert_string_equal(j->name, "prune");
-	assert_int_equal(j->kind, CAIRN_JOB_PRUNE);
-	assert_string_equal(j->target, "");
-	j = cairn_scheduler_job(s, 4);
-	assert_string_equal(j->name, "check");
-	assert_int_equal(j->kind, CAIRN_JOB_CHECK);
-	assert_int_equal(j->check_read_data, 5);
-	assert_int_equal(j->schedule.kind, CAIRN_SCHEDULE_CRON);
-	/* drills come last, named after their section (not their site) */
-	j = cairn_scheduler_job(s, 5);
-	assert_string_equal(j->name, "drill:usb-weekly");
-	assert_int_equal(j->kind, CAIRN_JOB_DRILL);
-	assert_string_equal(j->target, "usb-weekly");
-	assert_string_equal(j->schedule_text, "0 6 * * sat");
-	assert_int_equal(j->jitter_ns, 60 * MIN);
-	assert_in_range(j->delay_ns, 0, 60 * MIN - 1);
-	assert_int_equal(j->check_read_data, 0);
-	j = cairn_scheduler_job(s, 6);
-	assert_string_equal(j->name, "drill:p");
-	assert_string_equal(j->target, "p");
-	assert_int_equal(j->jitter_ns, 0);
-	assert_int_equal(j->schedule.kind, CAIRN_SCHEDULE_EVERY);
-	assert_int_equal(cairn_scheduler_find(s, "drill:usb-weekly", &i), 0);
-	assert_int_equal(i, 5);
-	cairn_scheduler_free(s);
-	cairn_config_free(cfg);
-
-	/* nothing scheduled */
-	cfg = parse_ok(MINIMAL "[backup home]\npath = /home\n[jobs]\ncheck-read-data = 5\n");
-	s = new_sched("web-01");
-	assert_int_equal(cairn_scheduler_add_config(s, cfg, &added), 0);
-	assert_int_equal(added, 0);
-	cairn_scheduler_free(s);
-	cairn_config_free(cfg);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,7 +665,6 @@ int main(void)
 		cmocka_unit_test(test_scheduler_clock_set_back),
 		cmocka_unit_test(test_scheduler_state_carried_over),
 		cmocka_unit_test(test_scheduler_errors),
-		cmocka_unit_test(test_scheduler_jobs_of_config),
 	};
 
 	return cmocka_run_group_tests(tests, set_berlin, NULL);

@@ -3,7 +3,7 @@
  * site names that cannot name a file, and the one-line description. */
 #include "cairn_test.h"
 
-#include "drill_status.h"
+#include "cairn/drill.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -37,7 +37,7 @@ static void line(FILE *f, const char *result, int64_t at, int64_t recovery_ms, i
 static char *history(const char *dir, const char *site)
 {
 	char sub[4200];
-	char *path = drill_history_path(dir, site);
+	char *path = cairn_drill_history_path(dir, site);
 
 	snprintf(sub, sizeof(sub), "%s/drills", dir);
 	mkdir(sub, 0700);
@@ -50,31 +50,31 @@ static void test_names(void **state)
 	char *p;
 
 	(void)state;
-	assert_true(drill_site_name_ok("primary"));
-	assert_true(drill_site_name_ok("dr-1_B"));
-	assert_true(drill_site_name_ok("abcdefghijabcdefghijabcdefghij12"));
-	assert_false(drill_site_name_ok("abcdefghijabcdefghijabcdefghij123"));
-	assert_false(drill_site_name_ok(""));
-	assert_false(drill_site_name_ok(NULL));
-	assert_false(drill_site_name_ok(".."));
-	assert_false(drill_site_name_ok("a/b"));
-	assert_false(drill_site_name_ok("s3://bucket"));
-	p = drill_history_path("/var/lib/cairn", "dr");
+	assert_true(cairn_drill_site_name_ok("primary"));
+	assert_true(cairn_drill_site_name_ok("dr-1_B"));
+	assert_true(cairn_drill_site_name_ok("abcdefghijabcdefghijabcdefghij12"));
+	assert_false(cairn_drill_site_name_ok("abcdefghijabcdefghijabcdefghij123"));
+	assert_false(cairn_drill_site_name_ok(""));
+	assert_false(cairn_drill_site_name_ok(NULL));
+	assert_false(cairn_drill_site_name_ok(".."));
+	assert_false(cairn_drill_site_name_ok("a/b"));
+	assert_false(cairn_drill_site_name_ok("s3://bucket"));
+	p = cairn_drill_history_path("/var/lib/cairn", "dr");
 	assert_string_equal(p, "/var/lib/cairn/drills/dr.jsonl");
 	free(p);
-	assert_null(drill_history_path("/var/lib/cairn", "../x"));
+	assert_null(cairn_drill_history_path("/var/lib/cairn", "../x"));
 }
 
 static void test_parse_line(void **state)
 {
-	struct drill_last d;
+	struct cairn_drill_last d;
 	json_t *rec = NULL;
 	const char *ok = "{\"time_ns\": 5, \"result\": \"fail\", \"recovery_ns\": 7, \"reasons\": [\"RTO not met\", 3, "
 			 "\"object x damaged\"], \"point\": \"ab\", \"exit_code\": 12, \"rto_ns\": \"1h\"}";
 
 	(void)state;
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(drill_last_parse(ok, strlen(ok), &d, &rec), 0);
+	assert_int_equal(cairn_drill_last_parse(ok, strlen(ok), &d, &rec), 0);
 	assert_int_equal(d.time_ns, 5);
 	assert_false(d.pass);
 	assert_int_equal(d.recovery_ns, 7);
@@ -87,25 +87,25 @@ static void test_parse_line(void **state)
 	assert_int_equal(json_integer_value(json_object_get(rec, "exit_code")), 12);
 	json_decref(rec);
 	/* lines that do not count */
-	assert_int_equal(drill_last_parse("", 0, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("{\"time_ns\": 5, \"res", 19, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("[1]", 3, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("{\"result\": \"pass\"}", 18, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("{\"time_ns\": 0, \"result\": \"pass\"}", 33, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("{\"time_ns\": 5, \"result\": \"ok\"}", 31, &d, NULL), -1);
-	assert_int_equal(drill_last_parse("{\"time_ns\": \"5\", \"result\": \"pass\"}", 35, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("", 0, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("{\"time_ns\": 5, \"res", 19, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("[1]", 3, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("{\"result\": \"pass\"}", 18, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("{\"time_ns\": 0, \"result\": \"pass\"}", 33, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("{\"time_ns\": 5, \"result\": \"ok\"}", 31, &d, NULL), -1);
+	assert_int_equal(cairn_drill_last_parse("{\"time_ns\": \"5\", \"result\": \"pass\"}", 35, &d, NULL), -1);
 }
 
 static void test_last_line_counts(void **state)
 {
 	char *dir = cairn_test_mkdtemp("drill_last"), *path = history(dir, "dr");
-	struct drill_last d;
+	struct cairn_drill_last d;
 	json_t *rec = NULL;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(drill_last_read(dir, "dr", &d, NULL), CAIRN_ENOTFOUND);
-	assert_int_equal(drill_last_read(dir, "../dr", &d, NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_drill_last_read(dir, "dr", &d, NULL), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_drill_last_read(dir, "../dr", &d, NULL), CAIRN_EINVAL);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	line(f, "pass", 0, 12300, 3600000, "[]");
@@ -114,7 +114,7 @@ static void test_last_line_counts(void **state)
 	fputs("{\"time_ns\": 99, \"result\": \"maybe\"}\n", f);
 	fputs("{\"time_ns\": 12345, \"result\": \"pa", f); /* torn by a drill killed while appending */
 	fclose(f);
-	assert_int_equal(drill_last_read(dir, "dr", &d, &rec), 0);
+	assert_int_equal(cairn_drill_last_read(dir, "dr", &d, &rec), 0);
 	assert_string_equal(d.site, "dr");
 	assert_false(d.pass);
 	assert_int_equal(d.time_ns, T0 + 100 * SEC);
@@ -131,7 +131,7 @@ static void test_last_line_counts(void **state)
 	fputs("\n", f);
 	line(f, "pass", 200, 1500, -1, "[]");
 	fclose(f);
-	assert_int_equal(drill_last_read(dir, "dr", &d, NULL), 0);
+	assert_int_equal(cairn_drill_last_read(dir, "dr", &d, NULL), 0);
 	assert_true(d.pass);
 	assert_int_equal(d.time_ns, T0 + 200 * SEC);
 	assert_int_equal(d.rto_ns, -1);
@@ -141,7 +141,7 @@ static void test_last_line_counts(void **state)
 	f = fopen(path, "w");
 	fputs("garbage\n{}\n", f);
 	fclose(f);
-	assert_int_equal(drill_last_read(dir, "empty", &d, NULL), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_drill_last_read(dir, "empty", &d, NULL), CAIRN_ENOTFOUND);
 	free(path);
 	cairn_test_rmtree(dir);
 	free(dir);
@@ -150,13 +150,13 @@ static void test_last_line_counts(void **state)
 static void test_list(void **state)
 {
 	char *dir = cairn_test_mkdtemp("drill_list"), *path;
-	struct drill_last *all = NULL;
+	struct cairn_drill_last *all = NULL;
 	size_t n = 99;
 	char other[4300];
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(drill_last_list(dir, &all, &n), 0); /* no directory: no drill */
+	assert_int_equal(cairn_drill_last_list(dir, &all, &n), 0); /* no directory: no drill */
 	assert_null(all);
 	assert_int_equal(n, 0);
 	path = history(dir, "usb");
@@ -181,7 +181,7 @@ static void test_list(void **state)
 	f = fopen(other, "w");
 	line(f, "pass", 0, 1000, -1, "[]");
 	fclose(f);
-	assert_int_equal(drill_last_list(dir, &all, &n), 0);
+	assert_int_equal(cairn_drill_last_list(dir, &all, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(all[0].site, "primary");
 	assert_false(all[0].pass);
@@ -194,7 +194,7 @@ static void test_list(void **state)
 
 static void test_describe(void **state)
 {
-	struct drill_last d;
+	struct cairn_drill_last d;
 	char buf[512];
 
 	(void)state;
@@ -205,18 +205,18 @@ static void test_describe(void **state)
 	d.rto_ns = 3600 * SEC;
 	d.loss_window_ns = 7200 * SEC;
 	d.rpo_ns = -1;
-	drill_last_describe(&d, buf, sizeof(buf));
+	cairn_drill_last_describe(&d, buf, sizeof(buf));
 	assert_string_equal(buf, "pass, 2027-01-15T08:00:00Z, RTO achieved 12.3 s (target 1h), loss window 2h");
 	d.pass = 0;
 	d.recovery_ns = 192 * SEC;
 	d.rto_ns = -1;
 	d.loss_window_ns = -1;
 	snprintf(d.reasons, sizeof(d.reasons), "object 'data/ab/cd' is damaged");
-	drill_last_describe(&d, buf, sizeof(buf));
+	cairn_drill_last_describe(&d, buf, sizeof(buf));
 	assert_string_equal(buf, "FAIL, 2027-01-15T08:00:00Z, RTO achieved 3m12s (no target); object 'data/ab/cd' is "
 				 "damaged");
 	/* a short buffer is cut, not overrun */
-	drill_last_describe(&d, buf, 10);
+	cairn_drill_last_describe(&d, buf, 10);
 	assert_string_equal(buf, "FAIL, 202");
 }
 

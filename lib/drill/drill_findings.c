@@ -1,7 +1,8 @@
-/* cairn-restore drill: what went wrong, collected from the callbacks of
- * the sync, the restore and the verification. Lists keep their first
- * DRILL_LIST_MAX items and count the rest, so memory stays bounded. */
-#include "drill.h"
+/* A drill's findings: what went wrong, collected from the callbacks of the
+ * sync, the restore and the verification (the program prints; this only
+ * records). Lists keep their first CAIRN_DRILL_LIST_MAX items and count the
+ * rest, so memory stays bounded. */
+#include "cairn/drill.h"
 
 #include "cairn/buf.h"
 
@@ -22,7 +23,7 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static int pathset_grow(struct drill_pathset *set)
+static int pathset_grow(struct cairn_drill_pathset *set)
 {
 	size_t cap = set->cap ? set->cap * 2 : 64;
 	char **slots = cairn_calloc(cap, sizeof(*slots));
@@ -44,7 +45,7 @@ static int pathset_grow(struct drill_pathset *set)
 	return 0;
 }
 
-static int pathset_has(const struct drill_pathset *set, const char *path)
+static int pathset_has(const struct cairn_drill_pathset *set, const char *path)
 {
 	if (set->cap == 0)
 		return 0;
@@ -54,13 +55,13 @@ static int pathset_has(const struct drill_pathset *set, const char *path)
 	return 0;
 }
 
-static void pathset_add(struct drill_pathset *set, const char *path)
+static void pathset_add(struct cairn_drill_pathset *set, const char *path)
 {
 	size_t k;
 
 	if (pathset_has(set, path))
 		return;
-	if (set->used >= DRILL_ERROR_PATHS_MAX || ((set->used + 1) * 2 > set->cap && pathset_grow(set) < 0)) {
+	if (set->used >= CAIRN_DRILL_ERROR_PATHS_MAX || ((set->used + 1) * 2 > set->cap && pathset_grow(set) < 0)) {
 		set->full = 1;
 		return;
 	}
@@ -73,7 +74,7 @@ static void pathset_add(struct drill_pathset *set, const char *path)
 		set->used++;
 }
 
-static void pathset_free(struct drill_pathset *set)
+static void pathset_free(struct cairn_drill_pathset *set)
 {
 	for (size_t i = 0; i < set->cap; i++)
 		free(set->slots[i]);
@@ -82,20 +83,20 @@ static void pathset_free(struct drill_pathset *set)
 }
 
 /* Keep an item when there is room; count it anyway. */
-static void list_add(struct drill_list *l, const char *path, const char *msg, unsigned problems)
+static void list_add(struct cairn_drill_list *l, const char *path, const char *msg, unsigned problems)
 {
-	struct drill_item *grown, *it;
+	struct cairn_drill_item *grown, *it;
 
 	l->total++;
-	if (l->n >= DRILL_LIST_MAX)
+	if (l->n >= CAIRN_DRILL_LIST_MAX)
 		return;
 	grown = cairn_reallocarray(l->items, l->n + 1, sizeof(*l->items));
 	if (grown == NULL)
 		return;
 	l->items = grown;
 	it = &l->items[l->n];
-	it->path = drill_clean_text(path);
-	it->msg = drill_clean_text(msg);
+	it->path = cairn_drill_clean_text(path);
+	it->msg = cairn_drill_clean_text(msg);
 	it->problems = problems;
 	if (it->path == NULL || it->msg == NULL) {
 		free(it->path);
@@ -105,7 +106,7 @@ static void list_add(struct drill_list *l, const char *path, const char *msg, un
 	l->n++;
 }
 
-static void list_free(struct drill_list *l)
+static void list_free(struct cairn_drill_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->items[i].path);
@@ -116,9 +117,9 @@ static void list_free(struct drill_list *l)
 }
 
 /* The group of `object` (NULL: damage without a known object), added when new. */
-static struct drill_damaged *damaged_group(struct drill_findings *f, const char *object)
+static struct cairn_drill_damaged *damaged_group(struct cairn_drill_findings *f, const char *object)
 {
-	struct drill_damaged *grown;
+	struct cairn_drill_damaged *grown;
 
 	for (size_t i = 0; i < f->ndamaged; i++) {
 		const char *o = f->damaged[i].object;
@@ -139,80 +140,82 @@ static struct drill_damaged *damaged_group(struct drill_findings *f, const char 
 	return &f->damaged[f->ndamaged++];
 }
 
-static void damaged_add(struct drill_findings *f, const char *object, const char *path)
+static void damaged_add(struct cairn_drill_findings *f, const char *object, const char *path)
 {
-	struct drill_damaged *g = damaged_group(f, object);
+	struct cairn_drill_damaged *g = damaged_group(f, object);
 	char **grown;
 
 	f->damaged_files++;
 	if (g == NULL)
 		return;
 	g->files_total++;
-	if (g->nfiles >= DRILL_LIST_MAX)
+	if (g->nfiles >= CAIRN_DRILL_LIST_MAX)
 		return;
 	grown = cairn_reallocarray(g->files, g->nfiles + 1, sizeof(*g->files));
 	if (grown == NULL)
 		return;
 	g->files = grown;
-	g->files[g->nfiles] = drill_clean_text(path);
+	g->files[g->nfiles] = cairn_drill_clean_text(path);
 	if (g->files[g->nfiles] != NULL)
 		g->nfiles++;
 }
 
-void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-			      const char *msg)
+void cairn_drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
+				    const char *msg)
 {
-	struct drill *d = ctx;
+	struct cairn_drill_findings *f = ctx;
 
-	cli_progress_done(&d->progress);
 	if (kind == CAIRN_RESTORE_DAMAGED) {
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-		damaged_add(&d->f, object, path);
-		pathset_add(&d->f.damaged_paths, path);
+		damaged_add(f, object, path);
+		pathset_add(&f->damaged_paths, path);
 	} else {
-		if (d->f.errors.total < DRILL_LIST_MAX)
-			cli_error("'%s': %s", path, msg);
-		list_add(&d->f.errors, path, msg, 0);
-		pathset_add(&d->f.error_paths, path);
+		list_add(&f->errors, path, msg, 0);
+		pathset_add(&f->error_paths, path);
 	}
 }
 
-void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+const char *cairn_drill_after_text(enum cairn_drill_after after)
 {
-	struct drill *d = ctx;
-	const char *why = "";
+	switch (after) {
+	case CAIRN_DRILL_AFTER_DAMAGE:
+		return " (the restore reported its data damaged)";
+	case CAIRN_DRILL_AFTER_ERROR:
+		return " (the restore reported an error for it)";
+	default:
+		return "";
+	}
+}
+
+enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+{
+	struct cairn_drill_findings *f = ctx;
+	enum cairn_drill_after after = CAIRN_DRILL_AFTER_NONE;
 	char text[1200];
 
-	if (pathset_has(&d->f.damaged_paths, path)) {
-		d->f.failures_after_damage++;
-		why = " (the restore reported its data damaged)";
-	} else if (pathset_has(&d->f.error_paths, path)) {
-		d->f.failures_after_error++;
-		why = " (the restore reported an error for it)";
+	if (pathset_has(&f->damaged_paths, path)) {
+		f->failures_after_damage++;
+		after = CAIRN_DRILL_AFTER_DAMAGE;
+	} else if (pathset_has(&f->error_paths, path)) {
+		f->failures_after_error++;
+		after = CAIRN_DRILL_AFTER_ERROR;
 	}
-	snprintf(text, sizeof(text), "%s%s", msg, why);
-	cli_progress_done(&d->progress);
-	if (d->f.failures.total < DRILL_LIST_MAX)
-		cli_error("verification: '%s' differs from the snapshot: %s", path, text);
-	else if (d->f.failures.total == DRILL_LIST_MAX)
-		cli_error("verification: more entries differ (counted, not listed)");
-	list_add(&d->f.failures, path, text, problems);
+	snprintf(text, sizeof(text), "%s%s", msg, cairn_drill_after_text(after));
+	list_add(&f->failures, path, text, problems);
+	return after;
 }
 
-void drill_on_sync_warning(void *ctx, const char *msg)
+void cairn_drill_on_sync_warning(void *ctx, const char *msg)
 {
-	struct drill *d = ctx;
+	struct cairn_drill_findings *f = ctx;
 	char **grown;
 
-	cli_warn("%s", msg);
-	grown = cairn_reallocarray(d->f.sync_damage, d->f.nsync_damage + 1, sizeof(*grown));
+	grown = cairn_reallocarray(f->sync_damage, f->nsync_damage + 1, sizeof(*grown));
 	if (grown == NULL)
 		return;
-	d->f.sync_damage = grown;
-	grown[d->f.nsync_damage] = drill_clean_text(msg);
-	if (grown[d->f.nsync_damage] != NULL)
-		d->f.nsync_damage++;
+	f->sync_damage = grown;
+	grown[f->nsync_damage] = cairn_drill_clean_text(msg);
+	if (grown[f->nsync_damage] != NULL)
+		f->nsync_damage++;
 }
 
 /* The object a sync message names: "index/<64 hex>" or "snapshots/<64 hex>". */
@@ -237,7 +240,7 @@ static int object_in_message(const char *msg, char *out, size_t len)
 	return 0;
 }
 
-json_t *drill_damaged_names(const struct drill_findings *f)
+json_t *cairn_drill_damaged_names(const struct cairn_drill_findings *f)
 {
 	json_t *a = json_array();
 	char name[96];
@@ -251,15 +254,17 @@ json_t *drill_damaged_names(const struct drill_findings *f)
 	return a;
 }
 
-uint64_t drill_failed_files(const struct drill_findings *f)
+uint64_t cairn_drill_failed_files(const struct cairn_drill_findings *f)
 {
 	/* a damaged file is not left behind, so the verification finds it
 	 * missing; without a verification the restore's count stands */
 	return f->failures.total > f->damaged_files ? f->failures.total : f->damaged_files;
 }
 
-void drill_findings_free(struct drill_findings *f)
+void cairn_drill_findings_free(struct cairn_drill_findings *f)
 {
+	if (f == NULL)
+		return;
 	for (size_t i = 0; i < f->ndamaged; i++) {
 		for (size_t k = 0; k < f->damaged[i].nfiles; k++)
 			free(f->damaged[i].files[k]);

@@ -1,9 +1,9 @@
-/* cairn-restore drill: the history of the drills of a site, one JSON line
- * per drill in <state dir>/drills/<site>.jsonl (directories 0700, file
- * 0600). It is appended to, never rewritten: a line is written with one
- * write(2) on a file opened with O_APPEND, so concurrent drills do not mix
- * their lines, and a reader skips a torn last line. */
-#include "drill.h"
+/* The history of the drills of a site, one JSON line per drill in
+ * <state dir>/drills/<site>.jsonl (directories 0700, file 0600). It is
+ * appended to, never rewritten: a line is written with one write(2) on a
+ * file opened with O_APPEND, so concurrent drills do not mix their lines,
+ * and a reader skips a torn last line. */
+#include "cairn/drill.h"
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
@@ -11,41 +11,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HISTORY_DIR "drills"
-
-/* <state dir>/drills/<site file>.jsonl, and the directory in *ret_dir. malloc'd. */
-static char *history_path(const struct drill *d, char **ret_dir)
+int cairn_drill_history_append(const char *state_dir, const char *site, json_t *record)
 {
-	char *state = cli_state_dir(&d->o), *path = NULL;
+	char *path, *dir = NULL, *text = NULL, *line = NULL;
+	int fd = -1, rc = 0;
 
-	*ret_dir = state != NULL ? cairn_asprintf("%s/" HISTORY_DIR, state) : NULL;
-	if (*ret_dir != NULL)
-		path = cairn_asprintf("%s/%s.jsonl", *ret_dir, d->site_file);
-	free(state);
-	return path;
-}
-
-void drill_history_append(const struct drill *d, json_t *record)
-{
-	char *dir = NULL, *path = history_path(d, &dir), *text = json_dumps(record, JSON_COMPACT), *line = NULL;
-	int fd = -1;
-
-	if (path == NULL || text == NULL || (line = cairn_asprintf("%s\n", text)) == NULL) {
-		cli_warn("the drill is not recorded in the history: out of memory");
+	if (!cairn_drill_site_name_ok(site))
+		return cairn_err(CAIRN_EINVAL, "'%s' cannot name a drill history", site ? site : "");
+	path = cairn_drill_history_path(state_dir, site);
+	dir = cairn_asprintf("%s/" CAIRN_DRILL_HISTORY_DIR, state_dir);
+	text = json_dumps(record, JSON_COMPACT);
+	if (path == NULL || dir == NULL || text == NULL || (line = cairn_asprintf("%s\n", text)) == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (cairn_file_mkdir_p(AT_FDCWD, dir, 0700, 0) < 0) {
-		cli_warn("the drill is not recorded in the history: cannot create '%s': %s", dir, strerror(errno));
+		rc = cairn_err(CAIRN_EIO, "cannot create '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || cairn_file_write_all(fd, line, strlen(line), path) < 0 || fsync(fd) < 0)
-		cli_warn("the drill is not recorded in the history '%s': %s", path, strerror(errno));
+		rc = cairn_err(CAIRN_EIO, "'%s': %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -53,10 +45,11 @@ out:
 	free(text);
 	free(path);
 	free(dir);
+	return rc;
 }
 
 /* One line of the history, or -1 when it is not a drill (torn, edited). */
-static int parse_line(const char *line, size_t len, struct drill_past *ret)
+static int parse_line(const char *line, size_t len, struct cairn_drill_past *ret)
 {
 	json_t *o = json_loadb(line, len, 0, NULL);
 	json_t *t = json_object_get(o, "time_ns"), *r = json_object_get(o, "recovery_ns");
@@ -72,16 +65,16 @@ static int parse_line(const char *line, size_t len, struct drill_past *ret)
 	return ok ? 0 : -1;
 }
 
-size_t drill_history_last(const struct drill *d, struct drill_past *past, size_t max)
+size_t cairn_drill_history_last(const char *state_dir, const char *site, struct cairn_drill_past *past, size_t max)
 {
-	char *dir = NULL, *path = history_path(d, &dir), *line = NULL;
+	char *path = cairn_drill_history_path(state_dir, site), *line = NULL;
 	size_t cap = 0, n = 0, total = 0;
-	struct drill_past p;
+	struct cairn_drill_past p;
 	ssize_t len;
 	FILE *f = path != NULL ? fopen(path, "re") : NULL;
 
-	if (max > DRILL_CHART_MAX)
-		max = DRILL_CHART_MAX;
+	if (max > CAIRN_DRILL_CHART_MAX)
+		max = CAIRN_DRILL_CHART_MAX;
 	while (f != NULL && max > 0 && (len = getline(&line, &cap, f)) > 0) {
 		if (parse_line(line, (size_t)len, &p) < 0)
 			continue;
@@ -92,10 +85,9 @@ size_t drill_history_last(const struct drill *d, struct drill_past *past, size_t
 		fclose(f);
 	free(line);
 	free(path);
-	free(dir);
 	n = total < max ? total : max;
 	if (total > max) { /* rotate the ring into oldest-first order */
-		struct drill_past tmp[DRILL_CHART_MAX];
+		struct cairn_drill_past tmp[CAIRN_DRILL_CHART_MAX];
 		size_t start = total % max;
 
 		for (size_t i = 0; i < n; i++)

@@ -1,5 +1,5 @@
-/* The last drill of each site, from <state dir>/drills/<site>.jsonl (see drill_status.h). */
-#include "drill_status.h"
+/* The last drill of each site, from <state dir>/drills/<site>.jsonl (see cairn/drill.h). */
+#include "cairn/drill.h"
 
 #include "cairn/buf.h"
 #include "cairn/err.h"
@@ -15,7 +15,7 @@
 
 #define JSONL_SUFFIX ".jsonl"
 
-int drill_site_name_ok(const char *site)
+int cairn_drill_site_name_ok(const char *site)
 {
 	size_t n = 0;
 
@@ -27,14 +27,14 @@ int drill_site_name_ok(const char *site)
 		if (!(isalnum((unsigned char)c) && (unsigned char)c < 0x80) && c != '_' && c != '-')
 			return 0;
 	}
-	return n >= 1 && n <= DRILL_SITE_MAX;
+	return n >= 1 && n <= CAIRN_DRILL_SITE_MAX;
 }
 
-char *drill_history_path(const char *state_dir, const char *site)
+char *cairn_drill_history_path(const char *state_dir, const char *site)
 {
-	if (!drill_site_name_ok(site))
+	if (!cairn_drill_site_name_ok(site))
 		return NULL;
-	return cairn_asprintf("%s/" DRILL_HISTORY_DIR "/%s" JSONL_SUFFIX, state_dir, site);
+	return cairn_asprintf("%s/" CAIRN_DRILL_HISTORY_DIR "/%s" JSONL_SUFFIX, state_dir, site);
 }
 
 /* An integer member, or `def` when it is missing, null or not an integer. */
@@ -63,7 +63,7 @@ static void join_reasons(json_t *arr, char *out, size_t len)
 	}
 }
 
-int drill_last_parse(const char *line, size_t len, struct drill_last *ret, json_t **ret_record)
+int cairn_drill_last_parse(const char *line, size_t len, struct cairn_drill_last *ret, json_t **ret_record)
 {
 	json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	const char *result, *point;
@@ -96,10 +96,10 @@ int drill_last_parse(const char *line, size_t len, struct drill_last *ret, json_
 	return 0;
 }
 
-int drill_last_read(const char *state_dir, const char *site, struct drill_last *ret, json_t **ret_record)
+int cairn_drill_last_read(const char *state_dir, const char *site, struct cairn_drill_last *ret, json_t **ret_record)
 {
-	char *path = drill_history_path(state_dir, site), *line = NULL;
-	struct drill_last cur, best;
+	char *path = cairn_drill_history_path(state_dir, site), *line = NULL;
+	struct cairn_drill_last cur, best;
 	json_t *record = NULL, *rec = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -107,7 +107,7 @@ int drill_last_read(const char *state_dir, const char *site, struct drill_last *
 	FILE *f;
 
 	if (path == NULL)
-		return drill_site_name_ok(site) ? cairn_err(CAIRN_ENOMEM, "out of memory")
+		return cairn_drill_site_name_ok(site) ? cairn_err(CAIRN_ENOMEM, "out of memory")
 						: cairn_err(CAIRN_EINVAL, "'%s' cannot name a drill history", site);
 	f = fopen(path, "r");
 	if (f == NULL) {
@@ -119,7 +119,7 @@ int drill_last_read(const char *state_dir, const char *site, struct drill_last *
 	memset(&best, 0, sizeof(best));
 	while ((n = getline(&line, &cap, f)) > 0) {
 		memset(&cur, 0, sizeof(cur));
-		if (drill_last_parse(line, (size_t)n, &cur, ret_record != NULL ? &rec : NULL) != 0)
+		if (cairn_drill_last_parse(line, (size_t)n, &cur, ret_record != NULL ? &rec : NULL) != 0)
 			continue;
 		best = cur;
 		found = 1;
@@ -148,7 +148,7 @@ int drill_last_read(const char *state_dir, const char *site, struct drill_last *
 
 static int by_site(const void *a, const void *b)
 {
-	return strcmp(((const struct drill_last *)a)->site, ((const struct drill_last *)b)->site);
+	return strcmp(((const struct cairn_drill_last *)a)->site, ((const struct cairn_drill_last *)b)->site);
 }
 
 /* The site a directory entry is the history of, into site; 0, or -1 when it is none. */
@@ -160,13 +160,13 @@ static int site_of_entry(const char *name, char *site, size_t len)
 		return -1;
 	memcpy(site, name, n - sl);
 	site[n - sl] = '\0';
-	return drill_site_name_ok(site) ? 0 : -1;
+	return cairn_drill_site_name_ok(site) ? 0 : -1;
 }
 
-int drill_last_list(const char *state_dir, struct drill_last **ret, size_t *ret_n)
+int cairn_drill_last_list(const char *state_dir, struct cairn_drill_last **ret, size_t *ret_n)
 {
-	char *dir = cairn_asprintf("%s/" DRILL_HISTORY_DIR, state_dir), site[DRILL_SITE_MAX + 1];
-	struct drill_last *list = NULL, *grown;
+	char *dir = cairn_asprintf("%s/" CAIRN_DRILL_HISTORY_DIR, state_dir), site[CAIRN_DRILL_SITE_MAX + 1];
+	struct cairn_drill_last *list = NULL, *grown;
 	size_t n = 0;
 	struct dirent *e;
 	int rc = 0;
@@ -183,12 +183,12 @@ int drill_last_list(const char *state_dir, struct drill_last **ret, size_t *ret_
 		return rc;
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
-		struct drill_last last;
+		struct cairn_drill_last last;
 		int r;
 
 		if (site_of_entry(e->d_name, site, sizeof(site)) != 0)
 			continue;
-		r = drill_last_read(state_dir, site, &last, NULL);
+		r = cairn_drill_last_read(state_dir, site, &last, NULL);
 		if (r == CAIRN_ENOTFOUND)
 			continue;
 		if (r != 0) {
@@ -241,7 +241,7 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 		*used += (size_t)n;
 }
 
-void drill_last_describe(const struct drill_last *d, char *buf, size_t len)
+void cairn_drill_last_describe(const struct cairn_drill_last *d, char *buf, size_t len)
 {
 	char when[CAIRN_TIME_STR], rto[48], took[48], window[48];
 	size_t used = 0;
