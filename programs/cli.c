@@ -222,16 +222,22 @@ char *cli_state_dir(const struct cli_repo_opts *o)
 	return cairn_strdup("/var/cache/cairn");
 }
 
-static void sync_warning(void *ctx, const char *msg)
+static void open_warning(void *ctx, const char *msg)
 {
 	(void)ctx;
 	cli_warn("%s", msg);
 }
 
+static void sync_warning(void *ctx, const struct cairn_event *ev)
+{
+	(void)ctx;
+	cli_warn("%s", ev->message);
+}
+
 int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 {
 	/* skipped key objects (malformed, too large, too costly) are warnings */
-	const struct cairn_repo_open_opts open_opts = { .on_warning = sync_warning };
+	const struct cairn_repo_open_opts open_opts = { .on_warning = open_warning };
 	struct cairn_secret *secret = NULL;
 	char *state = NULL;
 	int rc, code;

@@ -69,6 +69,7 @@ struct drill_args {
 
 /* A damaged object and the files it kept from being restored. */
 struct drill_damaged {
+	struct cairn_event_ref ref; /* the object (type none with a NULL object) */
 	char *object;            /* "data/ab/<pack>"; NULL: damage not tied to a known object */
 	char **files;            /* the first DRILL_LIST_MAX, clean text */
 	size_t nfiles;
@@ -100,6 +101,7 @@ struct drill_findings {
 	size_t ndamaged;
 	uint64_t damaged_files;        /* files the restore did not restore for damage */
 	char **sync_damage;            /* messages of damaged index or snapshot objects */
+	char **sync_objects;           /* for each message, the object's name, or NULL when it names none */
 	size_t nsync_damage;
 	struct drill_pathset damaged_paths; /* the files the restore reported damaged */
 	struct drill_list errors;      /* restore errors (entries not created or set up) */
@@ -188,10 +190,12 @@ void drill_cleanup(struct drill *d);      /* scratch (unless --keep) and the sta
 int drill_choose_point(struct drill *d);
 
 /* drill_findings.c */
-void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-			      const char *msg);
-void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
-void drill_on_sync_warning(void *ctx, const char *msg);
+/* The callbacks (ctx: the struct drill) of the restore, the verification
+ * and the sync: each prints the event and files it from its fields (code,
+ * object, path), never from its message. */
+void drill_on_restore_problem(void *ctx, const struct cairn_event *ev);
+void drill_on_verify_failure(void *ctx, const struct cairn_event *ev);
+void drill_on_sync_warning(void *ctx, const struct cairn_event *ev);
 void drill_findings_free(struct drill_findings *f);
 /* Names of the damaged objects (those known), as a new JSON array. */
 json_t *drill_damaged_names(const struct drill_findings *f);

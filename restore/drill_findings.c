@@ -3,9 +3,10 @@
  * DRILL_LIST_MAX items and count the rest, so memory stays bounded. */
 #include "drill.h"
 
+#include "event_out.h"
+
 #include "cairn/buf.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,33 +116,35 @@ static void list_free(struct drill_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The group of `object` (NULL: damage without a known object), added when new. */
-static struct drill_damaged *damaged_group(struct drill_findings *f, const char *object)
+/* The group of the event's object, added when new: one per object the
+ * event names (compared by type and id), one for all damage without a
+ * named object. */
+static struct drill_damaged *damaged_group(struct drill_findings *f, const struct cairn_event *ev)
 {
+	static const struct cairn_event_ref none = { CAIRN_EVENT_OBJECT_NONE, { 0 } };
+	const struct cairn_event_ref *ref = ev->object_name != NULL ? &ev->object : &none;
 	struct drill_damaged *grown;
 
-	for (size_t i = 0; i < f->ndamaged; i++) {
-		const char *o = f->damaged[i].object;
-
-		if ((o == NULL && object == NULL) || (o != NULL && object != NULL && strcmp(o, object) == 0))
+	for (size_t i = 0; i < f->ndamaged; i++)
+		if (cairn_event_ref_equal(&f->damaged[i].ref, ref))
 			return &f->damaged[i];
-	}
 	grown = cairn_reallocarray(f->damaged, f->ndamaged + 1, sizeof(*f->damaged));
 	if (grown == NULL)
 		return NULL;
 	f->damaged = grown;
 	memset(&grown[f->ndamaged], 0, sizeof(*grown));
-	if (object != NULL) {
-		grown[f->ndamaged].object = cairn_strdup(object);
+	grown[f->ndamaged].ref = *ref;
+	if (ref != &none) {
+		grown[f->ndamaged].object = cairn_strdup(ev->object_name);
 		if (grown[f->ndamaged].object == NULL)
 			return NULL;
 	}
 	return &f->damaged[f->ndamaged++];
 }
 
-static void damaged_add(struct drill_findings *f, const char *object, const char *path)
+static void damaged_add(struct drill_findings *f, const struct cairn_event *ev)
 {
-	struct drill_damaged *g = damaged_group(f, object);
+	struct drill_damaged *g = damaged_group(f, ev);
 	char **grown;
 
 	f->damaged_files++;
@@ -154,34 +157,33 @@ static void damaged_add(struct drill_findings *f, const char *object, const char
 	if (grown == NULL)
 		return;
 	g->files = grown;
-	g->files[g->nfiles] = drill_clean_text(path);
+	g->files[g->nfiles] = drill_clean_text(ev->path);
 	if (g->files[g->nfiles] != NULL)
 		g->nfiles++;
 }
 
-void drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-			      const char *msg)
+void drill_on_restore_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
 
 	cli_progress_done(&d->progress);
-	if (kind == CAIRN_RESTORE_DAMAGED) {
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-		damaged_add(&d->f, object, path);
-		pathset_add(&d->f.damaged_paths, path);
+	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL) {
+		event_print_restore_problem(ev);
+		damaged_add(&d->f, ev);
+		pathset_add(&d->f.damaged_paths, ev->path);
 	} else {
 		if (d->f.errors.total < DRILL_LIST_MAX)
-			cli_error("'%s': %s", path, msg);
-		list_add(&d->f.errors, path, msg, 0);
-		pathset_add(&d->f.error_paths, path);
+			event_print_restore_problem(ev);
+		list_add(&d->f.errors, ev->path, ev->message, 0);
+		pathset_add(&d->f.error_paths, ev->path);
 	}
 }
 
-void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+void drill_on_verify_failure(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
-	const char *why = "";
+	const char *path = ev->path, *msg = ev->message, *why = "";
+	unsigned problems = ev->flags;
 	char text[1200];
 
 	if (pathset_has(&d->f.damaged_paths, path)) {
@@ -200,54 +202,46 @@ void drill_on_verify_failure(void *ctx, const char *path, unsigned problems, con
 	list_add(&d->f.failures, path, text, problems);
 }
 
-void drill_on_sync_warning(void *ctx, const char *msg)
+void drill_on_sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
+	int named = ev->object.type != CAIRN_EVENT_OBJECT_NONE && ev->object_name != NULL;
+	char *msg, *object = NULL;
 	char **grown;
 
-	cli_warn("%s", msg);
+	cli_warn("%s", ev->message);
+	grown = cairn_reallocarray(d->f.sync_objects, d->f.nsync_damage + 1, sizeof(*grown));
+	if (grown == NULL)
+		return;
+	d->f.sync_objects = grown;
 	grown = cairn_reallocarray(d->f.sync_damage, d->f.nsync_damage + 1, sizeof(*grown));
 	if (grown == NULL)
 		return;
 	d->f.sync_damage = grown;
-	grown[d->f.nsync_damage] = drill_clean_text(msg);
-	if (grown[d->f.nsync_damage] != NULL)
-		d->f.nsync_damage++;
-}
-
-/* The object a sync message names: "index/<64 hex>" or "snapshots/<64 hex>". */
-static int object_in_message(const char *msg, char *out, size_t len)
-{
-	static const char *const dirs[] = { "index/", "snapshots/" };
-
-	for (size_t k = 0; k < 2; k++) {
-		const char *p = strstr(msg, dirs[k]);
-		size_t dl = strlen(dirs[k]), n = 0;
-
-		if (p == NULL)
-			continue;
-		while (isxdigit((unsigned char)p[dl + n]))
-			n++;
-		if (n == 64 && dl + n < len) {
-			memcpy(out, p, dl + n);
-			out[dl + n] = '\0';
-			return 1;
-		}
+	msg = drill_clean_text(ev->message);
+	/* the object is the event's, when it has one */
+	if (named)
+		object = drill_clean_text(ev->object_name);
+	if (msg == NULL || (named && object == NULL)) {
+		free(msg);
+		free(object);
+		return;
 	}
-	return 0;
+	d->f.sync_damage[d->f.nsync_damage] = msg;
+	d->f.sync_objects[d->f.nsync_damage] = object;
+	d->f.nsync_damage++;
 }
 
 json_t *drill_damaged_names(const struct drill_findings *f)
 {
 	json_t *a = json_array();
-	char name[96];
 
 	for (size_t i = 0; a != NULL && i < f->ndamaged; i++)
 		if (f->damaged[i].object != NULL)
 			json_array_append_new(a, json_string(f->damaged[i].object));
 	for (size_t i = 0; a != NULL && i < f->nsync_damage; i++)
-		if (object_in_message(f->sync_damage[i], name, sizeof(name)))
-			json_array_append_new(a, json_string(name));
+		if (f->sync_objects[i] != NULL)
+			json_array_append_new(a, json_string(f->sync_objects[i]));
 	return a;
 }
 
@@ -267,9 +261,12 @@ void drill_findings_free(struct drill_findings *f)
 		free(f->damaged[i].object);
 	}
 	free(f->damaged);
-	for (size_t i = 0; i < f->nsync_damage; i++)
+	for (size_t i = 0; i < f->nsync_damage; i++) {
 		free(f->sync_damage[i]);
+		free(f->sync_objects[i]);
+	}
 	free(f->sync_damage);
+	free(f->sync_objects);
 	list_free(&f->errors);
 	list_free(&f->failures);
 	pathset_free(&f->error_paths);

@@ -39,16 +39,32 @@ static void set_phase(struct check_run *c, const char *phase)
 	check_progress(c, 1);
 }
 
-int check_report(struct check_run *c, enum cairn_check_kind kind, const char *object, int64_t *ret_no,
-		 const char *fmt, ...)
+int check_report(struct check_run *c, enum cairn_event_code code, enum cairn_event_object type, const uint8_t *id,
+		 const char *name, int64_t *ret_no, const char *fmt, ...)
 {
 	char msg[1024];
+	struct cairn_event ev = { .code = code, .object_name = name, .message = msg };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return check_db_problem(c->db, kind, object, msg, ret_no);
+	cairn_event_ref_set(&ev.object, type, id);
+	return check_db_problem(c->db, &ev, ret_no);
+}
+
+/* check_report of the damaged object `dir`/`hex` (index or snapshot). */
+static int report_damaged(struct check_run *c, enum cairn_event_code code, enum cairn_event_object type,
+			  const char *dir, const char *hex, const char *msg)
+{
+	uint8_t id[CAIRN_ID_BYTES];
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s/%s", dir, hex);
+	/* listed ids are 64 hex digits (the listing skips other names) */
+	if (cairn_hex_decode(hex, id, sizeof(id)) < 0)
+		return check_report(c, code, CAIRN_EVENT_OBJECT_NONE, NULL, name, NULL, "%s", msg);
+	return check_report(c, code, type, id, name, NULL, "%s", msg);
 }
 
 int check_get(struct check_run *c, const char *name, uint64_t offset, uint64_t length, struct cairn_buf *out)
@@ -72,13 +88,14 @@ static int list_ids(struct check_run *c, const char *dir, struct repo_id_list *l
  * object (deleted since the listing) skipped, anything else returned. */
 static int fetch_failed(struct check_run *c, const char *dir, const struct sync_item *it)
 {
-	char name[96];
+	int snapshot = strcmp(dir, "snapshots") == 0;
 
-	snprintf(name, sizeof(name), "%s/%s", dir, it->id);
 	if (it->rc == CAIRN_ENOTFOUND)
 		return 0;
 	if (it->rc == CAIRN_ECORRUPT)
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", it->err);
+		return report_damaged(c, snapshot ? CAIRN_EVENT_DAMAGED_SNAPSHOT : CAIRN_EVENT_DAMAGED_INDEX,
+				      snapshot ? CAIRN_EVENT_OBJECT_SNAPSHOT : CAIRN_EVENT_OBJECT_INDEX, dir, it->id,
+				      it->err);
 	return cairn_err(it->rc, "%s", it->err);
 }
 
@@ -93,7 +110,6 @@ static int add_loc(void *ctx, const struct cairn_blob_loc *loc)
 static int consume_index(void *ctx, struct sync_item *it)
 {
 	struct check_run *c = ctx;
-	char name[96];
 	int rc;
 
 	check_progress(c, 0);
@@ -103,10 +119,9 @@ static int consume_index(void *ctx, struct sync_item *it)
 		return fetch_failed(c, "index", it);
 	c->st.bytes_read += it->buf.len;
 	rc = cairn_index_parse(cairn_repo_keys(c->r), it->buf.data, it->buf.len, add_loc, NULL, c);
-	if (rc == CAIRN_ECORRUPT) {
-		snprintf(name, sizeof(name), "index/%s", it->id);
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
-	}
+	if (rc == CAIRN_ECORRUPT)
+		return report_damaged(c, CAIRN_EVENT_DAMAGED_INDEX, CAIRN_EVENT_OBJECT_INDEX, "index", it->id,
+				      cairn_err_msg());
 	return rc;
 }
 
@@ -127,7 +142,6 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 	struct check_run *c = ctx;
 	struct cairn_snapshot snap = { 0 };
 	struct check_snap row = { 0 };
-	char name[96];
 	int rc;
 
 	check_progress(c, 0);
@@ -136,10 +150,9 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 	/* the sealed box is 40 bytes longer than the document */
 	c->st.bytes_read += it->buf.len + CAIRN_SEAL_OVERHEAD;
 	rc = cairn_snapshot_from_json((const char *)it->buf.data, it->buf.len, it->id, &snap);
-	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-		snprintf(name, sizeof(name), "snapshots/%s", it->id);
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
-	}
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT)
+		return report_damaged(c, CAIRN_EVENT_DAMAGED_SNAPSHOT, CAIRN_EVENT_OBJECT_SNAPSHOT, "snapshots", it->id,
+				      cairn_err_msg());
 	if (rc < 0)
 		return rc;
 	memcpy(row.id, it->id, CAIRN_ID_HEX);

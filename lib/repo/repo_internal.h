@@ -67,8 +67,10 @@ int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct
 int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len);
 
 /* Load every index object not yet in the catalog (see cairn_repo_sync). */
-int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
-int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+int cairn_repo_sync_index(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			  void *ctx);
+int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			      void *ctx);
 
 /* 1 when `name` is "<dir>/<64 lowercase hex>" and writes the id part to ret_id. */
 int cairn_repo_parse_object_name(const char *name, const char *dir, char ret_id[CAIRN_ID_HEX]);
