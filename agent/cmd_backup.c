@@ -2,6 +2,7 @@
 #include "agent.h"
 
 #include "cli_args.h"
+#include "event_out.h"
 #include "hook.h"
 #include "job_report.h"
 #include "replicate_print.h"
@@ -46,10 +47,15 @@ static const char usage[] = "usage: cairn-agent backup [OPTIONS] PATH...\n"
 enum { OPT_TAG = CLI_OPT_COMMAND_BASE, OPT_HOST, OPT_NO_FILES_CACHE, OPT_REPLICATE, OPT_TO, OPT_SET, OPT_EXCLUDE,
        OPT_ONE_FS, OPT_LOCK_WAIT };
 
+/* Warnings kept for --json per snapshot (all are counted in its stats). */
+#define BACKUP_JSON_WARNINGS_MAX 1000
+
 struct backup_ui {
 	struct cli_progress progress;
 	const struct cli_repo_opts *o;
+	struct cairn_repo *repo;
 	uint64_t warnings;
+	json_t *json_warnings; /* --json: the first BACKUP_JSON_WARNINGS_MAX */
 };
 
 static void on_progress(void *ctx, const struct cairn_snapshot_stats *st, const char *current)
@@ -65,13 +71,26 @@ static void on_progress(void *ctx, const struct cairn_snapshot_stats *st, const 
 			  added, current ? "  " : "", current ? current : "");
 }
 
-static void on_warning(void *ctx, const char *path, const char *msg)
+static void on_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct backup_ui *ui = ctx;
+	/* a damaged object of the repository: named by the repository */
+	const char *where = ev->path != NULL ? ev->path : cairn_repo_store(ui->repo)->description;
+	json_t *w;
 
 	cli_progress_done(&ui->progress);
 	ui->warnings++;
-	cli_warn("'%s': %s", path, msg);
+	cli_warn("'%s': %s", where, ev->message);
+	if (ui->json_warnings == NULL || json_array_size(ui->json_warnings) >= BACKUP_JSON_WARNINGS_MAX)
+		return;
+	w = json_pack("{s:s}", "message", ev->message);
+	if (w != NULL && ev->path != NULL)
+		json_object_set_new(w, "path", json_string(ev->path));
+	if (w != NULL && ev->object_name != NULL)
+		json_object_set_new(w, "object", json_string(ev->object_name));
+	event_json_fields(w, ev);
+	if (w != NULL)
+		json_array_append_new(ui->json_warnings, w);
 }
 
 /* Growable list of borrowed strings. */
@@ -114,6 +133,7 @@ struct backup_outcome {
 	char error[512];      /* why it failed, "" otherwise */
 	struct cairn_snapshot snap;
 	int have_snap;
+	json_t *warnings;     /* --json: the warnings of the run (an array), else NULL */
 };
 
 static json_t *snapshot_json(const struct cairn_snapshot *s)
@@ -142,6 +162,8 @@ static void print_json(const struct backup_outcome *outs, size_t n, int paths, s
 
 	if (paths) {
 		j = outs[0].have_snap ? snapshot_json(&outs[0].snap) : json_object();
+		if (j != NULL && outs[0].warnings != NULL)
+			json_object_set(j, "warnings", outs[0].warnings);
 	} else {
 		json_t *sets = json_array();
 
@@ -152,6 +174,8 @@ static void print_json(const struct backup_outcome *outs, size_t n, int paths, s
 				continue;
 			json_object_set_new(e, "set", json_string(outs[i].set));
 			json_object_set_new(e, "exit_code", json_integer(outs[i].code));
+			if (outs[i].warnings != NULL)
+				json_object_set(e, "warnings", outs[i].warnings);
 			if (outs[i].error[0] != '\0')
 				json_object_set_new(e, "error", json_string(outs[i].error));
 			json_array_append_new(sets, e);
@@ -223,7 +247,7 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 			  struct backup_outcome *out)
 {
 	struct cairn_backup_opts bo = { 0 };
-	struct backup_ui ui = { .o = o };
+	struct backup_ui ui = { .o = o, .repo = repo };
 	struct strlist tags = { 0 }, excludes = { 0 };
 	int rc, oom = 0;
 
@@ -254,6 +278,8 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 	bo.on_progress = on_progress;
 	bo.on_warning = on_warning;
 	bo.ctx = &ui;
+	if (o->json)
+		ui.json_warnings = out->warnings = json_array();
 	cli_progress_init(&ui.progress, o);
 	rc = cairn_backup_run(repo, &bo, &out->snap);
 	cli_progress_done(&ui.progress);
@@ -496,8 +522,10 @@ int cmd_backup(int argc, char **argv)
 		job_report_sites(repo, &o); /* the primary's newest snapshot, for the metrics */
 	}
 out:
-	for (size_t i = 0; i < nouts; i++)
+	for (size_t i = 0; i < nouts; i++) {
 		cairn_snapshot_clear(&outs[i].snap);
+		json_decref(outs[i].warnings);
+	}
 	free(outs);
 	free(sets);
 	cairn_repo_close(repo);

@@ -1,4 +1,5 @@
 /* cairn-agent check: verify the repository's structure, and all or a random share of its data. */
+#include "event_out.h"
 #include "agent.h"
 
 #include "cli_args.h"
@@ -110,12 +111,12 @@ static json_t *affected_json(const struct cairn_check_affected *a)
 static void on_problem(void *ctx, const struct cairn_check_problem *p)
 {
 	struct check_ui *ui = ctx;
-	const char *kind = p->kind == CAIRN_CHECK_MISSING ? "missing" : "damaged";
+	const char *kind = cairn_event_class(p->event.code) == CAIRN_EVENT_CLASS_MISSING ? "missing" : "damaged";
 	char msg[2400];
 
 	cli_progress_done(&ui->progress);
-	printable(p->message, msg, sizeof(msg));
-	cli_error("%s: %s: %s", p->object, kind, msg);
+	printable(p->event.message, msg, sizeof(msg));
+	cli_error("%s: %s: %s", p->event.object_name, kind, msg);
 	if (p->uses > 0)
 		fprintf(stderr, "  used by %" PRIu64 " path%s in %" PRIu64 " snapshot%s%s\n", p->uses,
 			p->uses == 1 ? "" : "s", p->snapshots, p->snapshots == 1 ? "" : "s",
@@ -133,10 +134,12 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 
 		for (size_t i = 0; list != NULL && i < p->naffected; i++)
 			json_array_append_new(list, affected_json(&p->affected[i]));
-		json_array_append_new(ui->problems, json_pack("{s:s, s:s, s:s, s:I, s:I, s:o*}", "object", p->object,
-							      "kind", kind, "message", msg, "uses",
-							      (json_int_t)p->uses, "snapshots",
-							      (json_int_t)p->snapshots, "affected", list));
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o*}", "object", p->event.object_name, "kind", kind,
+				      "message", msg, "uses", (json_int_t)p->uses, "snapshots", (json_int_t)p->snapshots,
+				      "affected", list);
+
+		event_json_fields(j, &p->event);
+		json_array_append_new(ui->problems, j);
 	}
 }
 

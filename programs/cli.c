@@ -133,15 +133,6 @@ void cli_info(const struct cli_repo_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cli_restore_problem(enum cairn_restore_problem kind, const char *path, const char *object, const char *msg)
-{
-	if (kind == CAIRN_RESTORE_DAMAGED)
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", path, object ? " in object '" : "",
-			  object ? object : "", object ? "'" : "", msg);
-	else
-		cli_error("'%s': %s", path, msg);
-}
-
 int cli_exit_for(int rc)
 {
 	switch (rc) {
@@ -231,16 +222,22 @@ char *cli_state_dir(const struct cli_repo_opts *o)
 	return cairn_strdup("/var/cache/cairn");
 }
 
-static void sync_warning(void *ctx, const char *msg)
+static void open_warning(void *ctx, const char *msg)
 {
 	(void)ctx;
 	cli_warn("%s", msg);
 }
 
+static void sync_warning(void *ctx, const struct cairn_event *ev)
+{
+	(void)ctx;
+	cli_warn("%s", ev->message);
+}
+
 int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 {
 	/* skipped key objects (malformed, too large, too costly) are warnings */
-	const struct cairn_repo_open_opts open_opts = { .on_warning = sync_warning };
+	const struct cairn_repo_open_opts open_opts = { .on_warning = open_warning };
 	struct cairn_secret *secret = NULL;
 	char *state = NULL;
 	int rc, code;

@@ -83,10 +83,6 @@ void cli_log_line(int priority, int print, const char *fmt, ...) __attribute__((
  * without one it does nothing. */
 void cli_syslog_enable(int from_flag);
 void cli_info(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A restore problem as restore and drill report it (cli_error): "'PATH' not
- * restored: damaged data in object 'OBJ': MSG" (`object` may be NULL), or
- * "'PATH': MSG" for an entry that could not be created or set up. */
-void cli_restore_problem(enum cairn_restore_problem kind, const char *path, const char *object, const char *msg);
 
 /* Print the library's error detail for rc and return the exit code for it. */
 int cli_fail(int rc, const char *what);

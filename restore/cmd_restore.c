@@ -1,4 +1,5 @@
 /* cairn-restore restore: recover a point in time into a directory. */
+#include "event_out.h"
 #include "restore_cmds.h"
 
 #include "cli_args.h"
@@ -65,17 +66,20 @@ static void on_progress(void *ctx, const struct cairn_restore_stats *st, const c
 			  current ? "  " : "", current ? current : "");
 }
 
-static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-		       const char *msg)
+static void on_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct restore_ui *ui = ctx;
+	int damaged = cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL;
+	json_t *p;
 
 	cli_progress_done(&ui->progress);
-	cli_restore_problem(kind, path, object, msg);
-	if (ui->problems != NULL)
-		json_array_append_new(ui->problems, json_pack("{s:s, s:s, s:s?, s:s}", "kind",
-							      kind == CAIRN_RESTORE_DAMAGED ? "damaged" : "error",
-							      "path", path, "object", object, "message", msg));
+	event_print_restore_problem(ev);
+	if (ui->problems == NULL)
+		return;
+	p = json_pack("{s:s, s:s, s:s?, s:s}", "kind", damaged ? "damaged" : "error", "path", ev->path, "object",
+		      ev->object_name, "message", ev->message);
+	event_json_fields(p, ev);
+	json_array_append_new(ui->problems, p);
 }
 
 int cmd_restore(int argc, char **argv)

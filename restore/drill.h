@@ -142,11 +142,11 @@ void drill_cleanup(struct drill *d);      /* scratch (unless --keep) and the sta
 int drill_choose_point(struct drill *d);
 
 /* drill_run.c: the callbacks of the sync, the restore and the
- * verification: print the problem, then record it in d->f (lib/drill). */
-void drill_print_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-				 const char *msg);
-void drill_print_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
-void drill_print_sync_warning(void *ctx, const char *msg);
+ * verification: print the event, then record it in d->f (lib/drill, which
+ * files it from its fields). */
+void drill_print_restore_problem(void *ctx, const struct cairn_event *ev);
+void drill_print_verify_failure(void *ctx, const struct cairn_event *ev);
+void drill_print_sync_warning(void *ctx, const struct cairn_event *ev);
 
 /* drill_verdict.c: pass/fail, reasons and the exit code (the verdict is
  * lib/drill's; this maps it); `code` is the exit code of a step that

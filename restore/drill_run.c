@@ -2,6 +2,7 @@
  * catalog is rebuilt from the site, as on a new machine), the restore into
  * the scratch directory, the verification, and the clean-up. */
 #include "drill.h"
+#include "event_out.h"
 
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
@@ -25,38 +26,37 @@ static void drill_fatal(struct drill *d, const char *what, int print)
 
 /* ---- the callbacks: print the problem, then record it (lib/drill) ---- */
 
-void drill_print_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-				 const char *msg)
+void drill_print_restore_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
 
 	cli_progress_done(&d->progress);
-	if (kind == CAIRN_RESTORE_DAMAGED || d->f.errors.total < CAIRN_DRILL_LIST_MAX)
-		cli_restore_problem(kind, path, object, msg);
-	cairn_drill_on_restore_problem(&d->f, kind, path, object, msg);
+	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL || d->f.errors.total < CAIRN_DRILL_LIST_MAX)
+		event_print_restore_problem(ev);
+	cairn_drill_on_restore_problem(&d->f, ev);
 }
 
-void drill_print_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+void drill_print_verify_failure(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
 	uint64_t listed = d->f.failures.total;
-	enum cairn_drill_after after = cairn_drill_on_verify_failure(&d->f, path, problems, msg);
+	enum cairn_drill_after after = cairn_drill_on_verify_failure(&d->f, ev);
 	char text[1200];
 
-	snprintf(text, sizeof(text), "%s%s", msg, cairn_drill_after_text(after));
+	snprintf(text, sizeof(text), "%s%s", ev->message, cairn_drill_after_text(after));
 	cli_progress_done(&d->progress);
 	if (listed < CAIRN_DRILL_LIST_MAX)
-		cli_error("verification: '%s' differs from the snapshot: %s", path, text);
+		cli_error("verification: '%s' differs from the snapshot: %s", ev->path, text);
 	else if (listed == CAIRN_DRILL_LIST_MAX)
 		cli_error("verification: more entries differ (counted, not listed)");
 }
 
-void drill_print_sync_warning(void *ctx, const char *msg)
+void drill_print_sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
 
-	cli_warn("%s", msg);
-	cairn_drill_on_sync_warning(&d->f, msg);
+	cli_warn("%s", ev->message);
+	cairn_drill_on_sync_warning(&d->f, ev);
 }
 
 int drill_open(struct drill *d)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/event.h"
 #include "cairn/repo.h"
 #include "cairn/snapshot.h"
 
@@ -32,8 +33,14 @@ struct cairn_backup_opts {
 	int64_t lock_wait_ns;
 	/* Called about every 250 ms from the calling thread (may be NULL). */
 	void (*on_progress)(void *ctx, const struct cairn_snapshot_stats *stats, const char *current);
-	/* Called for each entry that could not be read (may be NULL). */
-	void (*on_warning)(void *ctx, const char *path, const char *msg);
+	/* Called for each entry that could not be read, whole or in part (may
+	 * be NULL), from the calling thread: CAIRN_EVENT_UNREADABLE,
+	 * CAIRN_EVENT_CHANGED (replaced since it was listed: not read) or
+	 * CAIRN_EVENT_VANISHED (gone since it was listed: left out), with the
+	 * entry's path; and for each damaged index or snapshot object the sync
+	 * of the catalog skipped (CAIRN_EVENT_DAMAGED_INDEX or
+	 * CAIRN_EVENT_DAMAGED_SNAPSHOT, the object set, no path). */
+	void (*on_warning)(void *ctx, const struct cairn_event *ev);
 	/* For tests only (programs leave it NULL): called from the calling
 	 * thread when the names of the directory `path` have been listed and
 	 * stat'ed, before any of its entries is backed up, so that a test can

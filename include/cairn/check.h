@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "cairn/crypto.h"
+#include "cairn/event.h"
 #include "cairn/repo.h"
 
 /* Affected paths listed per problem unless the caller asks otherwise. */
@@ -48,11 +49,6 @@
 #define CAIRN_CHECK_WINDOW (16u * 1024u * 1024u)
 /* Random seeds stay below 2^53. */
 #define CAIRN_CHECK_SEED_RANDOM_MAX ((1ULL << 53) - 1)
-
-enum cairn_check_kind {
-	CAIRN_CHECK_DAMAGED = 1, /* an object is there but fails verification */
-	CAIRN_CHECK_MISSING = 2  /* something the repository refers to is not there */
-};
 
 /* One use of a damaged or missing blob: a file, or a directory whose tree
  * is damaged, missing or not indexed (a restore loses everything below it),
@@ -65,13 +61,27 @@ struct cairn_check_affected {
 };
 
 struct cairn_check_problem {
-	enum cairn_check_kind kind;
-	/* The object: "data/2e/2e57…", "index/…", "snapshots/…", or "data blob
-	 * <hex>" / "tree blob <hex>" for a blob that no index object and no pack
-	 * lists, "tree blob <hex>" (damaged) for a tree whose file entries'
-	 * sizes disagree with their content, each such file a use of it. */
-	const char *object;
-	const char *message; /* what is wrong with it */
+	/* What is wrong, with what. cairn_event_class(event.code) says damaged
+	 * or missing. The codes and objects:
+	 *   CAIRN_EVENT_DAMAGED_INDEX, _DAMAGED_SNAPSHOT   the index or snapshot object
+	 *   CAIRN_EVENT_MISSING_PACK                       a pack the index lists (or
+	 *       whose tree blob the walk needed) is not there; object: the pack
+	 *   CAIRN_EVENT_DAMAGED_PACK                       the pack: its hash, header,
+	 *       size, or it cannot be read whole
+	 *   CAIRN_EVENT_DAMAGED_BLOB                       blobs of the pack fail
+	 *       verification; object: the pack
+	 *   CAIRN_EVENT_MISSING_BLOB                       blobs no index object lists:
+	 *       object the orphan pack that holds them, or the blob itself
+	 *       ("data blob <hex>" / "tree blob <hex>") when no pack does
+	 *   CAIRN_EVENT_SIZE_MISMATCH                      a tree whose file entries'
+	 *       sizes disagree with their content, each such file a use of it;
+	 *       object: the tree blob ("tree blob <hex>")
+	 * event.object_name is how messages name the object ("data/2e/2e57…",
+	 * "index/…", "snapshots/…", "data blob <hex>", "tree blob <hex>"; one
+	 * problem per object), event.message what is wrong with it (the
+	 * messages of later findings on the same object appended, "; "
+	 * between; the code stays the first finding's). No path, no blob. */
+	struct cairn_event event;
 	uint64_t uses;       /* affected (snapshot, path) pairs, all of them */
 	uint64_t snapshots;  /* distinct snapshots among them */
 	const struct cairn_check_affected *affected; /* the first ones (at most max_paths) */

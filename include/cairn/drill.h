@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "cairn/event.h"
 #include "cairn/restore.h"
 
 /* ---- the loss window and the RPO ---- */
@@ -114,6 +115,7 @@ void cairn_drill_outcome_from_findings(const struct cairn_drill_findings *f, str
 
 /* A damaged object and the files it kept from being restored. */
 struct cairn_drill_damaged {
+	struct cairn_event_ref ref; /* the object (type none with a NULL object) */
 	char *object;            /* "data/ab/<pack>"; NULL: damage not tied to a known object */
 	char **files;            /* the first CAIRN_DRILL_LIST_MAX, clean text */
 	size_t nfiles;
@@ -146,6 +148,7 @@ struct cairn_drill_findings {
 	size_t ndamaged;
 	uint64_t damaged_files;        /* files the restore did not restore for damage */
 	char **sync_damage;            /* messages of damaged index or snapshot objects */
+	char **sync_objects;           /* for each message, the object's name, or NULL when it names none */
 	size_t nsync_damage;
 	struct cairn_drill_pathset damaged_paths; /* the files the restore reported damaged */
 	struct cairn_drill_list errors;      /* restore errors (entries not created or set up) */
@@ -163,17 +166,18 @@ enum cairn_drill_after {
 };
 
 /* Record a restore problem (the shape of cairn_restore_opts.on_problem;
- * ctx: the struct cairn_drill_findings). Memory stays bounded: lists keep
+ * ctx: the struct cairn_drill_findings), filed from the event's fields
+ * (class, object type and id, path), never from its message. Memory stays bounded: lists keep
  * their first CAIRN_DRILL_LIST_MAX items and count the rest; a failed
  * allocation loses an item, never the count. */
-void cairn_drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-				    const char *msg);
+void cairn_drill_on_restore_problem(void *ctx, const struct cairn_event *ev);
 /* Record a verification failure (ctx: the findings) and return what it is a
  * consequence of; the kept message says so ("... (the restore reported its
  * data damaged)", cairn_drill_after_text). */
-enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg);
-/* Record a damaged index or snapshot object reported by the sync (ctx: the findings). */
-void cairn_drill_on_sync_warning(void *ctx, const char *msg);
+enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const struct cairn_event *ev);
+/* Record a damaged index or snapshot object reported by the sync (ctx: the
+ * findings); the object's name is the event's, not one found in the message. */
+void cairn_drill_on_sync_warning(void *ctx, const struct cairn_event *ev);
 /* " (the restore reported its data damaged)", " (the restore reported an
  * error for it)" or "": a static string. */
 const char *cairn_drill_after_text(enum cairn_drill_after after);

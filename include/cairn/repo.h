@@ -12,6 +12,7 @@
 #include "cairn/crypto.h"
 #include "cairn/pack.h"
 #include "cairn/repo_layout.h"
+#include "cairn/event.h"
 #include "cairn/store.h"
 
 /* The format version new repositories get; readers accept every version
@@ -94,10 +95,12 @@ const char *cairn_repo_key_id(const struct cairn_repo *r); /* key object that op
 /* Bring the catalog up to date with the repository: load index objects and
  * snapshots it does not know yet, forget snapshots that are gone. When an
  * index object the catalog loaded has disappeared, the whole catalog (files
- * cache included) is discarded and rebuilt from the repository. Damaged index or snapshot objects are skipped with a warning
- * through `on_warning` (may be NULL) and make the call return CAIRN_ECORRUPT
- * after everything else was loaded. */
-int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+ * cache included) is discarded and rebuilt from the repository. Damaged
+ * index or snapshot objects are skipped, each reported through `on_event`
+ * (may be NULL; from the calling thread) as CAIRN_EVENT_DAMAGED_INDEX or
+ * CAIRN_EVENT_DAMAGED_SNAPSHOT with the object's type, id and name, and
+ * make the call return CAIRN_ECORRUPT after everything else was loaded. */
+int cairn_repo_sync(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev), void *ctx);
 
 /* Find packs that no index object lists (left by an interrupted backup),
  * read their headers and write an index object for them, so that the next

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/event.h"
 #include "cairn/repo.h"
 #include "cairn/snapshot.h"
 
@@ -25,11 +26,6 @@ struct cairn_restore_stats {
 	int64_t duration_ns;
 };
 
-enum cairn_restore_problem {
-	CAIRN_RESTORE_ERROR = 1,   /* could not create or set up an entry */
-	CAIRN_RESTORE_DAMAGED = 2  /* data damaged or missing in the repository */
-};
-
 struct cairn_restore_opts {
 	const char *target;          /* created if missing */
 	const char *const *includes; /* fnmatch globs on the path in the snapshot, e.g. "/home/u/docs"; none = all */
@@ -37,9 +33,18 @@ struct cairn_restore_opts {
 	int overwrite;               /* replace existing entries; otherwise the target must be empty */
 	int threads;                 /* 0 = online CPUs */
 	void (*on_progress)(void *ctx, const struct cairn_restore_stats *stats, const char *current);
-	/* `object` is the damaged repository object's name, or NULL. */
-	void (*on_problem)(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-			   const char *msg);
+	/* One call per problem, serialised, from any thread; ev->path is the
+	 * entry's path in the snapshot. An entry that could not be created or
+	 * set up is CAIRN_EVENT_NOT_RESTORED (class local, counted in
+	 * stats.errors). Damage (every other code, counted in
+	 * stats.damaged_files): CAIRN_EVENT_DAMAGED_BLOB or
+	 * CAIRN_EVENT_MISSING_PACK (object: the pack, named; blob: the data or
+	 * tree blob read), CAIRN_EVENT_MISSING_BLOB (a blob no index object
+	 * lists; object: that blob), CAIRN_EVENT_DAMAGED_TREE (object: the
+	 * tree blob), CAIRN_EVENT_SIZE_MISMATCH and
+	 * CAIRN_EVENT_DAMAGED_HARDLINK (no object). A damaged tree blob's
+	 * event names the directory it describes. */
+	void (*on_problem)(void *ctx, const struct cairn_event *ev);
 	void *ctx;
 };
 

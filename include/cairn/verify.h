@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/event.h"
 #include "cairn/repo.h"
 #include "cairn/snapshot.h"
 
@@ -73,10 +74,13 @@ struct cairn_verify_opts {
 	uint64_t seed;          /* picks the sample */
 	int check_owner;        /* compare uid and gid (a restore sets them only as root) */
 	int threads;            /* content workers; 0 = online CPUs */
-	/* One call per failed entry, `problems` a mask of enum
-	 * cairn_verify_problem, `msg` every difference ("mode 0600, snapshot
-	 * 0644; mtime ..."). Serialised (never two at once), from any thread. */
-	void (*on_failure)(void *ctx, const char *path, unsigned problems, const char *msg);
+	/* One call per failed entry: an event CAIRN_EVENT_DIFFERS, its path
+	 * the entry's path in the snapshot, its flags a mask of enum
+	 * cairn_verify_problem, its message every difference ("mode 0600,
+	 * snapshot 0644; mtime ..."); with CAIRN_VERIFY_TREE its object is the
+	 * tree blob that cannot be read. Serialised (never two at once), from
+	 * any thread. */
+	void (*on_failure)(void *ctx, const struct cairn_event *ev);
 	/* About every 250 ms from the calling thread (may be NULL). */
 	void (*on_progress)(void *ctx, const struct cairn_verify_stats *stats, const char *current);
 	void *ctx;

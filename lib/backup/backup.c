@@ -26,9 +26,10 @@ void backup_fail(struct backup_ctx *c, int rc)
 	pthread_mutex_unlock(&c->fail_lock);
 }
 
-void backup_warn(struct backup_ctx *c, const char *path, const char *fmt, ...)
+void backup_warn(struct backup_ctx *c, enum cairn_event_code code, const char *path, const char *fmt, ...)
 {
 	char msg[1024];
+	struct cairn_event ev = { .code = code, .path = path, .message = msg };
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -36,7 +37,7 @@ void backup_warn(struct backup_ctx *c, const char *path, const char *fmt, ...)
 	va_end(ap);
 	c->stats.errors++;
 	if (c->opts->on_warning != NULL)
-		c->opts->on_warning(c->opts->ctx, path, msg);
+		c->opts->on_warning(c->opts->ctx, &ev);
 }
 
 static void fill_stats(struct backup_ctx *c, struct cairn_snapshot_stats *out)
@@ -227,12 +228,14 @@ static void find_parent(struct cairn_repo *r, struct cairn_snapshot *s)
 	(void)cairn_catalog_snapshot_each_newest(cairn_repo_catalog(r), match_parent, &p);
 }
 
-static void sync_warning(void *ctx, const char *msg)
+/* A damaged index or snapshot object found by the sync: passed on as it is
+ * (no path: it is not an entry of the backup). */
+static void sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct backup_ctx *c = ctx;
 
 	if (c->opts->on_warning != NULL)
-		c->opts->on_warning(c->opts->ctx, cairn_repo_store(c->repo)->description, msg);
+		c->opts->on_warning(c->opts->ctx, ev);
 }
 
 static void free_ctx(struct backup_ctx *c)

@@ -144,7 +144,7 @@ static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size
 
 		if (fd >= 0)
 			close(fd);
-		backup_warn(c, path, "cannot open directory: %s", strerror(saved));
+		backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot open directory: %s", strerror(saved));
 		return 1;
 	}
 	for (;;) {
@@ -175,7 +175,7 @@ static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size
 		count++;
 	}
 	if (errno != 0)
-		backup_warn(c, path, "cannot read directory: %s", strerror(errno));
+		backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read directory: %s", strerror(errno));
 	/* the items stay on the stack while the walk is below them: to size */
 	if (count == 0) {
 		free(items);
@@ -280,9 +280,9 @@ static int enter_dir(struct walk *w, struct dir_item *it, const struct stat *st,
 			return cairn_err_ctx(rc, "cannot back up '%s'", backup_path_str(c));
 		if (saved == ESTALE || saved == ELOOP || saved == ENOTDIR) {
 			/* a symlink or another inode now: never followed, not read */
-			backup_warn(c, backup_path_str(c), "directory was replaced while being backed up: not read");
+			backup_warn(c, CAIRN_EVENT_CHANGED, backup_path_str(c), "directory was replaced while being backed up: not read");
 		} else {
-			backup_warn(c, backup_path_str(c), "cannot open directory: %s", strerror(saved));
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, backup_path_str(c), "cannot open directory: %s", strerror(saved));
 			rc = backup_read_xattrs(c, -1, dirfd, it->name, e);
 			if (rc < 0)
 				return rc;
@@ -361,7 +361,8 @@ static int visit_real(struct walk *w, struct dir_item *it)
 	if (c->opts->nexcludes > 0 && backup_excluded(c, backup_path_str(c), it->name))
 		return 0; /* left out: type 0, dropped from the tree */
 	if (it->stat_errno != 0) {
-		backup_warn(c, backup_path_str(c), "cannot stat: %s", strerror(it->stat_errno));
+		backup_warn(c, it->stat_errno == ENOENT ? CAIRN_EVENT_VANISHED : CAIRN_EVENT_UNREADABLE,
+			    backup_path_str(c), "cannot stat: %s", strerror(it->stat_errno));
 		return 0; /* dropped */
 	}
 	rc = set_name(it);
@@ -423,7 +424,7 @@ int backup_items_to_tree(struct backup_ctx *c, struct dir_item *items, size_t co
 				break;
 			if (items[i].res.error != NULL) {
 				/* a worker could not read it: metadata only */
-				backup_warn(c, backup_path_str(c), "%s", items[i].res.error);
+				backup_warn(c, CAIRN_EVENT_UNREADABLE, backup_path_str(c), "%s", items[i].res.error);
 				items[i].entry.flags |= CAIRN_ENTRY_F_UNREADABLE;
 			} else {
 				rc = backup_file_finish(c, backup_path_str(c), &items[i].res, &items[i].entry);

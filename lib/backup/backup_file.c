@@ -167,7 +167,7 @@ static int read_content(struct backup_ctx *c, int fd, const struct stat *st, str
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			backup_warn(c, backup_path_str(c), "cannot read: %s", strerror(errno));
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, backup_path_str(c), "cannot read: %s", strerror(errno));
 			return 1;
 		}
 		if (n == 0)
@@ -213,12 +213,13 @@ static int open_checked(struct backup_ctx *c, int dirfd, const char *name, const
 		fd = openat(dirfd, name, flags);
 	if (fd < 0) {
 		*ret_replaced = errno == ELOOP; /* a symlink now */
-		backup_warn(c, backup_path_str(c), "cannot open: %s", strerror(errno));
+		backup_warn(c, *ret_replaced ? CAIRN_EVENT_CHANGED : CAIRN_EVENT_UNREADABLE, backup_path_str(c),
+			    "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev) {
 		*ret_replaced = 1;
-		backup_warn(c, backup_path_str(c), "file was replaced while being backed up: not read");
+		backup_warn(c, CAIRN_EVENT_CHANGED, backup_path_str(c), "file was replaced while being backed up: not read");
 		close(fd);
 		return -1;
 	}

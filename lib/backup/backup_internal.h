@@ -112,9 +112,11 @@ int backup_check_excludes(const struct cairn_backup_opts *o);
 
 /* Record the first fatal error of the run (thread-safe). */
 void backup_fail(struct backup_ctx *c, int rc);
-/* Report an unreadable entry: warning callback, error count. */
-void backup_warn(struct backup_ctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Report an entry that could not be read (whole or in part) as an event
+ * `code` at `path` (the message printf-like) through opts->on_warning, and
+ * count it in the error count. */
+void backup_warn(struct backup_ctx *c, enum cairn_event_code code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void backup_progress(struct backup_ctx *c, const char *current, int force);
 
 /* Fill the metadata of `e` from `st` (type, mode, owner names, times,

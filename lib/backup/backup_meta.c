@@ -85,7 +85,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 
 	if (len <= 0) {
 		if (len < 0 && errno != ENOTSUP && errno != ENODATA)
-			backup_warn(c, path, "cannot list extended attributes: %s", strerror(errno));
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot list extended attributes: %s", strerror(errno));
 		return 0;
 	}
 	names = malloc((size_t)len);
@@ -93,7 +93,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate xattr names");
 	len = src_list(s, names, (size_t)len);
 	if (len < 0) {
-		backup_warn(c, path, "cannot list extended attributes: %s", strerror(errno));
+		backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot list extended attributes: %s", strerror(errno));
 		goto out;
 	}
 	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(names + i) + 1)
@@ -110,7 +110,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 
 		if (vlen < 0) {
 			if (errno != ENODATA)
-				backup_warn(c, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
+				backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
 			continue;
 		}
 		x = &e->xattrs[e->xattr_count];
@@ -130,7 +130,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 			free(x->value);
 			x->name = NULL;
 			x->value = NULL;
-			backup_warn(c, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
 			continue;
 		}
 		x->value_len = (size_t)vlen;
@@ -150,7 +150,7 @@ int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name
 	if (fd < 0 && c->no_proc) {
 		/* never by a path of the tree: reported once, the snapshot partial */
 		if (!c->no_proc_warned)
-			backup_warn(c, "/proc/self/fd", "missing (is /proc mounted?): the extended attributes of "
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, "/proc/self/fd", "missing (is /proc mounted?): the extended attributes of "
 				    "symlinks, special files and files not read are not backed up");
 		c->no_proc_warned = 1;
 		return 0;
@@ -219,7 +219,7 @@ int backup_read_symlink(struct backup_ctx *c, int dirfd, const char *name, const
 			return cairn_err(CAIRN_ENOMEM, "cannot allocate symlink target");
 		n = readlinkat(dirfd, name, (char *)e->target, cap);
 		if (n < 0) {
-			backup_warn(c, backup_path_str(c), "cannot read symlink: %s", strerror(errno));
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, backup_path_str(c), "cannot read symlink: %s", strerror(errno));
 			e->flags |= CAIRN_ENTRY_F_UNREADABLE;
 			free(e->target);
 			e->target = NULL;

@@ -39,16 +39,33 @@ static void set_phase(struct check_run *c, const char *phase)
 	check_progress(c, 1);
 }
 
-int check_report(struct check_run *c, enum cairn_check_kind kind, const char *object, int64_t *ret_no,
-		 const char *fmt, ...)
+int check_report(struct check_run *c, enum cairn_event_code code, enum cairn_event_object type, const uint8_t *id,
+		 const char *name, int64_t *ret_no, const char *fmt, ...)
 {
 	char msg[1024];
+	struct cairn_event ev = { .code = code, .object_name = name, .message = msg };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return check_db_problem(c->db, kind, object, msg, ret_no);
+	cairn_event_ref_set(&ev.object, type, id);
+	return check_db_problem(c->db, &ev, ret_no);
+}
+
+/* check_report of a damaged index or snapshot object (kind) with the listed id `hex`. */
+static int report_damaged(struct check_run *c, enum cairn_repo_obj kind, const char *hex, const char *msg)
+{
+	int snapshot = kind == CAIRN_REPO_OBJ_SNAPSHOT;
+	enum cairn_event_code code = snapshot ? CAIRN_EVENT_DAMAGED_SNAPSHOT : CAIRN_EVENT_DAMAGED_INDEX;
+	enum cairn_event_object type = snapshot ? CAIRN_EVENT_OBJECT_SNAPSHOT : CAIRN_EVENT_OBJECT_INDEX;
+	uint8_t id[CAIRN_ID_BYTES];
+	char name[CAIRN_REPO_NAME_MAX];
+
+	/* listed ids are 64 hex digits (the listing skips other names) */
+	if (cairn_repo_object_name(kind, hex, name) < 0 || cairn_hex_decode(hex, id, sizeof(id)) < 0)
+		return check_report(c, code, CAIRN_EVENT_OBJECT_NONE, NULL, hex, NULL, "%s", msg);
+	return check_report(c, code, type, id, name, NULL, "%s", msg);
 }
 
 static int list_ids(struct check_run *c, enum cairn_repo_obj kind, struct repo_id_list *l)
@@ -62,13 +79,10 @@ static int list_ids(struct check_run *c, enum cairn_repo_obj kind, struct repo_i
  * object (deleted since the listing) skipped, anything else returned. */
 static int fetch_failed(struct check_run *c, enum cairn_repo_obj kind, const struct sync_item *it)
 {
-	char name[CAIRN_REPO_NAME_MAX];
-
-	(void)cairn_repo_object_name(kind, it->id, name); /* a listed, valid id */
 	if (it->rc == CAIRN_ENOTFOUND)
 		return 0;
 	if (it->rc == CAIRN_ECORRUPT)
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", it->err);
+		return report_damaged(c, kind, it->id, it->err);
 	return cairn_err(it->rc, "%s", it->err);
 }
 
@@ -83,7 +97,6 @@ static int add_loc(void *ctx, const struct cairn_blob_loc *loc)
 static int consume_index(void *ctx, struct sync_item *it)
 {
 	struct check_run *c = ctx;
-	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	check_progress(c, 0);
@@ -93,10 +106,8 @@ static int consume_index(void *ctx, struct sync_item *it)
 		return fetch_failed(c, CAIRN_REPO_OBJ_INDEX, it);
 	c->st.bytes_read += it->buf.len;
 	rc = cairn_index_parse(cairn_repo_keys(c->r), it->buf.data, it->buf.len, add_loc, NULL, c);
-	if (rc == CAIRN_ECORRUPT) {
-		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_INDEX, it->id, name);
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
-	}
+	if (rc == CAIRN_ECORRUPT)
+		return report_damaged(c, CAIRN_REPO_OBJ_INDEX, it->id, cairn_err_msg());
 	return rc;
 }
 
@@ -117,7 +128,6 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 	struct check_run *c = ctx;
 	struct cairn_snapshot snap = { 0 };
 	struct check_snap row = { 0 };
-	char name[CAIRN_REPO_NAME_MAX];
 	int rc;
 
 	check_progress(c, 0);
@@ -126,10 +136,8 @@ static int consume_snapshot(void *ctx, struct sync_item *it)
 	/* the sealed box is 40 bytes longer than the document */
 	c->st.bytes_read += it->buf.len + CAIRN_SEAL_OVERHEAD;
 	rc = cairn_snapshot_from_json((const char *)it->buf.data, it->buf.len, it->id, &snap);
-	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_SNAPSHOT, it->id, name);
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL, "%s", cairn_err_msg());
-	}
+	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT)
+		return report_damaged(c, CAIRN_REPO_OBJ_SNAPSHOT, it->id, cairn_err_msg());
 	if (rc < 0)
 		return rc;
 	memcpy(row.id, it->id, CAIRN_ID_HEX);

@@ -106,11 +106,12 @@ static int record(struct check_run *c, struct check_job *job)
 	if (job->missing) {
 		if (job->nindex == 0)
 			return 0; /* an orphan deleted since the listing */
-		rc = check_report(c, CAIRN_CHECK_MISSING, job->name, &no, "missing: deleted during the check");
+		rc = check_report(c, CAIRN_EVENT_MISSING_PACK, CAIRN_EVENT_OBJECT_PACK, job->id, job->name, &no,
+				  "missing: deleted during the check");
 		return rc < 0 ? rc : check_db_bad_pack(c->db, job->id, 0, no);
 	}
 	if (job->msg.len > 0) {
-		rc = check_report(c, CAIRN_CHECK_DAMAGED, job->name, &no, "%s%s",
+		rc = check_report(c, job->code, CAIRN_EVENT_OBJECT_PACK, job->id, job->name, &no, "%s%s",
 				  job->nindex == 0 ? "not listed by any index object; " : "", (const char *)job->msg.data);
 		if (rc == 0)
 			rc = mark_bad(c, job, no);

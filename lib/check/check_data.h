@@ -27,6 +27,7 @@ struct check_job {
 	uint64_t bytes_read;
 	uint64_t blobs_ok;
 	struct cairn_buf msg;     /* what is damaged, as text; empty when the pack is sound */
+	enum cairn_event_code code; /* with msg: CAIRN_EVENT_DAMAGED_BLOB when blobs fail, else _DAMAGED_PACK */
 	struct check_bad *bad;    /* the blobs it makes damaged */
 	size_t nbad, capbad;
 	struct cairn_buf trees;   /* verified tree blobs: id[32] || u32le length || plaintext, repeated */

@@ -23,8 +23,8 @@ static const char schema[] =
 	"CREATE TABLE refs (id BLOB PRIMARY KEY, raw_len INT) WITHOUT ROWID;"
 	"CREATE TABLE stash (id BLOB PRIMARY KEY, data BLOB);"
 	"CREATE TABLE bad (id BLOB, type INT, problem INT, PRIMARY KEY (id, type)) WITHOUT ROWID;"
-	"CREATE TABLE problems (no INTEGER PRIMARY KEY, object TEXT UNIQUE, kind INT, message TEXT,"
-	" uses INT DEFAULT 0);"
+	"CREATE TABLE problems (no INTEGER PRIMARY KEY, object TEXT UNIQUE, code INT, otype INT, oid BLOB,"
+	" message TEXT, uses INT DEFAULT 0);"
 	"CREATE TABLE psnaps (problem INT, snap TEXT, PRIMARY KEY (problem, snap)) WITHOUT ROWID;"
 	"CREATE TABLE affected (problem INT, snap TEXT, time_ns INT, path BLOB, dir INT);"
 	"CREATE INDEX affected_problem ON affected (problem);"
@@ -57,11 +57,11 @@ const char *const check_db_sql[CHK_STMT_COUNT] = {
 	[CHK_STASH_PUT] = "INSERT OR IGNORE INTO stash VALUES (?1, ?2)",
 	[CHK_STASH_GET] = "SELECT data FROM stash WHERE id = ?1",
 	[CHK_PROBLEM_FIND] = "SELECT no FROM problems WHERE object = ?1",
-	[CHK_PROBLEM_ADD] = "INSERT INTO problems (object, kind, message) VALUES (?1, ?2, ?3)",
+	[CHK_PROBLEM_ADD] = "INSERT INTO problems (object, code, otype, oid, message) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[CHK_PROBLEM_APPEND] = "UPDATE problems SET message = message || '; ' || ?2 "
 			       "WHERE no = ?1 AND length(message) < 2000 AND instr(message, ?2) = 0",
 	[CHK_PROBLEM_COUNT] = "SELECT count(*) FROM problems",
-	[CHK_PROBLEM_EACH] = "SELECT no, object, kind, message, uses, "
+	[CHK_PROBLEM_EACH] = "SELECT no, object, code, otype, oid, message, uses, "
 			     "(SELECT count(*) FROM psnaps WHERE problem = no) FROM problems WHERE no > ?1 "
 			     "ORDER BY no LIMIT 1",
 	[CHK_BAD_ADD] = "INSERT OR IGNORE INTO bad VALUES (?1, ?2, ?3)",

@@ -24,9 +24,9 @@ static int query_i64(struct check_db *db, sqlite3_stmt *st, const char *what, in
 	return rc;
 }
 
-int check_db_problem(struct check_db *db, enum cairn_check_kind kind, const char *object, const char *message,
-		     int64_t *ret_no)
+int check_db_problem(struct check_db *db, const struct cairn_event *ev, int64_t *ret_no)
 {
+	const char *object = ev->object_name, *message = ev->message;
 	sqlite3_stmt *st = check_db_stmt(db, CHK_PROBLEM_FIND);
 	int64_t no = 0;
 	int rc;
@@ -43,8 +43,10 @@ int check_db_problem(struct check_db *db, enum cairn_check_kind kind, const char
 	} else {
 		st = check_db_stmt(db, CHK_PROBLEM_ADD);
 		sqlite3_bind_text(st, 1, object, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, kind);
-		sqlite3_bind_text(st, 3, message, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)ev->code);
+		sqlite3_bind_int(st, 3, (int)ev->object.type);
+		sqlite3_bind_blob(st, 4, ev->object.id, sizeof(ev->object.id), SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
 		rc = check_db_done(db, st, "cannot record a problem");
 		no = sqlite3_last_insert_rowid(db->db);
 	}
@@ -213,10 +215,13 @@ static int problem_next(struct check_db *db, int64_t after, int64_t *ret_no, str
 		memset(p, 0, sizeof(*p));
 		*ret_no = sqlite3_column_int64(st, 0);
 		*ret_object = cairn_strdup((const char *)sqlite3_column_text(st, 1));
-		p->kind = (enum cairn_check_kind)sqlite3_column_int(st, 2);
-		*ret_message = cairn_strdup((const char *)sqlite3_column_text(st, 3));
-		p->uses = (uint64_t)sqlite3_column_int64(st, 4);
-		p->snapshots = (uint64_t)sqlite3_column_int64(st, 5);
+		p->event.code = (enum cairn_event_code)sqlite3_column_int(st, 2);
+		p->event.object.type = (enum cairn_event_object)sqlite3_column_int(st, 3);
+		if (sqlite3_column_bytes(st, 4) == (int)sizeof(p->event.object.id))
+			memcpy(p->event.object.id, sqlite3_column_blob(st, 4), sizeof(p->event.object.id));
+		*ret_message = cairn_strdup((const char *)sqlite3_column_text(st, 5));
+		p->uses = (uint64_t)sqlite3_column_int64(st, 6);
+		p->snapshots = (uint64_t)sqlite3_column_int64(st, 7);
 		rc = *ret_object != NULL && *ret_message != NULL ? 1 : cairn_err(CAIRN_ENOMEM, "check: out of memory");
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
@@ -240,8 +245,8 @@ int check_db_problems_each(struct check_db *db, void (*cb)(void *ctx, const stru
 
 		rc = problem_next(db, no, &no, &p, &object, &message);
 		if (rc == 1 && (rc = affected_load(db, no, &l)) == 0) {
-			p.object = object;
-			p.message = message;
+			p.event.object_name = object;
+			p.event.message = message;
 			p.affected = l.items;
 			p.naffected = l.n;
 			if (cb != NULL)

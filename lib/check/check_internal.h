@@ -76,8 +76,7 @@ int check_db_stash_get(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], st
 /* Problems, one per object (a second report on an object appends its
  * message); ret_no identifies it. Blobs marked bad belong to a problem: a
  * path that uses one is affected by it. */
-int check_db_problem(struct check_db *db, enum cairn_check_kind kind, const char *object, const char *message,
-		     int64_t *ret_no);
+int check_db_problem(struct check_db *db, const struct cairn_event *ev, int64_t *ret_no);
 int check_db_problem_count(struct check_db *db, uint64_t *ret);
 int check_db_bad_add(struct check_db *db, const uint8_t id[CAIRN_ID_BYTES], uint8_t type, int64_t problem);
 /* Every indexed blob of `pack` ending after `end` (0: all of them). */
@@ -107,9 +106,11 @@ struct check_run {
 
 /* Progress callback, at most every 250 ms unless forced. */
 void check_progress(struct check_run *c, int force);
-/* Record a problem; the message is printf-like. ret_no may be NULL. */
-int check_report(struct check_run *c, enum cairn_check_kind kind, const char *object, int64_t *ret_no,
-		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Record a problem `code` about the object `type`/`id` (id may be NULL only
+ * with CAIRN_EVENT_OBJECT_NONE), which messages call `name` (one problem
+ * per name); the message is printf-like. ret_no may be NULL. */
+int check_report(struct check_run *c, enum cairn_event_code code, enum cairn_event_object type, const uint8_t *id,
+		 const char *name, int64_t *ret_no, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 /* The phases, in order (each returns 0 or an error that stops the check;
  * what is damaged or missing is recorded, not returned). */

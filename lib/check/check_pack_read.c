@@ -236,6 +236,8 @@ static void describe(struct pack_read *p, const uint8_t digest[CAIRN_ID_BYTES])
 	if (p->nfailed > 0)
 		msg_add(job, "%llu of %llu blobs fail verification (first: %s)", (unsigned long long)p->nfailed,
 			(unsigned long long)p->nblobs, p->first_fail);
+	/* blobs that fail say what is lost; otherwise the pack as a whole */
+	job->code = p->nfailed > 0 ? CAIRN_EVENT_DAMAGED_BLOB : CAIRN_EVENT_DAMAGED_PACK;
 }
 
 static int read_once(struct pack_read *p)
@@ -324,6 +326,7 @@ void check_job_run(const struct cairn_keys *keys, struct cairn_store *store, str
 		 * index lists in it is lost as far as anyone can tell */
 		reset_output(job);
 		msg_add(job, "cannot be read whole: %s", cairn_err_msg());
+		job->code = CAIRN_EVENT_DAMAGED_PACK;
 		for (size_t i = 0; rc != CAIRN_ENOMEM && i < job->nindex; i++)
 			rc = bad_add(job, &job->index[i]);
 		rc = rc == CAIRN_ENOMEM ? rc : 0;

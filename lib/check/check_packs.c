@@ -43,13 +43,14 @@ static int check_indexed_pack(void *ctx, const struct check_pack_row *row)
 
 	cairn_repo_pack_name(row->id, name);
 	if (!row->present) {
-		rc = check_report(c, CAIRN_CHECK_MISSING, name, &no, "not in data/, but the index lists %llu blob%s in it",
-				  (unsigned long long)row->entries, row->entries == 1 ? "" : "s");
+		rc = check_report(c, CAIRN_EVENT_MISSING_PACK, CAIRN_EVENT_OBJECT_PACK, row->id, name, &no,
+				  "not in data/, but the index lists %llu blob%s in it", (unsigned long long)row->entries,
+				  row->entries == 1 ? "" : "s");
 		return rc < 0 ? rc : check_db_bad_pack(c->db, row->id, 0, no);
 	}
 	if (row->size >= need)
 		return 0;
-	rc = check_report(c, CAIRN_CHECK_DAMAGED, name, &no,
+	rc = check_report(c, CAIRN_EVENT_DAMAGED_PACK, CAIRN_EVENT_OBJECT_PACK, row->id, name, &no,
 			  "%llu bytes, too small for the %llu blob%s the index lists in it (at least %llu bytes)",
 			  (unsigned long long)row->size, (unsigned long long)row->entries,
 			  row->entries == 1 ? "" : "s", (unsigned long long)need);
@@ -73,7 +74,7 @@ static int check_orphan(struct check_run *c, const struct check_pack_row *row)
 	if (rc == CAIRN_ENOTFOUND)
 		return 0; /* gone since the listing */
 	if (rc == CAIRN_ECORRUPT)
-		return check_report(c, CAIRN_CHECK_DAMAGED, name, NULL,
+		return check_report(c, CAIRN_EVENT_DAMAGED_PACK, CAIRN_EVENT_OBJECT_PACK, row->id, name, NULL,
 				    "not listed by any index object, and its header is damaged: %s", cairn_err_msg());
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = check_db_loc_add(c->db, &locs[i], 0);

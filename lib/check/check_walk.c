@@ -92,14 +92,15 @@ static int unindexed(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], uint8_t t
 	rc = check_db_loc_get(w->c->db, id, type, &loc, &from_index);
 	if (rc == 0 && !from_index) {
 		cairn_repo_pack_name(loc.pack, object);
-		rc = check_report(w->c, CAIRN_CHECK_MISSING, object, ret_no,
+		rc = check_report(w->c, CAIRN_EVENT_MISSING_BLOB, CAIRN_EVENT_OBJECT_PACK, loc.pack, object, ret_no,
 				  "not listed by any index object, but snapshots use its blobs: they cannot be "
 				  "restored until a backup indexes it again");
 	} else if (rc == CAIRN_ENOTFOUND) {
 		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
 		snprintf(object, sizeof(object), "%s blob %s", type == CAIRN_BLOB_TREE ? "tree" : "data", hex);
-		rc = check_report(w->c, CAIRN_CHECK_MISSING, object, ret_no,
-				  "not listed by any index object, and in no pack");
+		rc = check_report(w->c, CAIRN_EVENT_MISSING_BLOB,
+				  type == CAIRN_BLOB_TREE ? CAIRN_EVENT_OBJECT_TREE_BLOB : CAIRN_EVENT_OBJECT_DATA_BLOB, id,
+				  object, ret_no, "not listed by any index object, and in no pack");
 	}
 	if (rc == 0 && mark) {
 		rc = check_db_bad_add(w->c->db, id, type, *ret_no);
@@ -161,7 +162,7 @@ static int size_mismatch(struct walk *w, const uint8_t tree[CAIRN_ID_BYTES], con
 
 	cairn_hex_encode(tree, CAIRN_ID_BYTES, hex);
 	snprintf(object, sizeof(object), "tree blob %s", hex);
-	rc = check_report(w->c, CAIRN_CHECK_DAMAGED, object, &no,
+	rc = check_report(w->c, CAIRN_EVENT_SIZE_MISMATCH, CAIRN_EVENT_OBJECT_TREE_BLOB, tree, object, &no,
 			  "file '%.*s%s': content is %llu bytes but the tree records %llu", shown,
 			  (const char *)e->name, shown < (int)e->name_len ? "..." : "", (unsigned long long)content,
 			  (unsigned long long)e->size);
@@ -296,9 +297,9 @@ static int enter(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], size_t path_s
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
 		cairn_repo_pack_name(loc.pack, name);
 		cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
-		rc = check_report(w->c, rc == CAIRN_ECORRUPT ? CAIRN_CHECK_DAMAGED : CAIRN_CHECK_MISSING, name, &no,
-				  "tree blob %.16s at offset %llu: %s", hex, (unsigned long long)loc.offset,
-				  cairn_err_msg());
+		rc = check_report(w->c, rc == CAIRN_ECORRUPT ? CAIRN_EVENT_DAMAGED_BLOB : CAIRN_EVENT_MISSING_PACK,
+				  CAIRN_EVENT_OBJECT_PACK, loc.pack, name, &no, "tree blob %.16s at offset %llu: %s", hex,
+				  (unsigned long long)loc.offset, cairn_err_msg());
 		if (rc == 0)
 			rc = check_db_bad_add(w->c->db, id, CAIRN_BLOB_TREE, no);
 		w->has_bad = 1;

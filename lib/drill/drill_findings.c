@@ -6,7 +6,6 @@
 
 #include "cairn/buf.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,33 +115,35 @@ static void list_free(struct cairn_drill_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The group of `object` (NULL: damage without a known object), added when new. */
-static struct cairn_drill_damaged *damaged_group(struct cairn_drill_findings *f, const char *object)
+/* The group of the event's object, added when new: one per object the
+ * event names (compared by type and id), one for all damage without a
+ * named object. */
+static struct cairn_drill_damaged *damaged_group(struct cairn_drill_findings *f, const struct cairn_event *ev)
 {
+	static const struct cairn_event_ref none = { CAIRN_EVENT_OBJECT_NONE, { 0 } };
+	const struct cairn_event_ref *ref = ev->object_name != NULL ? &ev->object : &none;
 	struct cairn_drill_damaged *grown;
 
-	for (size_t i = 0; i < f->ndamaged; i++) {
-		const char *o = f->damaged[i].object;
-
-		if ((o == NULL && object == NULL) || (o != NULL && object != NULL && strcmp(o, object) == 0))
+	for (size_t i = 0; i < f->ndamaged; i++)
+		if (cairn_event_ref_equal(&f->damaged[i].ref, ref))
 			return &f->damaged[i];
-	}
-	grown = cairn_reallocarray(f->damaged, f->ndamaged + 1, sizeof(*f->damaged));
+	grown = cairn_reallocarray(f->damaged, f->ndamaged + 1, sizeof(*grown));
 	if (grown == NULL)
 		return NULL;
 	f->damaged = grown;
-	memset(&grown[f->ndamaged], 0, sizeof(*grown));
-	if (object != NULL) {
-		grown[f->ndamaged].object = cairn_strdup(object);
+	memset(&grown[f->ndamaged], 0, sizeof(grown[0]));
+	grown[f->ndamaged].ref = *ref;
+	if (ref != &none) {
+		grown[f->ndamaged].object = cairn_strdup(ev->object_name);
 		if (grown[f->ndamaged].object == NULL)
 			return NULL;
 	}
 	return &f->damaged[f->ndamaged++];
 }
 
-static void damaged_add(struct cairn_drill_findings *f, const char *object, const char *path)
+static void damaged_add(struct cairn_drill_findings *f, const struct cairn_event *ev)
 {
-	struct cairn_drill_damaged *g = damaged_group(f, object);
+	struct cairn_drill_damaged *g = damaged_group(f, ev);
 	char **grown;
 
 	f->damaged_files++;
@@ -155,22 +156,21 @@ static void damaged_add(struct cairn_drill_findings *f, const char *object, cons
 	if (grown == NULL)
 		return;
 	g->files = grown;
-	g->files[g->nfiles] = cairn_drill_clean_text(path);
+	g->files[g->nfiles] = cairn_drill_clean_text(ev->path);
 	if (g->files[g->nfiles] != NULL)
 		g->nfiles++;
 }
 
-void cairn_drill_on_restore_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-				    const char *msg)
+void cairn_drill_on_restore_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct cairn_drill_findings *f = ctx;
 
-	if (kind == CAIRN_RESTORE_DAMAGED) {
-		damaged_add(f, object, path);
-		pathset_add(&f->damaged_paths, path);
+	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL) {
+		damaged_add(f, ev);
+		pathset_add(&f->damaged_paths, ev->path);
 	} else {
-		list_add(&f->errors, path, msg, 0);
-		pathset_add(&f->error_paths, path);
+		list_add(&f->errors, ev->path, ev->message, 0);
+		pathset_add(&f->error_paths, ev->path);
 	}
 }
 
@@ -186,9 +186,11 @@ const char *cairn_drill_after_text(enum cairn_drill_after after)
 	}
 }
 
-enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const struct cairn_event *ev)
 {
 	struct cairn_drill_findings *f = ctx;
+	const char *path = ev->path, *msg = ev->message;
+	unsigned problems = ev->flags;
 	enum cairn_drill_after after = CAIRN_DRILL_AFTER_NONE;
 	char text[1200];
 
@@ -204,53 +206,44 @@ enum cairn_drill_after cairn_drill_on_verify_failure(void *ctx, const char *path
 	return after;
 }
 
-void cairn_drill_on_sync_warning(void *ctx, const char *msg)
+void cairn_drill_on_sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct cairn_drill_findings *f = ctx;
-	char **grown;
+	int named = ev->object.type != CAIRN_EVENT_OBJECT_NONE && ev->object_name != NULL;
+	char **grown, *msg, *object = NULL;
 
+	grown = cairn_reallocarray(f->sync_objects, f->nsync_damage + 1, sizeof(*grown));
+	if (grown == NULL)
+		return;
+	f->sync_objects = grown;
 	grown = cairn_reallocarray(f->sync_damage, f->nsync_damage + 1, sizeof(*grown));
 	if (grown == NULL)
 		return;
 	f->sync_damage = grown;
-	grown[f->nsync_damage] = cairn_drill_clean_text(msg);
-	if (grown[f->nsync_damage] != NULL)
-		f->nsync_damage++;
-}
-
-/* The object a sync message names: "index/<64 hex>" or "snapshots/<64 hex>". */
-static int object_in_message(const char *msg, char *out, size_t len)
-{
-	static const char *const dirs[] = { "index/", "snapshots/" };
-
-	for (size_t k = 0; k < 2; k++) {
-		const char *p = strstr(msg, dirs[k]);
-		size_t dl = strlen(dirs[k]), n = 0;
-
-		if (p == NULL)
-			continue;
-		while (isxdigit((unsigned char)p[dl + n]))
-			n++;
-		if (n == 64 && dl + n < len) {
-			memcpy(out, p, dl + n);
-			out[dl + n] = '\0';
-			return 1;
-		}
+	msg = cairn_drill_clean_text(ev->message);
+	/* the object is the event's, when it has one */
+	if (named)
+		object = cairn_drill_clean_text(ev->object_name);
+	if (msg == NULL || (named && object == NULL)) {
+		free(msg);
+		free(object);
+		return;
 	}
-	return 0;
+	f->sync_damage[f->nsync_damage] = msg;
+	f->sync_objects[f->nsync_damage] = object;
+	f->nsync_damage++;
 }
 
 json_t *cairn_drill_damaged_names(const struct cairn_drill_findings *f)
 {
 	json_t *a = json_array();
-	char name[96];
 
 	for (size_t i = 0; a != NULL && i < f->ndamaged; i++)
 		if (f->damaged[i].object != NULL)
 			json_array_append_new(a, json_string(f->damaged[i].object));
 	for (size_t i = 0; a != NULL && i < f->nsync_damage; i++)
-		if (object_in_message(f->sync_damage[i], name, sizeof(name)))
-			json_array_append_new(a, json_string(name));
+		if (f->sync_objects[i] != NULL)
+			json_array_append_new(a, json_string(f->sync_objects[i]));
 	return a;
 }
 
@@ -272,9 +265,12 @@ void cairn_drill_findings_free(struct cairn_drill_findings *f)
 		free(f->damaged[i].object);
 	}
 	free(f->damaged);
-	for (size_t i = 0; i < f->nsync_damage; i++)
+	for (size_t i = 0; i < f->nsync_damage; i++) {
 		free(f->sync_damage[i]);
+		free(f->sync_objects[i]);
+	}
 	free(f->sync_damage);
+	free(f->sync_objects);
 	list_free(&f->errors);
 	list_free(&f->failures);
 	pathset_free(&f->error_paths);

@@ -85,10 +85,10 @@ static int mark_phase(struct prune_ctx *p)
 	return rc;
 }
 
-static void sync_warning(void *ctx, const char *msg)
+static void sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	(void)ctx;
-	(void)msg; /* the error returned names the damage */
+	(void)ev; /* the error returned names the damage */
 }
 
 /* Synchronise the catalog; damage anywhere stops prune. */

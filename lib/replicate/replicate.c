@@ -40,6 +40,12 @@ static void warn(struct rep_ctx *c, const char *msg)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A damaged index or snapshot object found by the sync: a warning. */
+static void sync_warning(void *ctx, const struct cairn_event *ev)
+{
+	warn(ctx, ev->message);
+}
+
 /* Copy one object: read it whole from the primary, check it against its
  * name, write it to the replica, record it. */
 static void copy_one(void *job, int worker, void *vctx)
@@ -291,7 +297,7 @@ int cairn_replicate(struct cairn_repo *src, struct cairn_store *dst, const struc
 	 * no forgotten snapshot is taken for a damaged one. */
 	rc = cairn_lock_acquire(src, 0, "replicate", 0, &lock);
 	if (rc == 0) {
-		rc = cairn_repo_sync(src, o->on_warning, o->ctx); /* damaged objects: warned, named */
+		rc = cairn_repo_sync(src, sync_warning, &c); /* damaged objects: warned, named */
 		if (rc == CAIRN_ECORRUPT)
 			rc = 0; /* damaged objects are skipped and reported when copied */
 	}

@@ -61,8 +61,10 @@ int cairn_repo_index_record(struct cairn_repo *r, const char *name, const struct
 int cairn_repo_index_load(struct cairn_repo *r, const char *name, const void *obj, size_t len);
 
 /* Load every index object not yet in the catalog (see cairn_repo_sync). */
-int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
-int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx);
+int cairn_repo_sync_index(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			  void *ctx);
+int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			      void *ctx);
 
 /* Store a key object wrapping `master` for `secret` as keys/<storage id>. */
 int cairn_repo_put_key_object(struct cairn_store *store, const uint8_t master[CAIRN_KEY_BYTES],

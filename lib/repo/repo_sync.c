@@ -5,6 +5,7 @@
 #include "sync_fetch.h"
 
 #include "cairn/err.h"
+#include "cairn/event.h"
 #include "cairn/pack.h"
 #include "cairn/snapshot.h"
 
@@ -12,15 +13,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void warn(void (*on_warning)(void *, const char *), void *ctx)
+/* Report the damaged object `dir`/`id` (its detail in cairn_err_msg()). */
+static void warn_damaged(void (*on_event)(void *, const struct cairn_event *), void *ctx, enum cairn_event_code code,
+			 enum cairn_event_object type, const char *dir, const char *id)
 {
-	if (on_warning != NULL)
-		on_warning(ctx, cairn_err_msg());
+	struct cairn_event ev = { .code = code, .message = cairn_err_msg() };
+	uint8_t bin[CAIRN_ID_BYTES];
+	char name[80];
+
+	if (on_event == NULL)
+		return;
+	snprintf(name, sizeof(name), "%s/%s", dir, id);
+	/* a listed id is 64 hex digits; anything else names no object */
+	if (cairn_hex_decode(id, bin, sizeof(bin)) == 0) {
+		cairn_event_ref_set(&ev.object, type, bin);
+		ev.object_name = name;
+	}
+	on_event(ctx, &ev);
 }
 
 struct index_load {
 	struct cairn_repo *r;
-	void (*on_warning)(void *ctx, const char *msg);
+	void (*on_event)(void *ctx, const struct cairn_event *ev);
 	void *ctx;
 	int damaged;
 };
@@ -49,7 +63,7 @@ static int load_index(void *vctx, struct sync_item *it)
 		rc = cairn_err(rc, "%s", it->err);
 	}
 	if (rc == CAIRN_ECORRUPT) {
-		warn(l->on_warning, l->ctx);
+		warn_damaged(l->on_event, l->ctx, CAIRN_EVENT_DAMAGED_INDEX, CAIRN_EVENT_OBJECT_INDEX, "index", it->id);
 		l->damaged++;
 		return 0;
 	}
@@ -71,11 +85,12 @@ static int check_seen(void *ctx, const char *name)
 	return 0;
 }
 
-int cairn_repo_sync_index(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+int cairn_repo_sync_index(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			  void *ctx)
 {
 	struct repo_id_list present = { 0 };
 	struct seen_check check = { &present, 0 };
-	struct index_load load = { r, on_warning, ctx, 0 };
+	struct index_load load = { r, on_event, ctx, 0 };
 	size_t todo = 0;
 	int rc;
 
@@ -143,7 +158,8 @@ static int load_snapshot(void *vctx, struct sync_item *it)
 	else
 		rc = cairn_err(rc, "%s", it->err);
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-		warn(l->on_warning, l->ctx);
+		warn_damaged(l->on_event, l->ctx, CAIRN_EVENT_DAMAGED_SNAPSHOT, CAIRN_EVENT_OBJECT_SNAPSHOT, "snapshots",
+			     it->id);
 		l->damaged++;
 		return 0;
 	}
@@ -162,11 +178,12 @@ static int load_snapshot(void *vctx, struct sync_item *it)
 	return rc;
 }
 
-int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+int cairn_repo_sync_snapshots(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			  void *ctx)
 {
 	struct repo_id_list present = { 0 }, fresh = { 0 };
 	struct snap_gone gone = { &present, { 0 } };
-	struct index_load load = { r, on_warning, ctx, 0 };
+	struct index_load load = { r, on_event, ctx, 0 };
 	int rc;
 
 	rc = repo_id_list_dir(r, CAIRN_REPO_OBJ_SNAPSHOT, &present);
@@ -199,14 +216,15 @@ out:
 	return rc;
 }
 
-int cairn_repo_sync(struct cairn_repo *r, void (*on_warning)(void *ctx, const char *msg), void *ctx)
+int cairn_repo_sync(struct cairn_repo *r, void (*on_event)(void *ctx, const struct cairn_event *ev),
+			  void *ctx)
 {
 	int rc_index, rc_snap;
 
-	rc_index = cairn_repo_sync_index(r, on_warning, ctx);
+	rc_index = cairn_repo_sync_index(r, on_event, ctx);
 	if (rc_index < 0 && rc_index != CAIRN_ECORRUPT)
 		return rc_index;
-	rc_snap = cairn_repo_sync_snapshots(r, on_warning, ctx);
+	rc_snap = cairn_repo_sync_snapshots(r, on_event, ctx);
 	if (rc_snap < 0)
 		return rc_snap;
 	return rc_index;

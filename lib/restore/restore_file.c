@@ -18,41 +18,57 @@
 
 #define HOLE_BLOCK 4096
 
-void restore_problem(struct restore_ctx *c, enum cairn_restore_problem kind, const char *path, const char *object,
-		     const char *fmt, ...)
+void restore_report(struct restore_ctx *c, const struct cairn_event *ev)
+{
+	pthread_mutex_lock(&c->lock);
+	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL)
+		c->stats.damaged_files++;
+	else
+		c->stats.errors++;
+	if (c->opts->on_problem != NULL)
+		c->opts->on_problem(c->opts->ctx, ev);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void restore_problem(struct restore_ctx *c, enum cairn_event_code code, const char *path, const char *fmt, ...)
 {
 	char msg[1024];
+	struct cairn_event ev = { .code = code, .path = path, .message = msg };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&c->lock);
-	if (kind == CAIRN_RESTORE_DAMAGED)
-		c->stats.damaged_files++;
-	else
-		c->stats.errors++;
-	if (c->opts->on_problem != NULL)
-		c->opts->on_problem(c->opts->ctx, kind, path, object, msg);
-	pthread_mutex_unlock(&c->lock);
+	restore_report(c, &ev);
 }
 
-void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc,
+void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc, uint8_t type,
 		     const uint8_t blob_id[CAIRN_ID_BYTES])
 {
-	char object[CAIRN_PACK_NAME_MAX] = "", hex[CAIRN_ID_HEX];
-	const char *detail = cairn_err_msg();
+	enum cairn_event_object btype = type == CAIRN_BLOB_TREE ? CAIRN_EVENT_OBJECT_TREE_BLOB
+							       : CAIRN_EVENT_OBJECT_DATA_BLOB;
+	char object[CAIRN_PACK_NAME_MAX], hex[CAIRN_ID_HEX], msg[1024];
+	struct cairn_event ev = { .path = path, .message = msg };
 
 	cairn_hex_encode(blob_id, CAIRN_ID_BYTES, hex);
+	snprintf(msg, sizeof(msg), "%s (blob %.16s, %s)", cairn_err_msg(), hex,
+		 rc == CAIRN_ENOTFOUND ? "missing" : "damaged");
 	if (loc != NULL) {
 		cairn_repo_pack_name(loc->pack, object);
+		ev.code = rc == CAIRN_ENOTFOUND ? CAIRN_EVENT_MISSING_PACK : CAIRN_EVENT_DAMAGED_BLOB;
+		cairn_event_ref_set(&ev.object, CAIRN_EVENT_OBJECT_PACK, loc->pack);
+		cairn_event_ref_set(&ev.blob, btype, blob_id);
+		ev.object_name = object;
 		pthread_mutex_lock(&c->lock);
 		if (cairn_idmap_get(&c->damaged, loc->pack) == NULL && cairn_idmap_put(&c->damaged, loc->pack, 1))
 			c->stats.damaged_objects++;
 		pthread_mutex_unlock(&c->lock);
+	} else {
+		/* no index object lists the blob: it is the object */
+		ev.code = CAIRN_EVENT_MISSING_BLOB;
+		cairn_event_ref_set(&ev.object, btype, blob_id);
 	}
-	restore_problem(c, CAIRN_RESTORE_DAMAGED, path, object[0] ? object : NULL, "%s (blob %.16s, %s)", detail, hex,
-			rc == CAIRN_ENOTFOUND ? "missing" : "damaged");
+	restore_report(c, &ev);
 }
 
 int restore_loc_known(const struct cairn_blob_loc *loc)
@@ -131,13 +147,13 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 		cairn_buf_reset(buf);
 		rc = cairn_repo_blob_read(c->repo, c->zctx[worker], CAIRN_BLOB_DATA, id, buf, &loc);
 		if (rc < 0) {
-			restore_damaged(c, job->relpath, rc, restore_loc_known(&loc) ? &loc : NULL, id);
+			restore_damaged(c, job->relpath, rc, restore_loc_known(&loc) ? &loc : NULL, CAIRN_BLOB_DATA, id);
 			ok = 0;
 			break;
 		}
 		if (buf->len > job->entry.size - off) {
 			/* checked before writing: a wrong size never costs more than it says */
-			restore_problem(c, CAIRN_RESTORE_DAMAGED, job->relpath, NULL,
+			restore_problem(c, CAIRN_EVENT_SIZE_MISMATCH, job->relpath,
 					"content is at least %llu bytes but the snapshot recorded %llu",
 					(unsigned long long)(off + buf->len), (unsigned long long)job->entry.size);
 			ok = 0;
@@ -145,7 +161,7 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 		}
 		rc = write_sparse(job->fd, job->entry.size >= HOLE_BLOCK, buf->data, buf->len, off);
 		if (rc < 0) {
-			restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot write: %s", strerror(-rc));
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, job->relpath, "cannot write: %s", strerror(-rc));
 			ok = 0;
 			break;
 		}
@@ -157,13 +173,13 @@ void restore_file_worker(void *arg, int worker, void *ctx)
 		pthread_mutex_unlock(&c->lock);
 	}
 	if (ok && off != job->entry.size) {
-		restore_problem(c, CAIRN_RESTORE_DAMAGED, job->relpath, NULL,
+		restore_problem(c, CAIRN_EVENT_SIZE_MISMATCH, job->relpath,
 				"content is %llu bytes but the snapshot recorded %llu", (unsigned long long)off,
 				(unsigned long long)job->entry.size);
 		ok = 0;
 	}
 	if (ok && ftruncate(job->fd, (off_t)off) < 0) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, job->relpath, NULL, "cannot set size: %s", strerror(errno));
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, job->relpath, "cannot set size: %s", strerror(errno));
 		ok = 0;
 	}
 	if (ok) {
@@ -222,7 +238,7 @@ static mode_t entry_ifmt(uint8_t type)
 static void set_times(struct restore_ctx *c, int rc, const char *relpath)
 {
 	if (rc < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set modification time: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set modification time: %s",
 				strerror(errno));
 }
 
@@ -240,12 +256,12 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot open to set its metadata: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot open to set its metadata: %s",
 				strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != entry_ifmt(e->type)) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "was replaced by another kind of file after it was "
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "was replaced by another kind of file after it was "
 				"created: its owner, mode and times are not set");
 		close(fd);
 		return;
@@ -254,17 +270,17 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 	if (c->as_root) {
 		owner_ids(e, &uid, &gid);
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
-			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}
 	for (size_t i = 0; i < e->xattr_count; i++) {
 		const struct cairn_xattr *x = &e->xattrs[i];
 
 		if (setxattr(self, x->name, x->value, x->value_len, 0) < 0)
-			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set extended attribute '%s': %s",
 					x->name, strerror(errno));
 	}
 	if (chmod(self, e->mode) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s%s", strerror(errno),
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set mode: %s%s", strerror(errno),
 				errno == ENOENT ? " (is /proc mounted?)" : "");
 	set_times(c, utimensat(AT_FDCWD, self, times, 0), relpath);
 	close(fd);
@@ -289,7 +305,7 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 	if (c->as_root) {
 		owner_ids(e, &uid, &gid);
 		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
-			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set owner: %s", strerror(errno));
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}
 	/* "/proc/self/fd/DIRFD/NAME" resolves the directory through its
 	 * descriptor and, with lsetxattr, does not follow NAME */
@@ -307,11 +323,11 @@ void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name
 			free(p);
 		}
 		if (rc < 0)
-			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set extended attribute '%s': %s",
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set extended attribute '%s': %s",
 					x->name, strerror(errno));
 	}
 	/* a symlink has no mode of its own on Linux */
 	if (fd >= 0 && fchmod(fd, e->mode) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot set mode: %s", strerror(errno));
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set mode: %s", strerror(errno));
 	set_times(c, fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), relpath);
 }

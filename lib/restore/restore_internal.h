@@ -84,10 +84,18 @@ struct file_job {
 	size_t link_slot;   /* 1 + index into links[] for the first of a hardlink group, else 0 */
 };
 
-void restore_problem(struct restore_ctx *c, enum cairn_restore_problem kind, const char *path, const char *object,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Report a failed blob read: the damaged object is named once per run. */
-void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc,
+/* Count `ev` (its class tells a damaged file from an entry that could not
+ * be restored) and pass it to opts->on_problem, serialised. */
+void restore_report(struct restore_ctx *c, const struct cairn_event *ev);
+/* restore_report of an event `code` about `path` without an object; the
+ * message is printf-like. */
+void restore_problem(struct restore_ctx *c, enum cairn_event_code code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Report the failed read (rc) of the blob `blob_id` of `type`
+ * (CAIRN_BLOB_DATA or CAIRN_BLOB_TREE) needed by `path`: its pack missing,
+ * the blob damaged, or (loc NULL) the blob not indexed. Each pack is
+ * counted once in stats.damaged_objects. */
+void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc, uint8_t type,
 		     const uint8_t blob_id[CAIRN_ID_BYTES]);
 void restore_file_worker(void *job, int worker, void *ctx);
 /* 1 when cairn_repo_blob_read filled in the location (the catalog knew the

@@ -243,7 +243,7 @@ void restore_link_stage(struct restore_ctx *c, int rootfd, size_t slot, int fd, 
 		snprintf(c->stage_name, sizeof(c->stage_name), ".cairn-restore-links.%s", hex);
 		if (mkdirat(rootfd, c->stage_name, 0700) < 0 ||
 		    (c->stagefd = openat(rootfd, c->stage_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-			restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot create the staging directory '%s' "
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot create the staging directory '%s' "
 					"of hardlinks in the target: %s", c->stage_name, strerror(errno));
 			c->stage_name[0] = '\0';
 			return;
@@ -254,7 +254,7 @@ void restore_link_stage(struct restore_ctx *c, int rootfd, size_t slot, int fd, 
 	slot_name(slot - 1, num);
 	if (linkat(AT_FDCWD, self, c->stagefd, num, AT_SYMLINK_FOLLOW) < 0 &&
 	    linkat(dirfd, name, c->stagefd, num, 0) < 0) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, relpath, NULL, "cannot keep it for its hardlinks: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot keep it for its hardlinks: %s",
 				strerror(errno));
 		return;
 	}
@@ -278,7 +278,7 @@ void restore_stage_remove(struct restore_ctx *c, int rootfd)
 	close(c->stagefd);
 	c->stagefd = -1;
 	if (unlinkat(rootfd, c->stage_name, AT_REMOVEDIR) < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, c->stage_name, NULL,
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, c->stage_name,
 				"cannot remove the staging directory of hardlinks: %s", strerror(errno));
 }
 
@@ -395,11 +395,11 @@ static void finish_link(struct restore_ctx *c, struct cursor *cur, const struct 
 		fpath = rec_path(c, first->dir, first->name);
 		npath = rec_path(c, p->dir, p->name);
 		if (!first->ok)
-			restore_problem(c, CAIRN_RESTORE_DAMAGED, npath ? npath : p->name, NULL,
+			restore_problem(c, CAIRN_EVENT_DAMAGED_HARDLINK, npath ? npath : p->name,
 					"not restored: it is a hardlink of '%s', which could not be restored",
 					fpath ? fpath : first->name);
 		else
-			restore_problem(c, CAIRN_RESTORE_ERROR, npath ? npath : p->name, NULL,
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, npath ? npath : p->name,
 					"cannot create hardlink to '%s': it could not be kept for its links",
 					fpath ? fpath : first->name);
 		free(fpath);
@@ -409,7 +409,7 @@ static void finish_link(struct restore_ctx *c, struct cursor *cur, const struct 
 	rc = cursor_goto(c, cur, p->dir);
 	if (rc < 0) {
 		npath = rec_path(c, p->dir, p->name);
-		restore_problem(c, CAIRN_RESTORE_ERROR, npath ? npath : p->name, NULL, "cannot create hardlink: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, npath ? npath : p->name, "cannot create hardlink: %s",
 				cairn_err_msg());
 		free(npath);
 		return;
@@ -420,7 +420,7 @@ static void finish_link(struct restore_ctx *c, struct cursor *cur, const struct 
 
 		path = cursor_name_path(cur, p->name, &len);
 		fpath = rec_path(c, first->dir, first->name);
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot create hardlink to '%s': %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create hardlink to '%s': %s",
 				fpath ? fpath : first->name,
 				err == EEXIST ? "another entry restored here has the same name on this file system"
 					      : strerror(err));
@@ -445,7 +445,7 @@ static void finish_dir(struct restore_ctx *c, struct cursor *cur, size_t i)
 	if (rc < 0) {
 		char *p = rec_path(c, i, NULL);
 
-		restore_problem(c, CAIRN_RESTORE_ERROR, p ? p : r->name, NULL,
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, p ? p : r->name,
 				"cannot reach the directory to set its metadata: %s", cairn_err_msg());
 		free(p);
 		return;
@@ -453,10 +453,10 @@ static void finish_dir(struct restore_ctx *c, struct cursor *cur, size_t i)
 	path = cursor_name_path(cur, r->name, &len);
 	fd = openat(cairn_dirstack_fd(cur->ds), r->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot open directory to set its metadata: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot open directory to set its metadata: %s",
 				strerror(errno));
 	else if (fstat(fd, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino)
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL,
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path,
 				"the directory was moved or replaced during the restore: its metadata is not set");
 	else
 		restore_metadata(c, fd, cairn_dirstack_fd(cur->ds), r->name, path, &r->entry);
@@ -472,7 +472,7 @@ void restore_finish(struct restore_ctx *c, int rootfd)
 	if (c->nrecs <= 1 && c->npending == 0)
 		return;
 	if (cairn_dirstack_new(rootfd, CAIRN_DIRSTACK_DEFAULT_OPEN / 2, &cur.ds) < 0) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, "/", NULL, "cannot set directory metadata and hardlinks: %s",
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, "/", "cannot set directory metadata and hardlinks: %s",
 				cairn_err_msg());
 		return;
 	}

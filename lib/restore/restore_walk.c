@@ -107,10 +107,10 @@ static uint64_t entry_limit(const struct cairn_snapshot *snap)
 static void exists_problem(struct restore_ctx *c, const char *path, const char *what, int err, int created)
 {
 	if (err == EEXIST && created)
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot create %s: another entry restored in "
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: another entry restored in "
 				"this directory has the same name on this file system", what);
 	else
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot create %s: %s", what, strerror(err));
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: %s", what, strerror(err));
 }
 
 /* Remove whatever stands at `name` (overwrite mode), never following links:
@@ -144,12 +144,15 @@ static int read_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], struct ca
 		if (rc == CAIRN_ECORRUPT) {
 			/* the blob was read and authenticated: its pack is intact,
 			 * the tree it holds breaks the format's rules */
-			char hex[CAIRN_ID_HEX];
+			char hex[CAIRN_ID_HEX], msg[1024];
+			struct cairn_event ev = { .code = CAIRN_EVENT_DAMAGED_TREE, .path = restore_path_str(&w->path),
+						  .message = msg };
 
 			cairn_hex_encode(id, CAIRN_ID_BYTES, hex);
-			restore_problem(c, CAIRN_RESTORE_DAMAGED, restore_path_str(&w->path), NULL,
-					"its tree (blob %.16s) is malformed (the pack holding it is intact): %s", hex,
-					cairn_err_msg());
+			snprintf(msg, sizeof(msg), "its tree (blob %.16s) is malformed (the pack holding it is intact): %s",
+				 hex, cairn_err_msg());
+			cairn_event_ref_set(&ev.object, CAIRN_EVENT_OBJECT_TREE_BLOB, id);
+			restore_report(c, &ev);
 			*ret_entries = NULL;
 			*ret_count = 0;
 			return 0;
@@ -157,7 +160,8 @@ static int read_tree(struct walk *w, const uint8_t id[CAIRN_ID_BYTES], struct ca
 	}
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_ENOTFOUND) {
 		/* a damaged tree loses its directory's contents, nothing else */
-		restore_damaged(c, restore_path_str(&w->path), rc, restore_loc_known(&loc) ? &loc : NULL, id);
+		restore_damaged(c, restore_path_str(&w->path), rc, restore_loc_known(&loc) ? &loc : NULL, CAIRN_BLOB_TREE,
+				id);
 		*ret_entries = NULL;
 		*ret_count = 0;
 		return 0;
@@ -217,7 +221,7 @@ static int enter_dir(struct walk *w, size_t fi, const struct cairn_entry *e, con
 		}
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
 			if (unlinkat(dirfd, name, 0) < 0 || mkdirat(dirfd, name, 0700) < 0) {
-				restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot replace with a directory: %s",
+				restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot replace with a directory: %s",
 						strerror(errno));
 				return 0;
 			}
@@ -225,11 +229,11 @@ static int enter_dir(struct walk *w, size_t fi, const struct cairn_entry *e, con
 		}
 	}
 	if (cairn_dirstack_push(w->ds, name, NULL) < 0) {
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "%s", cairn_err_msg());
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "%s", cairn_err_msg());
 		return 0;
 	}
 	if (e->flags & CAIRN_ENTRY_F_UNREADABLE)
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL,
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path,
 				"the directory could not be read when the snapshot was taken: restored empty");
 	cairn_dirstack_id(w->ds, &dev, &ino);
 	rc = read_tree(w, e->subtree, &f.entries, &f.count);
@@ -295,14 +299,14 @@ static int restore_file(struct walk *w, const struct frame *f, const char *name,
 	if (e->hardlink != 0 && restore_link_find(c, e->hardlink, &first)) {
 		if (c->links[first].size != e->size) {
 			/* one inode cannot have two sizes: the repository is inconsistent */
-			restore_problem(c, CAIRN_RESTORE_DAMAGED, path, NULL, "not restored: its hardlink group's first "
+			restore_problem(c, CAIRN_EVENT_SIZE_MISMATCH, path, "not restored: its hardlink group's first "
 					"entry records %llu bytes, this one %llu", (unsigned long long)c->links[first].size,
 					(unsigned long long)e->size);
 			return 0;
 		}
 		/* a later name: linked at the end; what stands there goes now */
 		if (c->opts->overwrite && !f->created && clear_name(dirfd, name) < 0) {
-			restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL, "cannot replace with a hardlink: %s",
+			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot replace with a hardlink: %s",
 					strerror(errno));
 			return 0;
 		}
@@ -324,7 +328,7 @@ static int restore_file(struct walk *w, const struct frame *f, const char *name,
 	if (slot > 0)
 		restore_link_stage(c, w->rootfd, slot, fd, dirfd, name, path);
 	if (e->flags & CAIRN_ENTRY_F_UNREADABLE)
-		restore_problem(c, CAIRN_RESTORE_ERROR, path, NULL,
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path,
 				"the file could not be read when the snapshot was taken: restored empty");
 	job = calloc(1, sizeof(*job));
 	if (job == NULL) {

@@ -19,12 +19,15 @@
 
 void verify_fail(struct verify_ctx *c, const char *path, const struct verify_diff *d)
 {
+	struct cairn_event ev = { .code = CAIRN_EVENT_DIFFERS, .object = d->object, .path = path, .message = d->msg,
+				  .flags = d->problems };
+
 	if (d->problems == 0)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stats.failed++;
 	if (c->opts->on_failure != NULL)
-		c->opts->on_failure(c->opts->ctx, path, d->problems, d->msg);
+		c->opts->on_failure(c->opts->ctx, &ev);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -205,6 +208,7 @@ static int read_tree(struct verify_ctx *c, const uint8_t tree_id[CAIRN_ID_BYTES]
 		return rc;
 	verify_diff_add(&d, CAIRN_VERIFY_TREE, "the snapshot's tree of this directory cannot be read: %s",
 			cairn_err_msg());
+	cairn_event_ref_set(&d.object, CAIRN_EVENT_OBJECT_TREE_BLOB, tree_id);
 	verify_fail(c, path_str(c), &d);
 	return 1;
 }

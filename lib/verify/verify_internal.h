@@ -20,6 +20,7 @@
 /* The differences found for one entry, as a mask and a message. */
 struct verify_diff {
 	unsigned problems;
+	struct cairn_event_ref object; /* the snapshot's tree that cannot be read, else none */
 	size_t len;
 	char msg[1024];
 };

@@ -180,22 +180,49 @@ struct problems {
 	int damaged;
 	char first_object[128];
 	char first_path[512];
+	enum cairn_event_code first_code;
+	struct cairn_event_ref first_ref, first_blob;
 	char path[512];
+	enum cairn_event_code last_code;
+	const uint8_t *want_pack; /* when set: damage not reported as this pack missing */
+	int other;
 };
 
-static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-		       const char *msg)
+static void on_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct problems *p = ctx;
 
-	(void)msg;
-	if (kind == CAIRN_RESTORE_DAMAGED) {
+	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL) {
 		if (p->damaged++ == 0) {
-			snprintf(p->first_object, sizeof(p->first_object), "%s", object ? object : "");
-			snprintf(p->first_path, sizeof(p->first_path), "%s", path);
+			snprintf(p->first_object, sizeof(p->first_object), "%s", ev->object_name ? ev->object_name : "");
+			snprintf(p->first_path, sizeof(p->first_path), "%s", ev->path);
+			p->first_code = ev->code;
+			p->first_ref = ev->object;
+			p->first_blob = ev->blob;
 		}
-		snprintf(p->path, sizeof(p->path), "%s", path);
+		snprintf(p->path, sizeof(p->path), "%s", ev->path);
+		p->last_code = ev->code;
+		if (p->want_pack != NULL &&
+		    (ev->code != CAIRN_EVENT_MISSING_PACK || ev->object.type != CAIRN_EVENT_OBJECT_PACK ||
+		     memcmp(ev->object.id, p->want_pack, CAIRN_ID_BYTES) != 0 || ev->blob.type == CAIRN_EVENT_OBJECT_NONE))
+			p->other++;
 	}
+}
+
+/* The id of the largest pack of the repository (the big file's data), and
+ * its file name in ret_path. */
+static void largest_pack(const struct repo_fixture *f, uint8_t id[CAIRN_ID_BYTES], char *ret_path, size_t len)
+{
+	char cmd[1200];
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "ls -S %s/data/*/* | head -1", f->repo);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(ret_path, (int)len, fp));
+	pclose(fp);
+	ret_path[strcspn(ret_path, "\n")] = '\0';
+	assert_int_equal(cairn_hex_decode(strrchr(ret_path, '/') + 1, id, CAIRN_ID_BYTES), 0);
 }
 
 static void test_restore_reports_damaged_pack(void **state)
@@ -205,6 +232,7 @@ static void test_restore_reports_damaged_pack(void **state)
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats rs;
 	struct problems pr = { 0 };
+	uint8_t pack[CAIRN_ID_BYTES];
 	char cmd[1500], p[1024];
 	struct stat st;
 
@@ -219,12 +247,20 @@ static void test_restore_reports_damaged_pack(void **state)
 		 "printf '\\xff' | dd of=\"$f\" bs=1 seek=$((sz / 2)) conv=notrunc status=none",
 		 f->repo);
 	assert_int_equal(system(cmd), 0);
+	largest_pack(f, pack, p, sizeof(p));
 	ro.target = f->out;
 	ro.threads = 2;
 	ro.on_problem = on_problem;
 	ro.ctx = &pr;
 	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_ECORRUPT);
 	assert_int_equal(pr.damaged, 2);
+	/* the events say it in their fields: a damaged data blob of that pack,
+	 * then the hard link lost with it */
+	assert_int_equal(pr.first_code, CAIRN_EVENT_DAMAGED_BLOB);
+	assert_int_equal(pr.first_ref.type, CAIRN_EVENT_OBJECT_PACK);
+	assert_memory_equal(pr.first_ref.id, pack, CAIRN_ID_BYTES);
+	assert_int_equal(pr.first_blob.type, CAIRN_EVENT_OBJECT_DATA_BLOB);
+	assert_int_equal(pr.last_code, CAIRN_EVENT_DAMAGED_HARDLINK);
 	assert_int_equal(rs.damaged_files, 2);
 	assert_int_equal(rs.damaged_objects, 1);
 	assert_non_null(strstr(pr.first_object, "data/"));
@@ -238,6 +274,39 @@ static void test_restore_reports_damaged_pack(void **state)
 	snprintf(p, sizeof(p), "%s%s/sub/small.txt", f->out, f->src);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_size, 100);
+	cairn_snapshot_clear(&s1);
+}
+
+/* A pack deleted: the restore reports the pack missing, by id, with the
+ * blob it wanted and the file that needed it. */
+static void test_restore_reports_missing_pack(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct cairn_snapshot s1 = { 0 };
+	struct cairn_restore_opts ro = { 0 };
+	struct cairn_restore_stats rs;
+	struct problems pr = { 0 };
+	uint8_t pack[CAIRN_ID_BYTES], zero[CAIRN_ID_BYTES] = { 0 };
+	char p[1024];
+
+	run_backup(f, &s1);
+	largest_pack(f, pack, p, sizeof(p));
+	assert_int_equal(unlink(p), 0);
+	ro.target = f->out;
+	ro.threads = 2;
+	ro.on_problem = on_problem;
+	ro.ctx = &pr;
+	pr.want_pack = pack;
+	assert_int_equal(cairn_restore_run(f->r, &s1, &ro, &rs), CAIRN_ECORRUPT);
+	/* every file (or directory) that needed it, each with the blob it wanted */
+	assert_true(pr.damaged >= 1);
+	assert_int_equal(pr.other, 0);
+	assert_int_equal(pr.first_code, CAIRN_EVENT_MISSING_PACK);
+	assert_int_equal(pr.first_ref.type, CAIRN_EVENT_OBJECT_PACK);
+	assert_memory_equal(pr.first_ref.id, pack, CAIRN_ID_BYTES);
+	assert_memory_not_equal(pr.first_blob.id, zero, CAIRN_ID_BYTES);
+	assert_int_equal(pr.first_path[0], '/'); /* a path in the snapshot */
+	assert_non_null(strstr(pr.first_object, "data/"));
 	cairn_snapshot_clear(&s1);
 }
 
@@ -332,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_changed_file_is_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_reuses_orphan_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_reports_damaged_pack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_reports_missing_pack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_data_blob_equal_to_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_refetches_damaged_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_missing_path_fails, setup, teardown),

@@ -42,6 +42,7 @@ struct walk_test {
 	int nwarn;
 	char warn_path[8][600];
 	char warn_msg[8][300];
+	enum cairn_event_code warn_code[8];
 	/* descriptors */
 	int max_fds;
 };
@@ -96,13 +97,15 @@ static int count_fds(void)
 	return n - 3; /* ".", "..", and the one of opendir */
 }
 
-static void on_warning(void *ctx, const char *path, const char *msg)
+static void on_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct walk_test *t = ctx;
 
+	assert_int_equal(ev->object.type, CAIRN_EVENT_OBJECT_NONE); /* entries, not objects */
 	if (t->nwarn < 8) {
-		snprintf(t->warn_path[t->nwarn], sizeof(t->warn_path[0]), "%s", path);
-		snprintf(t->warn_msg[t->nwarn], sizeof(t->warn_msg[0]), "%s", msg);
+		snprintf(t->warn_path[t->nwarn], sizeof(t->warn_path[0]), "%s", ev->path);
+		snprintf(t->warn_msg[t->nwarn], sizeof(t->warn_msg[0]), "%s", ev->message);
+		t->warn_code[t->nwarn] = ev->code;
 	}
 	t->nwarn++;
 }
@@ -241,13 +244,16 @@ static int tree_holds(struct cairn_repo *r, const uint8_t tree[CAIRN_ID_BYTES], 
 	return found;
 }
 
-/* The warning about `path`: its message must contain `what`. */
-static void assert_warned(const struct walk_test *t, const char *path, const char *what)
+/* The warning about `path`: its code must be `code`, its message contain `what`. */
+static void assert_warned(const struct walk_test *t, const char *path, enum cairn_event_code code, const char *what)
 {
 	for (int i = 0; i < t->nwarn && i < 8; i++)
 		if (strcmp(t->warn_path[i], path) == 0) {
 			if (strstr(t->warn_msg[i], what) == NULL)
 				fail_msg("warning on '%s' is '%s', expected '%s'", path, t->warn_msg[i], what);
+			if (t->warn_code[i] != code)
+				fail_msg("warning on '%s' is %s, expected %s", path, cairn_event_code_name(t->warn_code[i]),
+					 cairn_event_code_name(code));
 			return;
 		}
 	fail_msg("no warning names '%s' (%d warnings)", path, t->nwarn);
@@ -329,7 +335,7 @@ static void check_swapped_dir(struct walk_test *t, const char *what)
 	assert_int_equal(s.partial, 1);
 	assert_int_equal(s.stats.errors, 1);
 	snprintf(p, sizeof(p), "%s/d", t->rf.src);
-	assert_warned(t, p, what);
+	assert_warned(t, p, CAIRN_EVENT_CHANGED, what);
 	src_entry(t, &s, "d", &d);
 	assert_int_equal(d.type, CAIRN_ENTRY_DIR);
 	assert_true(d.flags & CAIRN_ENTRY_F_UNREADABLE);
@@ -409,9 +415,9 @@ static void test_backup_walk_files_swapped(void **state)
 	assert_int_equal(s.partial, 1);
 	assert_int_equal(s.stats.errors, 2);
 	snprintf(p, sizeof(p), "%s/small.txt", t->rf.src);
-	assert_warned(t, p, "cannot open");
+	assert_warned(t, p, CAIRN_EVENT_CHANGED, "cannot open"); /* a symlink now */
 	snprintf(p, sizeof(p), "%s/big.bin", t->rf.src);
-	assert_warned(t, p, "replaced");
+	assert_warned(t, p, CAIRN_EVENT_CHANGED, "replaced");
 	src_entry(t, &s, "small.txt", &e);
 	assert_int_equal(e.type, CAIRN_ENTRY_FILE);
 	assert_true(e.flags & CAIRN_ENTRY_F_UNREADABLE);
@@ -423,6 +429,50 @@ static void test_backup_walk_files_swapped(void **state)
 	cairn_entry_clear(&e);
 	tree_of(t->rf.r, &s, "/", id);
 	assert_false(tree_holds(t->rf.r, id, SECRET));
+	cairn_snapshot_clear(&s);
+}
+
+static void remove_files(struct walk_test *t)
+{
+	char p[700];
+
+	snprintf(p, sizeof(p), "%s/small.txt", t->rf.src);
+	assert_int_equal(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s/big.bin", t->rf.src);
+	assert_int_equal(unlink(p), 0);
+}
+
+/* Files that cannot be opened (gone after their directory was listed and
+ * stat'ed: what a test can do as root) are reported as unreadable, by
+ * path, and kept flagged unreadable. */
+static void test_backup_walk_unreadable_files(void **state)
+{
+	struct walk_test *t = *state;
+	struct cairn_snapshot s = { 0 };
+	struct cairn_entry e = { 0 };
+	char p[700];
+
+	snprintf(p, sizeof(p), "%s/small.txt", t->rf.src);
+	write_file(p, "small\n");
+	snprintf(p, sizeof(p), "%s/big.bin", t->rf.src);
+	cairn_test_write_random_file(p, cairn_repo_config(t->rf.r)->chunker.min + 4096, 6);
+	snprintf(t->when, sizeof(t->when), "%s", t->rf.src);
+	t->swap = remove_files;
+	if (run_backup(t, &s) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(s.partial, 1);
+	/* each: cannot open, and cannot list its extended attributes */
+	assert_int_equal(s.stats.errors, 4);
+	assert_int_equal(t->nwarn, 4);
+	for (int i = 0; i < t->nwarn; i++)
+		assert_int_equal(t->warn_code[i], CAIRN_EVENT_UNREADABLE);
+	snprintf(p, sizeof(p), "%s/small.txt", t->rf.src);
+	assert_warned(t, p, CAIRN_EVENT_UNREADABLE, "cannot open");
+	snprintf(p, sizeof(p), "%s/big.bin", t->rf.src);
+	assert_warned(t, p, CAIRN_EVENT_UNREADABLE, "cannot open");
+	src_entry(t, &s, "big.bin", &e);
+	assert_true(e.flags & CAIRN_ENTRY_F_UNREADABLE);
+	cairn_entry_clear(&e);
 	cairn_snapshot_clear(&s);
 }
 
@@ -622,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_walk_dir_swapped_for_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_dir_swapped_for_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_files_swapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_walk_unreadable_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_deeper_than_path_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_parent_moved_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_small_files_fd_budget, setup, teardown),

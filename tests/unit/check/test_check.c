@@ -32,7 +32,9 @@
 #define MAX_PROBLEMS 16
 
 struct seen_problem {
-	enum cairn_check_kind kind;
+	enum cairn_event_class kind; /* of the code */
+	enum cairn_event_code code;
+	struct cairn_event_ref ref;
 	char object[160];
 	char message[1200];
 	uint64_t uses, snapshots;
@@ -54,9 +56,11 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 
 	assert_true(f->nproblems < MAX_PROBLEMS);
 	s = &f->problems[f->nproblems++];
-	s->kind = p->kind;
-	snprintf(s->object, sizeof(s->object), "%s", p->object);
-	snprintf(s->message, sizeof(s->message), "%s", p->message);
+	s->kind = cairn_event_class(p->event.code);
+	s->code = p->event.code;
+	s->ref = p->event.object;
+	snprintf(s->object, sizeof(s->object), "%s", p->event.object_name);
+	snprintf(s->message, sizeof(s->message), "%s", p->event.message);
 	s->uses = p->uses;
 	s->snapshots = p->snapshots;
 	s->naffected = p->naffected;
@@ -258,6 +262,17 @@ static const struct seen_problem *problem_for(const struct fixture *f, const cha
 	return NULL;
 }
 
+/* The problem's object is `type` with the id that ends the name `object`
+ * ("data/ab/<hex>", "index/<hex>"): read from the event, not its text. */
+static void assert_ref(const struct seen_problem *p, enum cairn_event_object type, const char *object)
+{
+	uint8_t id[CAIRN_ID_BYTES];
+
+	assert_int_equal(cairn_hex_decode(strrchr(object, '/') + 1, id, sizeof(id)), 0);
+	assert_int_equal(p->ref.type, type);
+	assert_memory_equal(p->ref.id, id, sizeof(id));
+}
+
 static void test_check_clean(void **state)
 {
 	struct fixture *f = *state;
@@ -329,7 +344,9 @@ static void test_check_flipped_byte(void **state)
 		assert_int_equal(f->nproblems, 1);
 		assert_int_equal(st.problems, 1);
 		p = problem_for(f, object);
-		assert_int_equal(p->kind, CAIRN_CHECK_DAMAGED);
+		assert_int_equal(p->kind, CAIRN_EVENT_CLASS_DAMAGED);
+		assert_int_equal(p->code, CAIRN_EVENT_DAMAGED_BLOB);
+		assert_ref(p, CAIRN_EVENT_OBJECT_PACK, object);
 		assert_non_null(strstr(p->message, "SHA-256 mismatch"));
 		assert_non_null(strstr(p->message, "1 of "));
 		assert_int_equal(p->snapshots, 2);
@@ -358,7 +375,9 @@ static void test_check_deleted_pack(void **state)
 	assert_int_equal(check(f, 0, 1, 0, &st), CAIRN_ECORRUPT);
 	assert_int_equal(st.packs_read, 0);
 	p = problem_for(f, object);
-	assert_int_equal(p->kind, CAIRN_CHECK_MISSING);
+	assert_int_equal(p->kind, CAIRN_EVENT_CLASS_MISSING);
+	assert_int_equal(p->code, CAIRN_EVENT_MISSING_PACK);
+	assert_ref(p, CAIRN_EVENT_OBJECT_PACK, object);
 	assert_non_null(strstr(p->message, "not in data/"));
 	assert_int_equal(p->snapshots, 1);
 	assert_non_null(strstr(p->paths, want));
@@ -382,7 +401,9 @@ static void test_check_lost_index(void **state)
 	assert_int_equal(st.orphan_packs, st.packs);
 	assert_true(f->nproblems >= 1);
 	for (size_t i = 0; i < f->nproblems; i++) {
-		assert_int_equal(f->problems[i].kind, CAIRN_CHECK_MISSING);
+		assert_int_equal(f->problems[i].kind, CAIRN_EVENT_CLASS_MISSING);
+		assert_int_equal(f->problems[i].code, CAIRN_EVENT_MISSING_BLOB);
+		assert_ref(&f->problems[i], CAIRN_EVENT_OBJECT_PACK, f->problems[i].object);
 		assert_non_null(strstr(f->problems[i].object, "data/"));
 		assert_non_null(strstr(f->problems[i].message, "not listed by any index object"));
 	}
@@ -423,7 +444,9 @@ static void test_check_damaged_index(void **state)
 	assert_int_equal(check(f, 0, 1, 0, &st), CAIRN_ECORRUPT);
 	assert_int_equal(st.index_objects, 2);
 	assert_true(st.orphan_packs >= 1);
-	assert_int_equal(problem_for(f, object)->kind, CAIRN_CHECK_DAMAGED);
+	assert_int_equal(problem_for(f, object)->kind, CAIRN_EVENT_CLASS_DAMAGED);
+	assert_int_equal(problem_for(f, object)->code, CAIRN_EVENT_DAMAGED_INDEX);
+	assert_ref(problem_for(f, object), CAIRN_EVENT_OBJECT_INDEX, object);
 	/* its packs hold blobs of the newer snapshot only: named, with new.bin */
 	assert_true(f->nproblems >= 2);
 	for (size_t i = 0; i < f->nproblems; i++) {
@@ -506,7 +529,7 @@ static void test_check_damaged_snapshot(void **state)
 	assert_int_equal(st.snapshots, 1);
 	assert_int_equal(f->nproblems, 1);
 	assert_string_equal(f->problems[0].object, object);
-	assert_int_equal(f->problems[0].kind, CAIRN_CHECK_DAMAGED);
+	assert_int_equal(f->problems[0].kind, CAIRN_EVENT_CLASS_DAMAGED);
 	cairn_snapshot_clear(&s1);
 	cairn_snapshot_clear(&s2);
 }

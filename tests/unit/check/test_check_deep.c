@@ -32,7 +32,9 @@ struct fixture {
 	/* what on_problem saw */
 	size_t nproblems;
 	char object[160];
-	enum cairn_check_kind kind;
+	enum cairn_event_class kind; /* of the code */
+	enum cairn_event_code code;
+	struct cairn_event_ref ref;
 	uint64_t uses;
 	char *path;        /* the first affected path */
 	int directory;
@@ -44,8 +46,10 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 
 	if (f->nproblems++ > 0)
 		return;
-	snprintf(f->object, sizeof(f->object), "%s", p->object);
-	f->kind = p->kind;
+	snprintf(f->object, sizeof(f->object), "%s", p->event.object_name);
+	f->kind = cairn_event_class(p->event.code);
+	f->code = p->event.code;
+	f->ref = p->event.object;
 	f->uses = p->uses;
 	if (p->naffected > 0) {
 		f->path = strdup(p->affected[0].path);
@@ -180,7 +184,7 @@ static void test_check_deep_chain_damage_named(void **state)
 	assert_int_equal(check(f, 0, &st), CAIRN_ECORRUPT);
 	assert_int_equal(f->nproblems, 1);
 	assert_string_equal(f->object, name);
-	assert_int_equal(f->kind, CAIRN_CHECK_MISSING);
+	assert_int_equal(f->kind, CAIRN_EVENT_CLASS_MISSING);
 	assert_int_equal(f->uses, 1);
 	assert_non_null(f->path);
 	assert_int_equal(strlen(f->path), len);

@@ -35,7 +35,9 @@
 #define ZEROS 4096
 
 struct seen_problem {
-	enum cairn_check_kind kind;
+	enum cairn_event_class kind; /* of the code */
+	enum cairn_event_code code;
+	struct cairn_event_ref ref;
 	char object[160];
 	char message[1200];
 	uint64_t uses, snapshots;
@@ -57,9 +59,11 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 
 	assert_true(f->nproblems < MAX_PROBLEMS);
 	s = &f->problems[f->nproblems++];
-	s->kind = p->kind;
-	snprintf(s->object, sizeof(s->object), "%s", p->object);
-	snprintf(s->message, sizeof(s->message), "%s", p->message);
+	s->kind = cairn_event_class(p->event.code);
+	s->code = p->event.code;
+	s->ref = p->event.object;
+	snprintf(s->object, sizeof(s->object), "%s", p->event.object_name);
+	snprintf(s->message, sizeof(s->message), "%s", p->event.message);
 	s->uses = p->uses;
 	s->snapshots = p->snapshots;
 	for (size_t i = 0; i < p->naffected; i++) {
@@ -182,7 +186,9 @@ static void test_check_size_mismatch_named(void **state)
 	cairn_hex_encode(tree, CAIRN_ID_BYTES, hex);
 	snprintf(object, sizeof(object), "tree blob %s", hex);
 	assert_string_equal(p->object, object);
-	assert_int_equal(p->kind, CAIRN_CHECK_DAMAGED);
+	assert_int_equal(p->code, CAIRN_EVENT_SIZE_MISMATCH);
+	assert_int_equal(p->ref.type, CAIRN_EVENT_OBJECT_TREE_BLOB);
+	assert_int_equal(p->kind, CAIRN_EVENT_CLASS_DAMAGED);
 	assert_contains(p->message, "file 'off_by_one': content is 30 bytes but the tree records 31");
 	assert_contains(p->message, "file 'lacks_a_blob': content is 30 bytes but the tree records 48");
 	assert_int_equal(p->uses, 4);
@@ -269,7 +275,7 @@ static void test_check_size_missing_not_doubled(void **state)
 	cairn_hex_encode(ghost, CAIRN_ID_BYTES, hex);
 	snprintf(object, sizeof(object), "data blob %s", hex);
 	for (size_t i = 0; i < f->nproblems; i++) {
-		assert_int_equal(f->problems[i].kind, CAIRN_CHECK_MISSING);
+		assert_int_equal(f->problems[i].kind, CAIRN_EVENT_CLASS_MISSING);
 		if (strcmp(f->problems[i].object, object) == 0)
 			ghost_p = &f->problems[i];
 		else if (strcmp(f->problems[i].object, name) == 0)

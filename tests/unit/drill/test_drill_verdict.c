@@ -205,14 +205,22 @@ static void test_cairn_drill_outcome_from_findings(void **state)
 	struct cairn_drill_findings f;
 	struct cairn_drill_outcome o = clean();
 	struct cairn_drill_verdict v;
+	struct cairn_event dmg = { .code = CAIRN_EVENT_DAMAGED_BLOB, .path = "/a", .object_name = "data/ab/pack1",
+				   .message = "bad mac" };
+	struct cairn_event err = { .code = CAIRN_EVENT_NOT_RESTORED, .path = "/b", .message = "permission denied" };
+	struct cairn_event va = { .code = CAIRN_EVENT_DIFFERS, .path = "/a", .message = "missing", .flags = 1 };
+	struct cairn_event vb = { .code = CAIRN_EVENT_DIFFERS, .path = "/b", .message = "missing", .flags = 1 };
+	struct cairn_event vc = { .code = CAIRN_EVENT_DIFFERS, .path = "/c", .message = "size differs", .flags = 2 };
 
 	(void)state;
 	memset(&f, 0, sizeof(f));
-	cairn_drill_on_restore_problem(&f, CAIRN_RESTORE_DAMAGED, "/a", "data/ab/pack1", "bad mac");
-	cairn_drill_on_restore_problem(&f, CAIRN_RESTORE_ERROR, "/b", NULL, "permission denied");
-	assert_int_equal(cairn_drill_on_verify_failure(&f, "/a", 1, "missing"), CAIRN_DRILL_AFTER_DAMAGE);
-	assert_int_equal(cairn_drill_on_verify_failure(&f, "/b", 1, "missing"), CAIRN_DRILL_AFTER_ERROR);
-	assert_int_equal(cairn_drill_on_verify_failure(&f, "/c", 2, "size differs"), CAIRN_DRILL_AFTER_NONE);
+	dmg.object.type = CAIRN_EVENT_OBJECT_PACK;
+	memset(dmg.object.id, 0xab, sizeof(dmg.object.id));
+	cairn_drill_on_restore_problem(&f, &dmg);
+	cairn_drill_on_restore_problem(&f, &err);
+	assert_int_equal(cairn_drill_on_verify_failure(&f, &va), CAIRN_DRILL_AFTER_DAMAGE);
+	assert_int_equal(cairn_drill_on_verify_failure(&f, &vb), CAIRN_DRILL_AFTER_ERROR);
+	assert_int_equal(cairn_drill_on_verify_failure(&f, &vc), CAIRN_DRILL_AFTER_NONE);
 	cairn_drill_outcome_from_findings(&f, &o);
 	assert_int_equal(o.damaged_objects, 1);
 	assert_int_equal(o.damaged_files, 1);

@@ -240,13 +240,35 @@ static void test_repo_sync_rebuilds_catalog(void **state)
 	cairn_repo_close(r);
 }
 
+/* What the sync reported. */
+struct sync_events {
+	int n;
+	struct cairn_event_ref ref;
+	enum cairn_event_code code;
+	char name[128];
+};
+
+static void on_sync_event(void *ctx, const struct cairn_event *ev)
+{
+	struct sync_events *e = ctx;
+
+	e->n++;
+	e->code = ev->code;
+	e->ref = ev->object;
+	snprintf(e->name, sizeof(e->name), "%s", ev->object_name ? ev->object_name : "");
+	assert_null(ev->path);
+	assert_non_null(ev->message);
+}
+
 static void test_repo_sync_reports_damaged_snapshot(void **state)
 {
 	struct fixture *f = *state;
 	struct cairn_repo *r = NULL;
 	struct cairn_snapshot *snaps = NULL;
+	struct sync_events ev = { 0 };
+	uint8_t id[CAIRN_ID_BYTES];
 	size_t count = 0;
-	char cmd[800], fresh[600];
+	char cmd[800], fresh[600], name[100];
 
 	assert_int_equal(cairn_repo_init(f->repo, f->secret, "host", NULL, NULL), 0);
 	assert_int_equal(cairn_repo_open(f->repo, f->secret, f->state, &r), 0);
@@ -258,11 +280,19 @@ static void test_repo_sync_reports_damaged_snapshot(void **state)
 		 "printf '\\x42' | dd of=%s/repo/snapshots/%s bs=1 seek=30 conv=notrunc status=none", f->dir,
 		 snaps[0].id);
 	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cairn_hex_decode(snaps[0].id, id, sizeof(id)), 0);
+	snprintf(name, sizeof(name), "snapshots/%s", snaps[0].id);
 	cairn_snapshots_free(snaps, count);
 	cairn_repo_close(r);
 	snprintf(fresh, sizeof(fresh), "%s/fresh", f->dir);
 	assert_int_equal(cairn_repo_open(f->repo, f->secret, fresh, &r), 0);
-	assert_int_equal(cairn_repo_sync(r, NULL, NULL), CAIRN_ECORRUPT);
+	assert_int_equal(cairn_repo_sync(r, on_sync_event, &ev), CAIRN_ECORRUPT);
+	/* one event, naming the object by its fields */
+	assert_int_equal(ev.n, 1);
+	assert_int_equal(ev.code, CAIRN_EVENT_DAMAGED_SNAPSHOT);
+	assert_int_equal(ev.ref.type, CAIRN_EVENT_OBJECT_SNAPSHOT);
+	assert_memory_equal(ev.ref.id, id, sizeof(id));
+	assert_string_equal(ev.name, name);
 	assert_int_equal(cairn_snapshot_list(r, &snaps, &count), 0);
 	assert_int_equal(count, 1); /* the intact one is still usable */
 	cairn_snapshots_free(snaps, count);

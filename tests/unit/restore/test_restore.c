@@ -140,17 +140,13 @@ static void write_snap(struct fixture *f, const uint8_t root[CAIRN_ID_BYTES], ui
 	assert_int_equal(cairn_snapshot_write(f->rf.r, ret), 0);
 }
 
-static void on_problem(void *ctx, enum cairn_restore_problem kind, const char *path, const char *object,
-		       const char *msg)
+static void on_problem(void *ctx, const struct cairn_event *ev)
 {
 	struct fixture *f = ctx;
 	size_t len = strlen(f->problems);
 
-	(void)kind;
-	(void)object;
-	(void)path;
 	f->nproblems++;
-	snprintf(f->problems + len, sizeof(f->problems) - len, "%s\n", msg);
+	snprintf(f->problems + len, sizeof(f->problems) - len, "%s\n", ev->message);
 }
 
 static int restore(struct fixture *f, const struct cairn_snapshot *s, int overwrite, struct cairn_restore_stats *rs)

@@ -40,11 +40,14 @@ struct failures {
 	unsigned problems[64];
 };
 
-static void on_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+static void on_failure(void *ctx, const struct cairn_event *ev)
 {
+	const char *path = ev->path;
+	unsigned problems = ev->flags;
+
 	struct failures *f = ctx;
 
-	(void)msg;
+	assert_int_equal(ev->code, CAIRN_EVENT_DIFFERS);
 	if (f->count < 64) {
 		snprintf(f->paths[f->count], sizeof(f->paths[0]), "%s", path);
 		f->problems[f->count] = problems;

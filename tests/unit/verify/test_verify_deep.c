@@ -42,12 +42,15 @@ struct fixture {
 	int max_fds;
 };
 
-static void on_failure(void *ctx, const char *path, unsigned problems, const char *msg)
+static void on_failure(void *ctx, const struct cairn_event *ev)
 {
+	const char *path = ev->path;
+	unsigned problems = ev->flags;
+
 	struct fixture *f = ctx;
 	int fds = deep_open_fds();
 
-	(void)msg;
+	assert_int_equal(ev->code, CAIRN_EVENT_DIFFERS);
 	if (fds > f->max_fds)
 		f->max_fds = fds;
 	if (f->nfailures < MAX_FAILURES) {
