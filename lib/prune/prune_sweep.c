@@ -210,41 +210,68 @@ static int rewrite_index(struct sweep *s)
 	return rc;
 }
 
-static int delete_object(struct cairn_repo *r, const char *name)
+/* Commit the catalog transaction of a batch that went well (rc 0), else roll
+ * it back and return rc. */
+static int end_batch(struct cairn_repo *r, int rc)
 {
-	int rc = cairn_store_del(r->store, name);
-
-	if (rc == CAIRN_ENOTFOUND)
-		return 0;
-	return rc < 0 ? cairn_err_ctx(rc, "cannot delete '%s'", name) : 0;
+	if (rc == 0)
+		return cairn_catalog_commit(r->catalog);
+	(void)cairn_catalog_rollback(r->catalog);
+	return rc;
 }
 
-/* Old index objects first (the new ones list what survives), then packs. */
+/* Old index objects first (the new ones list what survives), then packs, in
+ * batches of CAIRN_STORE_DEL_MANY_MAX: one request a batch on a store that
+ * deletes in batches (S3), one a object elsewhere. A batch leaves the catalog
+ * before its objects leave the store: an interrupted or failed batch leaves
+ * objects that nothing records (orphan recovery, armed by the sweep marker,
+ * finds them), never catalog rows that point at deleted data. */
 static int delete_all(struct sweep *s)
 {
 	struct cairn_repo *r = s->p->r;
+	const char *batch[CAIRN_STORE_DEL_MANY_MAX];
+	char (*names)[CAIRN_PACK_NAME_MAX] = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < s->nindex; i++) {
-		rc = delete_object(r, s->index[i]);
-		if (rc == 0)
-			rc = cairn_catalog_index_drop(r->catalog, s->index[i]);
-		if (rc == 0)
-			s->p->st->index_deleted++;
-	}
-	for (size_t i = 0; rc == 0 && i < s->npacks; i++) {
-		char name[CAIRN_PACK_NAME_MAX];
+	for (size_t i = 0; rc == 0 && i < s->nindex; i += CAIRN_STORE_DEL_MANY_MAX) {
+		size_t n = s->nindex - i < CAIRN_STORE_DEL_MANY_MAX ? s->nindex - i : CAIRN_STORE_DEL_MANY_MAX;
 
-		cairn_repo_pack_name(s->packs[i].id, name);
-		rc = delete_object(r, name);
-		if (rc == 0)
-			rc = cairn_catalog_pack_drop(r->catalog, s->packs[i].id);
-		if (rc == 0) {
-			s->p->st->packs_deleted++;
-			s->p->st->bytes_deleted += s->packs[i].bytes;
+		rc = cairn_catalog_begin(r->catalog);
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			batch[k] = s->index[i + k];
+			rc = cairn_catalog_index_drop(r->catalog, s->index[i + k]);
 		}
-		prune_progress(s->p, "sweep", i + 1, s->npacks);
+		rc = end_batch(r, rc);
+		if (rc == 0)
+			rc = cairn_store_del_many(r->store, batch, n);
+		if (rc == 0)
+			s->p->st->index_deleted += n;
 	}
+	if (rc == 0 && s->npacks > 0) {
+		names = cairn_reallocarray(NULL, s->npacks < CAIRN_STORE_DEL_MANY_MAX ? s->npacks : CAIRN_STORE_DEL_MANY_MAX,
+					   sizeof(*names));
+		if (names == NULL)
+			rc = cairn_err(CAIRN_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; rc == 0 && i < s->npacks; i += CAIRN_STORE_DEL_MANY_MAX) {
+		size_t n = s->npacks - i < CAIRN_STORE_DEL_MANY_MAX ? s->npacks - i : CAIRN_STORE_DEL_MANY_MAX;
+
+		rc = cairn_catalog_begin(r->catalog);
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			cairn_repo_pack_name(s->packs[i + k].id, names[k]);
+			batch[k] = names[k];
+			rc = cairn_catalog_pack_drop(r->catalog, s->packs[i + k].id);
+		}
+		rc = end_batch(r, rc);
+		if (rc == 0)
+			rc = cairn_store_del_many(r->store, batch, n);
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			s->p->st->packs_deleted++;
+			s->p->st->bytes_deleted += s->packs[i + k].bytes;
+		}
+		prune_progress(s->p, "sweep", i + n, s->npacks);
+	}
+	free(names);
 	return rc;
 }
 

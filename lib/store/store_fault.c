@@ -162,9 +162,14 @@ static int fault_del_many(struct cairn_store *s, const char *const *names, size_
 	struct fault *f = s->impl;
 	int code = 0;
 
+	/* a batch that fails part-way: the names before the faulted one are
+	 * deleted, the rest are not (the worst the contract allows) */
 	for (size_t i = 0; i < n; i++)
-		if (fault_decide(f, CAIRN_OP_DEL, names[i], &code) == CAIRN_FAULT_FAIL)
-			return injected(code, CAIRN_OP_DEL, names[i]);
+		if (fault_decide(f, CAIRN_OP_DEL, names[i], &code) == CAIRN_FAULT_FAIL) {
+			int rc = cairn_store_del_many(f->inner, names, i);
+
+			return rc < 0 ? rc : injected(code, CAIRN_OP_DEL, names[i]);
+		}
 	return cairn_store_del_many(f->inner, names, n);
 }
 

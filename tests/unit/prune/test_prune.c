@@ -221,6 +221,53 @@ static void test_prune_collects_orphans_of_a_stopped_sweep(void **state)
 	cairn_snapshot_clear(&b);
 }
 
+/* The sweep deletes in batches (cairn_store_del_many), each batch leaving
+ * the catalog before its objects leave the store. A delete that fails after
+ * an earlier pack of its batch is gone must not leave catalog rows pointing
+ * at the deleted pack: a backup of the same content through this catalog
+ * would then reuse blobs that no longer exist. The failed prune is an error;
+ * the backup that follows stores its data again and restores, also from a
+ * catalog built from nothing, and the next prune finishes the sweep. */
+static void test_prune_failed_delete_leaves_catalog_consistent(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct cairn_snapshot a1 = { 0 }, a2 = { 0 }, b = { 0 }, c = { 0 };
+	struct cairn_prune_stats st;
+	struct cairn_store *faulty = NULL;
+	int packs_before;
+
+	write_file(f, "old1.bin", 3 * 1024 * 1024, 11);
+	run_backup(f, &a1);
+	remove_file(f, "old1.bin");
+	write_file(f, "old2.bin", 3 * 1024 * 1024, 12);
+	run_backup(f, &a2);
+	remove_file(f, "old2.bin");
+	write_file(f, "new.bin", 1024 * 1024, 13);
+	run_backup(f, &b);
+	assert_int_equal(cairn_forget_snapshot(f->r, a1.id), 0);
+	assert_int_equal(cairn_forget_snapshot(f->r, a2.id), 0);
+	packs_before = count_files(f->repo, "data");
+
+	repo_fixture_reopen_faulty(f, &faulty);
+	/* the first pack is deleted, the second refuses */
+	cairn_store_fault_set(faulty, CAIRN_FAULT_FAIL, CAIRN_OP_DEL, "data/", 2, 1, CAIRN_EIO);
+	assert_int_not_equal(prune(f, 0, 0, &st), 0);
+	assert_int_equal(count_files(f->repo, "data"), packs_before - 1);
+	cairn_store_fault_set(faulty, CAIRN_FAULT_NONE, 0, NULL, 0, 0, 0);
+
+	write_file(f, "old1.bin", 3 * 1024 * 1024, 11);
+	write_file(f, "old2.bin", 3 * 1024 * 1024, 12);
+	run_backup(f, &c);
+	assert_restores(f, f->r, c.id);
+	assert_restores_fresh(f, c.id);
+	assert_int_equal(prune(f, 0, 0, &st), 0);
+	assert_restores_fresh(f, c.id);
+	cairn_snapshot_clear(&a1);
+	cairn_snapshot_clear(&a2);
+	cairn_snapshot_clear(&b);
+	cairn_snapshot_clear(&c);
+}
+
 static void test_prune_grace_period_keeps_marked_packs(void **state)
 {
 	struct repo_fixture *f = *state;
@@ -583,6 +630,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prune_deletes_unused_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_collects_orphans_of_a_stopped_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_failed_delete_leaves_catalog_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_grace_period_keeps_marked_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_marked_pack_used_again_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_sweep_waits_for_running_backup, setup, teardown),
