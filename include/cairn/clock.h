@@ -27,4 +27,13 @@ int64_t cairn_time_mono_ns(void);
  * passes. ns <= 0 returns at once. */
 void cairn_time_sleep_ns(int64_t ns);
 
+/* How often operations call their progress callbacks: at most every 250 ms. */
+#define CAIRN_PROGRESS_INTERVAL_NS 250000000LL
+
+/* Throttle of a periodic report: 1 when `force` or when at least
+ * `interval_ns` have passed since *last_ns (then *last_ns = now), else 0.
+ * `now` is the caller's reading of its clock. Not thread-safe: the caller
+ * serialises calls on one *last_ns. */
+int cairn_time_due(int64_t *last_ns, int64_t now, int64_t interval_ns, int force);
+
 #endif

@@ -61,9 +61,8 @@ void backup_progress(struct backup_ctx *c, const char *current, int force)
 	if (c->opts->on_progress == NULL)
 		return;
 	now = cairn_time_now_ns();
-	if (!force && now - c->last_progress_ns < 250000000LL)
+	if (!cairn_time_due(&c->last_progress_ns, now, CAIRN_PROGRESS_INTERVAL_NS, force))
 		return;
-	c->last_progress_ns = now;
 	fill_stats(c, &st);
 	c->opts->on_progress(c->opts->ctx, &st, current);
 }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROGRESS_NS 250000000LL
 #define THREADS_MAX 8
 
 void check_progress(struct check_run *c, int force)
@@ -26,9 +25,8 @@ void check_progress(struct check_run *c, int force)
 	if (c->o->on_progress == NULL)
 		return;
 	now = cairn_time_now_ns();
-	if (!force && now - c->last_progress_ns < PROGRESS_NS)
+	if (!cairn_time_due(&c->last_progress_ns, now, CAIRN_PROGRESS_INTERVAL_NS, force))
 		return;
-	c->last_progress_ns = now;
 	c->st.duration_ns = now - c->start_ns;
 	c->o->on_progress(c->o->ctx, &c->st, c->phase);
 }

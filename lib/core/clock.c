@@ -34,3 +34,11 @@ void cairn_time_sleep_ns(int64_t ns)
 	while (nanosleep(&req, &rem) != 0 && errno == EINTR)
 		req = rem;
 }
+
+int cairn_time_due(int64_t *last_ns, int64_t now, int64_t interval_ns, int force)
+{
+	if (!force && now - *last_ns < interval_ns)
+		return 0;
+	*last_ns = now;
+	return 1;
+}

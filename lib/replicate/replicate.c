@@ -20,11 +20,10 @@ void replicate_progress(struct rep_ctx *c, const char *current, int force)
 		return;
 	now = cairn_time_now_ns();
 	pthread_mutex_lock(&c->lock);
-	if (!force && now - c->last_progress_ns < 250000000LL) {
+	if (!cairn_time_due(&c->last_progress_ns, now, CAIRN_PROGRESS_INTERVAL_NS, force)) {
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
-	c->last_progress_ns = now;
 	st = c->stats;
 	st.duration_ns = now - c->start_ns;
 	c->opts->on_progress(c->opts->ctx, &st, current);

@@ -22,9 +22,8 @@ void restore_progress(struct restore_ctx *c, const char *current, int force)
 	if (c->opts->on_progress == NULL)
 		return;
 	now = cairn_time_now_ns();
-	if (!force && now - c->last_progress_ns < 250000000LL)
+	if (!cairn_time_due(&c->last_progress_ns, now, CAIRN_PROGRESS_INTERVAL_NS, force))
 		return;
-	c->last_progress_ns = now;
 	pthread_mutex_lock(&c->lock);
 	st = c->stats;
 	pthread_mutex_unlock(&c->lock);
