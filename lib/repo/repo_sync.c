@@ -14,19 +14,20 @@
 #include <string.h>
 
 /* Report the damaged object `dir`/`id` (its detail in cairn_err_msg()). */
-static void warn_damaged(void (*on_event)(void *, const struct cairn_event *), void *ctx, enum cairn_event_code code,
-			 enum cairn_event_object type, const char *dir, const char *id)
+static void warn_damaged(void (*on_event)(void *, const struct cairn_event *), void *ctx, enum cairn_repo_obj kind,
+			 const char *id)
 {
-	struct cairn_event ev = { .code = code, .message = cairn_err_msg() };
+	int snapshot = kind == CAIRN_REPO_OBJ_SNAPSHOT;
+	struct cairn_event ev = { .code = snapshot ? CAIRN_EVENT_DAMAGED_SNAPSHOT : CAIRN_EVENT_DAMAGED_INDEX,
+				  .message = cairn_err_msg() };
 	uint8_t bin[CAIRN_ID_BYTES];
-	char name[80];
+	char name[CAIRN_REPO_NAME_MAX];
 
 	if (on_event == NULL)
 		return;
-	snprintf(name, sizeof(name), "%s/%s", dir, id);
 	/* a listed id is 64 hex digits; anything else names no object */
-	if (cairn_hex_decode(id, bin, sizeof(bin)) == 0) {
-		cairn_event_ref_set(&ev.object, type, bin);
+	if (cairn_repo_object_name(kind, id, name) == 0 && cairn_hex_decode(id, bin, sizeof(bin)) == 0) {
+		cairn_event_ref_set(&ev.object, snapshot ? CAIRN_EVENT_OBJECT_SNAPSHOT : CAIRN_EVENT_OBJECT_INDEX, bin);
 		ev.object_name = name;
 	}
 	on_event(ctx, &ev);
@@ -63,7 +64,7 @@ static int load_index(void *vctx, struct sync_item *it)
 		rc = cairn_err(rc, "%s", it->err);
 	}
 	if (rc == CAIRN_ECORRUPT) {
-		warn_damaged(l->on_event, l->ctx, CAIRN_EVENT_DAMAGED_INDEX, CAIRN_EVENT_OBJECT_INDEX, "index", it->id);
+		warn_damaged(l->on_event, l->ctx, CAIRN_REPO_OBJ_INDEX, it->id);
 		l->damaged++;
 		return 0;
 	}
@@ -158,8 +159,7 @@ static int load_snapshot(void *vctx, struct sync_item *it)
 	else
 		rc = cairn_err(rc, "%s", it->err);
 	if (rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT) {
-		warn_damaged(l->on_event, l->ctx, CAIRN_EVENT_DAMAGED_SNAPSHOT, CAIRN_EVENT_OBJECT_SNAPSHOT, "snapshots",
-			     it->id);
+		warn_damaged(l->on_event, l->ctx, CAIRN_REPO_OBJ_SNAPSHOT, it->id);
 		l->damaged++;
 		return 0;
 	}
