@@ -1,5 +1,6 @@
 /* Job records: write and read back, carry-over of the last success, several jobs in one run, atomic
- * replacement, names refused, the listing, and the metrics file written after a job. */
+ * replacement, names refused, the listing, the metrics file written after a job, and two runs' contexts
+ * side by side. */
 #include "cairn_test.h"
 
 #include "cli.h"
@@ -356,6 +357,80 @@ static void test_overlapping_runs_all_counted(void **state)
 	free(dir);
 }
 
+/* Two runs side by side, each with its own context (what a process-wide
+ * "current report" could not do): every error lands in its own context's
+ * report and carries its own program name; counters, job names and state
+ * directories stay apart; a context without a report records nothing. */
+static void test_two_contexts_side_by_side(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_two_ctx"), err_path[4200], *text;
+	struct cli_ctx ctx_a, ctx_b, ctx_none;
+	struct cli_repo_opts oa = { .ctx = &ctx_a, .state_dir = dir, .quiet = 1 };
+	struct cli_repo_opts ob = { .ctx = &ctx_b, .state_dir = dir, .quiet = 1 };
+	struct job_report rep_a, rep_b, got;
+	int saved_stderr;
+	FILE *f;
+
+	(void)state;
+	snprintf(err_path, sizeof(err_path), "%s/stderr.txt", dir);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	assert_true(saved_stderr >= 0);
+	f = fopen(err_path, "w");
+	assert_non_null(f);
+	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	fclose(f);
+
+	job_report_init(&rep_a);
+	job_report_init(&rep_b);
+	cli_ctx_init(&ctx_a, "prog-a", &rep_a);
+	cli_ctx_init(&ctx_b, "prog-b", &rep_b);
+	cli_ctx_init(&ctx_none, "prog-none", NULL);
+	job_report_begin(&rep_a, &oa, "backup:a");
+	job_report_begin(&rep_b, &ob, "replicate:b");
+	cli_error(&ctx_a, "a: first error");
+	job_report_count(&rep_b, JOB_FILES, 7);
+	cli_error(&ctx_b, "b: the only error");
+	cli_error(&ctx_none, "an error nobody records");
+	cli_warn(&ctx_a, "a: a warning is not the job's message");
+	cli_error(&ctx_a, "a: last error");
+	job_report_add(&rep_a, JOB_ERRORS, 2);
+	assert_string_equal(rep_a.message, "a: last error");
+	assert_string_equal(rep_b.message, "b: the only error");
+	assert_int_equal(job_report_finish(&rep_b, &ctx_b, CAIRN_EXIT_REPLICATION), CAIRN_EXIT_REPLICATION);
+	/* one finished, the other goes on */
+	cli_fail(&ctx_a, CAIRN_EIO, "a: after b finished");
+	assert_int_equal(job_report_finish(&rep_a, &ctx_a, CAIRN_EXIT_ERROR), CAIRN_EXIT_ERROR);
+	cli_ctx_close(&ctx_a);
+	cli_ctx_close(&ctx_b);
+
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+	close(saved_stderr);
+
+	assert_int_equal(job_report_read(dir, "backup:a", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_ERROR);
+	assert_non_null(strstr(got.message, "a: after b finished"));
+	assert_int_equal(got.counters[JOB_ERRORS], 2);
+	assert_int_equal(got.counters[JOB_FILES], -1);
+	assert_int_equal(job_report_read(dir, "replicate:b", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_REPLICATION);
+	assert_string_equal(got.message, "b: the only error");
+	assert_int_equal(got.counters[JOB_FILES], 7);
+	assert_int_equal(got.counters[JOB_ERRORS], -1);
+
+	text = cairn_test_file_text(err_path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "prog-a: error: a: first error\n"));
+	assert_non_null(strstr(text, "prog-b: error: b: the only error\n"));
+	assert_non_null(strstr(text, "prog-none: error: an error nobody records\n"));
+	assert_non_null(strstr(text, "prog-a: warning: a: a warning is not the job's message\n"));
+	assert_non_null(strstr(text, "prog-a: error: a: after b finished"));
+	assert_null(strstr(text, "prog-b: error: a:"));
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_message_utf8),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_metrics_after_job),
+		cmocka_unit_test(test_two_contexts_side_by_side),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
