@@ -80,7 +80,7 @@ static void on_warning(void *ctx, const struct cairn_event *ev)
 
 	cli_progress_done(&ui->progress);
 	ui->warnings++;
-	cli_warn("'%s': %s", where, ev->message);
+	cli_warn(ui->o->ctx, "'%s': %s", where, ev->message);
 	if (ui->json_warnings == NULL || json_array_size(ui->json_warnings) >= BACKUP_JSON_WARNINGS_MAX)
 		return;
 	w = json_pack("{s:s}", "message", ev->message);
@@ -210,8 +210,8 @@ static void print_summary(const struct cairn_snapshot *s, const char *set)
 }
 
 /* Run one hook of a set; 0 when it succeeded (or there is none). */
-static int run_hook(const struct cairn_backup_set *set, const char *which, const char *command, int result_code,
-		    struct backup_outcome *out)
+static int run_hook(const struct cli_ctx *ctx, const struct cairn_backup_set *set, const char *which,
+		    const char *command, int result_code, struct backup_outcome *out)
 {
 	char env_set[64 + CAIRN_CONFIG_NAME_MAX], env_hook[32], env_result[48], env_snap[80], how[300];
 	const char *env[5] = { env_set, env_hook, NULL, NULL, NULL };
@@ -237,7 +237,7 @@ static int run_hook(const struct cairn_backup_set *set, const char *which, const
 			 how);
 	else
 		snprintf(out->error, sizeof(out->error), "post-hook of backup set '%s' %s", set->name, how);
-	cli_error("%s", out->error);
+	cli_error(ctx, "%s", out->error);
 	return -1;
 }
 
@@ -260,7 +260,7 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 	for (size_t i = 0; i < q->excludes.n; i++)
 		oom |= strlist_add(&excludes, q->excludes.v[i]);
 	if (oom) {
-		out->code = cli_fail(cairn_err(CAIRN_ENOMEM, "cannot prepare the backup"), "backup failed");
+		out->code = cli_fail(o->ctx, cairn_err(CAIRN_ENOMEM, "cannot prepare the backup"), "backup failed");
 		goto out;
 	}
 	bo.paths = paths;
@@ -285,7 +285,7 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 	cli_progress_done(&ui.progress);
 	if (rc < 0) {
 		snprintf(out->error, sizeof(out->error), "%s", cairn_err_msg());
-		out->code = cli_fail(rc, set != NULL ? "backup of a set failed" : "backup failed");
+		out->code = cli_fail(o->ctx, rc, set != NULL ? "backup of a set failed" : "backup failed");
 		if (rc == CAIRN_ENOTFOUND || rc == CAIRN_EINVAL)
 			out->code = CAIRN_EXIT_USAGE; /* a path that does not exist, a bad pattern */
 		goto out;
@@ -295,7 +295,7 @@ static void take_snapshot(struct cairn_repo *repo, const struct cli_repo_opts *o
 	if (!o->json && !o->quiet)
 		print_summary(&out->snap, set != NULL ? set->name : NULL);
 	if (out->snap.partial) {
-		cli_warn("snapshot %.8s is partial: %llu entr%s could not be read", out->snap.id,
+		cli_warn(o->ctx, "snapshot %.8s is partial: %llu entr%s could not be read", out->snap.id,
 			 (unsigned long long)out->snap.stats.errors, out->snap.stats.errors == 1 ? "y" : "ies");
 		out->code = CAIRN_EXIT_PARTIAL;
 	}
@@ -309,12 +309,12 @@ static void back_up_set(struct cairn_repo *repo, const struct cli_repo_opts *o, 
 			const struct cairn_backup_set *set, struct backup_outcome *out)
 {
 	out->set = set->name;
-	if (run_hook(set, "pre", set->pre_hook, 0, out) < 0) {
+	if (run_hook(o->ctx, set, "pre", set->pre_hook, 0, out) < 0) {
 		out->code = CAIRN_EXIT_ERROR;
 	} else {
 		take_snapshot(repo, o, q, set, (const char *const *)set->paths, set->npaths, out);
 	}
-	if (run_hook(set, "post", set->post_hook, out->code, out) < 0 && out->code == CAIRN_EXIT_OK)
+	if (run_hook(o->ctx, set, "post", set->post_hook, out->code, out) < 0 && out->code == CAIRN_EXIT_OK)
 		out->code = CAIRN_EXIT_ERROR; /* the snapshot is saved; the failure is reported */
 }
 
@@ -326,7 +326,8 @@ static int choose_sets(const struct cli_repo_opts *o, const struct backup_reques
 	size_t n = 0;
 
 	if (o->cfg == NULL || o->cfg->nsets == 0) {
-		cli_error("no paths to back up, and %s has no [backup NAME] set", o->cfg ? o->cfg->file : "no configuration file");
+		cli_error(o->ctx, "no paths to back up, and %s has no [backup NAME] set",
+			  o->cfg ? o->cfg->file : "no configuration file");
 		return CAIRN_EXIT_USAGE;
 	}
 	v = calloc(o->cfg->nsets + q->sets.n, sizeof(*v));
@@ -340,7 +341,7 @@ static int choose_sets(const struct cli_repo_opts *o, const struct backup_reques
 		const struct cairn_backup_set *s = cairn_config_backup_set(o->cfg, q->sets.v[i]);
 
 		if (s == NULL) {
-			cli_error("no backup set '%s' in %s", q->sets.v[i], o->cfg->file);
+			cli_error(o->ctx, "no backup set '%s' in %s", q->sets.v[i], o->cfg->file);
 			free(v);
 			return CAIRN_EXIT_USAGE;
 		}
@@ -365,7 +366,8 @@ static int combined_code(const struct backup_outcome *outs, size_t n)
 	return partial ? CAIRN_EXIT_PARTIAL : CAIRN_EXIT_OK;
 }
 
-static void report_counters(const struct backup_outcome *outs, size_t n, struct cairn_repo *repo)
+static void report_counters(struct job_report *rep, const struct backup_outcome *outs, size_t n,
+			    struct cairn_repo *repo)
 {
 	int64_t files = 0, read = 0, added = 0, stored = 0, errors = 0;
 	struct cairn_store_stats st;
@@ -382,13 +384,13 @@ static void report_counters(const struct backup_outcome *outs, size_t n, struct 
 		errors += (int64_t)outs[i].snap.stats.errors;
 	}
 	cairn_store_stats_get(cairn_repo_store(repo), &st);
-	job_report_count(JOB_FILES, files);
-	job_report_count(JOB_BYTES_READ, read);
-	job_report_count(JOB_BYTES_ADDED, added);
-	job_report_count(JOB_BYTES_UPLOADED, stored);
-	job_report_count(JOB_ERRORS, errors);
-	job_report_count(JOB_REQUESTS, (int64_t)st.requests);
-	job_report_count(JOB_RETRIES, (int64_t)st.retries);
+	job_report_count(rep, JOB_FILES, files);
+	job_report_count(rep, JOB_BYTES_READ, read);
+	job_report_count(rep, JOB_BYTES_ADDED, added);
+	job_report_count(rep, JOB_BYTES_UPLOADED, stored);
+	job_report_count(rep, JOB_ERRORS, errors);
+	job_report_count(rep, JOB_REQUESTS, (int64_t)st.requests);
+	job_report_count(rep, JOB_RETRIES, (int64_t)st.retries);
 }
 
 static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct backup_request *q, int *help)
@@ -426,7 +428,7 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct bac
 		case OPT_ONE_FS: q->one_file_system = 1; break;
 		case OPT_LOCK_WAIT:
 			if (cairn_duration_parse(optarg, &q->lock_wait_ns) < 0 || q->lock_wait_ns < 0) {
-				cli_error("--lock-wait: '%s' is not a duration (e.g. 30s, 10m)", optarg);
+				cli_error(o->ctx, "--lock-wait: '%s' is not a duration (e.g. 30s, 10m)", optarg);
 				return CAIRN_EXIT_USAGE;
 			}
 			break;
@@ -438,19 +440,19 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct bac
 	if (*help)
 		return 0;
 	if (optind < argc && q->sets.n > 0) {
-		cli_error("give paths or --set, not both");
+		cli_error(o->ctx, "give paths or --set, not both");
 		return CAIRN_EXIT_USAGE;
 	}
 	if (q->to.n > 0 && !q->replicate) {
-		cli_error("--to needs --replicate");
+		cli_error(o->ctx, "--to needs --replicate");
 		return CAIRN_EXIT_USAGE;
 	}
 	return 0;
 }
 
-int cmd_backup(int argc, char **argv)
+int cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct backup_request q = { 0 };
 	struct backup_outcome *outs = NULL;
 	const struct cairn_backup_set **sets = NULL;
@@ -475,11 +477,11 @@ int cmd_backup(int argc, char **argv)
 	if (code != 0)
 		goto out;
 	if (paths)
-		job_report_begin(&o, "backup");
+		job_report_begin(ctx->report, &o, "backup");
 	else if (nsets == 1)
-		job_report_begin(&o, "backup:%s", sets[0]->name);
+		job_report_begin(ctx->report, &o, "backup:%s", sets[0]->name);
 	else
-		job_report_begin(&o, "backup");
+		job_report_begin(ctx->report, &o, "backup");
 	o.no_sync = 1; /* the backup synchronises the catalog under its lock */
 	if (q.replicate)
 		code = replicate_targets(&o, q.to.v, q.to.n, &targets, &ntargets);
@@ -500,7 +502,7 @@ int cmd_backup(int argc, char **argv)
 			back_up_set(repo, &o, &q, sets[nouts], &outs[nouts]);
 	}
 	code = combined_code(outs, nouts);
-	report_counters(outs, nouts, repo);
+	report_counters(ctx->report, outs, nouts, repo);
 	store_stats_print(&o, repo);
 	if (q.replicate && (paths ? outs[0].have_snap : 1)) {
 		/* the snapshots are safe on the primary: replication can only add */
@@ -519,7 +521,7 @@ int cmd_backup(int argc, char **argv)
 	} else {
 		if (o.json)
 			print_json(outs, nouts, paths, repo, NULL);
-		job_report_sites(repo, &o); /* the primary's newest snapshot, for the metrics */
+		job_report_sites(ctx->report, repo, &o); /* the primary's newest snapshot, for the metrics */
 	}
 out:
 	for (size_t i = 0; i < nouts; i++) {

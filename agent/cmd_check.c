@@ -116,7 +116,7 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 
 	cli_progress_done(&ui->progress);
 	printable(p->event.message, msg, sizeof(msg));
-	cli_error("%s: %s: %s", p->event.object_name, kind, msg);
+	cli_error(ui->o->ctx, "%s: %s: %s", p->event.object_name, kind, msg);
 	if (p->uses > 0)
 		fprintf(stderr, "  used by %" PRIu64 " path%s in %" PRIu64 " snapshot%s%s\n", p->uses,
 			p->uses == 1 ? "" : "s", p->snapshots, p->snapshots == 1 ? "" : "s",
@@ -144,7 +144,7 @@ static void on_problem(void *ctx, const struct cairn_check_problem *p)
 }
 
 /* --read-data[=PERCENT]: 100 without a value; "10", "2.5%". */
-static int parse_percent(const char *arg, double *ret)
+static int parse_percent(const struct cli_ctx *ctx, const char *arg, double *ret)
 {
 	char *end;
 	double v;
@@ -158,14 +158,15 @@ static int parse_percent(const char *arg, double *ret)
 	if (end != arg && *end == '%')
 		end++;
 	if (errno != 0 || end == arg || *end != '\0' || !(v > 0 && v <= 100)) {
-		cli_error("--read-data takes a percentage above 0 and at most 100 (e.g. 10 or 2.5%%), not '%s'", arg);
+		cli_error(ctx, "--read-data takes a percentage above 0 and at most 100 (e.g. 10 or 2.5%%), not '%s'",
+			  arg);
 		return CAIRN_EXIT_USAGE;
 	}
 	*ret = v;
 	return 0;
 }
 
-static int parse_seed(const char *arg, uint64_t *ret)
+static int parse_seed(const struct cli_ctx *ctx, const char *arg, uint64_t *ret)
 {
 	char *end;
 	unsigned long long v;
@@ -173,7 +174,7 @@ static int parse_seed(const char *arg, uint64_t *ret)
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > INT64_MAX) {
-		cli_error("--seed takes a number from 0 to %" PRId64 ", not '%s'", INT64_MAX, arg);
+		cli_error(ctx, "--seed takes a number from 0 to %" PRId64 ", not '%s'", INT64_MAX, arg);
 		return CAIRN_EXIT_USAGE;
 	}
 	*ret = v;
@@ -190,8 +191,8 @@ static int resolve_site(struct cli_repo_opts *o, const char *value, const char *
 	if (cli_site_lookup(o, value, &site)) {
 		if (site == NULL) {
 			cli_replica_names(o, names, sizeof(names));
-			cli_error("--site '%s' is neither a configured site (primary; replicas: %s) nor a URL", value,
-				  names);
+			cli_error(o->ctx, "--site '%s' is neither a configured site (primary; replicas: %s) nor a URL",
+				  value, names);
 			return CAIRN_EXIT_USAGE;
 		}
 		o->repo = site->url;
@@ -274,7 +275,7 @@ static void print_json(struct cairn_repo *repo, const struct cli_repo_opts *o, c
 	if (text != NULL)
 		puts(text);
 	else
-		cli_error("cannot write the JSON summary: out of memory");
+		cli_error(o->ctx, "cannot write the JSON summary: out of memory");
 	free(text);
 	json_decref(doc);
 }
@@ -301,10 +302,10 @@ static int run_check(struct cairn_repo *repo, const struct cli_repo_opts *o, con
 	rc = cairn_check_run(repo, &co, &st);
 	cli_progress_done(&ui.progress);
 	cairn_store_stats_get(cairn_repo_store(repo), &ss);
-	job_report_count(JOB_ERRORS, (int64_t)st.problems);
-	job_report_count(JOB_BYTES_READ, (int64_t)st.bytes_read);
-	job_report_count(JOB_REQUESTS, (int64_t)ss.requests);
-	job_report_count(JOB_FILES, (int64_t)st.files);
+	job_report_count(o->ctx->report, JOB_ERRORS, (int64_t)st.problems);
+	job_report_count(o->ctx->report, JOB_BYTES_READ, (int64_t)st.bytes_read);
+	job_report_count(o->ctx->report, JOB_REQUESTS, (int64_t)ss.requests);
+	job_report_count(o->ctx->report, JOB_FILES, (int64_t)st.files);
 	if (rc == 0 || rc == CAIRN_ECORRUPT) {
 		if (o->json)
 			print_json(repo, o, site, &st, percent, ui.problems);
@@ -314,10 +315,10 @@ static int run_check(struct cairn_repo *repo, const struct cli_repo_opts *o, con
 	json_decref(ui.problems);
 	if (rc == CAIRN_ECORRUPT)
 		return CAIRN_EXIT_DAMAGED;
-	return rc < 0 ? cli_fail(rc, "check failed") : CAIRN_EXIT_OK;
+	return rc < 0 ? cli_fail(o->ctx, rc, "check failed") : CAIRN_EXIT_OK;
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -326,7 +327,7 @@ int cmd_check(int argc, char **argv)
 		{ "site", required_argument, NULL, OPT_SITE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_repo *repo = NULL;
 	const char *site_arg = NULL, *site = "primary";
 	double percent = 0;
@@ -339,9 +340,9 @@ int cmd_check(int argc, char **argv)
 		if (r == 1)
 			continue;
 		if (r == 0 && opt == OPT_READ_DATA) {
-			code = parse_percent(optarg, &percent);
+			code = parse_percent(ctx, optarg, &percent);
 		} else if (r == 0 && opt == OPT_SEED) {
-			code = parse_seed(optarg, &seed);
+			code = parse_seed(ctx, optarg, &seed);
 			has_seed = 1;
 		} else if (r == 0 && opt == OPT_SITE) {
 			site_arg = optarg;
@@ -354,12 +355,12 @@ int cmd_check(int argc, char **argv)
 		return code;
 	if (help || optind < argc) {
 		if (!help)
-			cli_error("unexpected argument '%s'", argv[optind]);
+			cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		fputs(usage, help ? stdout : stderr);
 		return help ? CAIRN_EXIT_OK : CAIRN_EXIT_USAGE;
 	}
 	if (has_seed && percent == 0) {
-		cli_error("--seed chooses the packs of --read-data=PERCENT; give --read-data too");
+		cli_error(ctx, "--seed chooses the packs of --read-data=PERCENT; give --read-data too");
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_repo_opts_env(&o);
@@ -367,9 +368,9 @@ int cmd_check(int argc, char **argv)
 		code = resolve_site(&o, site_arg, &site);
 	if (code == 0) {
 		if (o.repo_site != NULL && o.repo_site->is_replica)
-			job_report_begin(&o, "check:%s", o.repo_site->name);
+			job_report_begin(ctx->report, &o, "check:%s", o.repo_site->name);
 		else
-			job_report_begin(&o, "check");
+			job_report_begin(ctx->report, &o, "check");
 		/* the check reads every index and snapshot object itself and does not
 		 * use the catalog: synchronising it first would read them twice */
 		o.no_sync = 1;

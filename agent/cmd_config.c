@@ -25,7 +25,7 @@ static const char usage[] =
 	"  --quiet         print nothing when the file is fine\n";
 
 /* Open the site's store from its settings alone: for S3 nothing is sent. */
-static int check_site(const struct cairn_config *cfg, const struct cairn_site_config *site)
+static int check_site(const struct cli_ctx *ctx, const struct cairn_config *cfg, const struct cairn_site_config *site)
 {
 	struct cairn_store *store = NULL;
 	struct cairn_s3_options so;
@@ -40,28 +40,29 @@ static int check_site(const struct cairn_config *cfg, const struct cairn_site_co
 	}
 	cairn_store_free(store);
 	if (rc != 0) {
-		cli_error("%s:%u: [%s%s]: %s", cfg->file, site->line, site->is_replica ? "replica " : "repository",
+		cli_error(ctx, "%s:%u: [%s%s]: %s", cfg->file, site->line, site->is_replica ? "replica " : "repository",
 			  site->is_replica ? site->name : "", cairn_err_msg());
 		return -1;
 	}
 	return 0;
 }
 
-static int check_file_readable(const struct cairn_config *cfg, const char *key, const char *path)
+static int check_file_readable(const struct cli_ctx *ctx, const struct cairn_config *cfg, const char *key,
+			       const char *path)
 {
 	if (path == NULL || access(path, R_OK) == 0)
 		return 0;
 	if (errno == ENOENT) {
 		/* 'cairn-agent init' creates a missing key file */
-		cli_warn("%s:%u: [cairn] %s '%s' does not exist yet", cfg->file, cfg->cairn_line, key, path);
+		cli_warn(ctx, "%s:%u: [cairn] %s '%s' does not exist yet", cfg->file, cfg->cairn_line, key, path);
 		return 0;
 	}
-	cli_error("%s:%u: [cairn] %s '%s' cannot be read: %s", cfg->file, cfg->cairn_line, key, path,
+	cli_error(ctx, "%s:%u: [cairn] %s '%s' cannot be read: %s", cfg->file, cfg->cairn_line, key, path,
 		  strerror(errno));
 	return -1;
 }
 
-static int run_check(const char *flag, int quiet)
+static int run_check(const struct cli_ctx *ctx, const char *flag, int quiet)
 {
 	struct cairn_config *cfg = NULL;
 	const char *path;
@@ -70,14 +71,14 @@ static int run_check(const char *flag, int quiet)
 	path = cairn_config_path(flag, &explicit);
 	rc = cairn_config_load(path, &cfg);
 	if (rc < 0) {
-		cli_error("%s", cairn_err_msg());
+		cli_error(ctx, "%s", cairn_err_msg());
 		return rc == CAIRN_ENOMEM ? CAIRN_EXIT_ERROR : CAIRN_EXIT_USAGE;
 	}
-	bad |= check_file_readable(cfg, "key-file", cfg->key_file);
-	bad |= check_file_readable(cfg, "passphrase-file", cfg->passphrase_file);
-	bad |= check_site(cfg, &cfg->primary);
+	bad |= check_file_readable(ctx, cfg, "key-file", cfg->key_file);
+	bad |= check_file_readable(ctx, cfg, "passphrase-file", cfg->passphrase_file);
+	bad |= check_site(ctx, cfg, &cfg->primary);
 	for (size_t i = 0; i < cfg->nreplicas; i++)
-		bad |= check_site(cfg, &cfg->replicas[i]);
+		bad |= check_site(ctx, cfg, &cfg->replicas[i]);
 	if (!bad && !quiet)
 		printf("%s: OK (primary %s, %zu replica%s, %zu backup set%s)\n", cfg->file, cfg->primary.url,
 		       cfg->nreplicas, cfg->nreplicas == 1 ? "" : "s", cfg->nsets, cfg->nsets == 1 ? "" : "s");
@@ -85,7 +86,7 @@ static int run_check(const char *flag, int quiet)
 	return bad ? CAIRN_EXIT_USAGE : CAIRN_EXIT_OK;
 }
 
-int cmd_config(int argc, char **argv)
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_CONFIG = CLI_OPT_COMMAND_BASE, OPT_HELP, OPT_QUIET };
 	static const struct option longopts[] = {
@@ -115,9 +116,9 @@ int cmd_config(int argc, char **argv)
 	}
 	if (optind + 1 != argc || strcmp(argv[optind], "check") != 0) {
 		if (optind < argc)
-			cli_error("unknown config command '%s'", argv[optind]);
+			cli_error(ctx, "unknown config command '%s'", argv[optind]);
 		fputs(usage, stderr);
 		return CAIRN_EXIT_USAGE;
 	}
-	return run_check(config, quiet);
+	return run_check(ctx, config, quiet);
 }

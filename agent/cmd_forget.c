@@ -29,7 +29,7 @@ static const char usage[] =
 
 enum { OPT_SITE = CLI_OPT_COMMAND_BASE, OPT_DRY_RUN };
 
-int cmd_forget(int argc, char **argv)
+int cmd_forget(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -38,7 +38,7 @@ int cmd_forget(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_retention_policy flags = { 0 };
 	struct site_ref *sites = NULL;
 	struct cairn_repo *primary = NULL;
@@ -53,7 +53,7 @@ int cmd_forget(int argc, char **argv)
 
 		if (r == 1)
 			continue;
-		k = r == 0 ? site_ops_keep_option(opt, optarg, &flags) : -1;
+		k = r == 0 ? site_ops_keep_option(ctx, opt, optarg, &flags) : -1;
 		if (k == 1)
 			continue;
 		if (k == 0 && opt == OPT_SITE) {
@@ -70,7 +70,7 @@ int cmd_forget(int argc, char **argv)
 		return CAIRN_EXIT_OK;
 	}
 	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_repo_opts_env(&o);
@@ -79,7 +79,7 @@ int cmd_forget(int argc, char **argv)
 	if (code != 0)
 		goto out;
 	if (!dry_run)
-		job_report_begin(&o, "forget");
+		job_report_begin(ctx->report, &o, "forget");
 	json_sites = o.json ? json_array() : NULL;
 	for (size_t i = 0; i < nsites; i++) {
 		struct cairn_retention_policy pol;
@@ -90,9 +90,8 @@ int cmd_forget(int argc, char **argv)
 		site_ops_policy(&sites[i], &flags, &pol);
 		if (cairn_retention_policy_is_empty(&pol)) {
 			if (site_arg != NULL) {
-				cli_error("site %s has no retention policy (no keep-* key in its section) and no --keep-* "
-					  "flag was given: nothing to decide",
-					  sites[i].name);
+				cli_error(ctx, "site %s has no retention policy (no keep-* key in its section) and "
+					  "no --keep-* flag was given: nothing to decide", sites[i].name);
 				code = CAIRN_EXIT_USAGE;
 			} else if (!o.json && !o.quiet) {
 				printf("site %s: no retention policy, every snapshot is kept\n", sites[i].name);
@@ -104,14 +103,14 @@ int cmd_forget(int argc, char **argv)
 
 			/* its catalog records what a replica must not get back */
 			if (site_ops_open(&o, &p, 0, &primary) != 0)
-				cli_warn("the primary cannot be opened: snapshots forgotten on replicas may be copied "
-					 "to them again by the next replication");
+				cli_warn(ctx, "the primary cannot be opened: snapshots forgotten on replicas may be "
+					 "copied to them again by the next replication");
 		}
 		c = site_ops_open(&o, &sites[i], 1, &repo);
 		if (c == 0)
 			c = site_ops_forget(&o, &sites[i], repo, primary, &pol, dry_run, json_sites, &removed);
 		if (c == 0 && !sites[i].is_replica && !dry_run)
-			job_report_sites(repo, &o);
+			job_report_sites(ctx->report, repo, &o);
 		cairn_repo_close(repo);
 		removed_total += removed;
 		if (c != 0 && code == 0)
@@ -126,7 +125,7 @@ int cmd_forget(int argc, char **argv)
 		free(text);
 		json_decref(j);
 	}
-	job_report_count(JOB_SNAPSHOTS_REMOVED, (int64_t)removed_total);
+	job_report_count(ctx->report, JOB_SNAPSHOTS_REMOVED, (int64_t)removed_total);
 out:
 	json_decref(json_sites);
 	cairn_repo_close(primary);

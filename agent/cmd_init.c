@@ -19,10 +19,10 @@ static const char usage[] = "usage: cairn-agent init --repo URL (--key-file FILE
 			    "(exit 2) and left untouched.\n"
 			    "\n" CLI_COMMON_OPTIONS_HELP;
 
-int cmd_init(int argc, char **argv)
+int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 } };
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_secret *secret = NULL;
 	char id[CAIRN_ID_HEX], host[256] = "";
 	int opt, help = 0, code, rc;
@@ -40,7 +40,7 @@ int cmd_init(int argc, char **argv)
 		return CAIRN_EXIT_OK;
 	}
 	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_repo_opts_env(&o);
@@ -48,8 +48,8 @@ int cmd_init(int argc, char **argv)
 		goto out;
 	code = CAIRN_EXIT_USAGE;
 	if (o.repo == NULL) {
-		cli_error("no repository given: use --repo URL, set CAIRN_REPO, or name one in the configuration "
-			  "file ([repository] url)");
+		cli_error(ctx, "no repository given: use --repo URL, set CAIRN_REPO, or name one in the "
+			  "configuration file ([repository] url)");
 		goto out;
 	}
 	code = cli_load_secret(&o, 1, &secret);
@@ -71,7 +71,7 @@ int cmd_init(int argc, char **argv)
 	}
 	cairn_secret_free(secret);
 	if (rc < 0) {
-		code = cli_fail(rc, NULL);
+		code = cli_fail(ctx, rc, NULL);
 		if (rc == CAIRN_EEXIST)
 			code = CAIRN_EXIT_USAGE;
 		goto out;

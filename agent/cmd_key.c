@@ -26,6 +26,7 @@ static const char usage[] =
 enum { OPT_NEW_KEY_FILE = CLI_OPT_COMMAND_BASE, OPT_NEW_PASSPHRASE_FILE, OPT_LABEL };
 
 struct list_ctx {
+	const struct cli_ctx *cli;
 	json_t *array;
 	int unusable;
 };
@@ -41,7 +42,7 @@ static int print_key(void *ctx, const struct cairn_repo_key_entry *e)
 		char name[CAIRN_REPO_NAME_MAX];
 
 		(void)cairn_repo_object_name(CAIRN_REPO_OBJ_KEY, e->id, name); /* listed: a valid id */
-		cli_warn("key object '%s' is unusable: %s", name, e->problem);
+		cli_warn(l->cli, "key object '%s' is unusable: %s", name, e->problem);
 		if (l->array != NULL)
 			json_array_append_new(l->array, json_pack("{s:s, s:s, s:s, s:b}", "id", e->id, "kind",
 								  "unusable", "error", e->problem, "current",
@@ -61,7 +62,7 @@ static int print_key(void *ctx, const struct cairn_repo_key_entry *e)
 	return 0;
 }
 
-int cmd_key(int argc, char **argv)
+int cmd_key(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -70,7 +71,7 @@ int cmd_key(int argc, char **argv)
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 }, newkey = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx }, newkey = { .ctx = ctx };
 	struct cairn_repo *repo = NULL;
 	const char *label = "", *sub;
 	int opt, help = 0, code, rc = 0;
@@ -101,7 +102,7 @@ int cmd_key(int argc, char **argv)
 	}
 	sub = argv[optind];
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "remove") != 0) {
-		cli_error("unknown key command '%s'", sub);
+		cli_error(ctx, "unknown key command '%s'", sub);
 		return CAIRN_EXIT_USAGE;
 	}
 	if ((strcmp(sub, "remove") == 0) != (optind + 2 == argc) || (strcmp(sub, "remove") != 0 && optind + 1 != argc)) {
@@ -109,7 +110,7 @@ int cmd_key(int argc, char **argv)
 		return CAIRN_EXIT_USAGE;
 	}
 	if (strcmp(sub, "add") == 0 && (newkey.key_file == NULL) == (newkey.passphrase_file == NULL)) {
-		cli_error("key add needs exactly one of --new-key-file or --new-passphrase-file");
+		cli_error(ctx, "key add needs exactly one of --new-key-file or --new-passphrase-file");
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_repo_opts_env(&o);
@@ -134,16 +135,16 @@ int cmd_key(int argc, char **argv)
 			rc = cairn_repo_key_add(repo, secret, host, label, id);
 			cairn_secret_free(secret);
 			if (rc < 0)
-				code = cli_fail(rc, "cannot add key");
+				code = cli_fail(ctx, rc, "cannot add key");
 			else if (!o.quiet)
 				printf("added key %.16s\n", id);
 		}
 	} else if (strcmp(sub, "list") == 0) {
-		struct list_ctx l = { o.json ? json_array() : NULL, 0 };
+		struct list_ctx l = { ctx, o.json ? json_array() : NULL, 0 };
 
 		rc = cairn_repo_key_list(repo, print_key, &l);
 		if (rc < 0) {
-			code = cli_fail(rc, "cannot list keys");
+			code = cli_fail(ctx, rc, "cannot list keys");
 		} else if (l.array != NULL) {
 			char *text = json_dumps(l.array, JSON_COMPACT);
 
@@ -157,7 +158,7 @@ int cmd_key(int argc, char **argv)
 	} else {
 		rc = cairn_repo_key_remove(repo, argv[optind + 1]);
 		if (rc < 0)
-			code = cli_fail(rc, "cannot remove key");
+			code = cli_fail(ctx, rc, "cannot remove key");
 		else if (!o.quiet)
 			printf("removed key %s\n", argv[optind + 1]);
 	}

@@ -59,16 +59,16 @@ struct prune_args {
 	struct cairn_retention_policy keep;
 };
 
-static int parse_duration(const char *flag, const char *arg, int64_t *ret)
+static int parse_duration(const struct cli_ctx *ctx, const char *flag, const char *arg, int64_t *ret)
 {
 	if (cairn_duration_parse(arg, ret) < 0 || *ret < 0) {
-		cli_error("%s: '%s' is not a duration (e.g. 0, 12h, 2d)", flag, arg);
+		cli_error(ctx, "%s: '%s' is not a duration (e.g. 0, 12h, 2d)", flag, arg);
 		return -1;
 	}
 	return 0;
 }
 
-static int parse_threshold(const char *arg, int *ret)
+static int parse_threshold(const struct cli_ctx *ctx, const char *arg, int *ret)
 {
 	char *end;
 	long v;
@@ -81,7 +81,7 @@ static int parse_threshold(const char *arg, int *ret)
 	if (*end == '%')
 		end++;
 	if (end == arg || *end != '\0' || v < 1 || v > 100) {
-		cli_error("--repack-threshold: '%s' is not a percentage from 1 to 100, or 'off'", arg);
+		cli_error(ctx, "--repack-threshold: '%s' is not a percentage from 1 to 100, or 'off'", arg);
 		return -1;
 	}
 	*ret = (int)v;
@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct pru
 
 		if (r == 1)
 			continue;
-		k = r == 0 ? site_ops_keep_option(opt, optarg, &a->keep) : -1;
+		k = r == 0 ? site_ops_keep_option(o->ctx, opt, optarg, &a->keep) : -1;
 		if (k == 1)
 			continue;
 		if (k != 0)
@@ -117,16 +117,16 @@ static int parse_args(int argc, char **argv, struct cli_repo_opts *o, struct pru
 		case OPT_SITE: a->site = optarg; break;
 		case OPT_DRY_RUN: a->dry_run = 1; break;
 		case OPT_NO_FORGET: a->no_forget = 1; break;
-		case OPT_GRACE: bad = parse_duration("--grace", optarg, &a->grace_ns); break;
-		case OPT_LOCK_WAIT: bad = parse_duration("--lock-wait", optarg, &a->lock_wait_ns); break;
-		case OPT_REPACK: bad = parse_threshold(optarg, &a->threshold); break;
+		case OPT_GRACE: bad = parse_duration(o->ctx, "--grace", optarg, &a->grace_ns); break;
+		case OPT_LOCK_WAIT: bad = parse_duration(o->ctx, "--lock-wait", optarg, &a->lock_wait_ns); break;
+		case OPT_REPACK: bad = parse_threshold(o->ctx, optarg, &a->threshold); break;
 		default: return CAIRN_EXIT_USAGE;
 		}
 		if (bad)
 			return CAIRN_EXIT_USAGE;
 	}
 	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(o->ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	return 0;
@@ -234,7 +234,7 @@ static int prune_site(const struct cli_repo_opts *o, const struct prune_args *a,
 	po.on_progress = on_progress;
 	po.ctx = &ui;
 	if (s->is_replica && primary == NULL) {
-		cli_error("site %s: the primary cannot be opened, so prune cannot tell which packs replication "
+		cli_error(o->ctx, "site %s: the primary cannot be opened, so prune cannot tell which packs replication "
 			  "would copy back; nothing was pruned there",
 			  s->name);
 		code = CAIRN_EXIT_ERROR;
@@ -244,7 +244,7 @@ static int prune_site(const struct cli_repo_opts *o, const struct prune_args *a,
 	rc = cairn_prune(repo, &po, &st);
 	cli_progress_done(&ui.progress);
 	if (rc < 0)
-		code = cli_fail(rc, NULL);
+		code = cli_fail(o->ctx, rc, NULL);
 	if (!o->json && !o->quiet && (rc == 0 || rc == CAIRN_ELOCKED))
 		print_stats(s->name, &st, a->dry_run);
 	if (json_sites != NULL) {
@@ -256,16 +256,16 @@ static int prune_site(const struct cli_repo_opts *o, const struct prune_args *a,
 	totals[1] += st.packs_deleted;
 	totals[2] += st.bytes_deleted;
 	if (!s->is_replica && !a->dry_run)
-		job_report_sites(repo, o);
+		job_report_sites(o->ctx->report, repo, o);
 out:
 	json_decref(forget);
 	cairn_repo_close(repo);
 	return code;
 }
 
-int cmd_prune(int argc, char **argv)
+int cmd_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct prune_args a = { .grace_ns = -1, .lock_wait_ns = -1 };
 	struct site_ref *sites = NULL;
 	struct cairn_repo *primary = NULL;
@@ -285,7 +285,7 @@ int cmd_prune(int argc, char **argv)
 	if (code != 0)
 		goto out;
 	if (!a.dry_run)
-		job_report_begin(&o, "prune");
+		job_report_begin(ctx->report, &o, "prune");
 	json_sites = o.json ? json_array() : NULL;
 	for (size_t i = 0; i < nsites; i++) {
 		int c;
@@ -308,9 +308,9 @@ int cmd_prune(int argc, char **argv)
 		free(text);
 		json_decref(j);
 	}
-	job_report_count(JOB_SNAPSHOTS_REMOVED, (int64_t)totals[0]);
-	job_report_count(JOB_PACKS_DELETED, (int64_t)totals[1]);
-	job_report_count(JOB_BYTES_FREED, (int64_t)totals[2]);
+	job_report_count(ctx->report, JOB_SNAPSHOTS_REMOVED, (int64_t)totals[0]);
+	job_report_count(ctx->report, JOB_PACKS_DELETED, (int64_t)totals[1]);
+	job_report_count(ctx->report, JOB_BYTES_FREED, (int64_t)totals[2]);
 out:
 	json_decref(json_sites);
 	cairn_repo_close(primary);

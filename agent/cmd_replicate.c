@@ -37,7 +37,7 @@ enum { OPT_TO = CLI_OPT_COMMAND_BASE, OPT_FULL, OPT_TRANSFERS };
 static void begin_site_job(const struct cli_repo_opts *o, const struct replicate_target *t)
 {
 	if (t->site != NULL)
-		job_report_begin(o, "replicate:%s", t->name);
+		job_report_begin(o->ctx->report, o, "replicate:%s", t->name);
 }
 
 /* The repository could not be opened: every site's job failed with `code`
@@ -47,7 +47,7 @@ static void fail_site_jobs(const struct cli_repo_opts *o, const struct replicate
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			begin_site_job(o, &t[i]);
-		job_report_end(code, 1);
+		job_report_end(o->ctx->report, o->ctx, code, 1);
 	}
 }
 
@@ -69,7 +69,7 @@ static int replicate_each(struct cairn_repo *repo, const struct replicate_job *j
 	int code = CAIRN_EXIT_OK;
 
 	if (job->o->json && arr == NULL) {
-		cli_error("out of memory");
+		cli_error(job->o->ctx, "out of memory");
 		fail_site_jobs(job->o, t, n, CAIRN_EXIT_ERROR);
 		return CAIRN_EXIT_ERROR;
 	}
@@ -79,7 +79,7 @@ static int replicate_each(struct cairn_repo *repo, const struct replicate_job *j
 		if (i > 0)
 			begin_site_job(job->o, &t[i]);
 		c = replicate_sites(repo, job, &t[i], 1, arr);
-		job_report_end(c, 0);
+		job_report_end(job->o->ctx->report, job->o->ctx, c, 0);
 		code = worse(code, c);
 	}
 	if (arr != NULL) {
@@ -95,7 +95,7 @@ static int replicate_each(struct cairn_repo *repo, const struct replicate_job *j
 	return code;
 }
 
-int cmd_replicate(int argc, char **argv)
+int cmd_replicate(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -104,7 +104,7 @@ int cmd_replicate(int argc, char **argv)
 		{ "transfers", required_argument, NULL, OPT_TRANSFERS },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct replicate_job job = { 0 };
 	struct cairn_repo *repo = NULL;
 	struct replicate_target *targets = NULL;
@@ -129,7 +129,7 @@ int cmd_replicate(int argc, char **argv)
 			long n = strtol(optarg, &end, 10);
 
 			if (*end != '\0' || end == optarg || n < 1 || n > 64) {
-				cli_error("--transfers takes a number from 1 to 64, not '%s'", optarg);
+				cli_error(ctx, "--transfers takes a number from 1 to 64, not '%s'", optarg);
 				free(to);
 				return CAIRN_EXIT_USAGE;
 			}

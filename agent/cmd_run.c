@@ -75,7 +75,7 @@ static int forward_option(struct run_ctx *c, const struct option *opt, const cha
 					       : cairn_asprintf("--%s", opt->name);
 
 	if (s == NULL) {
-		cli_error("out of memory");
+		cli_error(c->o.ctx, "out of memory");
 		return -1;
 	}
 	c->fwd[c->nfwd++] = s;
@@ -95,7 +95,7 @@ static int parse_args(struct run_ctx *c, int argc, char **argv, bool *done)
 
 	c->fwd = calloc((size_t)argc + 1, sizeof(*c->fwd));
 	if (c->fwd == NULL) {
-		cli_error("out of memory");
+		cli_error(c->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	while ((opt = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
@@ -124,11 +124,11 @@ static int parse_args(struct run_ctx *c, int argc, char **argv, bool *done)
 	c->json = c->flags.json;
 	c->flags.json = 0;
 	if (c->once && c->dry_run) {
-		cli_error("give --once or --dry-run, not both");
+		cli_error(c->o.ctx, "give --once or --dry-run, not both");
 		return CAIRN_EXIT_USAGE;
 	}
 	if (c->json && !c->dry_run) {
-		cli_error("--json goes with --dry-run only: the jobs log on stderr");
+		cli_error(c->o.ctx, "--json goes with --dry-run only: the jobs log on stderr");
 		return CAIRN_EXIT_USAGE;
 	}
 	return 0;
@@ -160,8 +160,8 @@ static int load_jobs(const struct run_ctx *c, struct cli_repo_opts *o, struct ca
 	if ((code = cli_repo_opts_env(o)) != 0)
 		return code;
 	if (o->cfg == NULL) {
-		cli_error("'run' needs a configuration file, and there is none at %s (give --config FILE or set "
-			  "CAIRN_CONFIG)", CAIRN_CONFIG_DEFAULT_PATH);
+		cli_error(o->ctx, "'run' needs a configuration file, and there is none at %s (give --config FILE or "
+			  "set CAIRN_CONFIG)", CAIRN_CONFIG_DEFAULT_PATH);
 		return CAIRN_EXIT_USAGE;
 	}
 	host_name(o, host, sizeof(host));
@@ -170,11 +170,11 @@ static int load_jobs(const struct run_ctx *c, struct cli_repo_opts *o, struct ca
 		rc = cairn_scheduler_add_config(s, o->cfg, &n);
 	if (rc != 0) {
 		cairn_scheduler_free(s);
-		return cli_fail(rc, "cannot build the job table");
+		return cli_fail(o->ctx, rc, "cannot build the job table");
 	}
 	if (n == 0) {
-		cli_error("%s schedules no job: give a [backup NAME] or [replica NAME] section a 'schedule', add a "
-			  "[drill NAME], or set 'prune' or 'check' in [jobs]", o->cfg->file);
+		cli_error(o->ctx, "%s schedules no job: give a [backup NAME] or [replica NAME] section a 'schedule', "
+			  "add a [drill NAME], or set 'prune' or 'check' in [jobs]", o->cfg->file);
 		cairn_scheduler_free(s);
 		return CAIRN_EXIT_USAGE;
 	}
@@ -196,8 +196,8 @@ static void log_jobs(const struct run_ctx *c, int64_t now)
 			snprintf(when, sizeof(when), "now%s", j->catch_up || j->state.interrupted ? " (catch-up)" : "");
 		else
 			run_format_local(due, when, sizeof(when));
-		cli_log_line(LOG_INFO, !c->o.quiet, "job %s: schedule '%s', next run %s", j->name, j->schedule_text,
-			     when);
+		cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "job %s: schedule '%s', next run %s", j->name,
+			     j->schedule_text, when);
 	}
 }
 
@@ -219,7 +219,7 @@ static int setup(struct run_ctx *c)
 
 	c->config_path = absolute_path(cairn_config_path(c->flags.config, NULL));
 	if (c->config_path == NULL) {
-		cli_error("out of memory");
+		cli_error(c->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	c->flags.config = c->config_path; /* a reload reads the same file */
@@ -228,7 +228,7 @@ static int setup(struct run_ctx *c)
 	c->state_dir = cli_state_dir(&c->o); /* where the jobs keep their catalogs and records too */
 	c->state_file = c->state_dir ? cairn_asprintf("%s/%s", c->state_dir, RUN_STATE_FILE) : NULL;
 	if (c->state_file == NULL) {
-		cli_error("out of memory");
+		cli_error(c->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	if (!c->dry_run && (code = run_lock(c)) != 0)
@@ -251,11 +251,11 @@ static void reload(struct run_ctx *c)
 	c->reload = 0;
 	sd_notify(&c->notify, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading %s",
 		  (long long)(cairn_time_mono_ns() / 1000), c->config_path);
-	cli_log_line(LOG_INFO, !c->o.quiet, "reloading %s (SIGHUP)", c->config_path);
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "reloading %s (SIGHUP)", c->config_path);
 	if (load_jobs(c, &o, &s) != 0) {
 		cli_repo_opts_free(&o);
-		cli_error("reload failed: keeping the configuration in force (%zu job%s)", cairn_scheduler_count(c->sched),
-			  cairn_scheduler_count(c->sched) == 1 ? "" : "s");
+		cli_error(c->o.ctx, "reload failed: keeping the configuration in force (%zu job%s)",
+			  cairn_scheduler_count(c->sched), cairn_scheduler_count(c->sched) == 1 ? "" : "s");
 		sd_notify(&c->notify, "READY=1");
 		return;
 	}
@@ -267,8 +267,8 @@ static void reload(struct run_ctx *c)
 	c->sched = s;
 	c->o = o;
 	run_state_save(c);
-	cli_log_line(LOG_INFO, !c->o.quiet, "reloaded %s: %zu job%s", c->config_path, cairn_scheduler_count(s),
-		     cairn_scheduler_count(s) == 1 ? "" : "s");
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "reloaded %s: %zu job%s", c->config_path,
+		     cairn_scheduler_count(s), cairn_scheduler_count(s) == 1 ? "" : "s");
 	log_jobs(c, now);
 	sd_notify(&c->notify, "READY=1");
 }
@@ -298,7 +298,7 @@ static int run_once(struct run_ctx *c)
 	size_t i;
 
 	if (ran == NULL) {
-		cli_error("out of memory");
+		cli_error(c->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	while (!c->stop && next_once(c, ran, cairn_time_now_ns(), &i)) {
@@ -312,7 +312,7 @@ static int run_once(struct run_ctx *c)
 	}
 	free(ran);
 	if (nran == 0) {
-		cli_log_line(LOG_INFO, !c->o.quiet, "no job is due");
+		cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "no job is due");
 		log_jobs(c, cairn_time_now_ns());
 	}
 	return code;
@@ -332,7 +332,7 @@ static void report_idle(struct run_ctx *c, int have_next, size_t i, int64_t due,
 	if (strcmp(line, last) == 0)
 		return;
 	snprintf(last, lastlen, "%s", line);
-	cli_log_line(LOG_INFO, !c->o.quiet, "%s", line);
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "%s", line);
 	sd_notify(&c->notify, "STATUS=%s", line);
 }
 
@@ -341,8 +341,8 @@ static int run_daemon(struct run_ctx *c)
 	char err[256], last[256] = "";
 
 	if (sd_notifier_open(&c->notify, err, sizeof(err)) != 0)
-		cli_warn("systemd notification disabled: %s", err);
-	cli_log_line(LOG_INFO, !c->o.quiet, "scheduler started: %zu job%s from %s, state in %s",
+		cli_warn(c->o.ctx, "systemd notification disabled: %s", err);
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "scheduler started: %zu job%s from %s, state in %s",
 		     cairn_scheduler_count(c->sched), cairn_scheduler_count(c->sched) == 1 ? "" : "s", c->config_path,
 		     c->state_file);
 	log_jobs(c, cairn_time_now_ns());
@@ -366,18 +366,20 @@ static int run_daemon(struct run_ctx *c)
 		run_wait(c, have && due - now < RUN_SLEEP_MAX_NS ? due - now : RUN_SLEEP_MAX_NS);
 	}
 	sd_notify(&c->notify, "STOPPING=1\nSTATUS=stopping");
-	cli_log_line(LOG_INFO, !c->o.quiet, "scheduler stopping (signal received)");
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "scheduler stopping (signal received)");
 	run_state_save(c);
 	return CAIRN_EXIT_OK;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct run_ctx c;
 	bool done = false;
 	int code;
 
 	ctx_init(&c);
+	c.flags.ctx = ctx; /* copied into c.o by every load of the configuration */
+	c.o.ctx = ctx;
 	code = parse_args(&c, argc, argv, &done);
 	if (code == 0 && !done)
 		code = setup(&c);

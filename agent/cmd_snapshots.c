@@ -6,7 +6,7 @@
 
 static const char usage[] = "usage: cairn-agent snapshots [--json]\n\nLists the snapshots, oldest first.\n\n" CLI_COMMON_OPTIONS_HELP;
 
-int cmd_snapshots(int argc, char **argv)
+int cmd_snapshots(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return snapshot_list_command(argc, argv, usage);
+	return snapshot_list_command(ctx, argc, argv, usage);
 }

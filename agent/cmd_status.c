@@ -234,7 +234,7 @@ static int load_jobs(const struct cli_repo_opts *o, int64_t now, struct job_tabl
 	memset(t, 0, sizeof(*t));
 	if (state == NULL)
 		return cairn_err(CAIRN_ENOMEM, "out of memory");
-	rc = job_report_list(state, &t->records, &t->nrecords);
+	rc = job_report_list(o->ctx, state, &t->records, &t->nrecords);
 	free(state);
 	if (rc < 0)
 		return rc;
@@ -345,12 +345,12 @@ static void load_drills(const struct cli_repo_opts *o, struct site_row *rows, si
 		if (rc == 0) {
 			row->has_drill = 1;
 		} else if (rc != CAIRN_ENOTFOUND) {
-			cli_warn("the last drill of site '%s' is not known: %s", row->name, cairn_err_msg());
+			cli_warn(o->ctx, "the last drill of site '%s' is not known: %s", row->name, cairn_err_msg());
 			row->drill_unreadable = 1;
 		}
 	}
 	if (state == NULL)
-		cli_warn("the drills are not shown: out of memory");
+		cli_warn(o->ctx, "the drills are not shown: out of memory");
 	free(state);
 }
 
@@ -388,8 +388,8 @@ static int load_sites(struct cairn_repo *repo, const struct cli_repo_opts *o, in
 	return 0;
 }
 
-static void print_json(const struct site_row *sites, size_t nsites, const struct job_table *jobs, int within,
-		       int jobs_ok, int drills_ok, int64_t now)
+static void print_json(const struct cli_ctx *ctx, const struct site_row *sites, size_t nsites,
+		       const struct job_table *jobs, int within, int jobs_ok, int drills_ok, int64_t now)
 {
 	json_t *arr = json_array(), *jarr = json_array(), *doc;
 	char *text;
@@ -404,7 +404,7 @@ static void print_json(const struct site_row *sites, size_t nsites, const struct
 	if (doc == NULL) {
 		json_decref(arr);
 		json_decref(jarr);
-		cli_error("out of memory");
+		cli_error(ctx, "out of memory");
 		return;
 	}
 	text = json_dumps(doc, JSON_COMPACT);
@@ -424,10 +424,10 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 
 	rc = load_sites(repo, o, flag_ns, now, &sites, &nsites);
 	if (rc < 0)
-		return cli_fail(rc, "cannot read the catalog");
+		return cli_fail(o->ctx, rc, "cannot read the catalog");
 	rc = load_jobs(o, now, &jobs);
 	if (rc < 0) {
-		cli_warn("cannot read the job records: %s", cairn_err_msg());
+		cli_warn(o->ctx, "cannot read the job records: %s", cairn_err_msg());
 		jobs_ok = 0;
 	}
 	for (size_t i = 0; i < nsites; i++)
@@ -437,7 +437,7 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 	for (size_t i = 0; i < nsites; i++)
 		drills_ok = drills_ok && !sites[i].drill_unreadable && (!sites[i].has_drill || sites[i].drill.pass);
 	if (o->json) {
-		print_json(sites, nsites, &jobs, within, jobs_ok, drills_ok, now);
+		print_json(o->ctx, sites, nsites, &jobs, within, jobs_ok, drills_ok, now);
 	} else {
 		for (size_t i = 0; i < nsites; i++)
 			print_row(&sites[i], now);
@@ -451,14 +451,14 @@ static int report(struct cairn_repo *repo, const struct cli_repo_opts *o, int64_
 	return !within ? CAIRN_EXIT_RPO : !jobs_ok || !drills_ok ? CAIRN_EXIT_ERROR : CAIRN_EXIT_OK;
 }
 
-int cmd_status(int argc, char **argv)
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
 		{ "rpo", required_argument, NULL, OPT_RPO },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_repo *repo = NULL;
 	int64_t rpo_ns = -1;
 	int opt, help = 0, code;
@@ -470,7 +470,7 @@ int cmd_status(int argc, char **argv)
 			continue;
 		if (r == 0 && opt == OPT_RPO) {
 			if (cairn_duration_parse(optarg, &rpo_ns) < 0 || rpo_ns <= 0) {
-				cli_error("--rpo takes a duration such as 15m or 1h, not '%s'", optarg);
+				cli_error(ctx, "--rpo takes a duration such as 15m or 1h, not '%s'", optarg);
 				return CAIRN_EXIT_USAGE;
 			}
 		} else {

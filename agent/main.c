@@ -45,9 +45,8 @@ static const struct cli_command commands[] = {
 	{ "run", cmd_run },
 };
 
-/* The run's job report, the programs' one process-wide mutable state
- * besides the program name, is registered and finished by cli_main: a
- * command records a job through it when it names one (job_report.h). */
+/* cli_main creates the run's context (program name, job report, syslog
+ * choice) and hands it to the command: nothing of the run is global. */
 int main(int argc, char **argv)
 {
 	return cli_main("cairn-agent", usage, commands, sizeof(commands) / sizeof(commands[0]), argc, argv);

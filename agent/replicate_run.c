@@ -17,6 +17,7 @@
 
 struct site_ui {
 	struct cli_progress progress;
+	const struct cli_ctx *cli;
 	const char *site;
 };
 
@@ -37,7 +38,7 @@ static void on_warning(void *ctx, const char *msg)
 	struct site_ui *ui = ctx;
 
 	cli_progress_done(&ui->progress);
-	cli_warn("%s", msg);
+	cli_warn(ui->cli, "%s", msg);
 }
 
 static json_t *time_or_null(int64_t ns)
@@ -111,18 +112,18 @@ static void print_site(const char *site, const struct cairn_replicate_stats *st,
 		       ss->newest_id[0] ? ss->newest_id : "(none)", age[0] ? ", " : "", age, age[0] ? " old" : "");
 }
 
-/* Add a site's traffic to the current job's counters: the replicate:SITE
+/* Add a site's traffic to the counters of `rep`, the run's job: the replicate:SITE
  * job's own, or those of the backup that replicates after its snapshot. */
-static void count_site(const struct cairn_replicate_stats *st, struct cairn_store *dst)
+static void count_site(struct job_report *rep, const struct cairn_replicate_stats *st, struct cairn_store *dst)
 {
 	struct cairn_store_stats ss = { 0 };
 
 	if (dst != NULL)
 		cairn_store_stats_get(dst, &ss);
-	job_report_add(JOB_BYTES_UPLOADED, (int64_t)st->bytes_copied);
-	job_report_add(JOB_ERRORS, (int64_t)st->objects_failed);
-	job_report_add(JOB_REQUESTS, (int64_t)ss.requests);
-	job_report_add(JOB_RETRIES, (int64_t)ss.retries);
+	job_report_add(rep, JOB_BYTES_UPLOADED, (int64_t)st->bytes_copied);
+	job_report_add(rep, JOB_ERRORS, (int64_t)st->objects_failed);
+	job_report_add(rep, JOB_REQUESTS, (int64_t)ss.requests);
+	job_report_add(rep, JOB_RETRIES, (int64_t)ss.retries);
 }
 
 /* One site: open it, replicate, report. Returns the library code. */
@@ -139,6 +140,7 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	int64_t now;
 	int rc;
 
+	ui.cli = job->o->ctx;
 	ui.site = site;
 	cli_progress_init(&ui.progress, job->o);
 	/* a configured replica with its own settings; a one-off URL with the environment's */
@@ -160,8 +162,8 @@ static int one_site(struct cairn_repo *repo, const struct replicate_job *job, co
 	/* keep the message: the catalog calls below may record their own */
 	snprintf(msg, sizeof(msg), "%s", rc < 0 ? cairn_err_msg() : "");
 	if (rc < 0)
-		cli_error("replication to '%s' failed: %s", site, msg);
-	count_site(&st, dst);
+		cli_error(job->o->ctx, "replication to '%s' failed: %s", site, msg);
+	count_site(job->o->ctx->report, &st, dst);
 	now = cairn_time_now_ns();
 	(void)cairn_replicate_site_status(repo, site, &ss);
 	if (sites != NULL) {
@@ -199,7 +201,7 @@ int replicate_sites(struct cairn_repo *repo, const struct replicate_job *job, co
 		else if (rc < 0 && rc != CAIRN_ECORRUPT)
 			code = CAIRN_EXIT_REPLICATION;
 	}
-	job_report_sites(repo, job->o); /* for the metrics file: what each site now holds */
+	job_report_sites(job->o->ctx->report, repo, job->o); /* for the metrics file: what each site now holds */
 	if (doc != NULL) {
 		char *text = json_dumps(doc, JSON_COMPACT);
 

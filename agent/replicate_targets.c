@@ -12,15 +12,16 @@ int replicate_targets(const struct cli_repo_opts *o, const char *const *to, size
 
 	if (n == 0) {
 		if (o->cfg == NULL)
-			cli_error("no replica given: use --to URL, or name replicas in a configuration file "
+			cli_error(o->ctx, "no replica given: use --to URL, or name replicas in a configuration file "
 				  "([replica NAME] sections; see --config)");
 		else
-			cli_error("no replica given: '%s' has no [replica NAME] section; use --to URL", o->cfg->file);
+			cli_error(o->ctx, "no replica given: '%s' has no [replica NAME] section; use --to URL",
+				  o->cfg->file);
 		return CAIRN_EXIT_USAGE;
 	}
 	t = calloc(n, sizeof(*t));
 	if (t == NULL) {
-		cli_error("out of memory");
+		cli_error(o->ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -31,9 +32,10 @@ int replicate_targets(const struct cli_repo_opts *o, const char *const *to, size
 		} else if (cli_site_lookup(o, to[i], &site)) {
 			if (site == NULL || !site->is_replica) {
 				cli_replica_names(o, names, sizeof(names));
-				cli_error("--to '%s' is neither a configured replica nor a URL (configured replicas%s%s: "
-					  "%s); a URL is file:///path, /path or s3://BUCKET/PREFIX",
-					  to[i], o->cfg != NULL ? " in " : "", o->cfg != NULL ? o->cfg->file : "", names);
+				cli_error(o->ctx, "--to '%s' is neither a configured replica nor a URL (configured "
+					  "replicas%s%s: %s); a URL is file:///path, /path or s3://BUCKET/PREFIX",
+					  to[i], o->cfg != NULL ? " in " : "", o->cfg != NULL ? o->cfg->file : "",
+					  names);
 				free(t);
 				return CAIRN_EXIT_USAGE;
 			}

@@ -24,12 +24,12 @@ int run_events_open(struct run_ctx *c)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &c->saved_mask) < 0) {
-		cli_error("cannot block signals: %s", strerror(errno));
+		cli_error(c->o.ctx, "cannot block signals: %s", strerror(errno));
 		return CAIRN_EXIT_ERROR;
 	}
 	c->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (c->sigfd < 0) {
-		cli_error("cannot create a signalfd: %s", strerror(errno));
+		cli_error(c->o.ctx, "cannot create a signalfd: %s", strerror(errno));
 		sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
 		return CAIRN_EXIT_ERROR;
 	}
@@ -101,7 +101,7 @@ int run_wait(struct run_ctx *c, int64_t timeout_ns)
 		if (c->notify.watchdog_ns > 0 && c->next_watchdog_ns - now < wait)
 			wait = c->next_watchdog_ns - now;
 		if (poll(&pfd, 1, poll_ms(wait)) < 0 && errno != EINTR) {
-			cli_warn("waiting for signals: poll: %s", strerror(errno));
+			cli_warn(c->o.ctx, "waiting for signals: poll: %s", strerror(errno));
 			return 0;
 		}
 	}

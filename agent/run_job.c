@@ -179,12 +179,12 @@ static char **job_argv(const struct run_ctx *c, const struct cairn_job *j, struc
 	char **argv;
 
 	if (job_args(c->o.cfg, j, a) != 0) {
-		cli_error("cannot start job %s: the configuration has no section for it", j->name);
+		cli_error(c->o.ctx, "cannot start job %s: the configuration has no section for it", j->name);
 		return NULL;
 	}
 	argv = calloc(1 + a->n + 2 + c->nfwd + 1, sizeof(*argv));
 	if (argv == NULL) {
-		cli_error("cannot start job %s: out of memory", j->name);
+		cli_error(c->o.ctx, "cannot start job %s: out of memory", j->name);
 		return NULL;
 	}
 	argv[k++] = (char *)run_job_program(j);
@@ -259,20 +259,21 @@ static int wait_job(struct run_ctx *c, const struct cairn_job *j, pid_t pid, int
 		if (r == pid)
 			return 0;
 		if (r < 0 && errno != EINTR) {
-			cli_error("waiting for job %s (pid %ld): %s", j->name, (long)pid, strerror(errno));
+			cli_error(c->o.ctx, "waiting for job %s (pid %ld): %s", j->name, (long)pid, strerror(errno));
 			return -1;
 		}
 		if (c->stop && !*stopped) {
 			*stopped = true;
-			cli_log_line(LOG_INFO, !c->o.quiet, "stopping: job %s (pid %ld) is told to stop (SIGTERM), waiting up to %lld s",
-				 j->name, (long)pid, RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
+			cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "stopping: job %s (pid %ld) is told to stop "
+				     "(SIGTERM), waiting up to %lld s", j->name, (long)pid,
+				     RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
 			sd_notify(&c->notify, "STOPPING=1\nSTATUS=stopping: waiting for %s", j->name);
 			kill(pid, SIGTERM);
 			kill_at = cairn_time_mono_ns() + RUN_STOP_GRACE_NS;
 		}
 		if (kill_at > 0 && cairn_time_mono_ns() >= kill_at) {
-			cli_warn("job %s (pid %ld) did not stop within %lld s: killing it (SIGKILL)", j->name, (long)pid,
-				 RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
+			cli_warn(c->o.ctx, "job %s (pid %ld) did not stop within %lld s: killing it (SIGKILL)", j->name,
+				 (long)pid, RUN_STOP_GRACE_NS / CAIRN_NS_PER_SEC);
 			kill(pid, SIGKILL);
 			kill_at = 0;
 		}
@@ -317,7 +318,7 @@ static pid_t start_job(struct run_ctx *c, const struct cairn_job *j)
 	if (pid == 0)
 		exec_job(c, j, path, argv, fd_limit);
 	if (pid < 0)
-		cli_error("cannot start job %s: fork: %s", j->name, strerror(errno));
+		cli_error(c->o.ctx, "cannot start job %s: fork: %s", j->name, strerror(errno));
 	free(argv);
 	free(path);
 	return pid;
@@ -333,7 +334,8 @@ static void log_start(const struct run_ctx *c, const struct cairn_job *j)
 	else if (j->catch_up)
 		why = ", catching up a run missed while the agent was not running";
 	run_job_command(c->o.cfg, j, cmd, sizeof(cmd));
-	cli_log_line(LOG_INFO, !c->o.quiet, "job %s started (%s %s%s)", j->name, run_job_program(j), cmd, why);
+	cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "job %s started (%s %s%s)", j->name, run_job_program(j), cmd,
+		     why);
 }
 
 /* "job X finished: exit N in S s; next run T": the child may have logged its own summary, this adds what comes next. */
@@ -349,10 +351,10 @@ static void log_finish(const struct run_ctx *c, size_t i, int code, const char *
 	else if (cairn_scheduler_due(c->sched, i, cairn_time_now_ns(), &due) == 0)
 		run_format_local(due, next, sizeof(next));
 	if (code == 0)
-		cli_log_line(LOG_INFO, !c->o.quiet, "job %s finished: exit 0 in %.1f s; next run %s", j->name, secs,
-			     next);
+		cli_log_line(c->o.ctx, LOG_INFO, !c->o.quiet, "job %s finished: exit 0 in %.1f s; next run %s", j->name,
+			     secs, next);
 	else
-		cli_warn("job %s finished: exit %d%s in %.1f s; next run %s", j->name, code, how, secs, next);
+		cli_warn(c->o.ctx, "job %s finished: exit %d%s in %.1f s; next run %s", j->name, code, how, secs, next);
 }
 
 int run_job(struct run_ctx *c, size_t i)
@@ -366,7 +368,7 @@ int run_job(struct run_ctx *c, size_t i)
 
 	log_start(c, j);
 	if (cairn_scheduler_started(c->sched, i, cairn_time_now_ns()) != 0) {
-		cli_error("%s", cairn_err_msg()); /* cannot happen: one job at a time */
+		cli_error(c->o.ctx, "%s", cairn_err_msg()); /* cannot happen: one job at a time */
 		return CAIRN_EXIT_ERROR;
 	}
 	run_state_save(c);

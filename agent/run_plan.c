@@ -95,7 +95,7 @@ static int print_json(const struct run_ctx *c, int64_t now)
 	text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 	json_decref(doc);
 	if (text == NULL) {
-		cli_error("cannot format the plan: out of memory");
+		cli_error(c->o.ctx, "cannot format the plan: out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	puts(text);

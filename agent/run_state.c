@@ -33,13 +33,14 @@ int run_lock(struct run_ctx *c)
 	int fd, len;
 
 	if (cairn_file_mkdir_p(AT_FDCWD, c->state_dir, 0700, 0) < 0) {
-		cli_error("cannot create the state directory '%s': %s", c->state_dir, strerror(errno));
+		cli_error(c->o.ctx, "cannot create the state directory '%s': %s", c->state_dir, strerror(errno));
 		return CAIRN_EXIT_ERROR;
 	}
 	path = cairn_asprintf("%s/%s", c->state_dir, RUN_LOCK_FILE);
 	fd = path != NULL ? open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
 	if (fd < 0) {
-		cli_error("cannot open the scheduler lock '%s': %s", path ? path : RUN_LOCK_FILE, strerror(errno));
+		cli_error(c->o.ctx, "cannot open the scheduler lock '%s': %s", path ? path : RUN_LOCK_FILE,
+			  strerror(errno));
 		free(path);
 		return CAIRN_EXIT_ERROR;
 	}
@@ -47,10 +48,10 @@ int run_lock(struct run_ctx *c)
 		long holder = lock_holder(fd);
 
 		if (errno == EWOULDBLOCK)
-			cli_error("another 'cairn-agent run' (pid %ld) is using the state directory '%s' (lock '%s'); "
-				  "one scheduler per state directory", holder, c->state_dir, path);
+			cli_error(c->o.ctx, "another 'cairn-agent run' (pid %ld) is using the state directory '%s' "
+				  "(lock '%s'); one scheduler per state directory", holder, c->state_dir, path);
 		else
-			cli_error("cannot lock '%s': %s", path, strerror(errno));
+			cli_error(c->o.ctx, "cannot lock '%s': %s", path, strerror(errno));
 		close(fd);
 		free(path);
 		return errno == EWOULDBLOCK ? CAIRN_EXIT_LOCKED : CAIRN_EXIT_ERROR;
@@ -58,7 +59,7 @@ int run_lock(struct run_ctx *c)
 	free(path);
 	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
-		cli_warn("cannot write this process's id into the scheduler lock: %s", strerror(errno));
+		cli_warn(c->o.ctx, "cannot write this process's id into the scheduler lock: %s", strerror(errno));
 	c->lock_fd = fd;
 	return 0;
 }
@@ -108,7 +109,8 @@ static void load_jobs(struct run_ctx *c, const json_t *jobs)
 
 	json_object_foreach((json_t *)jobs, name, v) {
 		if (parse_job_state(v, &st) < 0) {
-			cli_warn("%s: the state of job '%s' is malformed: it counts from now", c->state_file, name);
+			cli_warn(c->o.ctx, "%s: the state of job '%s' is malformed: it counts from now", c->state_file,
+				 name);
 			continue;
 		}
 		(void)cairn_scheduler_set_state(c->sched, name, &st); /* a job no longer configured is dropped */
@@ -125,15 +127,15 @@ void run_state_load(struct run_ctx *c)
 		return; /* the first start: every job counts from now */
 	root = json_load_file(c->state_file, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		cli_warn("cannot read the scheduler state '%s' (%s, line %d): starting without it, every job counts "
-			 "from now", c->state_file, jerr.text, jerr.line);
+		cli_warn(c->o.ctx, "cannot read the scheduler state '%s' (%s, line %d): starting without it, every job "
+			 "counts from now", c->state_file, jerr.text, jerr.line);
 		return;
 	}
 	version = json_object_get(root, "version");
 	jobs = json_object_get(root, "jobs");
 	if (!json_is_integer(version) || json_integer_value(version) != STATE_VERSION || !json_is_object(jobs))
-		cli_warn("the scheduler state '%s' is not version %d with a \"jobs\" object: starting without it",
-			 c->state_file, STATE_VERSION);
+		cli_warn(c->o.ctx, "the scheduler state '%s' is not version %d with a \"jobs\" object: starting "
+			 "without it", c->state_file, STATE_VERSION);
 	else
 		load_jobs(c, jobs);
 	json_decref(root);
@@ -176,12 +178,12 @@ int run_state_save(const struct run_ctx *c)
 		return 0;
 	text = state_text(c);
 	if (text == NULL) {
-		cli_warn("cannot save the scheduler state to '%s': out of memory", c->state_file);
+		cli_warn(c->o.ctx, "cannot save the scheduler state to '%s': out of memory", c->state_file);
 		return -1;
 	}
 	rc = cairn_file_write_atomic(c->state_file, text, strlen(text), 0600);
 	if (rc < 0)
-		cli_warn("cannot save the scheduler state: %s; after a restart jobs may run again or wait",
+		cli_warn(c->o.ctx, "cannot save the scheduler state: %s; after a restart jobs may run again or wait",
 			 cairn_err_msg());
 	free(text);
 	return rc < 0 ? -1 : 0;

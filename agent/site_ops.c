@@ -29,7 +29,7 @@ int site_ops_list(const struct cli_repo_opts *o, const char *arg, struct site_re
 	char names[512];
 
 	if (v == NULL) {
-		cli_error("out of memory");
+		cli_error(o->ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	if (arg == NULL) {
@@ -39,7 +39,8 @@ int site_ops_list(const struct cli_repo_opts *o, const char *arg, struct site_re
 	} else if (cli_site_lookup(o, arg, &site)) {
 		if (site == NULL) {
 			cli_replica_names(o, names, sizeof(names));
-			cli_error("--site '%s' is neither 'primary', a configured replica (%s) nor a URL", arg, names);
+			cli_error(o->ctx, "--site '%s' is neither 'primary', a configured replica (%s) nor a URL", arg,
+				  names);
 			free(v);
 			return CAIRN_EXIT_USAGE;
 		}
@@ -58,9 +59,8 @@ int site_ops_list(const struct cli_repo_opts *o, const char *arg, struct site_re
 			found = 1;
 		}
 		if (!found) {
-			cli_error("--site '%s' is not the primary's URL nor a configured replica's; name a site "
-				  "of '%s' or use --repo URL for another repository",
-				  arg, cfg->file);
+			cli_error(o->ctx, "--site '%s' is not the primary's URL nor a configured replica's; name a "
+				  "site of '%s' or use --repo URL for another repository", arg, cfg->file);
 			free(v);
 			return CAIRN_EXIT_USAGE;
 		}
@@ -177,7 +177,7 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 	rc = cairn_forget_plan(repo, policy, grace, cairn_time_now_ns(), &e, &n);
 	if (rc < 0) {
 		json_decref(list);
-		return cli_fail(rc, "cannot apply the retention policy");
+		return cli_fail(o->ctx, rc, "cannot apply the retention policy");
 	}
 	for (size_t i = 0; i < n; i++)
 		kept += e[i].keep != 0;
@@ -198,12 +198,12 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 		else
 			rc = cairn_forget_snapshot(repo, e[i].snap.id);
 		if (rc < 0) {
-			code = cli_fail(rc, "cannot forget a snapshot");
+			code = cli_fail(o->ctx, rc, "cannot forget a snapshot");
 			break;
 		}
 		(*ret_removed)++;
 		if (s->is_replica && tomb < 0)
-			cli_warn("site %s: snapshot %.8s forgotten, but not recorded in the primary's catalog: "
+			cli_warn(o->ctx, "site %s: snapshot %.8s forgotten, but not recorded in the primary's catalog: "
 				 "the next replication may copy it again (%s)",
 				 s->name, e[i].snap.id, cairn_err_msg());
 	}
@@ -216,7 +216,7 @@ int site_ops_forget(const struct cli_repo_opts *o, const struct site_ref *s, str
 	return code;
 }
 
-int site_ops_keep_option(int opt, const char *arg, struct cairn_retention_policy *p)
+int site_ops_keep_option(const struct cli_ctx *ctx, int opt, const char *arg, struct cairn_retention_policy *p)
 {
 	int *count = NULL;
 	char *end;
@@ -231,7 +231,7 @@ int site_ops_keep_option(int opt, const char *arg, struct cairn_retention_policy
 	case SITE_OPT_KEEP_YEARLY: count = &p->yearly; break;
 	case SITE_OPT_KEEP_WITHIN:
 		if (cairn_duration_parse(arg, &p->within_ns) < 0 || p->within_ns <= 0) {
-			cli_error("--keep-within: '%s' is not a duration (e.g. 2d, 12h)", arg);
+			cli_error(ctx, "--keep-within: '%s' is not a duration (e.g. 2d, 12h)", arg);
 			return -1;
 		}
 		return 1;
@@ -239,7 +239,7 @@ int site_ops_keep_option(int opt, const char *arg, struct cairn_retention_policy
 	}
 	v = strtol(arg, &end, 10);
 	if (end == arg || *end != '\0' || v < 1 || v > 2147483647L) {
-		cli_error("--keep-*: '%s' is not a count from 1", arg);
+		cli_error(ctx, "--keep-*: '%s' is not a count from 1", arg);
 		return -1;
 	}
 	*count = (int)v;

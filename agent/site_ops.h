@@ -69,5 +69,5 @@ enum { SITE_OPT_KEEP_LAST = 1300, SITE_OPT_KEEP_HOURLY, SITE_OPT_KEEP_DAILY, SIT
 	"                     keep-* keys (see docs/CONFIG.md)\n"
 
 /* 1 when `opt` is a --keep-* option (parsed into *p), 0 when it is not,
- * -1 for a bad value (printed). */
-int site_ops_keep_option(int opt, const char *arg, struct cairn_retention_policy *p);
+ * -1 for a bad value (printed to ctx). */
+int site_ops_keep_option(const struct cli_ctx *ctx, int opt, const char *arg, struct cairn_retention_policy *p);

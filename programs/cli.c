@@ -14,17 +14,18 @@
 #include <syslog.h>
 #include <unistd.h>
 
-/* Set once at start-up by main(), read-only afterwards. */
-static const char *program_name = "cairn";
-
-void cli_set_program(const char *name)
+void cli_ctx_init(struct cli_ctx *ctx, const char *program, struct job_report *report)
 {
-	program_name = name;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->program = program;
+	ctx->report = report;
 }
 
-const char *cli_program(void)
+void cli_ctx_close(struct cli_ctx *ctx)
 {
-	return program_name;
+	if (ctx->syslog)
+		closelog();
+	ctx->syslog = 0;
 }
 
 /* printf into a new string; NULL when out of memory. */
@@ -58,53 +59,54 @@ static int stderr_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-void cli_syslog_enable(int from_flag)
+void cli_syslog_enable(struct cli_ctx *ctx, int from_flag)
 {
-	if (job_report_syslog())
+	if (ctx == NULL || ctx->syslog)
 		return;
 	if (!from_flag && stderr_is_journal())
 		return; /* stderr already reaches the journal: one line per event */
-	if (job_report_set_syslog())
-		openlog(program_name, LOG_PID, LOG_DAEMON);
+	ctx->syslog = 1;
+	openlog(ctx->program, LOG_PID, LOG_DAEMON);
 }
 
 /* "<program>: <kind><message>" on stderr, and to syslog when logging there;
- * an error's message is also the current job's message. */
-static void vmessage(const char *kind, int priority, const char *fmt, va_list ap)
+ * an error's message is also the message of the run's job report. */
+static void vmessage(const struct cli_ctx *ctx, const char *kind, int priority, const char *fmt, va_list ap)
 {
+	const char *program = ctx != NULL && ctx->program != NULL ? ctx->program : "cairn";
 	char *msg = vformat(fmt, ap);
 
 	if (msg == NULL) {
-		fprintf(stderr, "%s: %s(out of memory formatting a message: %s)\n", program_name, kind, fmt);
+		fprintf(stderr, "%s: %s(out of memory formatting a message: %s)\n", program, kind, fmt);
 		return;
 	}
-	fprintf(stderr, "%s: %s%s\n", program_name, kind, msg);
-	if (priority == LOG_ERR)
-		job_report_message(msg);
-	if (job_report_syslog())
+	fprintf(stderr, "%s: %s%s\n", program, kind, msg);
+	if (ctx != NULL && priority == LOG_ERR)
+		job_report_message(ctx->report, msg);
+	if (ctx != NULL && ctx->syslog)
 		syslog(priority, "%s%s", kind, msg);
 	free(msg);
 }
 
-void cli_error(const char *fmt, ...)
+void cli_error(const struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage("error: ", LOG_ERR, fmt, ap);
+	vmessage(ctx, "error: ", LOG_ERR, fmt, ap);
 	va_end(ap);
 }
 
-void cli_warn(const char *fmt, ...)
+void cli_warn(const struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage("warning: ", LOG_WARNING, fmt, ap);
+	vmessage(ctx, "warning: ", LOG_WARNING, fmt, ap);
 	va_end(ap);
 }
 
-void cli_log_line(int priority, int print, const char *fmt, ...)
+void cli_log_line(const struct cli_ctx *ctx, int priority, int print, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -116,7 +118,7 @@ void cli_log_line(int priority, int print, const char *fmt, ...)
 		return;
 	if (print)
 		fprintf(stderr, "%s\n", msg);
-	if (job_report_syslog())
+	if (ctx != NULL && ctx->syslog)
 		syslog(priority, "%s", msg);
 	free(msg);
 }
@@ -153,16 +155,16 @@ int cli_exit_for(int rc)
 	}
 }
 
-int cli_fail(int rc, const char *what)
+int cli_fail(const struct cli_ctx *ctx, int rc, const char *what)
 {
 	const char *detail = cairn_err_msg();
 
 	if (what != NULL && detail[0] != '\0')
-		cli_error("%s: %s", what, detail);
+		cli_error(ctx, "%s: %s", what, detail);
 	else if (what != NULL)
-		cli_error("%s: %s", what, cairn_err_desc(rc));
+		cli_error(ctx, "%s: %s", what, cairn_err_desc(rc));
 	else
-		cli_error("%s", detail[0] ? detail : cairn_err_desc(rc));
+		cli_error(ctx, "%s", detail[0] ? detail : cairn_err_desc(rc));
 	return cli_exit_for(rc);
 }
 
@@ -173,21 +175,21 @@ int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct c
 	int rc;
 
 	if (o->key_file != NULL && o->passphrase_file != NULL) {
-		cli_error("give either a key file or a passphrase file, not both");
+		cli_error(o->ctx, "give either a key file or a passphrase file, not both");
 		return CAIRN_EXIT_USAGE;
 	}
 	if (o->key_file != NULL) {
 		if (create_key_file && stat(o->key_file, &st) < 0 && errno == ENOENT) {
 			rc = cairn_secret_create_key_file(o->key_file, ret);
 			if (rc < 0)
-				return cli_fail(rc, "cannot create key file");
+				return cli_fail(o->ctx, rc, "cannot create key file");
 			cli_info(o, "created key file '%s': keep a copy in a safe place, the repository cannot be "
 				 "read without it", o->key_file);
 			return 0;
 		}
 		rc = cairn_secret_read_key_file(o->key_file, ret);
 		if (rc < 0) {
-			cli_fail(rc, "cannot use key file");
+			cli_fail(o->ctx, rc, "cannot use key file");
 			return CAIRN_EXIT_USAGE;
 		}
 		return 0;
@@ -195,17 +197,17 @@ int cli_load_secret(const struct cli_repo_opts *o, int create_key_file, struct c
 	if (o->passphrase_file != NULL) {
 		rc = cairn_secret_read_passphrase_file(o->passphrase_file, ret);
 		if (rc < 0) {
-			cli_fail(rc, "cannot use passphrase file");
+			cli_fail(o->ctx, rc, "cannot use passphrase file");
 			return CAIRN_EXIT_USAGE;
 		}
 		return 0;
 	}
 	if (pass != NULL && pass[0] != '\0') {
 		rc = cairn_secret_new(CAIRN_SECRET_PASSPHRASE, pass, strlen(pass), ret);
-		return rc < 0 ? cli_fail(rc, "cannot use CAIRN_PASSPHRASE") : 0;
+		return rc < 0 ? cli_fail(o->ctx, rc, "cannot use CAIRN_PASSPHRASE") : 0;
 	}
-	cli_error("no key given: set --key-file or CAIRN_KEY_FILE, --passphrase-file or CAIRN_PASSPHRASE_FILE, or "
-		  "CAIRN_PASSPHRASE");
+	cli_error(o->ctx, "no key given: set --key-file or CAIRN_KEY_FILE, --passphrase-file or CAIRN_PASSPHRASE_FILE, "
+		  "or CAIRN_PASSPHRASE");
 	return CAIRN_EXIT_USAGE;
 }
 
@@ -224,29 +226,27 @@ char *cli_state_dir(const struct cli_repo_opts *o)
 
 static void open_warning(void *ctx, const char *msg)
 {
-	(void)ctx;
-	cli_warn("%s", msg);
+	cli_warn(ctx, "%s", msg);
 }
 
 static void sync_warning(void *ctx, const struct cairn_event *ev)
 {
-	(void)ctx;
-	cli_warn("%s", ev->message);
+	cli_warn(ctx, "%s", ev->message);
 }
 
 int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 {
 	/* skipped key objects (malformed, too large, too costly) are warnings */
-	const struct cairn_repo_open_opts open_opts = { .on_warning = open_warning };
+	const struct cairn_repo_open_opts open_opts = { .on_warning = open_warning, .ctx = o->ctx };
 	struct cairn_secret *secret = NULL;
 	char *state = NULL;
 	int rc, code;
 
 	if (o->cfg != NULL && o->cfg->log == CAIRN_CONFIG_LOG_SYSLOG)
-		cli_syslog_enable(0);
+		cli_syslog_enable(o->ctx, 0);
 	if (o->repo == NULL) {
-		cli_error("no repository given: use --repo URL, set CAIRN_REPO, or name one in the configuration file "
-			  "([repository] url)");
+		cli_error(o->ctx, "no repository given: use --repo URL, set CAIRN_REPO, or name one in the "
+			  "configuration file ([repository] url)");
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_load_secret(o, 0, &secret);
@@ -255,7 +255,7 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 	state = cli_state_dir(o);
 	if (state == NULL) {
 		cairn_secret_free(secret);
-		cli_error("out of memory");
+		cli_error(o->ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	if (o->repo_site != NULL) {
@@ -273,20 +273,20 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 	cairn_secret_free(secret);
 	free(state);
 	if (rc < 0) {
-		code = cli_fail(rc, NULL);
+		code = cli_fail(o->ctx, rc, NULL);
 		if (rc == CAIRN_ENOTFOUND || rc == CAIRN_ECORRUPT || rc == CAIRN_EFORMAT)
 			code = CAIRN_EXIT_REPO;
 		return code;
 	}
 	if (o->no_sync)
 		return 0;
-	rc = cairn_repo_sync(*ret, sync_warning, NULL);
+	rc = cairn_repo_sync(*ret, sync_warning, o->ctx);
 	if (rc == CAIRN_ECORRUPT) {
-		cli_warn("%s", cairn_err_msg());
+		cli_warn(o->ctx, "%s", cairn_err_msg());
 		return 0; /* usable; what is damaged was reported */
 	}
 	if (rc < 0) {
-		code = cli_fail(rc, "cannot read the repository's index");
+		code = cli_fail(o->ctx, rc, "cannot read the repository's index");
 		cairn_repo_close(*ret);
 		*ret = NULL;
 		return code;
@@ -296,7 +296,7 @@ int cli_open_repo(const struct cli_repo_opts *o, struct cairn_repo **ret)
 
 void cli_format_bytes(uint64_t bytes, char *out, size_t len)
 {
-	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = (double)bytes;
 	int u = 0;
 

@@ -45,9 +45,29 @@ enum cairn_exit {
 	"  10 replication to a replica site failed (the primary is unaffected)\n"          \
 	"  11 RTO not met: a drill's recovery took longer than --rto allows\n"
 
+/* What one run of a program carries from main() to every message and job
+ * record. main() (cli_main) creates it and passes it down explicitly:
+ * to each command as an argument, to the command's helpers inside
+ * struct cli_repo_opts (o->ctx). Nothing of a run lives in a global, so two
+ * contexts (tests, a program that runs jobs one after the other) keep their
+ * own job report and messages. */
+struct job_report;
+struct cli_ctx {
+	const char *program;       /* "cairn-agent": the prefix of messages, syslog's ident (borrowed) */
+	struct job_report *report; /* the run's job record (job_report.h), or NULL: none is kept */
+	int syslog;                /* log lines also go to syslog(3) (cli_syslog_enable) */
+};
+
+/* A context for `program` (borrowed, e.g. a string literal) whose errors
+ * become `report`'s message (NULL: no report). */
+void cli_ctx_init(struct cli_ctx *ctx, const char *program, struct job_report *report);
+/* Close what the run opened (the syslog connection). */
+void cli_ctx_close(struct cli_ctx *ctx);
+
 /* Options every repository command takes. Strings are borrowed from argv,
  * the environment or `cfg`; cfg is owned (cli_repo_opts_free). */
 struct cli_repo_opts {
+	struct cli_ctx *ctx;         /* the run (borrowed): where messages and the job record go */
 	const char *config;          /* --config FILE, else CAIRN_CONFIG, else the default path */
 	const char *repo;            /* --repo/--from URL|NAME, CAIRN_REPO, [repository] url */
 	const char *key_file;        /* --key-file, CAIRN_KEY_FILE, [cairn] key-file */
@@ -63,29 +83,29 @@ struct cli_repo_opts {
 	const struct cairn_site_config *repo_site; /* the configured site the repository is, or NULL */
 };
 
-/* The program name for messages ("cairn-agent"). */
-void cli_set_program(const char *name);
-const char *cli_program(void);
-
 /* "cairn-agent: error: <msg>" on stderr, and to syslog(3) (LOG_ERR,
  * LOG_WARNING) when the run logs there. cli_error's message also becomes
- * the current job's message (job_report_message). */
-void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+ * the message of ctx's job report (job_report_message). A NULL ctx (code
+ * used outside a run) prints with the prefix "cairn" and records nothing. */
+void cli_error(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_warn(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A line on stderr (when `print`) and to syslog with `priority` (LOG_INFO,
  * ...) when the run logs there: the job summary. */
-void cli_log_line(int priority, int print, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cli_log_line(const struct cli_ctx *ctx, int priority, int print, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Log lines also to syslog (ident: the program name, facility LOG_DAEMON):
  * --syslog (from_flag 1) or [cairn] log = syslog (0). From the
  * configuration only when stderr is not already the systemd journal
  * (JOURNAL_STREAM names stderr), so that each line is logged once; the
- * flag always. The choice lives in the current job report (job_report.h);
- * without one it does nothing. */
-void cli_syslog_enable(int from_flag);
+ * flag always. The choice is kept in ctx; cli_ctx_close closes the log
+ * (syslog(3) itself has one connection per process: one logging run at a
+ * time). */
+void cli_syslog_enable(struct cli_ctx *ctx, int from_flag);
 void cli_info(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Print the library's error detail for rc and return the exit code for it. */
-int cli_fail(int rc, const char *what);
+/* Print the library's error detail for rc (cli_error) and return the exit
+ * code for it. */
+int cli_fail(const struct cli_ctx *ctx, int rc, const char *what);
 /* The exit code for a library error code. */
 int cli_exit_for(int rc);
 
@@ -107,7 +127,7 @@ int cli_url_supported(const char *value);
 /* 0 when cli_url_supported(value); else prints "FROM 'ftp://x': unsupported
  * URL scheme 'ftp' (supported: ...)" and returns CAIRN_EXIT_USAGE. `from`
  * says where the value came from ("--to", "CAIRN_REPO"). */
-int cli_url_check(const char *value, const char *from);
+int cli_url_check(const struct cli_ctx *ctx, const char *value, const char *from);
 /* A configured site by `value`: NULL when `value` is a URL (it holds "://"
  * or a '/'), else *ret_site (NULL when there is no such site). Returns 1
  * when `value` is a site name, 0 when it is a URL. A URL of an unsupported

@@ -31,7 +31,7 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 	case CLI_OPT_THREADS:
 		n = strtol(arg, &end, 10);
 		if (*arg == '\0' || *end != '\0' || n < 1 || n > 256) {
-			cli_error("--threads takes a number from 1 to 256, not '%s'", arg);
+			cli_error(o->ctx, "--threads takes a number from 1 to 256, not '%s'", arg);
 			return -1;
 		}
 		o->threads = (int)n;
@@ -43,7 +43,7 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 		o->config = arg;
 		return 1;
 	case CLI_OPT_SYSLOG:
-		cli_syslog_enable(1);
+		cli_syslog_enable(o->ctx, 1);
 		return 1;
 	/* S3 settings are the standard AWS variables: a flag sets the variable
 	 * for this process, so flags and environment mean exactly the same
@@ -58,7 +58,7 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 		return 1;
 	case CLI_OPT_S3_ADDRESSING:
 		if (strcmp(arg, "path") != 0 && strcmp(arg, "virtual") != 0) {
-			cli_error("--s3-addressing takes 'path' or 'virtual', not '%s'", arg);
+			cli_error(o->ctx, "--s3-addressing takes 'path' or 'virtual', not '%s'", arg);
 			return -1;
 		}
 		o->s3.addressing = arg;
@@ -72,7 +72,7 @@ int cli_common_option(struct cli_repo_opts *o, int opt, const char *arg, int *wa
 	case CLI_OPT_LIMIT_DOWNLOAD:
 		/* the value is checked, with the variable named, when the store opens */
 		if (arg[0] == '\0') {
-			cli_error("--limit-%s takes a rate such as 512k or 10M (0 for none), not ''",
+			cli_error(o->ctx, "--limit-%s takes a rate such as 512k or 10M (0 for none), not ''",
 				  opt == CLI_OPT_LIMIT_UPLOAD ? "upload" : "download");
 			return -1;
 		}

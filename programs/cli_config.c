@@ -20,13 +20,13 @@ int cli_url_supported(const char *value)
 	return sep == NULL || strncmp(value, "file://", 7) == 0 || strncmp(value, "s3://", 5) == 0;
 }
 
-int cli_url_check(const char *value, const char *from)
+int cli_url_check(const struct cli_ctx *ctx, const char *value, const char *from)
 {
 	const char *sep = strstr(value, "://");
 
 	if (cli_url_supported(value))
 		return 0;
-	cli_error("%s '%s': unsupported URL scheme '%.*s' (supported: " CLI_URL_FORMS ")", from, value,
+	cli_error(ctx, "%s '%s': unsupported URL scheme '%.*s' (supported: " CLI_URL_FORMS ")", from, value,
 		  (int)(sep - value), value);
 	return CAIRN_EXIT_USAGE;
 }
@@ -67,7 +67,7 @@ static int resolve_repo(struct cli_repo_opts *o, const char *value, const char *
 	char names[512];
 	int code;
 
-	if ((code = cli_url_check(value, from)) != 0)
+	if ((code = cli_url_check(o->ctx, value, from)) != 0)
 		return code;
 	if (!cli_site_lookup(o, value, &site)) {
 		o->repo = value;
@@ -78,11 +78,11 @@ static int resolve_repo(struct cli_repo_opts *o, const char *value, const char *
 	if (site == NULL) {
 		cli_replica_names(o, names, sizeof(names));
 		if (o->cfg == NULL)
-			cli_error("%s '%s' is not a URL, and there is no configuration file naming sites (a directory "
-				  "here: ./%s)", from, value, value);
+			cli_error(o->ctx, "%s '%s' is not a URL, and there is no configuration file naming sites (a "
+				  "directory here: ./%s)", from, value, value);
 		else
-			cli_error("%s '%s' is neither a URL nor a site of '%s' (primary; replicas: %s); for a directory "
-				  "here write ./%s", from, value, o->cfg->file, names, value);
+			cli_error(o->ctx, "%s '%s' is neither a URL nor a site of '%s' (primary; replicas: %s); for a "
+				  "directory here write ./%s", from, value, o->cfg->file, names, value);
 		return CAIRN_EXIT_USAGE;
 	}
 	o->repo = site->url;
@@ -102,12 +102,12 @@ int cli_repo_opts_env(struct cli_repo_opts *o)
 		o->cfg = NULL; /* no file: flags and environment alone */
 	} else if (rc < 0) {
 		o->cfg = NULL;
-		cli_error("%s", cairn_err_msg());
+		cli_error(o->ctx, "%s", cairn_err_msg());
 		return rc == CAIRN_ENOMEM ? CAIRN_EXIT_ERROR : CAIRN_EXIT_USAGE;
 	}
 	cfg = o->cfg;
 	if (cfg != NULL && cfg->log == CAIRN_CONFIG_LOG_SYSLOG)
-		cli_syslog_enable(0);
+		cli_syslog_enable(o->ctx, 0);
 	/* the key is one setting: a key file, a passphrase file or a passphrase */
 	if (o->key_file == NULL && o->passphrase_file == NULL) {
 		o->key_file = env_value("CAIRN_KEY_FILE");

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int dispatch(const char *usage, const struct cli_command *commands, size_t ncommands, int argc, char **argv)
+static int dispatch(struct cli_ctx *ctx, const char *usage, const struct cli_command *commands, size_t ncommands,
+		    int argc, char **argv)
 {
 	const char *cmd;
 
@@ -24,17 +25,17 @@ static int dispatch(const char *usage, const struct cli_command *commands, size_
 		return CAIRN_EXIT_OK;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("%s %s (repository format %d)\n", cli_program(), CAIRN_VERSION, CAIRN_FORMAT_VERSION);
+		printf("%s %s (repository format %d)\n", ctx->program, CAIRN_VERSION, CAIRN_FORMAT_VERSION);
 		return CAIRN_EXIT_OK;
 	}
 	if (cairn_crypto_init() < 0) {
-		cli_error("cannot initialise libsodium");
+		cli_error(ctx, "cannot initialise libsodium");
 		return CAIRN_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < ncommands; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (see '%s --help')", cmd, cli_program());
+			return commands[i].run(ctx, argc - 1, argv + 1);
+	cli_error(ctx, "unknown command '%s' (see '%s --help')", cmd, ctx->program);
 	return CAIRN_EXIT_USAGE;
 }
 
@@ -42,9 +43,13 @@ int cli_main(const char *program, const char *usage, const struct cli_command *c
 	     int argc, char **argv)
 {
 	struct job_report rep;
+	struct cli_ctx ctx;
+	int code;
 
-	cli_set_program(program);
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	return job_report_finish(&rep, dispatch(usage, commands, ncommands, argc, argv));
+	cli_ctx_init(&ctx, program, &rep);
+	code = dispatch(&ctx, usage, commands, ncommands, argc, argv);
+	code = job_report_finish(&rep, &ctx, code);
+	cli_ctx_close(&ctx);
+	return code;
 }

@@ -5,14 +5,18 @@
 
 #include <stddef.h>
 
+struct cli_ctx;
+
 struct cli_command {
 	const char *name;
-	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv); /* argv[0] is the command name */
 };
 
-/* Run the command argv[1] of program `program` (also set as cli_program()).
- * The run's job report (job_report.h) lives here: registered before the
- * command runs, finished with its exit code, which is returned. */
+/* Run the command argv[1] of program `program`. The run's context
+ * (struct cli_ctx: the program name, the syslog choice) and its job report
+ * (job_report.h) live here, on this function's stack: the command gets
+ * the context as its argument; the report is finished with the command's
+ * exit code, which is returned. */
 int cli_main(const char *program, const char *usage, const struct cli_command *commands, size_t ncommands,
 	     int argc, char **argv);
 

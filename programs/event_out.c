@@ -28,13 +28,13 @@ int event_json_fields(json_t *obj, const struct cairn_event *ev)
 	return set_ref(obj, "blob_type", "blob_id", &ev->blob);
 }
 
-void event_print_restore_problem(const struct cairn_event *ev)
+void event_print_restore_problem(const struct cli_ctx *ctx, const struct cairn_event *ev)
 {
 	const char *object = ev->object_name;
 
 	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL)
-		cli_error("'%s' not restored: damaged data%s%s%s: %s", ev->path, object ? " in object '" : "",
+		cli_error(ctx, "'%s' not restored: damaged data%s%s%s: %s", ev->path, object ? " in object '" : "",
 			  object ? object : "", object ? "'" : "", ev->message);
 	else
-		cli_error("'%s': %s", ev->path, ev->message);
+		cli_error(ctx, "'%s': %s", ev->path, ev->message);
 }

@@ -9,6 +9,8 @@
 
 #include "cairn/event.h"
 
+struct cli_ctx;
+
 /* Set on the object `obj` (a JSON object owned by the caller) the event's
  * "code" (cairn_event_code_name), and, when the event has them,
  * "object_type" and "object_id" (64 lowercase hex digits), "blob_type" and
@@ -20,7 +22,7 @@ int event_json_fields(json_t *obj, const struct cairn_event *ev);
 /* Print a restore problem on stderr (cli_error): "'PATH' not restored:
  * damaged data in object 'NAME': MESSAGE" for damage (" in object ..."
  * only when the event names its object), "'PATH': MESSAGE" for an entry
- * that could not be restored. */
-void event_print_restore_problem(const struct cairn_event *ev);
+ * that could not be restored. To ctx (cli.h). */
+void event_print_restore_problem(const struct cli_ctx *ctx, const struct cairn_event *ev);
 
 #endif

@@ -24,10 +24,6 @@
 #define RECORD_VERSION 1
 #define RECORD_MAX_BYTES (64 * 1024)
 
-/* The report main() registered: the programs' one process-wide mutable
- * state (see job_report.h). */
-static struct job_report *current;
-
 static const char *const counter_names[JOB_COUNTER_COUNT] = {
 	[JOB_FILES] = "files",
 	[JOB_BYTES_READ] = "bytes_read",
@@ -70,11 +66,6 @@ void job_report_init(struct job_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	reset_run(rep);
-}
-
-void job_report_set_current(struct job_report *rep)
-{
-	current = rep;
 }
 
 int job_report_check_name(const char *job)
@@ -127,69 +118,56 @@ static void copy_utf8(char *out, size_t len, const char *in)
 	out[o] = '\0';
 }
 
-void job_report_begin(const struct cli_repo_opts *o, const char *fmt, ...)
+void job_report_begin(struct job_report *rep, const struct cli_repo_opts *o, const char *fmt, ...)
 {
 	char name[JOB_NAME_MAX + 64], *state;
 	va_list ap;
 
-	if (current == NULL)
+	if (rep == NULL)
 		return;
 	if (o->cfg != NULL && o->cfg->log == CAIRN_CONFIG_LOG_SYSLOG)
-		cli_syslog_enable(0);
-	current->quiet = o->quiet || o->json;
+		cli_syslog_enable(o->ctx, 0);
+	rep->quiet = o->quiet || o->json;
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
 	if (job_report_check_name(name) < 0) {
-		cli_warn("not recording this run as a job: %s", cairn_err_msg());
-		current->job[0] = '\0';
+		cli_warn(o->ctx, "not recording this run as a job: %s", cairn_err_msg());
+		rep->job[0] = '\0';
 		return;
 	}
 	state = cli_state_dir(o);
-	if (state == NULL || strlen(state) >= sizeof(current->state_dir)) {
-		cli_warn("not recording job '%s': %s", name, state ? "the state directory's path is too long" :
-								     "out of memory");
+	if (state == NULL || strlen(state) >= sizeof(rep->state_dir)) {
+		cli_warn(o->ctx, "not recording job '%s': %s", name,
+			 state ? "the state directory's path is too long" : "out of memory");
 		free(state);
-		current->job[0] = '\0';
+		rep->job[0] = '\0';
 		return;
 	}
-	snprintf(current->state_dir, sizeof(current->state_dir), "%s", state);
+	snprintf(rep->state_dir, sizeof(rep->state_dir), "%s", state);
 	free(state);
-	current->metrics_file[0] = '\0';
+	rep->metrics_file[0] = '\0';
 	if (o->cfg != NULL && o->cfg->metrics_file != NULL)
-		snprintf(current->metrics_file, sizeof(current->metrics_file), "%s", o->cfg->metrics_file);
-	memcpy(current->job, name, strlen(name) + 1); /* checked: shorter than JOB_NAME_MAX */
+		snprintf(rep->metrics_file, sizeof(rep->metrics_file), "%s", o->cfg->metrics_file);
+	memcpy(rep->job, name, strlen(name) + 1); /* checked: shorter than JOB_NAME_MAX */
 }
 
-void job_report_count(enum job_counter which, int64_t value)
+void job_report_count(struct job_report *rep, enum job_counter which, int64_t value)
 {
-	if (current != NULL && (unsigned)which < JOB_COUNTER_COUNT)
-		current->counters[which] = value;
+	if (rep != NULL && (unsigned)which < JOB_COUNTER_COUNT)
+		rep->counters[which] = value;
 }
 
-void job_report_add(enum job_counter which, int64_t value)
+void job_report_add(struct job_report *rep, enum job_counter which, int64_t value)
 {
-	if (current != NULL && (unsigned)which < JOB_COUNTER_COUNT)
-		current->counters[which] = (current->counters[which] > 0 ? current->counters[which] : 0) + value;
+	if (rep != NULL && (unsigned)which < JOB_COUNTER_COUNT)
+		rep->counters[which] = (rep->counters[which] > 0 ? rep->counters[which] : 0) + value;
 }
 
-void job_report_message(const char *msg)
+void job_report_message(struct job_report *rep, const char *msg)
 {
-	if (current != NULL && msg != NULL)
-		copy_utf8(current->message, sizeof(current->message), msg);
-}
-
-int job_report_syslog(void)
-{
-	return current != NULL && current->syslog;
-}
-
-int job_report_set_syslog(void)
-{
-	if (current == NULL)
-		return 0;
-	current->syslog = 1;
-	return 1;
+	if (rep != NULL && msg != NULL)
+		copy_utf8(rep->message, sizeof(rep->message), msg);
 }
 
 /* ---- files ---- */
@@ -360,7 +338,7 @@ static int entry_job(const char *entry, char *name, size_t len)
 	return job_report_check_name(name) == 0 ? 0 : -1;
 }
 
-int job_report_list(const char *state_dir, struct job_report **ret, size_t *ret_n)
+int job_report_list(const struct cli_ctx *ctx, const char *state_dir, struct job_report **ret, size_t *ret_n)
 {
 	char *dirpath = cairn_asprintf("%s/jobs", state_dir), name[JOB_NAME_MAX];
 	struct job_report *list = NULL;
@@ -393,7 +371,7 @@ int job_report_list(const char *state_dir, struct job_report **ret, size_t *ret_
 		}
 		list = grown;
 		if (job_report_read(state_dir, name, &list[n]) < 0)
-			cli_warn("skipping a job record: %s", cairn_err_msg());
+			cli_warn(ctx, "skipping a job record: %s", cairn_err_msg());
 		else
 			n++;
 	}
@@ -411,7 +389,7 @@ int job_report_list(const char *state_dir, struct job_report **ret, size_t *ret_
 
 /* ---- finishing a job ---- */
 
-static void carry_over(struct job_report *rep)
+static void carry_over(struct job_report *rep, const struct cli_ctx *ctx)
 {
 	struct job_report *prev = malloc(sizeof(*prev));
 	int rc;
@@ -424,7 +402,7 @@ static void carry_over(struct job_report *rep)
 		rep->runs_total = prev->runs_total;
 		rep->failures_total = prev->failures_total;
 	} else if (rc != CAIRN_ENOTFOUND) {
-		cli_warn("%s: starting the job's history afresh", cairn_err_msg());
+		cli_warn(ctx, "%s: starting the job's history afresh", cairn_err_msg());
 	}
 	free(prev);
 }
@@ -468,21 +446,22 @@ static void summary_line(const struct job_report *rep, char *line, size_t len)
 	}
 }
 
-static void log_summary(const struct job_report *rep)
+static void log_summary(const struct job_report *rep, const struct cli_ctx *ctx)
 {
 	char line[512];
 	int prio = rep->exit_code == 0 ? LOG_INFO : job_exit_ok(rep->exit_code) ? LOG_WARNING : LOG_ERR;
 
 	summary_line(rep, line, sizeof(line));
-	cli_log_line(prio, !rep->quiet, "%s", line);
+	cli_log_line(ctx, prio, !rep->quiet, "%s", line);
 }
 
 /* The records with `rep` in place of its own (it may have failed to be written). */
-static int records_with(const struct job_report *rep, struct job_report **ret, size_t *ret_n)
+static int records_with(const struct job_report *rep, const struct cli_ctx *ctx, struct job_report **ret,
+			size_t *ret_n)
 {
 	struct job_report *list, *grown;
 	size_t n, i;
-	int rc = job_report_list(rep->state_dir, &list, &n);
+	int rc = job_report_list(ctx, rep->state_dir, &list, &n);
 
 	if (rc < 0)
 		return rc;
@@ -504,20 +483,20 @@ static int records_with(const struct job_report *rep, struct job_report **ret, s
 	return 0;
 }
 
-static void write_metrics(const struct job_report *rep)
+static void write_metrics(const struct job_report *rep, const struct cli_ctx *ctx)
 {
 	struct job_report *jobs = NULL;
 	struct metrics_site *sites = NULL;
 	size_t njobs = 0, nsites = 0;
 	int rc;
 
-	rc = records_with(rep, &jobs, &njobs);
+	rc = records_with(rep, ctx, &jobs, &njobs);
 	if (rc == 0)
-		rc = metrics_sites_load(rep->state_dir, &sites, &nsites);
+		rc = metrics_sites_load(ctx, rep->state_dir, &sites, &nsites);
 	if (rc == 0)
 		rc = metrics_write(rep->metrics_file, jobs, njobs, sites, nsites, cairn_time_now_ns());
 	if (rc < 0)
-		cli_warn("metrics file not updated: %s", cairn_err_msg());
+		cli_warn(ctx, "metrics file not updated: %s", cairn_err_msg());
 	free(jobs);
 	free(sites);
 }
@@ -542,7 +521,7 @@ static int lock_records(const char *state_dir)
 	return fd;
 }
 
-static void finish_job(struct job_report *rep, int rc)
+static void finish_job(struct job_report *rep, const struct cli_ctx *ctx, int rc)
 {
 	int lock_fd;
 
@@ -551,58 +530,54 @@ static void finish_job(struct job_report *rep, int rc)
 		rep->end_ns = rep->start_ns; /* the clock went back */
 	rep->exit_code = rc;
 	lock_fd = lock_records(rep->state_dir);
-	carry_over(rep);
+	carry_over(rep, ctx);
 	if (job_exit_ok(rc))
 		rep->last_success_ns = rep->end_ns;
 	rep->runs_total++;
 	if (!job_exit_ok(rc))
 		rep->failures_total++;
 	if (write_record(rep) < 0)
-		cli_warn("job record not written: %s", cairn_err_msg());
+		cli_warn(ctx, "job record not written: %s", cairn_err_msg());
 	if (lock_fd >= 0)
 		close(lock_fd);
-	log_summary(rep);
+	log_summary(rep, ctx);
 	if (rep->metrics_file[0] != '\0')
-		write_metrics(rep);
+		write_metrics(rep, ctx);
 }
 
-int job_report_finish(struct job_report *rep, int rc)
+int job_report_finish(struct job_report *rep, const struct cli_ctx *ctx, int rc)
 {
 	if (rep != NULL && rep->job[0] != '\0')
-		finish_job(rep, rc);
-	if (rep != NULL && rep->syslog)
-		closelog();
-	if (current == rep)
-		current = NULL;
+		finish_job(rep, ctx, rc);
 	return rc;
 }
 
-void job_report_end(int rc, int keep_message)
+void job_report_end(struct job_report *rep, const struct cli_ctx *ctx, int rc, int keep_message)
 {
 	char msg[JOB_MESSAGE_MAX];
 
-	if (current == NULL)
+	if (rep == NULL)
 		return;
-	if (current->job[0] != '\0')
-		finish_job(current, rc);
-	snprintf(msg, sizeof(msg), "%s", keep_message ? current->message : "");
-	reset_run(current);
-	snprintf(current->message, sizeof(current->message), "%s", msg);
+	if (rep->job[0] != '\0')
+		finish_job(rep, ctx, rc);
+	snprintf(msg, sizeof(msg), "%s", keep_message ? rep->message : "");
+	reset_run(rep);
+	snprintf(rep->message, sizeof(rep->message), "%s", msg);
 }
 
-void job_report_sites(struct cairn_repo *repo, const struct cli_repo_opts *o)
+void job_report_sites(struct job_report *rep, struct cairn_repo *repo, const struct cli_repo_opts *o)
 {
 	struct metrics_site *sites = NULL;
 	size_t n = 0;
 	int rc;
 
-	if (current == NULL || current->metrics_file[0] == '\0' || repo == NULL || o->cfg == NULL ||
+	if (rep == NULL || rep->metrics_file[0] == '\0' || repo == NULL || o->cfg == NULL ||
 	    o->repo_site != &o->cfg->primary)
 		return;
 	rc = metrics_sites_collect(repo, o, &sites, &n);
 	if (rc == 0)
-		rc = metrics_sites_save(current->state_dir, sites, n);
+		rc = metrics_sites_save(rep->state_dir, sites, n);
 	if (rc < 0)
-		cli_warn("the sites' status for the metrics file was not saved: %s", cairn_err_msg());
+		cli_warn(o->ctx, "the sites' status for the metrics file was not saved: %s", cairn_err_msg());
 	free(sites);
 }

@@ -1,23 +1,24 @@
 /* The record of one run of a job, for `cairn-agent status`, the metrics
  * file and the scheduler.
  *
- * main() owns one struct job_report and registers it before running a
- * command (job_report_set_current); a command that is a job names itself
- * once it knows its state directory, adds counters as it goes, and main()
- * finishes the record with the exit code:
+ * main() owns one struct job_report and hands it to the command inside the
+ * run's context (struct cli_ctx, cli.h: ctx->report); every function here
+ * takes the report it works on explicitly, and nothing is process-wide. A
+ * command that is a job names itself once it knows its state directory,
+ * adds counters as it goes, and main() finishes the record with the exit
+ * code:
  *
- *	main:     struct job_report rep; job_report_init(&rep); job_report_set_current(&rep);
- *	          rc = cmd_backup(...); return job_report_finish(&rep, rc);
- *	command:  job_report_begin(o, "backup:home");     after cli_repo_opts are resolved
- *	          job_report_count(JOB_FILES, st.files);   any time
- *	          job_report_sites(repo, o);               before closing a repository it changed
- *	cli_error(): the last error message is kept in the current report.
+ *	main:     struct job_report rep; struct cli_ctx ctx;
+ *	          job_report_init(&rep); cli_ctx_init(&ctx, "cairn-agent", &rep);
+ *	          rc = cmd_backup(&ctx, ...); return job_report_finish(&rep, &ctx, rc);
+ *	command:  job_report_begin(o->ctx->report, o, "backup:home");  after cli_repo_opts are resolved
+ *	          job_report_count(o->ctx->report, JOB_FILES, st.files); any time
+ *	          job_report_sites(o->ctx->report, repo, o);  before closing a repository it changed
+ *	cli_error(ctx, ...): the last error message is kept in ctx->report.
  *
- * The current report is the one piece of process-wide mutable state of the
- * programs (like the program name of cli_set_program): a pointer, set by
- * main() before the command runs and cleared by job_report_finish, to a
- * report main() owns. It also carries the run's logging choice (syslog),
- * so that cli_error() and cli_warn() know where their lines go.
+ * Every function taking a report does nothing when it is NULL (a run that
+ * keeps no record). Warnings and the summary line go where the context
+ * says (its program name, its syslog choice).
  *
  * job_report_finish writes <state dir>/jobs/<job>.json atomically (temp file
  * in the same directory, fsync, rename; mode 0600, directory 0700); the
@@ -78,44 +79,45 @@ struct job_report {
 	int64_t runs_total;              /* runs recorded, this one included (carried over) */
 	int64_t failures_total;          /* of which failed: exit code other than 0 and 3 */
 	int quiet;                       /* --quiet or --json: no summary line on stderr */
-	int syslog;                      /* log lines also go to syslog(3) (see cli_syslog_enable) */
 };
 
+struct cli_ctx;
+
 void job_report_init(struct job_report *rep);
-/* Register the report commands write to (NULL = none). main() only. */
-void job_report_set_current(struct job_report *rep);
-/* Name the job and take the state directory and metrics file from `o`.
- * `fmt` is printf-like. No-op without a current report; an invalid name is
- * a warning and the run is then not a job. */
-void job_report_begin(const struct cli_repo_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Set (not add) a counter. No-op without a current report. */
-void job_report_count(enum job_counter which, int64_t value);
-/* Add to a counter (one not reported yet counts from 0). No-op without a
- * current report. */
-void job_report_add(enum job_counter which, int64_t value);
+/* Name the job and take the state directory and metrics file from `o`;
+ * warnings go to o->ctx, and a configured `log = syslog` turns syslog on in
+ * it. `fmt` is printf-like. An invalid name is a warning and the run is
+ * then not a job. */
+void job_report_begin(struct job_report *rep, const struct cli_repo_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Set (not add) a counter. */
+void job_report_count(struct job_report *rep, enum job_counter which, int64_t value);
+/* Add to a counter (one not reported yet counts from 0). */
+void job_report_add(struct job_report *rep, enum job_counter which, int64_t value);
 /* Keep `msg` as the run's message (cli_error calls this), made valid UTF-8
  * and cut to JOB_MESSAGE_MAX - 1 bytes. Like the rest of this interface,
- * for the main thread (or callbacks the library serialises). */
-void job_report_message(const char *msg);
-/* Finish and write the record (see above). Returns rc unchanged; a failure
- * to write the record or metrics is a warning, never a change of rc. */
-int job_report_finish(struct job_report *rep, int rc);
-/* Finish the current job now, as job_report_finish would, and make the
- * current report ready for another job of the same run (a command that
- * runs several jobs: replicate to several sites): no name, fresh clock and
- * counters; the message is kept only with `keep_message` (the same failure
- * ends the next job too). main()'s job_report_finish then writes nothing
- * unless job_report_begin names a job again. No-op without a current
- * report. */
-void job_report_end(int rc, int keep_message);
+ * for the thread that owns the report (or callbacks the library
+ * serialises). */
+void job_report_message(struct job_report *rep, const char *msg);
+/* Finish and write the record (see above); warnings and the summary line
+ * go to `ctx`. Returns rc unchanged; a failure to write the record or
+ * metrics is a warning, never a change of rc. */
+int job_report_finish(struct job_report *rep, const struct cli_ctx *ctx, int rc);
+/* Finish the job now, as job_report_finish would, and make the report
+ * ready for another job of the same run (a command that runs several jobs:
+ * replicate to several sites): no name, fresh clock and counters; the
+ * message is kept only with `keep_message` (the same failure ends the next
+ * job too). main()'s job_report_finish then writes nothing unless
+ * job_report_begin names a job again. */
+void job_report_end(struct job_report *rep, const struct cli_ctx *ctx, int rc, int keep_message);
 
 /* Save the replication status of the primary and of every configured
  * replica, from the open repository's catalog (no request is sent), for
  * the metrics file: commands call it before closing a repository whose
  * snapshots or replicas they changed (backup, replicate, forget, prune).
- * Only when the run has a metrics file and `repo` is the configured
- * primary; never fails (a problem is a warning). */
-void job_report_sites(struct cairn_repo *repo, const struct cli_repo_opts *o);
+ * Only when the report has a metrics file and `repo` is the configured
+ * primary; never fails (a problem is a warning, to o->ctx). */
+void job_report_sites(struct job_report *rep, struct cairn_repo *repo, const struct cli_repo_opts *o);
 
 /* Reading records back (status, metrics, scheduler). */
 
@@ -127,18 +129,13 @@ int job_report_check_name(const char *job);
 int job_report_read(const char *state_dir, const char *job, struct job_report *rep);
 /* Every record under <state_dir>/jobs, sorted by job name, into *ret
  * (malloc'd, free it; NULL when there is none). A missing directory is no
- * record; an unreadable record is skipped with a warning. 0, CAIRN_EIO or
- * CAIRN_ENOMEM. */
-int job_report_list(const char *state_dir, struct job_report **ret, size_t *ret_n);
+ * record; an unreadable record is skipped with a warning to `ctx`. 0,
+ * CAIRN_EIO or CAIRN_ENOMEM. */
+int job_report_list(const struct cli_ctx *ctx, const char *state_dir, struct job_report **ret, size_t *ret_n);
 /* The name of a counter in records and metrics ("bytes_read"). */
 const char *job_counter_name(enum job_counter which);
 /* Whether an exit code counts as a success (0, or 3: partial). */
 int job_exit_ok(int exit_code);
-
-/* Logging, kept in the current report: 1 when log lines also go to syslog. */
-int job_report_syslog(void);
-/* Mark the current report as logging to syslog. 0 without a current report. */
-int job_report_set_syslog(void);
 
 /* A time for the JSON of job records, status and the scheduler's plan: RFC
  * 3339 UTC with fractions, or null when ns <= 0 (never). New reference. */

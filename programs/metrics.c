@@ -483,7 +483,7 @@ static int saved_rows(const char *state_dir, struct metrics_site **ret, size_t *
 	return 0;
 }
 
-int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t *ret_n)
+int metrics_sites_load(const struct cli_ctx *ctx, const char *state_dir, struct metrics_site **ret, size_t *ret_n)
 {
 	struct metrics_site *rows = NULL;
 	size_t n = 0;
@@ -494,7 +494,7 @@ int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t 
 	rc = saved_rows(state_dir, &rows, &n);
 	/* a drill history that cannot be read costs its metrics, not the others */
 	if (rc == 0 && metrics_drills_merge(state_dir, &rows, &n) < 0)
-		cli_warn("the drill metrics are left out: %s", cairn_err_msg());
+		cli_warn(ctx, "the drill metrics are left out: %s", cairn_err_msg());
 	if (rc < 0 || rows == NULL) {
 		free(rows);
 		return rc;

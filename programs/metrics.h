@@ -25,6 +25,7 @@
 #include "cairn/drill.h"
 #include "job_report.h"
 
+struct cli_ctx;
 struct cli_repo_opts;
 struct cairn_repo;
 
@@ -60,10 +61,11 @@ int metrics_write(const char *path, const struct job_report *jobs, size_t njobs,
 int metrics_sites_collect(struct cairn_repo *repo, const struct cli_repo_opts *o, struct metrics_site **ret,
 			  size_t *ret_n);
 /* Save rows under <state_dir>/jobs/.sites.json (atomically, mode 0600);
- * load them back (*ret NULL and 0 rows when there is no file yet). 0 or a
- * library error code with a detail. */
+ * load them back (*ret NULL and 0 rows when there is no file yet; a drill
+ * history that cannot be read is a warning to `ctx`). 0 or a library error
+ * code with a detail. */
 int metrics_sites_save(const char *state_dir, const struct metrics_site *sites, size_t n);
-int metrics_sites_load(const char *state_dir, struct metrics_site **ret, size_t *ret_n);
+int metrics_sites_load(const struct cli_ctx *ctx, const char *state_dir, struct metrics_site **ret, size_t *ret_n);
 /* Attach the last drill of every site with a drill history under
  * <state_dir>/drills to its row of *rows (n of them, malloc'd or NULL); a
  * site without a row gets one of its own (status_unknown). metrics_sites_load

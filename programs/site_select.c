@@ -43,7 +43,7 @@ static int open_named(struct cli_repo_opts *o, const struct cairn_site_query *q,
 		*found = rc == 0;
 		return 0;
 	}
-	code = cli_fail(rc, "cannot look up the recovery point");
+	code = cli_fail(o->ctx, rc, "cannot look up the recovery point");
 	cairn_repo_close(*ret_repo);
 	*ret_repo = NULL;
 	return code;
@@ -66,7 +66,7 @@ static int open_site(void *ctx, const struct cairn_site_config *site, struct cai
 }
 
 /* No site can be read: say why for each, and exit with the primary's reason. */
-static int none_healthy(const struct cairn_site_choice *ch)
+static int none_healthy(const struct cli_ctx *ctx, const struct cairn_site_choice *ch)
 {
 	char list[2048];
 	size_t used = 0;
@@ -80,7 +80,7 @@ static int none_healthy(const struct cairn_site_choice *ch)
 			break;
 		used += (size_t)n;
 	}
-	cli_error("no site can be read: %s", list);
+	cli_error(ctx, "no site can be read: %s", list);
 	return ch->probes[0].rc == CAIRN_ENOTFOUND ? CAIRN_EXIT_REPO : cli_exit_for(ch->probes[0].rc);
 }
 
@@ -89,20 +89,20 @@ static int select_failed(const struct site_choice *ch, const struct opener *op, 
 {
 	switch (ch->sel.failure) {
 	case CAIRN_SITE_FAIL_PROBE:
-		return cli_fail(rc, "cannot probe the sites");
+		return cli_fail(op->o->ctx, rc, "cannot probe the sites");
 	case CAIRN_SITE_FAIL_NONE_HEALTHY:
-		return none_healthy(&ch->sel);
+		return none_healthy(op->o->ctx, &ch->sel);
 	case CAIRN_SITE_FAIL_OPEN_PRIMARY:
-		return op->code != 0 ? op->code : cli_fail(rc, NULL); /* printed by cli_open_repo */
+		return op->code != 0 ? op->code : cli_fail(op->o->ctx, rc, NULL); /* printed by cli_open_repo */
 	case CAIRN_SITE_FAIL_NONE_OPENED:
-		cli_error("no site could be opened (see above)");
+		cli_error(op->o->ctx, "no site could be opened (see above)");
 		return CAIRN_EXIT_ERROR;
 	case CAIRN_SITE_FAIL_BUG:
-		cli_error("internal error: %s", cairn_err_msg());
+		cli_error(op->o->ctx, "internal error: %s", cairn_err_msg());
 		return CAIRN_EXIT_ERROR;
 	case CAIRN_SITE_FAIL_LOOKUP:
 	default:
-		return cli_fail(rc, "cannot look up the recovery point");
+		return cli_fail(op->o->ctx, rc, "cannot look up the recovery point");
 	}
 }
 

@@ -102,7 +102,7 @@ json_t *point_choice_json(const struct cairn_snapshot *snap, const char *request
 			 "loss_window_seconds", snap ? json_real((double)(at_ns - snap->time_ns) / 1e9) : json_null());
 }
 
-void point_none_error(struct cairn_repo *repo, int64_t at_ns, const char *notes)
+void point_none_error(const struct cli_ctx *ctx, struct cairn_repo *repo, int64_t at_ns, const char *notes)
 {
 	struct cairn_snapshot *snaps = NULL;
 	char asked[CAIRN_TIME_STR], first[CAIRN_TIME_STR];
@@ -112,18 +112,19 @@ void point_none_error(struct cairn_repo *repo, int64_t at_ns, const char *notes)
 	cairn_time_format(at_ns, 0, asked);
 	if (cairn_snapshot_list(repo, &snaps, &count) == 0 && count > 0) {
 		cairn_time_format(snaps[0].time_ns, 0, first);
-		cli_error("no recovery point at or before %s: the first one is snapshot %.8s, taken %s%s%s%s", asked,
-			  snaps[0].id, first, open, notes, close);
+		cli_error(ctx, "no recovery point at or before %s: the first one is snapshot %.8s, taken %s%s%s%s",
+			  asked, snaps[0].id, first, open, notes, close);
 	} else {
-		cli_error("no recovery point at or before %s: there is no snapshot%s%s%s", asked, open, notes, close);
+		cli_error(ctx, "no recovery point at or before %s: there is no snapshot%s%s%s", asked, open, notes,
+			  close);
 	}
 	cairn_snapshots_free(snaps, count);
 }
 
-int snapshot_list_command(int argc, char **argv, const char *usage)
+int snapshot_list_command(struct cli_ctx *ctx, int argc, char **argv, const char *usage)
 {
 	static const struct option longopts[] = { CLI_COMMON_LONG_OPTIONS, CLI_FROM_LONG_OPTION, { NULL, 0, NULL, 0 } };
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_repo *repo = NULL;
 	struct cairn_snapshot *snaps = NULL;
 	size_t count = 0;
@@ -139,7 +140,7 @@ int snapshot_list_command(int argc, char **argv, const char *usage)
 		return CAIRN_EXIT_OK;
 	}
 	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	code = cli_repo_opts_env(&o);
@@ -151,7 +152,7 @@ int snapshot_list_command(int argc, char **argv, const char *usage)
 	}
 	rc = cairn_snapshot_list(repo, &snaps, &count);
 	if (rc < 0) {
-		code = cli_fail(rc, "cannot list snapshots");
+		code = cli_fail(ctx, rc, "cannot list snapshots");
 	} else {
 		snapshot_print_list(snaps, count, o.json);
 		code = CAIRN_EXIT_OK;

@@ -7,6 +7,8 @@
 
 #include "cairn/snapshot.h"
 
+struct cli_ctx;
+
 /* A JSON object describing one snapshot (new reference). */
 json_t *snapshot_json(const struct cairn_snapshot *s);
 /* Print a table (oldest first) or a JSON array on stdout. */
@@ -26,10 +28,10 @@ json_t *point_choice_json(const struct cairn_snapshot *snap, const char *request
 /* The error of a restore at `at_ns` without a point: "no recovery point at
  * or before T: the first one is snapshot X, taken T1" (or "there is no
  * snapshot"), with " (notes)" when notes is not empty. */
-void point_none_error(struct cairn_repo *repo, int64_t at_ns, const char *notes);
+void point_none_error(const struct cli_ctx *ctx, struct cairn_repo *repo, int64_t at_ns, const char *notes);
 
 /* The whole "list snapshots" command (cairn-agent snapshots, cairn-restore
  * points): common options, open, list, print. Returns an exit code. */
-int snapshot_list_command(int argc, char **argv, const char *usage);
+int snapshot_list_command(struct cli_ctx *ctx, int argc, char **argv, const char *usage);
 
 #endif

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-void drill_init(struct drill *d)
+void drill_init(struct drill *d, struct cli_ctx *ctx)
 {
 	memset(d, 0, sizeof(*d));
+	d->o.ctx = ctx;
 	d->start_ns = cairn_time_now_ns();
 	d->start_mono_ns = cairn_time_mono_ns();
 	d->a.within_ns = DRILL_WITHIN_DEFAULT_NS;
@@ -57,22 +58,24 @@ static void history_append(const struct drill *d, json_t *record)
 			       : cairn_err(CAIRN_ENOMEM, "out of memory");
 
 	if (rc < 0)
-		cli_warn("the drill is not recorded in the history: %s", cairn_err_msg());
+		cli_warn(d->o.ctx, "the drill is not recorded in the history: %s", cairn_err_msg());
 	free(state);
 }
 
 /* The counters of the job record (metrics, status). */
 static void drill_job_counters(const struct drill *d)
 {
+	struct job_report *rep = d->o.ctx->report;
+	uint64_t errors = d->f.ndamaged + d->f.nsync_damage + cairn_drill_failed_files(&d->f) + d->rst.errors;
+
 	if (d->restored) {
-		job_report_count(JOB_FILES, (int64_t)d->rst.files);
-		job_report_count(JOB_BYTES_READ, (int64_t)d->rst.bytes);
+		job_report_count(rep, JOB_FILES, (int64_t)d->rst.files);
+		job_report_count(rep, JOB_BYTES_READ, (int64_t)d->rst.bytes);
 	}
-	job_report_count(JOB_ERRORS, (int64_t)(d->f.ndamaged + d->f.nsync_damage + cairn_drill_failed_files(&d->f) +
-					       d->rst.errors));
+	job_report_count(rep, JOB_ERRORS, (int64_t)errors);
 	if (d->sync_ns >= 0) {
-		job_report_count(JOB_REQUESTS, (int64_t)d->store.requests);
-		job_report_count(JOB_RETRIES, (int64_t)d->store.retries);
+		job_report_count(rep, JOB_REQUESTS, (int64_t)d->store.requests);
+		job_report_count(rep, JOB_RETRIES, (int64_t)d->store.retries);
 	}
 }
 
@@ -95,7 +98,7 @@ static int drill_run(struct drill *d)
 	if (record != NULL)
 		history_append(d, record);
 	else
-		cli_warn("the drill could not be recorded in the history: out of memory");
+		cli_warn(d->o.ctx, "the drill could not be recorded in the history: out of memory");
 	json_decref(record);
 	if (d->a.report != NULL)
 		drill_report_write(d);
@@ -106,7 +109,7 @@ static int drill_run(struct drill *d)
 		if (text != NULL)
 			puts(text);
 		else
-			cli_error("cannot print the JSON record: out of memory");
+			cli_error(d->o.ctx, "cannot print the JSON record: out of memory");
 		free(text);
 		json_decref(j);
 	} else if (!d->o.quiet) {
@@ -116,12 +119,12 @@ static int drill_run(struct drill *d)
 	return d->exit_code;
 }
 
-int cmd_drill(int argc, char **argv)
+int cmd_drill(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct drill d;
 	int code;
 
-	drill_init(&d);
+	drill_init(&d, ctx);
 	code = drill_parse_args(&d, argc, argv);
 	if (code >= 0) { /* help, or a usage error */
 		drill_free(&d);
@@ -134,9 +137,9 @@ int cmd_drill(int argc, char **argv)
 		code = drill_scratch_setup(&d);
 	if (code == 0) {
 		if (d.a.job != NULL)
-			job_report_begin(&d.o, "%s", d.a.job);
+			job_report_begin(ctx->report, &d.o, "%s", d.a.job);
 		else
-			job_report_begin(&d.o, "drill:%s", d.site_file);
+			job_report_begin(ctx->report, &d.o, "drill:%s", d.site_file);
 		code = drill_run(&d);
 	}
 	drill_free(&d);

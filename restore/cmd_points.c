@@ -44,7 +44,7 @@ static int list_points(const struct cli_repo_opts *o, const struct site_choice *
 	site_choice_print(o, ch, "recovery points of");
 	rc = cairn_snapshot_list(repo, &snaps, &count);
 	if (rc < 0)
-		return cli_fail(rc, "cannot list snapshots");
+		return cli_fail(o->ctx, rc, "cannot list snapshots");
 	snapshot_print_list(snaps, count, o->json);
 	cairn_snapshots_free(snaps, count);
 	return CAIRN_EXIT_OK;
@@ -60,7 +60,7 @@ static int show_choice(const struct cli_repo_opts *o, const struct site_choice *
 	if (snap != NULL)
 		site_choice_print(o, ch, "recovery point from");
 	else
-		point_none_error(repo, at_ns, notes);
+		point_none_error(o->ctx, repo, at_ns, notes);
 	if (o->json) {
 		json_t *j = point_choice_json(snap, at, at_ns);
 		char *text;
@@ -78,7 +78,7 @@ static int show_choice(const struct cli_repo_opts *o, const struct site_choice *
 	return code;
 }
 
-int cmd_points(int argc, char **argv)
+int cmd_points(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -86,7 +86,7 @@ int cmd_points(int argc, char **argv)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct site_choice ch = { 0 };
 	struct cairn_snapshot snap = { 0 };
 	struct cairn_site_query q = { NULL, 0 };
@@ -111,12 +111,12 @@ int cmd_points(int argc, char **argv)
 		return CAIRN_EXIT_OK;
 	}
 	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	q.at_ns = cairn_time_now_ns();
 	if (at != NULL && cairn_time_parse(at, q.at_ns, &q.at_ns) < 0) {
-		cli_error("--at: %s", cairn_err_msg());
+		cli_error(ctx, "--at: %s", cairn_err_msg());
 		return CAIRN_EXIT_USAGE;
 	}
 	unnamed = site_select_unnamed(&o);

@@ -73,7 +73,7 @@ static void on_problem(void *ctx, const struct cairn_event *ev)
 	json_t *p;
 
 	cli_progress_done(&ui->progress);
-	event_print_restore_problem(ev);
+	event_print_restore_problem(ui->o->ctx, ev);
 	if (ui->problems == NULL)
 		return;
 	p = json_pack("{s:s, s:s, s:s?, s:s}", "kind", damaged ? "damaged" : "error", "path", ev->path, "object",
@@ -82,7 +82,7 @@ static void on_problem(void *ctx, const struct cairn_event *ev)
 	json_array_append_new(ui->problems, p);
 }
 
-int cmd_restore(int argc, char **argv)
+int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONG_OPTIONS,
@@ -95,7 +95,7 @@ int cmd_restore(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_repo_opts o = { 0 };
+	struct cli_repo_opts o = { .ctx = ctx };
 	struct cairn_restore_opts ro = { 0 };
 	struct cairn_restore_stats st = { 0 };
 	struct restore_ui ui = { 0 };
@@ -143,23 +143,23 @@ int cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(ctx, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	if ((at == NULL) == (snapshot == NULL)) {
-		cli_error("give exactly one of --at TIME or --snapshot ID");
+		cli_error(ctx, "give exactly one of --at TIME or --snapshot ID");
 		goto out;
 	}
 	if (ro.target == NULL) {
-		cli_error("no target given: use --target DIR");
+		cli_error(ctx, "no target given: use --target DIR");
 		goto out;
 	}
 	if (at != NULL && cairn_time_parse(at, now, &at_ns) < 0) {
-		cli_error("--at: %s", cairn_err_msg());
+		cli_error(ctx, "--at: %s", cairn_err_msg());
 		goto out;
 	}
 	if (rpo_text != NULL && cairn_duration_parse(rpo_text, &rpo_ns) < 0) {
-		cli_error("--rpo: %s", cairn_err_msg());
+		cli_error(ctx, "--rpo: %s", cairn_err_msg());
 		goto out;
 	}
 	unnamed = site_select_unnamed(&o);
@@ -176,10 +176,10 @@ int cmd_restore(int argc, char **argv)
 
 		site_choice_notes(&ch, 1, notes, sizeof(notes));
 		if (snapshot != NULL)
-			cli_error("no recovery point: no snapshot '%s'%s%s%s", snapshot, notes[0] ? " (" : "", notes,
-				  notes[0] ? ")" : "");
+			cli_error(ctx, "no recovery point: no snapshot '%s'%s%s%s", snapshot, notes[0] ? " (" : "",
+				  notes, notes[0] ? ")" : "");
 		else
-			point_none_error(repo, at_ns, notes);
+			point_none_error(ctx, repo, at_ns, notes);
 		code = CAIRN_EXIT_NO_POINT;
 		goto out;
 	}
@@ -199,8 +199,8 @@ int cmd_restore(int argc, char **argv)
 
 		cairn_duration_format(rpo_ns, rpo, sizeof(rpo));
 		cairn_duration_format(judged.over_ns, over, sizeof(over));
-		cli_error("RPO not met: the data-loss window of %s exceeds the RPO of %s by %s; nothing restored", window,
-			  rpo, over);
+		cli_error(ctx, "RPO not met: the data-loss window of %s exceeds the RPO of %s by %s; nothing "
+			  "restored", window, rpo, over);
 		rpo_met = 0;
 		code = CAIRN_EXIT_RPO;
 	} else {
@@ -217,13 +217,13 @@ int cmd_restore(int argc, char **argv)
 		if (rc == 0) {
 			code = CAIRN_EXIT_OK;
 		} else if (rc == CAIRN_ECORRUPT) {
-			cli_error("%s", cairn_err_msg());
+			cli_error(ctx, "%s", cairn_err_msg());
 			code = CAIRN_EXIT_DAMAGED;
 		} else if (rc == CAIRN_EIO && (st.errors > 0)) {
-			cli_error("%s", cairn_err_msg());
+			cli_error(ctx, "%s", cairn_err_msg());
 			code = CAIRN_EXIT_PARTIAL;
 		} else {
-			code = cli_fail(rc, "restore failed");
+			code = cli_fail(ctx, rc, "restore failed");
 			if (rc == CAIRN_EEXIST || rc == CAIRN_ENOTFOUND)
 				code = CAIRN_EXIT_USAGE;
 			goto out;

@@ -116,7 +116,8 @@ struct drill {
 	size_t nreasons;
 };
 
-void drill_init(struct drill *d);
+/* A drill of the run `ctx` (kept in d->o.ctx: where messages and the job record go). */
+void drill_init(struct drill *d, struct cli_ctx *ctx);
 void drill_free(struct drill *d);
 
 /* drill_args.c: parse argv (after "drill"). Returns -1 to go on, else the
@@ -177,8 +178,9 @@ char *drill_tempdir(const char *prefix);
  * directory; *ret_made says which. 0, or a CAIRN_E* code with a detail. */
 int drill_scratch_prepare(const char *dir, int *ret_made);
 /* Remove everything under dir (never following a symbolic link; directory
- * modes are lifted as needed), and dir itself when `self`. 0 or -1 (warned). */
-int drill_remove_tree(const char *dir, int self);
+ * modes are lifted as needed), and dir itself when `self`. 0 or -1 (warned,
+ * to ctx). */
+int drill_remove_tree(const struct cli_ctx *ctx, const char *dir, int self);
 
 /* drill_text.c (durations and clean text: cairn_drill_format_span and
  * cairn_drill_clean_text, lib/drill) */

@@ -105,11 +105,11 @@ static int parse_percent(const char *text, double *ret)
 	return 0;
 }
 
-static int parse_duration_opt(const char *opt, const char *text, int64_t *ret)
+static int parse_duration_opt(const struct cli_ctx *ctx, const char *opt, const char *text, int64_t *ret)
 {
 	if (drill_duration_parse(text, ret) == 0)
 		return 0;
-	cli_error("%s: invalid duration '%s' (e.g. 500ms, 90s, 15m, 1h30m, 7d)", opt, text);
+	cli_error(ctx, "%s: invalid duration '%s' (e.g. 500ms, 90s, 15m, 1h30m, 7d)", opt, text);
 	return -1;
 }
 
@@ -127,24 +127,24 @@ static int drill_option(struct drill *d, int opt, const char *arg)
 		return 0;
 	case OPT_WITHIN:
 		a->within_given = 1;
-		return parse_duration_opt("--within", arg, &a->within_ns);
+		return parse_duration_opt(d->o.ctx, "--within", arg, &a->within_ns);
 	case OPT_SEED:
 		a->seed_given = 1;
 		if (parse_seed(arg, &a->seed) == 0)
 			return 0;
-		cli_error("--seed: '%s' is not a number from 0 to 18446744073709551615", arg);
+		cli_error(d->o.ctx, "--seed: '%s' is not a number from 0 to 18446744073709551615", arg);
 		return -1;
 	case OPT_RPO:
-		return parse_duration_opt("--rpo", arg, &a->rpo_ns);
+		return parse_duration_opt(d->o.ctx, "--rpo", arg, &a->rpo_ns);
 	case OPT_RTO:
-		return parse_duration_opt("--rto", arg, &a->rto_ns);
+		return parse_duration_opt(d->o.ctx, "--rto", arg, &a->rto_ns);
 	case OPT_SCRATCH:
 		a->scratch = arg;
 		return 0;
 	case OPT_SAMPLE:
 		if (parse_percent(arg, &a->sample) == 0)
 			return 0;
-		cli_error("--sample: '%s' is not a percentage above 0 and at most 100", arg);
+		cli_error(d->o.ctx, "--sample: '%s' is not a percentage above 0 and at most 100", arg);
 		return -1;
 	case OPT_KEEP:
 		a->keep = 1;
@@ -157,7 +157,7 @@ static int drill_option(struct drill *d, int opt, const char *arg)
 			a->job = arg;
 			return 0;
 		}
-		cli_error("--job: '%s' is not a job name of the form drill:NAME", arg);
+		cli_error(d->o.ctx, "--job: '%s' is not a job name of the form drill:NAME", arg);
 		return -1;
 	case OPT_REPORT:
 		a->report = arg;
@@ -172,24 +172,24 @@ static int drill_option(struct drill *d, int opt, const char *arg)
 static int check_combination(struct drill *d)
 {
 	if (d->o.repo == NULL) {
-		cli_error("no site given: drill a replica with --from NAME|URL (never the local catalog, and not the "
-			  "primary unless --allow-primary)");
+		cli_error(d->o.ctx, "no site given: drill a replica with --from NAME|URL (never the local catalog, and "
+			  "not the primary unless --allow-primary)");
 		return -1;
 	}
 	if (d->a.random_point && d->a.at != NULL) {
-		cli_error("give either --at TIME or --random-point, not both");
+		cli_error(d->o.ctx, "give either --at TIME or --random-point, not both");
 		return -1;
 	}
 	if (d->a.within_given && !d->a.random_point) {
-		cli_error("--within goes with --random-point");
+		cli_error(d->o.ctx, "--within goes with --random-point");
 		return -1;
 	}
 	if (d->a.within_given && d->a.within_ns <= 0) {
-		cli_error("--within must be longer than 0s");
+		cli_error(d->o.ctx, "--within must be longer than 0s");
 		return -1;
 	}
 	if (d->a.at != NULL && cairn_time_parse(d->a.at, d->start_ns, &d->requested_ns) < 0) {
-		cli_error("--at: %s", cairn_err_msg());
+		cli_error(d->o.ctx, "--at: %s", cairn_err_msg());
 		return -1;
 	}
 	if (!d->a.seed_given)
@@ -231,7 +231,7 @@ int drill_parse_args(struct drill *d, int argc, char **argv)
 		return CAIRN_EXIT_OK;
 	}
 	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+		cli_error(d->o.ctx, "unexpected argument '%s'", argv[optind]);
 		return CAIRN_EXIT_USAGE;
 	}
 	return check_combination(d) < 0 ? CAIRN_EXIT_USAGE : -1;

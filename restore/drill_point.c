@@ -82,7 +82,7 @@ int drill_choose_point(struct drill *d)
 	int rc = cairn_snapshot_list(d->repo, &snaps, &n);
 
 	if (rc < 0) {
-		int code = cli_fail(rc, "cannot list the recovery points");
+		int code = cli_fail(d->o.ctx, rc, "cannot list the recovery points");
 
 		d->fatal = cairn_asprintf("cannot list the recovery points: %s", cairn_err_msg());
 		return code;
@@ -91,7 +91,7 @@ int drill_choose_point(struct drill *d)
 	d->newest_ns = n > 0 ? snaps[n - 1].time_ns : -1;
 	i = pick(d, snaps, n, &d->candidates, msg, sizeof(msg));
 	if (i < 0) {
-		cli_error("%s", msg);
+		cli_error(d->o.ctx, "%s", msg);
 		d->fatal = cairn_strdup(msg);
 		cairn_snapshots_free(snaps, n);
 		return CAIRN_EXIT_NO_POINT;
@@ -99,7 +99,7 @@ int drill_choose_point(struct drill *d)
 	rc = cairn_snapshot_find(d->repo, snaps[i].id, &d->snap);
 	cairn_snapshots_free(snaps, n);
 	if (rc < 0) {
-		int code = cli_fail(rc, "cannot read the recovery point");
+		int code = cli_fail(d->o.ctx, rc, "cannot read the recovery point");
 
 		d->fatal = cairn_asprintf("cannot read the recovery point: %s", cairn_err_msg());
 		return code;

@@ -383,7 +383,7 @@ void drill_report_write(const struct drill *d)
 	f = open_memstream(&text, &len);
 
 	if (f == NULL) {
-		cli_warn("cannot write the report '%s': out of memory", d->a.report);
+		cli_warn(d->o.ctx, "cannot write the report '%s': out of memory", d->a.report);
 		return;
 	}
 	if (is_html(d->a.report))
@@ -391,8 +391,8 @@ void drill_report_write(const struct drill *d)
 	else
 		md_report(f, d, past, npast);
 	if (fclose(f) != 0 || text == NULL)
-		cli_warn("cannot write the report '%s': out of memory", d->a.report);
+		cli_warn(d->o.ctx, "cannot write the report '%s': out of memory", d->a.report);
 	else if (cairn_file_write_atomic(d->a.report, text, len, 0644) < 0)
-		cli_warn("cannot write the report: %s", cairn_err_msg());
+		cli_warn(d->o.ctx, "cannot write the report: %s", cairn_err_msg());
 	free(text);
 }

@@ -21,7 +21,7 @@ static void drill_fatal(struct drill *d, const char *what, int print)
 	free(d->fatal);
 	d->fatal = detail[0] != '\0' ? cairn_asprintf("%s: %s", what, detail) : cairn_strdup(what);
 	if (print)
-		cli_error("%s", d->fatal != NULL ? d->fatal : what);
+		cli_error(d->o.ctx, "%s", d->fatal != NULL ? d->fatal : what);
 }
 
 /* ---- the callbacks: print the problem, then record it (lib/drill) ---- */
@@ -32,7 +32,7 @@ void drill_print_restore_problem(void *ctx, const struct cairn_event *ev)
 
 	cli_progress_done(&d->progress);
 	if (cairn_event_class(ev->code) != CAIRN_EVENT_CLASS_LOCAL || d->f.errors.total < CAIRN_DRILL_LIST_MAX)
-		event_print_restore_problem(ev);
+		event_print_restore_problem(d->o.ctx, ev);
 	cairn_drill_on_restore_problem(&d->f, ev);
 }
 
@@ -46,16 +46,16 @@ void drill_print_verify_failure(void *ctx, const struct cairn_event *ev)
 	snprintf(text, sizeof(text), "%s%s", ev->message, cairn_drill_after_text(after));
 	cli_progress_done(&d->progress);
 	if (listed < CAIRN_DRILL_LIST_MAX)
-		cli_error("verification: '%s' differs from the snapshot: %s", ev->path, text);
+		cli_error(d->o.ctx, "verification: '%s' differs from the snapshot: %s", ev->path, text);
 	else if (listed == CAIRN_DRILL_LIST_MAX)
-		cli_error("verification: more entries differ (counted, not listed)");
+		cli_error(d->o.ctx, "verification: more entries differ (counted, not listed)");
 }
 
 void drill_print_sync_warning(void *ctx, const struct cairn_event *ev)
 {
 	struct drill *d = ctx;
 
-	cli_warn("%s", ev->message);
+	cli_warn(d->o.ctx, "%s", ev->message);
 	cairn_drill_on_sync_warning(&d->f, ev);
 }
 
@@ -82,7 +82,7 @@ int drill_open(struct drill *d)
 	d->sync_ns = cairn_time_mono_ns() - d->start_mono_ns;
 	cairn_store_stats_get(cairn_repo_store(d->repo), &d->store);
 	if (rc < 0 && rc != CAIRN_ECORRUPT) {
-		code = cli_fail(rc, "cannot read the site's index");
+		code = cli_fail(d->o.ctx, rc, "cannot read the site's index");
 		drill_fatal(d, "cannot read the site's index", 0);
 		return code;
 	}
@@ -107,20 +107,20 @@ int drill_scratch_setup(struct drill *d)
 		d->scratch = drill_tempdir("cairn-drill.");
 		d->scratch_made = 1;
 		if (d->scratch == NULL) {
-			cli_error("cannot create a scratch directory: %s", cairn_err_msg());
+			cli_error(d->o.ctx, "cannot create a scratch directory: %s", cairn_err_msg());
 			return CAIRN_EXIT_ERROR;
 		}
 		return 0;
 	}
 	if (drill_scratch_prepare(d->a.scratch, &d->scratch_made) < 0) {
-		cli_error("%s", cairn_err_msg());
+		cli_error(d->o.ctx, "%s", cairn_err_msg());
 		return CAIRN_EXIT_USAGE;
 	}
 	d->scratch = cairn_strdup(d->a.scratch);
 	if (d->scratch == NULL) {
 		if (d->scratch_made)
 			rmdir(d->a.scratch);
-		cli_error("out of memory");
+		cli_error(d->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	return 0;
@@ -149,7 +149,7 @@ int drill_restore(struct drill *d)
 	if (d->restore_rc == 0 || d->restore_rc == CAIRN_ECORRUPT || (d->restore_rc == CAIRN_EIO && d->rst.errors > 0))
 		return 0;
 	d->restored = 0;
-	code = cli_fail(d->restore_rc, "restore failed");
+	code = cli_fail(d->o.ctx, d->restore_rc, "restore failed");
 	drill_fatal(d, "the restore failed", 0);
 	return code;
 }
@@ -189,7 +189,7 @@ void drill_verify(struct drill *d)
 	d->verified = rc == 0 || rc == CAIRN_ECORRUPT;
 	if (!d->verified) {
 		d->verify_error = cairn_strdup(cairn_err_msg());
-		cli_error("the verification could not run: %s", cairn_err_msg());
+		cli_error(d->o.ctx, "the verification could not run: %s", cairn_err_msg());
 	}
 }
 
@@ -198,9 +198,9 @@ void drill_cleanup(struct drill *d)
 	if (d->scratch != NULL && d->a.keep && d->recovery_ns >= 0) /* the restore ran */
 		d->scratch_kept = 1;
 	else if (d->scratch != NULL) /* also with --keep when nothing was restored */
-		drill_remove_tree(d->scratch, d->scratch_made);
+		drill_remove_tree(d->o.ctx, d->scratch, d->scratch_made);
 	cairn_repo_close(d->repo); /* its catalog is in the temporary state directory */
 	d->repo = NULL;
 	if (d->state_tmp != NULL)
-		drill_remove_tree(d->state_tmp, 1);
+		drill_remove_tree(d->o.ctx, d->state_tmp, 1);
 }

@@ -355,7 +355,7 @@ out:
 	return w.failed || w.skipped > 0 ? -1 : 0;
 }
 
-int drill_remove_tree(const char *dir, int self)
+int drill_remove_tree(const struct cli_ctx *ctx, const char *dir, int self)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
 	unsigned skipped = 0;
@@ -363,7 +363,7 @@ int drill_remove_tree(const char *dir, int self)
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0) {
-		cli_warn("cannot remove '%s': %s", dir, strerror(errno));
+		cli_warn(ctx, "cannot remove '%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	rc = remove_contents(fd, &skipped);
@@ -371,9 +371,9 @@ int drill_remove_tree(const char *dir, int self)
 	if (rc == 0 && self && rmdir(dir) < 0)
 		rc = -1;
 	if (skipped > 0)
-		cli_warn("not removed under '%s': %u mount point%s (other file systems are never entered)", dir,
+		cli_warn(ctx, "not removed under '%s': %u mount point%s (other file systems are never entered)", dir,
 			 skipped, skipped == 1 ? "" : "s");
 	else if (rc < 0)
-		cli_warn("cannot remove everything under '%s': %s", dir, strerror(errno));
+		cli_warn(ctx, "cannot remove everything under '%s': %s", dir, strerror(errno));
 	return rc;
 }

@@ -89,19 +89,19 @@ int drill_site_resolve(struct drill *d)
 	const struct cairn_site_config *site;
 
 	if (d->o.repo == NULL) {
-		cli_error("no site given: use --from NAME|URL");
+		cli_error(d->o.ctx, "no site given: use --from NAME|URL");
 		return CAIRN_EXIT_USAGE;
 	}
 	if (is_primary(d) && !d->a.allow_primary) {
-		cli_error("'%s' is the primary repository: a disaster-recovery drill reads a replica (--from NAME|URL); "
-			  "give --allow-primary to drill the primary anyway", d->o.repo);
+		cli_error(d->o.ctx, "'%s' is the primary repository: a disaster-recovery drill reads a replica (--from "
+			  "NAME|URL); give --allow-primary to drill the primary anyway", d->o.repo);
 		return CAIRN_EXIT_USAGE;
 	}
 	site = configured_site(d);
 	d->url = cairn_strdup(d->o.repo);
 	d->site = cairn_strdup(site != NULL ? site->name : d->o.repo);
 	if (d->url == NULL || d->site == NULL) {
-		cli_error("out of memory");
+		cli_error(d->o.ctx, "out of memory");
 		return CAIRN_EXIT_ERROR;
 	}
 	if (site != NULL)

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "cairn/err.h"
+#include "cli.h"
 #include "job_report.h"
 #include "metrics.h"
 
@@ -14,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Where the messages of the code under test go (no job report). */
+static const struct cli_ctx test_ctx = { .program = "fuzz_state_files" };
 
 #define NOW_NS 1764590400000000000LL
 
@@ -69,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else {
 		write_file(sites_file, data + 1, size - 1);
-		if (metrics_sites_load(dir, &rows, &n) == 0) {
+		if (metrics_sites_load(&test_ctx, dir, &rows, &n) == 0) {
 			if ((rows == NULL) != (n == 0))
 				__builtin_trap();
 			(void)metrics_render(out, NULL, 0, rows, n, NOW_NS);

@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* Where the messages of the code under test go (no job report). */
+static const struct cli_ctx test_ctx = { .program = "test_cli_config" };
+
 static void test_cli_url_supported(void **state)
 {
 	(void)state;
@@ -24,10 +27,10 @@ static void test_cli_url_supported(void **state)
 static void test_cli_url_check_is_a_usage_error(void **state)
 {
 	(void)state;
-	assert_int_equal(cli_url_check("s3://bucket/p", "--to"), 0);
-	assert_int_equal(cli_url_check("/srv/backup", "--repo"), 0);
-	assert_int_equal(cli_url_check("ftp://host/x", "--repo"), CAIRN_EXIT_USAGE);
-	assert_int_equal(cli_url_check("gs://b", "CAIRN_REPO"), CAIRN_EXIT_USAGE);
+	assert_int_equal(cli_url_check(&test_ctx, "s3://bucket/p", "--to"), 0);
+	assert_int_equal(cli_url_check(&test_ctx, "/srv/backup", "--repo"), 0);
+	assert_int_equal(cli_url_check(&test_ctx, "ftp://host/x", "--repo"), CAIRN_EXIT_USAGE);
+	assert_int_equal(cli_url_check(&test_ctx, "gs://b", "CAIRN_REPO"), CAIRN_EXIT_USAGE);
 }
 
 static void test_cli_site_lookup_unsupported_is_no_url(void **state)

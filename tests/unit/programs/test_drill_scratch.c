@@ -9,6 +9,9 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
+/* Where the messages of the code under test go (no job report). */
+static const struct cli_ctx test_ctx = { .program = "test_drill_scratch" };
+
 #define DEEP 3000
 
 static int setup(void **state)
@@ -72,7 +75,7 @@ static void test_drill_remove_tree_deep_low_fd_limit(void **state)
 	low = old;
 	low.rlim_cur = 32;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	assert_int_equal(drill_remove_tree(scratch, 1), 0);
+	assert_int_equal(drill_remove_tree(&test_ctx, scratch, 1), 0);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_int_equal(lstat(scratch, &st), -1);
 	assert_int_equal(errno, ENOENT);
@@ -113,11 +116,11 @@ static void test_drill_remove_tree_skips_mount_points(void **state)
 	fd = open(mnt, O_RDONLY | O_DIRECTORY);
 	write_file(fd, "file", "on another file system\n");
 	close(fd);
-	assert_int_equal(drill_remove_tree(scratch, 1), -1);
+	assert_int_equal(drill_remove_tree(&test_ctx, scratch, 1), -1);
 	assert_int_equal(stat(inside, &st), 0);
 	assert_int_equal(lstat(other, &st), -1); /* the rest is removed */
 	assert_int_equal(umount(mnt), 0);
-	assert_int_equal(drill_remove_tree(scratch, 1), 0);
+	assert_int_equal(drill_remove_tree(&test_ctx, scratch, 1), 0);
 	assert_int_equal(lstat(scratch, &st), -1);
 	free(scratch);
 	free(mnt);

@@ -1,5 +1,6 @@
 /* Job records: write and read back, carry-over of the last success, several jobs in one run, atomic
- * replacement, names refused, the listing, and the metrics file written after a job. */
+ * replacement, names refused, the listing, the metrics file written after a job, and two runs' contexts
+ * side by side. */
 #include "cairn_test.h"
 
 #include "cli.h"
@@ -16,17 +17,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* One run of `job` ending with `rc`; `msg` (may be NULL) reported through cli_error. */
-static struct job_report run_job(const struct cli_repo_opts *o, const char *job, const char *msg, int rc)
+#define PROGRAM "test_job_report"
+
+/* One run of `job` ending with `rc`, in a context of its own as main()
+ * makes one; `msg` (may be NULL) reported through cli_error. */
+static struct job_report run_job(const struct cli_repo_opts *opts, const char *job, const char *msg, int rc)
 {
+	struct cli_repo_opts o = *opts;
 	struct job_report rep;
+	struct cli_ctx ctx;
 
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	job_report_begin(o, "%s", job);
+	cli_ctx_init(&ctx, PROGRAM, &rep);
+	o.ctx = &ctx;
+	job_report_begin(&rep, &o, "%s", job);
 	if (msg != NULL)
-		cli_error("%s", msg);
-	assert_int_equal(job_report_finish(&rep, rc), rc);
+		cli_error(&ctx, "%s", msg);
+	assert_int_equal(job_report_finish(&rep, &ctx, rc), rc);
+	cli_ctx_close(&ctx);
 	return rep;
 }
 
@@ -58,23 +66,23 @@ static void test_names(void **state)
 static void test_write_read(void **state)
 {
 	char *dir = cairn_test_mkdtemp("job_report_rw"), path[4200];
-	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct cli_ctx ctx;
+	struct cli_repo_opts o = { .ctx = &ctx, .state_dir = dir, .quiet = 1 };
 	struct job_report rep, got;
 	struct stat st;
 
 	(void)state;
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	job_report_begin(&o, "backup:%s", "home");
+	cli_ctx_init(&ctx, PROGRAM, &rep);
+	job_report_begin(&rep, &o, "backup:%s", "home");
 	assert_string_equal(rep.job, "backup:home");
 	assert_string_equal(rep.state_dir, dir);
 	assert_string_equal(rep.metrics_file, "");
-	job_report_count(JOB_FILES, 12);
-	job_report_add(JOB_REQUESTS, 3);
-	job_report_add(JOB_REQUESTS, 4);
-	job_report_count(JOB_BYTES_READ, 0);
-	assert_int_equal(job_report_finish(&rep, 0), 0);
-	job_report_count(JOB_FILES, 99); /* finished: no current report any more */
+	job_report_count(&rep, JOB_FILES, 12);
+	job_report_add(&rep, JOB_REQUESTS, 3);
+	job_report_add(&rep, JOB_REQUESTS, 4);
+	job_report_count(&rep, JOB_BYTES_READ, 0);
+	assert_int_equal(job_report_finish(&rep, &ctx, 0), 0);
 	assert_int_equal(rep.counters[JOB_FILES], 12);
 
 	assert_int_equal(job_report_read(dir, "backup:home", &got), 0);
@@ -144,26 +152,27 @@ static void test_carry_over(void **state)
 static void test_several_jobs_one_run(void **state)
 {
 	char *dir = cairn_test_mkdtemp("job_report_end");
-	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct cli_ctx ctx;
+	struct cli_repo_opts o = { .ctx = &ctx, .state_dir = dir, .quiet = 1 };
 	struct job_report rep, got;
 
 	(void)state;
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	job_report_begin(&o, "replicate:a");
-	job_report_add(JOB_BYTES_UPLOADED, 100);
-	cli_error("site a is down");
-	job_report_end(CAIRN_EXIT_REPLICATION, 0);
+	cli_ctx_init(&ctx, PROGRAM, &rep);
+	job_report_begin(&rep, &o, "replicate:a");
+	job_report_add(&rep, JOB_BYTES_UPLOADED, 100);
+	cli_error(&ctx, "site a is down");
+	job_report_end(&rep, &ctx, CAIRN_EXIT_REPLICATION, 0);
 	assert_string_equal(rep.job, "");
-	job_report_begin(&o, "replicate:b");
-	job_report_end(CAIRN_EXIT_OK, 0);
+	job_report_begin(&rep, &o, "replicate:b");
+	job_report_end(&rep, &ctx, CAIRN_EXIT_OK, 0);
 	/* the same failure ends two jobs */
-	job_report_begin(&o, "replicate:c");
-	cli_error("cannot open the repository");
-	job_report_end(CAIRN_EXIT_LOCKED, 1);
-	job_report_begin(&o, "replicate:d");
-	job_report_end(CAIRN_EXIT_LOCKED, 1);
-	assert_int_equal(job_report_finish(&rep, CAIRN_EXIT_REPLICATION), CAIRN_EXIT_REPLICATION);
+	job_report_begin(&rep, &o, "replicate:c");
+	cli_error(&ctx, "cannot open the repository");
+	job_report_end(&rep, &ctx, CAIRN_EXIT_LOCKED, 1);
+	job_report_begin(&rep, &o, "replicate:d");
+	job_report_end(&rep, &ctx, CAIRN_EXIT_LOCKED, 1);
+	assert_int_equal(job_report_finish(&rep, &ctx, CAIRN_EXIT_REPLICATION), CAIRN_EXIT_REPLICATION);
 
 	assert_int_equal(job_report_read(dir, "replicate:a", &got), 0);
 	assert_int_equal(got.exit_code, CAIRN_EXIT_REPLICATION);
@@ -185,26 +194,31 @@ static void test_several_jobs_one_run(void **state)
 static void test_not_a_job(void **state)
 {
 	char *dir = cairn_test_mkdtemp("job_report_none"), jobs[4200];
-	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
+	struct cli_ctx ctx;
+	struct cli_repo_opts o = { .ctx = &ctx, .state_dir = dir, .quiet = 1 };
 	struct job_report rep;
 
 	(void)state;
 	snprintf(jobs, sizeof(jobs), "%s/jobs", dir);
 	/* never named: not a job */
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	cli_error("a message of a command that is not a job");
-	assert_int_equal(job_report_finish(&rep, 1), 1);
+	cli_ctx_init(&ctx, PROGRAM, &rep);
+	cli_error(&ctx, "a message of a command that is not a job");
+	assert_int_equal(job_report_finish(&rep, &ctx, 1), 1);
 	/* bad names: a warning, and the run is not recorded */
 	run_job(&o, "../evil", NULL, 0);
 	run_job(&o, "backup/x", NULL, 0);
 	run_job(&o, ".sites", NULL, 0);
 	assert_int_equal(cairn_test_count_entries(jobs), 0);
-	/* without a current report nothing happens */
-	job_report_begin(&o, "backup");
-	job_report_count(JOB_FILES, 1);
-	job_report_message("x");
-	job_report_end(0, 0);
+	/* without a report (a context that keeps none) nothing happens */
+	cli_ctx_init(&ctx, PROGRAM, NULL);
+	job_report_begin(NULL, &o, "backup");
+	job_report_count(NULL, JOB_FILES, 1);
+	job_report_add(NULL, JOB_FILES, 1);
+	job_report_message(NULL, "x");
+	cli_error(&ctx, "an error of a run without a report");
+	job_report_end(NULL, &ctx, 0, 0);
+	assert_int_equal(job_report_finish(NULL, &ctx, 4), 4);
 	assert_int_equal(cairn_test_count_entries(jobs), 0);
 	cairn_test_rmtree(dir);
 	free(dir);
@@ -226,11 +240,9 @@ static void test_message_utf8(void **state)
 		memcpy(big + i, "\xc3\xa9", 2);
 	big[sizeof(big) - 1] = '\0';
 	job_report_init(&rep);
-	job_report_set_current(&rep);
-	job_report_message(big);
+	job_report_message(&rep, big);
 	assert_true(strlen(rep.message) < JOB_MESSAGE_MAX);
 	assert_int_equal((unsigned char)rep.message[strlen(rep.message) - 1], 0xa9);
-	job_report_set_current(NULL);
 	cairn_test_rmtree(dir);
 	free(dir);
 }
@@ -240,11 +252,13 @@ static void test_list(void **state)
 	char *dir = cairn_test_mkdtemp("job_report_list"), path[4200];
 	struct cli_repo_opts o = { .state_dir = dir, .quiet = 1 };
 	struct job_report *list = NULL;
+	struct cli_ctx ctx;
 	size_t n = 99;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(job_report_list(dir, &list, &n), 0); /* no jobs directory yet */
+	cli_ctx_init(&ctx, PROGRAM, NULL);
+	assert_int_equal(job_report_list(&ctx, dir, &list, &n), 0); /* no jobs directory yet */
 	assert_null(list);
 	assert_int_equal(n, 0);
 	run_job(&o, "replicate:dr", NULL, 0);
@@ -264,7 +278,7 @@ static void test_list(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(job_report_list(dir, &list, &n), 0);
+	assert_int_equal(job_report_list(&ctx, dir, &list, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(list[0].job, "backup:home");
 	assert_string_equal(list[1].job, "prune");
@@ -343,6 +357,80 @@ static void test_overlapping_runs_all_counted(void **state)
 	free(dir);
 }
 
+/* Two runs side by side, each with its own context (what a process-wide
+ * "current report" could not do): every error lands in its own context's
+ * report and carries its own program name; counters, job names and state
+ * directories stay apart; a context without a report records nothing. */
+static void test_two_contexts_side_by_side(void **state)
+{
+	char *dir = cairn_test_mkdtemp("job_report_two_ctx"), err_path[4200], *text;
+	struct cli_ctx ctx_a, ctx_b, ctx_none;
+	struct cli_repo_opts oa = { .ctx = &ctx_a, .state_dir = dir, .quiet = 1 };
+	struct cli_repo_opts ob = { .ctx = &ctx_b, .state_dir = dir, .quiet = 1 };
+	struct job_report rep_a, rep_b, got;
+	int saved_stderr;
+	FILE *f;
+
+	(void)state;
+	snprintf(err_path, sizeof(err_path), "%s/stderr.txt", dir);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	assert_true(saved_stderr >= 0);
+	f = fopen(err_path, "w");
+	assert_non_null(f);
+	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	fclose(f);
+
+	job_report_init(&rep_a);
+	job_report_init(&rep_b);
+	cli_ctx_init(&ctx_a, "prog-a", &rep_a);
+	cli_ctx_init(&ctx_b, "prog-b", &rep_b);
+	cli_ctx_init(&ctx_none, "prog-none", NULL);
+	job_report_begin(&rep_a, &oa, "backup:a");
+	job_report_begin(&rep_b, &ob, "replicate:b");
+	cli_error(&ctx_a, "a: first error");
+	job_report_count(&rep_b, JOB_FILES, 7);
+	cli_error(&ctx_b, "b: the only error");
+	cli_error(&ctx_none, "an error nobody records");
+	cli_warn(&ctx_a, "a: a warning is not the job's message");
+	cli_error(&ctx_a, "a: last error");
+	job_report_add(&rep_a, JOB_ERRORS, 2);
+	assert_string_equal(rep_a.message, "a: last error");
+	assert_string_equal(rep_b.message, "b: the only error");
+	assert_int_equal(job_report_finish(&rep_b, &ctx_b, CAIRN_EXIT_REPLICATION), CAIRN_EXIT_REPLICATION);
+	/* one finished, the other goes on */
+	cli_fail(&ctx_a, CAIRN_EIO, "a: after b finished");
+	assert_int_equal(job_report_finish(&rep_a, &ctx_a, CAIRN_EXIT_ERROR), CAIRN_EXIT_ERROR);
+	cli_ctx_close(&ctx_a);
+	cli_ctx_close(&ctx_b);
+
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+	close(saved_stderr);
+
+	assert_int_equal(job_report_read(dir, "backup:a", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_ERROR);
+	assert_non_null(strstr(got.message, "a: after b finished"));
+	assert_int_equal(got.counters[JOB_ERRORS], 2);
+	assert_int_equal(got.counters[JOB_FILES], -1);
+	assert_int_equal(job_report_read(dir, "replicate:b", &got), 0);
+	assert_int_equal(got.exit_code, CAIRN_EXIT_REPLICATION);
+	assert_string_equal(got.message, "b: the only error");
+	assert_int_equal(got.counters[JOB_FILES], 7);
+	assert_int_equal(got.counters[JOB_ERRORS], -1);
+
+	text = cairn_test_file_text(err_path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "prog-a: error: a: first error\n"));
+	assert_non_null(strstr(text, "prog-b: error: b: the only error\n"));
+	assert_non_null(strstr(text, "prog-none: error: an error nobody records\n"));
+	assert_non_null(strstr(text, "prog-a: warning: a: a warning is not the job's message\n"));
+	assert_non_null(strstr(text, "prog-a: error: a: after b finished"));
+	assert_null(strstr(text, "prog-b: error: a:"));
+	cairn_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,8 +443,8 @@ int main(void)
 		cmocka_unit_test(test_message_utf8),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_metrics_after_job),
+		cmocka_unit_test(test_two_contexts_side_by_side),
 	};
 
-	cli_set_program("test_job_report");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * exposition format (HELP and TYPE before each family's samples, names, escaped labels, values). */
 #include "cairn_test.h"
 
+#include "cli.h"
 #include "job_report.h"
 #include "metrics.h"
 
@@ -13,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Where the messages of the code under test go (no job report). */
+static const struct cli_ctx test_ctx = { .program = "test_metrics" };
 
 #define MAX_SAMPLES 128
 #define MAX_FAMILIES 64
@@ -361,12 +365,12 @@ static void test_sites_save_load(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(metrics_sites_load(dir, &got, &n), 0); /* nothing saved yet */
+	assert_int_equal(metrics_sites_load(&test_ctx, dir, &got, &n), 0); /* nothing saved yet */
 	assert_null(got);
 	assert_int_equal(n, 0);
 	make_sites(sites);
 	assert_int_equal(metrics_sites_save(dir, sites, 3), 0);
-	assert_int_equal(metrics_sites_load(dir, &got, &n), 0);
+	assert_int_equal(metrics_sites_load(&test_ctx, dir, &got, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_string_equal(got[i].name, sites[i].name);
@@ -385,7 +389,7 @@ static void test_sites_save_load(void **state)
 	fputs("{\"version\": 1, \"sites\": [{\"site\": \"a b\"}]}", f);
 	fclose(f);
 	got = NULL;
-	assert_int_equal(metrics_sites_load(dir, &got, &n), CAIRN_EFORMAT);
+	assert_int_equal(metrics_sites_load(&test_ctx, dir, &got, &n), CAIRN_EFORMAT);
 	assert_null(got);
 	cairn_test_rmtree(dir);
 	free(dir);
@@ -462,7 +466,7 @@ static void test_sites_load_drills(void **state)
 	fputs("not json\n", f);
 	fclose(f);
 	/* no saved rows yet: the drill still has a row of its own */
-	assert_int_equal(metrics_sites_load(dir, &got, &n), 0);
+	assert_int_equal(metrics_sites_load(&test_ctx, dir, &got, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(got[0].name, "usb");
 	assert_true(got[0].status_unknown);
@@ -479,7 +483,7 @@ static void test_sites_load_drills(void **state)
 	fclose(f);
 	make_sites(sites);
 	assert_int_equal(metrics_sites_save(dir, sites, 3), 0);
-	assert_int_equal(metrics_sites_load(dir, &got, &n), 0);
+	assert_int_equal(metrics_sites_load(&test_ctx, dir, &got, &n), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(got[0].name, "primary");
 	assert_false(got[0].has_drill);
