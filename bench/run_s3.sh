@@ -123,7 +123,7 @@ SRC="$DATA/mixed"
 cp "$DATA/mixed.done" "$OUT/dataset-mixed.json"
 
 # ---- S3 server ---------------------------------------------------------------
-port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+port_free() { [[ -z "$(ss -Htln "sport = :$1")" ]]; }
 ports_free() { local p; for p in $(seq "$1" $(($1 + 4))); do port_free "$p" || return 1; done; }
 for _ in $(seq 1 20); do
     ports_free "$PORT" && break

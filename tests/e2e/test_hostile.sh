@@ -29,7 +29,10 @@ RSS_KIB="${CAIRN_HOSTILE_RSS_KIB:-524288}"
 # AddressSanitizer's shadow memory and quarantine add several hundred MiB to
 # a process's peak: under a sanitizer build the bound is four times larger
 # (the normal build keeps the real 512 MiB bound)
-if [[ -z "${CAIRN_HOSTILE_RSS_KIB:-}" ]] && ldd "$CAIRN_AGENT" 2>/dev/null | grep -q 'libasan'; then
+# (ldd's whole output is read first: 'ldd | grep -q' under pipefail fails
+# at random when grep exits before ldd has written its last line)
+AGENT_LIBS="$(ldd "$CAIRN_AGENT" 2>/dev/null || true)"
+if [[ -z "${CAIRN_HOSTILE_RSS_KIB:-}" && "$AGENT_LIBS" == *libasan* ]]; then
 	RSS_KIB=$((RSS_KIB * 4))
 fi
 ONLY="${CAIRN_HOSTILE_ONLY:-}"

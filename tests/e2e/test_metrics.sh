@@ -193,7 +193,7 @@ assert_eq "$(json_get "$OUT_DIR/s2.json" jobs_ok)" false "jobs_ok after a failed
 assert_eq "$(json_get "$OUT_DIR/s2.json" "jobs.$r.exit_code")" 10 "exit code of the failed run"
 assert_eq "$(json_get "$OUT_DIR/s2.json" "jobs.$r.ok")" false "the failed run is not ok"
 assert_eq "$(json_get "$OUT_DIR/s2.json" "jobs.$r.failures_total")" 1 "failures of replicate:usb"
-json_get "$OUT_DIR/s2.json" "jobs.$r.message" | grep -q "replication to 'usb' failed" ||
+json_get "$OUT_DIR/s2.json" "jobs.$r.message" | grep "replication to 'usb' failed" >/dev/null ||
 	fail "the failure message is not in status: $(json_get "$OUT_DIR/s2.json" "jobs.$r.message")"
 assert_close "$(to_epoch "$(json_get "$OUT_DIR/s2.json" "jobs.$r.last_success")")" "$ok1" 0.000001 \
 	"last success after the failure"

@@ -26,7 +26,7 @@ SRC=$WORK/src
 CONF=$WORK/cairn.conf
 
 HAVE_SET=0
-if agent backup --help 2>&1 | grep -q -- --set; then
+if agent backup --help 2>&1 | grep -- --set >/dev/null; then
 	HAVE_SET=1
 else
 	log "SKIP (part): 'backup --set' does not exist in this build: the scheduled backup set is left out"
