@@ -1,20 +1,14 @@
-/* File content: the files cache, reading, chunking, and the chunk worker. */
+/* File content: reading, chunking, and the chunk worker. */
 #include "backup_internal.h"
 
 #include "cairn/chunk.h"
 #include "cairn/err.h"
-#include "cairn/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int64_t ts_ns(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * CAIRN_NS_PER_SEC + t->tv_nsec;
-}
 
 /* Read a whole small file from job->fd into job->data, at most the size of
  * its stat (worker thread, or the walk thread when too many descriptors are
@@ -77,42 +71,6 @@ void backup_chunk_worker(void *arg, int worker, void *ctx)
 	close_job_fd(c, job);
 	free(job->data);
 	free(job);
-}
-
-/* Use the files cache entry when the file is unchanged and all its blobs
- * are still known. 1 when taken, 0 when not, <0 on error. */
-static int from_files_cache(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res)
-{
-	struct cairn_catalog_file f = { 0 };
-	int rc;
-
-	if (c->opts->no_files_cache)
-		return 0;
-	rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
-	if (rc == CAIRN_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	if (f.dev != (uint64_t)st->st_dev || f.ino != (uint64_t)st->st_ino || f.size != (uint64_t)st->st_size ||
-	    f.mtime_ns != ts_ns(&st->st_mtim) || f.ctime_ns != ts_ns(&st->st_ctim))
-		goto miss;
-	for (size_t i = 0; i < f.count; i++) {
-		rc = cairn_packer_has(c->packer, CAIRN_BLOB_DATA, f.ids + i * CAIRN_ID_BYTES);
-		if (rc < 0) {
-			cairn_catalog_file_clear(&f);
-			return rc;
-		}
-		if (rc == 0)
-			goto miss;
-	}
-	res->ids = f.ids;
-	res->count = res->cap = f.count;
-	res->size = f.size;
-	res->from_cache = 1;
-	return 1;
-miss:
-	cairn_catalog_file_clear(&f);
-	return 0;
 }
 
 static int submit_chunk(struct backup_ctx *c, struct file_result *res, const uint8_t *data, size_t len)
@@ -268,7 +226,7 @@ int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const
 	int fd, rc, replaced;
 
 	res->st = st;
-	rc = from_files_cache(c, path, st, res);
+	rc = backup_files_cache_lookup(c, path, st, res);
 	if (rc < 0)
 		return rc;
 	if (rc == 1 || st->st_size == 0) /* unchanged, or no content: not opened */
@@ -299,32 +257,5 @@ int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const
 	}
 	rc = read_content(c, fd, st, res);
 	close(fd);
-	return rc;
-}
-
-int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e)
-{
-	struct cairn_catalog_file f;
-	int rc = 0;
-
-	e->content = res->ids;
-	e->content_count = res->count;
-	e->size = res->size;
-	res->ids = NULL;
-	if (res->from_cache) {
-		c->stats.files_unchanged++;
-		return 0;
-	}
-	/* only a file read whole, and unchanged since its stat, goes into the cache */
-	if (res->size != (uint64_t)res->st->st_size)
-		return 0;
-	f.dev = (uint64_t)res->st->st_dev;
-	f.ino = (uint64_t)res->st->st_ino;
-	f.size = res->size;
-	f.mtime_ns = ts_ns(&res->st->st_mtim);
-	f.ctime_ns = ts_ns(&res->st->st_ctim);
-	f.count = e->content_count;
-	f.ids = e->content;
-	rc = cairn_catalog_file_put(cairn_repo_catalog(c->repo), path, strlen(path), &f);
 	return rc;
 }

@@ -141,6 +141,10 @@ int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name
  * Unreadable or replaced files are reported with backup_warn and return 1. */
 int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const struct stat *st,
 			struct file_result *res, struct cairn_entry *e);
+/* backup_files_cache.c: take the content of an unchanged file from the
+ * files cache when all its blobs are still known: 1 (res filled), 0 (read
+ * it), <0 on error. */
+int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res);
 /* After the drain: put the file's ids into the entry and the files cache. */
 int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e);
 void backup_chunk_worker(void *job, int worker, void *ctx);
