@@ -24,6 +24,19 @@
  * counts as EIO); errno is left set. data may be NULL when len is 0. */
 int cairn_file_write_all(int fd, const void *data, size_t len, const char *path);
 
+/* cairn_file_write_all for large objects written once and not read back
+ * soon (packs): when `data` is aligned to CAIRN_FILE_DIRECT_ALIGN and len is
+ * at least CAIRN_FILE_DIRECT_MIN, the aligned part goes straight to the
+ * device (O_DIRECT: no copy into the page cache, which costs more CPU than
+ * sealing the data) and the rest through the cache; on a file system
+ * without direct I/O, or for other buffers, everything goes through the
+ * cache. The file offset must be aligned (write from offset 0). Durability
+ * is unchanged: the caller still fsyncs. Same errors as
+ * cairn_file_write_all; O_DIRECT is cleared again on return. */
+#define CAIRN_FILE_DIRECT_ALIGN 4096u
+#define CAIRN_FILE_DIRECT_MIN (1024u * 1024u)
+int cairn_file_write_all_uncached(int fd, const void *data, size_t len, const char *path);
+
 /* Flags of cairn_file_mkdir_p. */
 #define CAIRN_FILE_DURABLE 0x1u /* fsync the parent of each directory created */
 #define CAIRN_FILE_PARENTS 0x2u /* path names a file: create only its parent directories */

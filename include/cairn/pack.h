@@ -52,6 +52,17 @@ struct cairn_blob_loc {
 int cairn_blob_encode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
 		      const uint8_t id[CAIRN_ID_BYTES], const void *plain, size_t len, struct cairn_buf *out);
 
+/* The two halves of cairn_blob_encode, for callers that keep their buffers
+ * across blobs (the packer seals straight into the open pack):
+ * cairn_blob_plaintext appends codec || payload to `pt` (compressed with `z`
+ * when that is smaller; z may be NULL), CAIRN_EINVAL when len >
+ * CAIRN_BLOB_MAX_RAW; cairn_blob_seal seals such a plaintext as a blob of
+ * `type` and `id` and appends the stored bytes to `out`. On error neither
+ * buffer grows. */
+int cairn_blob_plaintext(struct cairn_zctx *z, const void *plain, size_t len, struct cairn_buf *pt);
+int cairn_blob_seal(const struct cairn_keys *keys, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *pt,
+		    size_t pt_len, struct cairn_buf *out);
+
 /* Decode stored blob bytes: open, decompress, check the payload is raw_length
  * bytes and that its blob ID equals `id`; append the plaintext to `out`.
  * CAIRN_ECORRUPT (detail recorded, naming the blob) on any mismatch, including
@@ -73,6 +84,20 @@ void cairn_pack_writer_free(struct cairn_pack_writer *w); /* NULL ok */
  * CAIRN_SEAL_OVERHEAD (zstd is only used when it is smaller than raw). */
 int cairn_pack_writer_add(struct cairn_pack_writer *w, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
 			  const void *stored, size_t len, uint32_t raw_length);
+/* Seal a blob plaintext (cairn_blob_plaintext) straight into the pack, as
+ * cairn_blob_seal then cairn_pack_writer_add would, without the copy. Same
+ * errors; on error the writer is unchanged. */
+int cairn_pack_writer_seal(struct cairn_pack_writer *w, const struct cairn_keys *keys, uint8_t type,
+			   const uint8_t id[CAIRN_ID_BYTES], const void *pt, size_t pt_len, uint32_t raw_length);
+/* Give an empty writer a buffer of `cap` bytes aligned for direct I/O
+ * (cairn_file_write_all_uncached), so that packs up to that size are
+ * written without growing it and without a copy into the page cache. 0 or
+ * CAIRN_ENOMEM; does nothing when the writer holds blobs or has room. */
+int cairn_pack_writer_preallocate(struct cairn_pack_writer *w, size_t cap);
+/* Hand a finished pack's buffer back (cairn_pack_writer_finish gave it
+ * out) so that the next pack reuses its memory instead of growing a new
+ * one; *spare is taken (freed when the writer cannot use it) and zeroed. */
+void cairn_pack_writer_give_buffer(struct cairn_pack_writer *w, struct cairn_buf *spare);
 size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w);  /* stored bytes so far */
 size_t cairn_pack_writer_count(const struct cairn_pack_writer *w);  /* blobs so far */
 /* Seal the header, append the trailer and hand over the finished pack: the

@@ -295,6 +295,8 @@ int cairn_backup_run(struct cairn_repo *r, const struct cairn_backup_opts *opts,
 	if (rc < 0)
 		goto out;
 	rc = cairn_packer_new(r, &c.packer);
+	if (rc == 0) /* one open pack per worker (the walk's trees share them) */
+		rc = cairn_packer_set_parallel(c.packer, (size_t)c.threads);
 	if (rc < 0)
 		goto out;
 	c.zctx = cairn_calloc((size_t)c.threads + 1, sizeof(*c.zctx));

@@ -43,6 +43,52 @@ int cairn_file_write_all(int fd, const void *data, size_t len, const char *path)
 	return 0;
 }
 
+/* Set or clear O_DIRECT on fd: 0, or -1 with errno set. */
+static int set_direct(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	fl = on ? (fl | O_DIRECT) : (fl & ~O_DIRECT);
+	return fcntl(fd, F_SETFL, fl);
+}
+
+int cairn_file_write_all_uncached(int fd, const void *data, size_t len, const char *path)
+{
+	const uint8_t *p = data;
+	size_t direct = len & ~(size_t)(CAIRN_FILE_DIRECT_ALIGN - 1);
+
+	if (len < CAIRN_FILE_DIRECT_MIN || ((uintptr_t)data & (CAIRN_FILE_DIRECT_ALIGN - 1)) != 0 ||
+	    set_direct(fd, 1) != 0)
+		return cairn_file_write_all(fd, data, len, path);
+	while (direct > 0) {
+		ssize_t n = write(fd, p, direct);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EINVAL && p == (const uint8_t *)data)
+			break; /* the file system refuses direct I/O: write through the cache */
+		if (n < 0) {
+			int e = errno;
+
+			set_direct(fd, 0);
+			return fail(e, "cannot write", path);
+		}
+		if (n == 0 || ((size_t)n & (CAIRN_FILE_DIRECT_ALIGN - 1)) != 0) {
+			/* a short direct write leaves an unaligned rest: finish
+			 * it through the cache */
+			p += n;
+			break;
+		}
+		p += n;
+		direct -= (size_t)n;
+	}
+	if (set_direct(fd, 0) != 0)
+		return fail(errno, "cannot write", path);
+	return cairn_file_write_all(fd, p, len - (size_t)(p - (const uint8_t *)data), path);
+}
+
 int cairn_file_fsync_dir(int dirfd, const char *path)
 {
 	int fd, e;

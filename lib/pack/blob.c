@@ -19,32 +19,50 @@ static void blob_ad(uint8_t ad[BLOB_AD_BYTES], uint8_t type, const uint8_t id[CA
 	memcpy(ad + BLOB_AD_PREFIX_LEN + 1, id, CAIRN_ID_BYTES);
 }
 
-/* plaintext = codec || payload, compressed only when that is smaller. */
-static int blob_plaintext(struct cairn_zctx *z, const void *plain, size_t len, struct cairn_buf *pt)
+int cairn_blob_plaintext(struct cairn_zctx *z, const void *plain, size_t len, struct cairn_buf *pt)
 {
+	size_t start = pt->len;
 	int compressed = 0, rc;
 
+	if (len > CAIRN_BLOB_MAX_RAW)
+		return cairn_err(CAIRN_EINVAL, "%zu bytes exceed the blob limit of %u bytes", len, CAIRN_BLOB_MAX_RAW);
 	rc = cairn_buf_put_u8(pt, CODEC_ZSTD);
 	if (rc < 0)
 		return rc;
 	if (z != NULL && len > 0) {
 		rc = cairn_compress(z, plain, len, pt, &compressed);
-		if (rc < 0)
+		if (rc < 0) {
+			pt->len = start;
 			return rc;
+		}
 	}
 	if (compressed)
 		return 0;
-	pt->data[0] = CODEC_RAW;
-	pt->len = 1;
-	return cairn_buf_append(pt, plain, len);
+	pt->data[start] = CODEC_RAW;
+	pt->len = start + 1;
+	rc = cairn_buf_append(pt, plain, len);
+	if (rc < 0)
+		pt->len = start;
+	return rc;
+}
+
+int cairn_blob_seal(const struct cairn_keys *keys, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *pt,
+		    size_t pt_len, struct cairn_buf *out)
+{
+	uint8_t ad[BLOB_AD_BYTES];
+
+	if (!cairn_pack_type_known(type))
+		return cairn_err(CAIRN_EINVAL, "blob %s: unknown blob type %u", cairn_pack_hex(id).s, type);
+	if (pt_len < 1 || pt_len > (size_t)CAIRN_BLOB_MAX_RAW + 1)
+		return cairn_err(CAIRN_EINVAL, "blob %s: a blob plaintext of %zu bytes", cairn_pack_hex(id).s, pt_len);
+	blob_ad(ad, type, id);
+	return cairn_seal(keys->enc, ad, sizeof(ad), pt, pt_len, NULL, out);
 }
 
 int cairn_blob_encode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8_t type,
 		      const uint8_t id[CAIRN_ID_BYTES], const void *plain, size_t len, struct cairn_buf *out)
 {
 	struct cairn_buf pt = { 0 };
-	uint8_t ad[BLOB_AD_BYTES];
-	size_t start = out->len;
 	int rc;
 
 	if (!cairn_pack_type_known(type))
@@ -52,14 +70,9 @@ int cairn_blob_encode(const struct cairn_keys *keys, struct cairn_zctx *z, uint8
 	if (len > CAIRN_BLOB_MAX_RAW)
 		return cairn_err(CAIRN_EINVAL, "blob %s: %zu bytes exceed the blob limit of %u bytes",
 				 cairn_pack_hex(id).s, len, CAIRN_BLOB_MAX_RAW);
-	rc = blob_plaintext(z, plain, len, &pt);
-	if (rc < 0)
-		goto out;
-	blob_ad(ad, type, id);
-	rc = cairn_seal(keys->enc, ad, sizeof(ad), pt.data, pt.len, NULL, out);
-	if (rc < 0)
-		out->len = start;
-out:
+	rc = cairn_blob_plaintext(z, plain, len, &pt);
+	if (rc == 0)
+		rc = cairn_blob_seal(keys, type, id, pt.data, pt.len, out);
 	cairn_buf_free(&pt);
 	return rc;
 }

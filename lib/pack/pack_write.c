@@ -1,6 +1,7 @@
 /* Pack writer: stored blobs, then the sealed header and the trailer
  * (docs/FORMAT.md "Packs"). */
 #include "cairn/err.h"
+#include "cairn/file.h"
 #include "cairn/pack.h"
 #include "pack/pack_entry.h"
 
@@ -13,6 +14,10 @@ struct cairn_pack_writer {
 	struct cairn_buf data;         /* stored blobs, back to back */
 	struct cairn_blob_loc *locs;   /* one per blob, pack not yet known */
 	size_t count, cap;
+	/* SHA-256 of data[0, hashed): each blob is hashed as it is appended,
+	 * while it is still in the cache, not all at once at the end */
+	struct cairn_sha256 hash;
+	size_t hashed;
 };
 
 int cairn_pack_writer_new(struct cairn_pack_writer **ret)
@@ -31,7 +36,51 @@ void cairn_pack_writer_free(struct cairn_pack_writer *w)
 		return;
 	cairn_buf_free(&w->data);
 	free(w->locs);
+	cairn_sha256_abort(&w->hash);
 	free(w);
+}
+
+void cairn_pack_writer_give_buffer(struct cairn_pack_writer *w, struct cairn_buf *spare)
+{
+	if (w->count == 0 && spare->cap > w->data.cap) {
+		cairn_buf_free(&w->data);
+		w->data = *spare;
+		w->data.len = 0;
+		memset(spare, 0, sizeof(*spare));
+		return;
+	}
+	cairn_buf_free(spare);
+}
+
+int cairn_pack_writer_preallocate(struct cairn_pack_writer *w, size_t cap)
+{
+	void *p = NULL;
+
+	if (w->count > 0 || w->data.cap >= cap)
+		return 0;
+	if (posix_memalign(&p, CAIRN_FILE_DIRECT_ALIGN, cap) != 0)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate a pack buffer of %zu bytes", cap);
+	cairn_buf_free(&w->data);
+	w->data.data = p;
+	w->data.cap = cap;
+	return 0;
+}
+
+/* Hash what was appended since the last call (starting the hash with the
+ * pack's first bytes). */
+static int hash_new_bytes(struct cairn_pack_writer *w)
+{
+	int rc;
+
+	if (w->hash.ctx == NULL) {
+		rc = cairn_sha256_init(&w->hash);
+		if (rc < 0)
+			return rc;
+		w->hashed = 0;
+	}
+	cairn_sha256_update(&w->hash, w->data.data + w->hashed, w->data.len - w->hashed);
+	w->hashed = w->data.len;
+	return 0;
 }
 
 static int grow_locs(struct cairn_pack_writer *w)
@@ -49,34 +98,78 @@ static int grow_locs(struct cairn_pack_writer *w)
 	return 0;
 }
 
+/* Check an entry and make room for it: NULL when it cannot be added (error
+ * recorded in *rc). */
+static struct cairn_blob_loc *entry_prepare(struct cairn_pack_writer *w, uint8_t type,
+					    const uint8_t id[CAIRN_ID_BYTES], size_t len, uint32_t raw_length, int *rc)
+{
+	const char *why = cairn_pack_entry_check(type, len, raw_length);
+
+	if (why != NULL) {
+		*rc = cairn_err(CAIRN_EINVAL, "blob %s: %s (type %u, stored %zu bytes, raw %u bytes)",
+				cairn_pack_hex(id).s, why, type, len, raw_length);
+		return NULL;
+	}
+	if (w->count >= CAIRN_PACK_MAX_ENTRIES) {
+		*rc = cairn_err(CAIRN_EINVAL, "pack already holds the maximum of %u blobs", CAIRN_PACK_MAX_ENTRIES);
+		return NULL;
+	}
+	*rc = grow_locs(w);
+	return *rc < 0 ? NULL : &w->locs[w->count];
+}
+
+/* Record the blob stored at data[offset, data.len) and hash its bytes. */
+static int entry_commit(struct cairn_pack_writer *w, struct cairn_blob_loc *loc, uint8_t type,
+			const uint8_t id[CAIRN_ID_BYTES], size_t offset, uint32_t raw_length)
+{
+	int rc = hash_new_bytes(w);
+
+	if (rc < 0) {
+		w->data.len = offset;
+		return rc;
+	}
+	memset(loc, 0, sizeof(*loc));
+	loc->type = type;
+	memcpy(loc->id, id, CAIRN_ID_BYTES);
+	loc->offset = offset;
+	loc->length = (uint32_t)(w->data.len - offset);
+	loc->raw_length = raw_length;
+	w->count++;
+	return 0;
+}
+
 int cairn_pack_writer_add(struct cairn_pack_writer *w, uint8_t type, const uint8_t id[CAIRN_ID_BYTES],
 			  const void *stored, size_t len, uint32_t raw_length)
 {
 	struct cairn_blob_loc *loc;
-	const char *why;
+	size_t offset = w->data.len;
 	int rc;
 
-	why = cairn_pack_entry_check(type, len, raw_length);
-	if (why != NULL)
-		return cairn_err(CAIRN_EINVAL, "blob %s: %s (type %u, stored %zu bytes, raw %u bytes)",
-				 cairn_pack_hex(id).s, why, type, len, raw_length);
-	if (w->count >= CAIRN_PACK_MAX_ENTRIES)
-		return cairn_err(CAIRN_EINVAL, "pack already holds the maximum of %u blobs", CAIRN_PACK_MAX_ENTRIES);
-	rc = grow_locs(w);
-	if (rc < 0)
+	loc = entry_prepare(w, type, id, len, raw_length, &rc);
+	if (loc == NULL)
 		return rc;
-	loc = &w->locs[w->count];
-	memset(loc, 0, sizeof(*loc));
-	loc->type = type;
-	memcpy(loc->id, id, CAIRN_ID_BYTES);
-	loc->offset = w->data.len;
-	loc->length = (uint32_t)len;
-	loc->raw_length = raw_length;
 	rc = cairn_buf_append(&w->data, stored, len);
 	if (rc < 0)
 		return rc;
-	w->count++;
-	return 0;
+	return entry_commit(w, loc, type, id, offset, raw_length);
+}
+
+int cairn_pack_writer_seal(struct cairn_pack_writer *w, const struct cairn_keys *keys, uint8_t type,
+			   const uint8_t id[CAIRN_ID_BYTES], const void *pt, size_t pt_len, uint32_t raw_length)
+{
+	struct cairn_blob_loc *loc;
+	size_t offset = w->data.len;
+	int rc;
+
+	loc = entry_prepare(w, type, id, pt_len + CAIRN_SEAL_OVERHEAD, raw_length, &rc);
+	if (loc == NULL)
+		return rc;
+	rc = cairn_blob_seal(keys, type, id, pt, pt_len, &w->data);
+	if (rc < 0) {
+		w->data.len = offset;
+		return rc;
+	}
+	return entry_commit(w, loc, type, id, offset, raw_length);
 }
 
 size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w)
@@ -136,6 +229,7 @@ int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_key
 {
 	struct cairn_blob_loc *locs;
 	uint8_t id[CAIRN_ID_BYTES];
+	size_t start;
 	int rc;
 
 	if (w->count == 0)
@@ -143,12 +237,17 @@ int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_key
 	locs = cairn_calloc(w->count, sizeof(*locs));
 	if (locs == NULL)
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate %zu blob locations", w->count);
+	start = w->data.len;
 	rc = append_header(w, keys);
+	if (rc == 0)
+		rc = hash_new_bytes(w);
 	if (rc < 0) {
+		w->data.len = start;
 		free(locs);
 		return rc;
 	}
-	cairn_storage_id(w->data.data, w->data.len, id);
+	cairn_sha256_final(&w->hash, id);
+	w->hashed = 0;
 	for (size_t i = 0; i < w->count; i++) {
 		locs[i] = w->locs[i];
 		memcpy(locs[i].pack, id, CAIRN_ID_BYTES);

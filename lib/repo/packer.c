@@ -21,14 +21,29 @@
 /* An index object is written after this many packs or blobs. */
 #define INDEX_MAX_PACKS 64
 #define INDEX_MAX_BLOBS 100000
+/* Room in a pack buffer beyond its target and largest chunk: the seal
+ * overheads and the header of a pack of many small blobs. */
+#define PACK_SLACK (1024u * 1024u)
+
+/* An open pack. A thread takes a free slot for one blob: it seals the blob
+ * into the pack and, when the pack is full, finishes and stores it, all
+ * without holding the packer's lock, so that threads adding blobs at the
+ * same time never wait for each other's sealing, hashing or storing. */
+struct packer_slot {
+	struct cairn_pack_writer *writer;
+	struct packer_slot *next_free;
+};
 
 struct cairn_packer {
 	struct cairn_repo *repo;
-	pthread_mutex_t lock;          /* map, writer, builder, unindexed */
+	pthread_mutex_t lock;          /* map, free slots, builder, unindexed */
+	pthread_cond_t slot_freed;
 	pthread_mutex_t index_lock;    /* serialises index writes */
 	struct cairn_idmap map;        /* data blobs */
 	struct cairn_idmap tree_map;   /* tree blobs */
-	struct cairn_pack_writer *writer;
+	struct packer_slot *slots;     /* nslots open packs */
+	size_t nslots;
+	struct packer_slot *free_slots;
 	struct cairn_index_builder *builder;
 	struct cairn_blob_loc *unindexed;
 	size_t unindexed_count, unindexed_cap;
@@ -46,8 +61,9 @@ int cairn_packer_new(struct cairn_repo *r, struct cairn_packer **ret)
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate packer");
 	p->repo = r;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->slot_freed, NULL);
 	pthread_mutex_init(&p->index_lock, NULL);
-	rc = cairn_pack_writer_new(&p->writer);
+	rc = cairn_packer_set_parallel(p, 1);
 	if (rc == 0)
 		rc = cairn_index_builder_new(&p->builder);
 	if (rc < 0) {
@@ -62,14 +78,76 @@ void cairn_packer_free(struct cairn_packer *p)
 {
 	if (p == NULL)
 		return;
-	cairn_pack_writer_free(p->writer);
+	for (size_t i = 0; i < p->nslots; i++)
+		cairn_pack_writer_free(p->slots[i].writer);
+	free(p->slots);
 	cairn_index_builder_free(p->builder);
 	cairn_idmap_free(&p->map);
 	cairn_idmap_free(&p->tree_map);
 	free(p->unindexed);
 	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->slot_freed);
 	pthread_mutex_destroy(&p->index_lock);
 	free(p);
+}
+
+int cairn_packer_set_parallel(struct cairn_packer *p, size_t n)
+{
+	struct packer_slot *slots;
+
+	if (n == 0)
+		n = 1;
+	if (n <= p->nslots)
+		return 0;
+	for (size_t i = 0; i < p->nslots; i++)
+		if (cairn_pack_writer_count(p->slots[i].writer) > 0)
+			return cairn_err(CAIRN_EBUG, "cannot add pack slots after blobs were added");
+	slots = cairn_reallocarray(p->slots, n, sizeof(*slots));
+	if (slots == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate %zu open packs", n);
+	p->slots = slots;
+	for (size_t i = p->nslots; i < n; i++) {
+		int rc = cairn_pack_writer_new(&slots[i].writer);
+
+		if (rc < 0)
+			return rc;
+		p->nslots = i + 1;
+		/* room for a full pack: its last blob and its header (pages are
+		 * only touched as the pack fills) */
+		rc = cairn_pack_writer_preallocate(slots[i].writer, (size_t)p->repo->config.pack_target +
+									  p->repo->config.chunker.max + PACK_SLACK);
+		if (rc < 0)
+			return rc;
+	}
+	p->free_slots = NULL;
+	for (size_t i = p->nslots; i-- > 0;) {
+		p->slots[i].next_free = p->free_slots;
+		p->free_slots = &p->slots[i];
+	}
+	return 0;
+}
+
+/* Take a free open pack, waiting while every one is in use. */
+static struct packer_slot *slot_take(struct cairn_packer *p)
+{
+	struct packer_slot *s;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->free_slots == NULL)
+		pthread_cond_wait(&p->slot_freed, &p->lock);
+	s = p->free_slots;
+	p->free_slots = s->next_free;
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+static void slot_give(struct cairn_packer *p, struct packer_slot *s)
+{
+	pthread_mutex_lock(&p->lock);
+	s->next_free = p->free_slots;
+	p->free_slots = s;
+	pthread_cond_signal(&p->slot_freed);
+	pthread_mutex_unlock(&p->lock);
 }
 
 const struct cairn_packer_stats *cairn_packer_stats(const struct cairn_packer *p)
@@ -211,8 +289,9 @@ static int store_pack(struct cairn_packer *p, struct cairn_buf *pack, const uint
 	return rc < 0 ? rc : due;
 }
 
-/* Finish the current pack (caller holds p->lock, which this releases). */
-static int finish_pack_unlock(struct cairn_packer *p)
+/* Finish and store the pack of a slot the caller holds; its buffer is kept
+ * for the slot's next pack. 1 when an index object is due. */
+static int finish_slot(struct cairn_packer *p, struct packer_slot *s)
 {
 	struct cairn_buf pack = { 0 };
 	struct cairn_blob_loc *locs = NULL;
@@ -220,14 +299,11 @@ static int finish_pack_unlock(struct cairn_packer *p)
 	size_t count = 0;
 	int rc;
 
-	rc = cairn_pack_writer_finish(p->writer, p->repo->keys, &pack, pack_id, &locs, &count);
-	pthread_mutex_unlock(&p->lock);
+	rc = cairn_pack_writer_finish(s->writer, p->repo->keys, &pack, pack_id, &locs, &count);
 	if (rc == 0)
 		rc = store_pack(p, &pack, pack_id, locs, count);
-	cairn_buf_free(&pack);
+	cairn_pack_writer_give_buffer(s->writer, &pack);
 	free(locs);
-	if (rc == 1)
-		rc = write_index(p);
 	return rc;
 }
 
@@ -258,18 +334,22 @@ static void unclaim(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Append a claimed blob's stored bytes to the open pack (then *ret_added
- * = 1), and store the pack when it is full. The claim is dropped when the
- * blob could not be appended. */
-static int append_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
-			  size_t len, uint32_t raw_len, int *ret_added)
+/* Put a claimed blob into an open pack: its stored bytes (stored != NULL),
+ * or its plaintext `pt` sealed straight into the pack; store the pack when
+ * it is full (then write an index object when one is due). The claim is
+ * dropped when the blob could not be added. */
+static int add_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
+		       const void *pt, size_t len, uint32_t raw_len, int *ret_added)
 {
+	struct packer_slot *s = slot_take(p);
 	int rc;
 
-	pthread_mutex_lock(&p->lock);
-	rc = cairn_pack_writer_add(p->writer, type, id, stored, len, raw_len);
+	if (stored != NULL)
+		rc = cairn_pack_writer_add(s->writer, type, id, stored, len, raw_len);
+	else
+		rc = cairn_pack_writer_seal(s->writer, p->repo->keys, type, id, pt, len, raw_len);
 	if (rc < 0) {
-		pthread_mutex_unlock(&p->lock);
+		slot_give(p, s);
 		unclaim(p, type, id);
 		return rc;
 	}
@@ -277,11 +357,12 @@ static int append_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id
 	atomic_fetch_add(&p->stats.bytes_added, raw_len);
 	if (ret_added != NULL)
 		*ret_added = 1;
-	if (cairn_pack_writer_bytes(p->writer) < p->repo->config.pack_target) {
-		pthread_mutex_unlock(&p->lock);
-		return 0;
-	}
-	return finish_pack_unlock(p);
+	if (cairn_pack_writer_bytes(s->writer) >= p->repo->config.pack_target)
+		rc = finish_slot(p, s);
+	slot_give(p, s);
+	if (rc == 1)
+		rc = write_index(p);
+	return rc;
 }
 
 int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
@@ -296,12 +377,12 @@ int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_
 	if (rc <= 0)
 		return rc;
 	cairn_buf_reset(scratch);
-	rc = cairn_blob_encode(p->repo->keys, z, type, ret_id, data, len, scratch);
+	rc = cairn_blob_plaintext(z, data, len, scratch);
 	if (rc < 0) {
 		unclaim(p, type, ret_id);
 		return rc;
 	}
-	return append_claimed(p, type, ret_id, scratch->data, scratch->len, (uint32_t)len, ret_added);
+	return add_claimed(p, type, ret_id, NULL, scratch->data, scratch->len, (uint32_t)len, ret_added);
 }
 
 int cairn_packer_add_stored(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
@@ -314,19 +395,18 @@ int cairn_packer_add_stored(struct cairn_packer *p, uint8_t type, const uint8_t 
 	rc = claim(p, type, id);
 	if (rc <= 0)
 		return rc;
-	return append_claimed(p, type, id, stored, len, raw_len, ret_added);
+	return add_claimed(p, type, id, stored, NULL, len, raw_len, ret_added);
 }
 
 int cairn_packer_flush(struct cairn_packer *p)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&p->lock);
-	if (cairn_pack_writer_count(p->writer) > 0)
-		rc = finish_pack_unlock(p);
-	else
-		pthread_mutex_unlock(&p->lock);
-	if (rc == 0)
+	/* no add runs: every slot is free and this thread's to finish */
+	for (size_t i = 0; rc >= 0 && i < p->nslots; i++)
+		if (cairn_pack_writer_count(p->slots[i].writer) > 0)
+			rc = finish_slot(p, &p->slots[i]);
+	if (rc >= 0)
 		rc = write_index(p);
 	return rc;
 }

@@ -23,6 +23,12 @@ struct cairn_packer;
 
 int cairn_packer_new(struct cairn_repo *r, struct cairn_packer **ret);
 void cairn_packer_free(struct cairn_packer *p); /* NULL ok; unflushed blobs are dropped */
+/* Keep up to `n` packs open at once (default 1), one per thread that adds
+ * blobs at the same time: each add seals into a pack no other thread holds,
+ * and a full pack is hashed and stored by the thread that filled it while
+ * the others go on. Memory: up to n packs of the repository's pack target.
+ * Call before the first add. 0, or CAIRN_ENOMEM / CAIRN_EBUG. */
+int cairn_packer_set_parallel(struct cairn_packer *p, size_t n);
 
 /* Compute the blob id of `data` (into ret_id) and store the blob unless the
  * repository or this run already has it. `z` and `scratch` belong to the

@@ -131,7 +131,7 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 	rc = open_tmp(l, name, tmpname, sizeof(tmpname), &fd);
 	if (rc != 0)
 		return rc;
-	err = cairn_file_write_all(fd, data, len, tmpname) < 0 ? errno : 0;
+	err = cairn_file_write_all_uncached(fd, data, len, tmpname) < 0 ? errno : 0;
 	if (err == 0 && fsync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && err == 0)

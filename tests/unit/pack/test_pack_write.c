@@ -3,8 +3,10 @@
 #include "cairn_test.h"
 
 #include "cairn/err.h"
+#include "cairn/file.h"
 #include "cairn/pack.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,6 +244,122 @@ static void test_pack_writer_add_invalid(void **state)
 	assert_int_equal(cairn_pack_writer_bytes(f->w), 2 * min + 10);
 }
 
+/* Sealing a plaintext straight into the pack gives a pack that opens like
+ * one built from cairn_blob_encode's stored bytes, mixed with such blobs;
+ * the running pack id equals SHA-256 of the whole pack. */
+static void test_pack_writer_seal_matches_add(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_buf pack = { 0 }, pt = { 0 }, out = { 0 };
+	struct cairn_blob_loc *locs = NULL;
+	uint8_t ids[40][CAIRN_ID_BYTES], pack_id[CAIRN_ID_BYTES], expect[CAIRN_ID_BYTES];
+	uint8_t data[3000];
+	size_t count = 0;
+
+	for (unsigned i = 0; i < 40; i++) {
+		size_t len = (i * 97) % sizeof(data);
+		uint32_t stored;
+
+		if (i % 2 == 0) {
+			add_blob(f, i, len, ids[i], &stored);
+			continue;
+		}
+		cairn_test_fill_random(data, len, 7000 + i);
+		if (i % 4 == 1)
+			memset(data, 'q', len / 2);
+		cairn_blob_id(f->keys, data, len, ids[i]);
+		cairn_buf_reset(&pt);
+		assert_int_equal(cairn_blob_plaintext(f->z, data, len, &pt), 0);
+		assert_int_equal(cairn_pack_writer_seal(f->w, f->keys, CAIRN_BLOB_DATA, ids[i], pt.data, pt.len,
+							(uint32_t)len), 0);
+	}
+	assert_int_equal(cairn_pack_writer_finish(f->w, f->keys, &pack, pack_id, &locs, &count), 0);
+	assert_int_equal(count, 40);
+	cairn_storage_id(pack.data, pack.len, expect);
+	assert_memory_equal(pack_id, expect, CAIRN_ID_BYTES);
+	for (unsigned i = 0; i < 40; i++) {
+		size_t len = (i * 97) % sizeof(data);
+
+		assert_memory_equal(locs[i].id, ids[i], CAIRN_ID_BYTES);
+		assert_int_equal(locs[i].raw_length, len);
+		cairn_buf_reset(&out);
+		assert_int_equal(cairn_blob_decode(f->keys, f->z, locs[i].type, locs[i].id,
+						   pack.data + locs[i].offset, locs[i].length, locs[i].raw_length,
+						   &out), 0);
+		assert_int_equal(out.len, len);
+		if (i % 2 == 1) {
+			cairn_test_fill_random(data, len, 7000 + i);
+			if (i % 4 == 1)
+				memset(data, 'q', len / 2);
+			assert_memory_equal(out.data, data, len);
+		}
+	}
+	free(locs);
+	cairn_buf_free(&pack);
+	cairn_buf_free(&pt);
+	cairn_buf_free(&out);
+}
+
+/* A refused seal leaves the writer as it was, and its hash too. */
+static void test_pack_writer_seal_invalid(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_buf pack = { 0 };
+	struct cairn_blob_loc *locs = NULL;
+	uint8_t id[CAIRN_ID_BYTES] = { 1 }, pack_id[CAIRN_ID_BYTES], expect[CAIRN_ID_BYTES], pt[2] = { 0, 'x' };
+	uint32_t stored;
+	size_t count = 0;
+
+	add_blob(f, 3, 100, id, &stored);
+	assert_int_equal(cairn_pack_writer_seal(f->w, f->keys, 7, id, pt, sizeof(pt), 1), CAIRN_EINVAL);
+	assert_int_equal(cairn_pack_writer_seal(f->w, f->keys, CAIRN_BLOB_DATA, id, pt, sizeof(pt), 0), CAIRN_EINVAL);
+	assert_int_equal(cairn_pack_writer_count(f->w), 1);
+	assert_int_equal(cairn_pack_writer_bytes(f->w), stored);
+	assert_int_equal(cairn_pack_writer_finish(f->w, f->keys, &pack, pack_id, &locs, &count), 0);
+	cairn_storage_id(pack.data, pack.len, expect);
+	assert_memory_equal(pack_id, expect, CAIRN_ID_BYTES);
+	free(locs);
+	cairn_buf_free(&pack);
+}
+
+/* A buffer given back is reused for the next pack; a preallocated buffer is
+ * aligned for direct I/O and not grown by a pack that fits. */
+static void test_pack_writer_buffer_reuse(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_buf pack = { 0 };
+	struct cairn_blob_loc *locs = NULL;
+	uint8_t id[CAIRN_ID_BYTES], pack_id[CAIRN_ID_BYTES], expect[CAIRN_ID_BYTES];
+	const uint8_t *first;
+	uint32_t stored;
+	size_t count = 0;
+
+	assert_int_equal(cairn_pack_writer_preallocate(f->w, 1u << 20), 0);
+	add_blob(f, 1, 5000, id, &stored);
+	add_blob(f, 2, 7000, id, &stored);
+	assert_int_equal(cairn_pack_writer_finish(f->w, f->keys, &pack, pack_id, &locs, &count), 0);
+	assert_int_equal((uintptr_t)pack.data % CAIRN_FILE_DIRECT_ALIGN, 0);
+	assert_int_equal(pack.cap, 1u << 20);
+	first = pack.data;
+	free(locs);
+	cairn_pack_writer_give_buffer(f->w, &pack);
+	assert_null(pack.data);
+	assert_int_equal(pack.cap, 0);
+	add_blob(f, 3, 900, id, &stored);
+	assert_int_equal(cairn_pack_writer_finish(f->w, f->keys, &pack, pack_id, &locs, &count), 0);
+	assert_ptr_equal(pack.data, first);
+	assert_int_equal(count, 1);
+	assert_int_equal(locs[0].offset, 0);
+	cairn_storage_id(pack.data, pack.len, expect);
+	assert_memory_equal(pack_id, expect, CAIRN_ID_BYTES);
+	free(locs);
+	/* a writer holding blobs does not take a buffer: it is freed */
+	add_blob(f, 4, 10, id, &stored);
+	cairn_pack_writer_give_buffer(f->w, &pack);
+	assert_null(pack.data);
+	assert_int_equal(cairn_pack_writer_count(f->w), 1);
+}
+
 static void test_pack_writer_free_null(void **state)
 {
 	(void)state;
@@ -256,6 +374,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pack_writer_finish_reuse, setup_writer, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_pack_writer_finish_empty, setup_writer, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_pack_writer_add_invalid, setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_pack_writer_seal_matches_add, setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_pack_writer_seal_invalid, setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_pack_writer_buffer_reuse, setup_writer, teardown_writer),
 		cmocka_unit_test(test_pack_writer_free_null),
 	};
 

@@ -12,6 +12,7 @@
 #include "cairn/err.h"
 #include "cairn/pack.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,11 +139,105 @@ static void test_packer_add_stored_copies_sealed_bytes(void **state)
 	cairn_buf_free(&scratch);
 }
 
+/* Threads adding blobs at once, more threads than open packs, with blobs
+ * shared between threads: each distinct blob is stored once, every pack is
+ * finished by the thread that filled it, and after the flush every blob
+ * reads back from the repository. */
+#define PAR_THREADS 4
+#define PAR_BLOBS 300
+#define PAR_MAX 9000
+
+struct par_arg {
+	struct cairn_packer *p;
+	int thread;
+	int rc;
+	unsigned added;
+};
+
+/* Blob k: PAR_MAX bytes at most; seeds repeat across threads (k % 200). */
+static size_t par_blob(unsigned k, uint8_t *data)
+{
+	size_t len = (k * 7919u) % PAR_MAX;
+
+	cairn_test_fill_random(data, len, 90000 + k);
+	if (k % 3 == 0)
+		memset(data, 'p', len / 3);
+	return len;
+}
+
+static void *par_main(void *arg)
+{
+	struct par_arg *a = arg;
+	struct cairn_zctx *z = NULL;
+	struct cairn_buf scratch = { 0 };
+	uint8_t data[PAR_MAX], id[CAIRN_ID_BYTES];
+
+	a->rc = cairn_zctx_new(3, &z);
+	for (unsigned i = 0; a->rc == 0 && i < PAR_BLOBS; i++) {
+		unsigned k = (i + (unsigned)a->thread * 100u) % 500u;
+		size_t len = par_blob(k, data);
+		int added = 0;
+
+		a->rc = cairn_packer_add(a->p, z, &scratch, CAIRN_BLOB_DATA, data, len, id, &added);
+		a->added += (unsigned)added;
+	}
+	cairn_buf_free(&scratch);
+	cairn_zctx_free(z);
+	return NULL;
+}
+
+static void test_packer_parallel_open_packs(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_packer *p = NULL;
+	struct par_arg args[PAR_THREADS];
+	pthread_t tids[PAR_THREADS];
+	uint8_t data[PAR_MAX], id[CAIRN_ID_BYTES];
+	unsigned added = 0, distinct = 0, seen[500] = { 0 };
+
+	f->rf.r->config.pack_target = 64 * 1024; /* many packs */
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
+	assert_int_equal(cairn_packer_set_parallel(p, 3), 0);
+	for (int t = 0; t < PAR_THREADS; t++) {
+		args[t] = (struct par_arg){ .p = p, .thread = t };
+		assert_int_equal(pthread_create(&tids[t], NULL, par_main, &args[t]), 0);
+	}
+	for (int t = 0; t < PAR_THREADS; t++) {
+		assert_int_equal(pthread_join(tids[t], NULL), 0);
+		assert_int_equal(args[t].rc, 0);
+		added += args[t].added;
+	}
+	assert_int_equal(cairn_packer_flush(p), 0);
+	for (int t = 0; t < PAR_THREADS; t++)
+		for (unsigned i = 0; i < PAR_BLOBS; i++) {
+			unsigned k = (i + (unsigned)t * 100u) % 500u;
+
+			distinct += seen[k] == 0;
+			seen[k] = 1;
+		}
+	/* k and k' with equal content (length 0) share an id */
+	assert_true(added <= distinct);
+	assert_true(added >= distinct - 1);
+	assert_int_equal(cairn_packer_stats(p)->blobs_added, added);
+	assert_true(cairn_packer_stats(p)->packs_written > 3);
+	cairn_packer_free(p);
+	for (unsigned k = 0; k < 500; k++) {
+		size_t len;
+
+		if (!seen[k])
+			continue;
+		len = par_blob(k, data);
+		cairn_blob_id(f->rf.r->keys, data, len, id);
+		assert_reads_back(f, id, data, len, NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_packer_add_and_deduplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packer_add_stored_copies_sealed_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packer_parallel_open_packs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
