@@ -21,8 +21,9 @@
 /* An index object is written after this many packs or blobs. */
 #define INDEX_MAX_PACKS 64
 #define INDEX_MAX_BLOBS 100000
-/* Room in a pack buffer beyond its target and largest chunk: the seal
- * overheads and the header of a pack of many small blobs. */
+/* Room in a pack buffer beyond its target: the header of a pack of many
+ * small blobs (a larger header, or a single blob above the target, grows
+ * the buffer). */
 #define PACK_SLACK (1024u * 1024u)
 
 /* An open pack. A thread takes a free slot for one blob: it seals the blob
@@ -112,10 +113,10 @@ int cairn_packer_set_parallel(struct cairn_packer *p, size_t n)
 		if (rc < 0)
 			return rc;
 		p->nslots = i + 1;
-		/* room for a full pack: its last blob and its header (pages are
-		 * only touched as the pack fills) */
-		rc = cairn_pack_writer_preallocate(slots[i].writer, (size_t)p->repo->config.pack_target +
-									  p->repo->config.chunker.max + PACK_SLACK);
+		/* room for a full pack and its header (pages are only touched
+		 * as the pack fills) */
+		rc = cairn_pack_writer_preallocate(slots[i].writer,
+						   (size_t)p->repo->config.pack_target + PACK_SLACK);
 		if (rc < 0)
 			return rc;
 	}
@@ -335,18 +336,26 @@ static void unclaim(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN
 }
 
 /* Put a claimed blob into an open pack: its stored bytes (stored != NULL),
- * or its plaintext `pt` sealed straight into the pack; store the pack when
- * it is full (then write an index object when one is due). The claim is
- * dropped when the blob could not be added. */
+ * or its plaintext `pt` sealed straight into the pack. A pack is stored
+ * before a blob that would take it past the pack target (so a pack buffer
+ * never holds more than the target, unless a single blob is larger) and
+ * once it reaches the target; then an index object is written when one is
+ * due. The claim is dropped when the blob could not be added. */
 static int add_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN_ID_BYTES], const void *stored,
 		       const void *pt, size_t len, uint32_t raw_len, int *ret_added)
 {
+	size_t target = p->repo->config.pack_target, bytes;
+	size_t stored_len = stored != NULL ? len : len + CAIRN_SEAL_OVERHEAD;
 	struct packer_slot *s = slot_take(p);
-	int rc;
+	int rc = 0, due = 0;
 
-	if (stored != NULL)
+	bytes = cairn_pack_writer_bytes(s->writer);
+	if (bytes > 0 && stored_len > target - (bytes < target ? bytes : target))
+		rc = finish_slot(p, s);
+	due = rc == 1;
+	if (rc >= 0 && stored != NULL)
 		rc = cairn_pack_writer_add(s->writer, type, id, stored, len, raw_len);
-	else
+	else if (rc >= 0)
 		rc = cairn_pack_writer_seal(s->writer, p->repo->keys, type, id, pt, len, raw_len);
 	if (rc < 0) {
 		slot_give(p, s);
@@ -357,12 +366,13 @@ static int add_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CA
 	atomic_fetch_add(&p->stats.bytes_added, raw_len);
 	if (ret_added != NULL)
 		*ret_added = 1;
-	if (cairn_pack_writer_bytes(s->writer) >= p->repo->config.pack_target)
+	if (cairn_pack_writer_bytes(s->writer) >= target)
 		rc = finish_slot(p, s);
+	due |= rc == 1;
 	slot_give(p, s);
-	if (rc == 1)
+	if (rc >= 0 && due)
 		rc = write_index(p);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int cairn_packer_add(struct cairn_packer *p, struct cairn_zctx *z, struct cairn_buf *scratch, uint8_t type,
