@@ -98,11 +98,21 @@ int cairn_pack_writer_preallocate(struct cairn_pack_writer *w, size_t cap);
  * out) so that the next pack reuses its memory instead of growing a new
  * one; *spare is taken (freed when the writer cannot use it) and zeroed. */
 void cairn_pack_writer_give_buffer(struct cairn_pack_writer *w, struct cairn_buf *spare);
-size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w);  /* stored bytes so far */
+size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w);  /* stored bytes so far (spilled included) */
+/* Keep at most about `keep` bytes of the open pack in memory: when more are
+ * held, hand the longest prefix that is a multiple of
+ * CAIRN_FILE_DIRECT_ALIGN to sink (the pack's bytes in order, e.g. to a
+ * streamed store object) and drop it. Entries keep their offsets from the
+ * start of the pack, and the pack id still covers every byte; after a
+ * spill, cairn_pack_writer_finish returns only the bytes not yet handed
+ * out. 0, or sink's error (the writer is then unchanged). */
+int cairn_pack_writer_spill(struct cairn_pack_writer *w, size_t keep,
+			    int (*sink)(void *ctx, const void *data, size_t len), void *ctx);
 size_t cairn_pack_writer_count(const struct cairn_pack_writer *w);  /* blobs so far */
 /* Seal the header, append the trailer and hand over the finished pack: the
- * pack bytes are moved into *ret_pack (caller owns, cairn_buf_free), the pack
- * id (SHA-256 of those bytes) written to ret_id, and the blob locations
+ * pack bytes are moved into *ret_pack (caller owns, cairn_buf_free; after
+ * cairn_pack_writer_spill only the bytes not handed out yet), the pack id
+ * (SHA-256 of all the pack's bytes) written to ret_id, and the blob locations
  * (with pack filled in) returned as a malloc'd array of *ret_count entries
  * (caller frees). The writer is then empty and can be reused. *ret_pack is
  * overwritten, not freed: pass a zeroed buffer. CAIRN_EINVAL when the writer

@@ -36,6 +36,7 @@
 #include "cairn/retry.h"
 
 struct cairn_store;
+struct cairn_store_writer;
 
 /* Capabilities: what a store guarantees beyond the required operations. A
  * driver declares those it really implements; a decorator passes its inner
@@ -66,7 +67,12 @@ enum cairn_store_cap {
 	/* Every request crosses a network and costs a round trip: callers
 	 * should read many small pieces with one larger request (the pack
 	 * cache) and keep more requests in flight. */
-	CAIRN_STORE_CAP_REMOTE = 1u << 5
+	CAIRN_STORE_CAP_REMOTE = 1u << 5,
+	/* writer_open is implemented down to the driver: a content-named
+	 * object can be written in pieces and named once complete
+	 * (cairn_store_writer_open), so its writer need not hold it whole in
+	 * memory. Without it callers buffer the object and put it. */
+	CAIRN_STORE_CAP_STREAMED_PUT = 1u << 6
 };
 
 /* Most names one del_many call of a store receives (cairn_store_del_many()
@@ -136,7 +142,37 @@ struct cairn_store_ops {
 	 * (a decorator calls cairn_store_stats_add() on its inner store). Must
 	 * be safe to call from any thread at any time. */
 	void (*stats)(struct cairn_store *s, struct cairn_store_stats *acc);
+	/* Optional (NULL: not offered; declare CAIRN_STORE_CAP_STREAMED_PUT
+	 * when set). Start an object written in pieces whose name is given at
+	 * the end (see struct cairn_store_writer). */
+	int (*writer_open)(struct cairn_store *s, struct cairn_store_writer **ret);
 };
+
+/* An object being written in pieces (cairn_store_writer_open): nothing is
+ * visible under any name until commit, which stores the bytes written so
+ * far under `name` with put_content's semantics (atomic; 0 also when an
+ * object of that name exists, the name being derived from the bytes).
+ * Commit and abort end the writer (it is freed, whatever the result); a
+ * writer killed before commit leaves nothing but a temporary file that the
+ * driver removes later. */
+struct cairn_store_writer;
+struct cairn_store_writer_ops {
+	int (*write)(struct cairn_store_writer *w, const void *data, size_t len);
+	int (*commit)(struct cairn_store_writer *w, const char *name);
+	void (*abort)(struct cairn_store_writer *w);
+};
+struct cairn_store_writer {
+	const struct cairn_store_writer_ops *ops;
+};
+
+/* Start a streamed object: CAIRN_EUNSUPPORTED (no detail recorded) when the
+ * store does not offer it (callers then buffer and put), else 0 or the
+ * driver's error. Writes go to the object in order; a write error leaves
+ * the writer to be aborted. */
+int cairn_store_writer_open(struct cairn_store *s, struct cairn_store_writer **ret);
+int cairn_store_writer_write(struct cairn_store_writer *w, const void *data, size_t len);
+int cairn_store_writer_commit(struct cairn_store_writer *w, const char *name);
+void cairn_store_writer_abort(struct cairn_store_writer *w); /* NULL ok */
 
 /* A bounded whole-object read: get(name, offset, CAIRN_STORE_AT_MOST(n))
  * appends bytes [offset, end) of the object when they are at most n, and

@@ -18,6 +18,9 @@ struct cairn_pack_writer {
 	 * while it is still in the cache, not all at once at the end */
 	struct cairn_sha256 hash;
 	size_t hashed;
+	/* bytes of this pack already handed out by cairn_pack_writer_spill:
+	 * data holds the pack from this offset on */
+	uint64_t spilled;
 };
 
 int cairn_pack_writer_new(struct cairn_pack_writer **ret)
@@ -131,7 +134,7 @@ static int entry_commit(struct cairn_pack_writer *w, struct cairn_blob_loc *loc,
 	memset(loc, 0, sizeof(*loc));
 	loc->type = type;
 	memcpy(loc->id, id, CAIRN_ID_BYTES);
-	loc->offset = offset;
+	loc->offset = w->spilled + offset;
 	loc->length = (uint32_t)(w->data.len - offset);
 	loc->raw_length = raw_length;
 	w->count++;
@@ -174,7 +177,29 @@ int cairn_pack_writer_seal(struct cairn_pack_writer *w, const struct cairn_keys 
 
 size_t cairn_pack_writer_bytes(const struct cairn_pack_writer *w)
 {
-	return w->data.len;
+	return (size_t)w->spilled + w->data.len;
+}
+
+int cairn_pack_writer_spill(struct cairn_pack_writer *w, size_t keep,
+			    int (*sink)(void *ctx, const void *data, size_t len), void *ctx)
+{
+	size_t n;
+	int rc;
+
+	if (w->data.len <= keep)
+		return 0;
+	n = w->data.len & ~(size_t)(CAIRN_FILE_DIRECT_ALIGN - 1);
+	if (n == 0)
+		return 0;
+	rc = sink(ctx, w->data.data, n);
+	if (rc < 0)
+		return rc;
+	/* every byte held is hashed already (entry_commit) */
+	memmove(w->data.data, w->data.data + n, w->data.len - n);
+	w->data.len -= n;
+	w->hashed -= n;
+	w->spilled += n;
+	return 0;
 }
 
 size_t cairn_pack_writer_count(const struct cairn_pack_writer *w)
@@ -258,5 +283,6 @@ int cairn_pack_writer_finish(struct cairn_pack_writer *w, const struct cairn_key
 	*ret_count = w->count;
 	memset(&w->data, 0, sizeof(w->data));
 	w->count = 0;
+	w->spilled = 0;
 	return 0;
 }

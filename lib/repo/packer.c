@@ -25,6 +25,9 @@
  * small blobs (a larger header, or a single blob above the target, grows
  * the buffer). */
 #define PACK_SLACK (1024u * 1024u)
+/* On a store with streamed puts, an open pack keeps about this many bytes
+ * in memory (plus one blob); the rest is already written to its object. */
+#define PACK_KEEP (2u * 1024u * 1024u)
 
 /* An open pack. A thread takes a free slot for one blob: it seals the blob
  * into the pack and, when the pack is full, finishes and stores it, all
@@ -33,6 +36,14 @@
 struct packer_slot {
 	struct cairn_pack_writer *writer;
 	struct packer_slot *next_free;
+	struct cairn_packer *packer;
+	/* on a store with streamed puts: the pack's object, open once its
+	 * first bytes are spilled, and how many bytes went to it */
+	struct cairn_store_writer *out;
+	uint64_t out_bytes;
+	/* a write to the pack's object failed: its object is gone and the
+	 * pack can never be completed (every later add and store fails) */
+	int broken;
 };
 
 struct cairn_packer {
@@ -79,8 +90,10 @@ void cairn_packer_free(struct cairn_packer *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->nslots; i++)
+	for (size_t i = 0; i < p->nslots; i++) {
+		cairn_store_writer_abort(p->slots[i].out);
 		cairn_pack_writer_free(p->slots[i].writer);
+	}
 	free(p->slots);
 	cairn_index_builder_free(p->builder);
 	cairn_idmap_free(&p->map);
@@ -90,6 +103,13 @@ void cairn_packer_free(struct cairn_packer *p)
 	pthread_cond_destroy(&p->slot_freed);
 	pthread_mutex_destroy(&p->index_lock);
 	free(p);
+}
+
+/* Whether open packs are written out as they fill (the store names an
+ * object when it is complete) rather than held whole until stored. */
+static int streamed(const struct cairn_packer *p)
+{
+	return (cairn_store_caps(p->repo->store) & CAIRN_STORE_CAP_STREAMED_PUT) != 0;
 }
 
 int cairn_packer_set_parallel(struct cairn_packer *p, size_t n)
@@ -108,15 +128,20 @@ int cairn_packer_set_parallel(struct cairn_packer *p, size_t n)
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate %zu open packs", n);
 	p->slots = slots;
 	for (size_t i = p->nslots; i < n; i++) {
-		int rc = cairn_pack_writer_new(&slots[i].writer);
+		int rc;
 
+		memset(&slots[i], 0, sizeof(slots[i]));
+		slots[i].packer = p;
+		rc = cairn_pack_writer_new(&slots[i].writer);
 		if (rc < 0)
 			return rc;
 		p->nslots = i + 1;
-		/* room for a full pack and its header (pages are only touched
+		/* room for what an open pack holds in memory: all of it, or what
+		 * is not yet streamed out and one chunk (pages are only touched
 		 * as the pack fills) */
 		rc = cairn_pack_writer_preallocate(slots[i].writer,
-						   (size_t)p->repo->config.pack_target + PACK_SLACK);
+						   streamed(p) ? PACK_KEEP + p->repo->config.chunker.max + PACK_SLACK
+							       : (size_t)p->repo->config.pack_target + PACK_SLACK);
 		if (rc < 0)
 			return rc;
 	}
@@ -258,17 +283,32 @@ static int reserve_locs(struct cairn_blob_loc **arr, size_t *cap, size_t need)
 
 /* Store a finished pack and record its blobs as stored but not indexed.
  * Returns 1 when an index object is due. */
-static int store_pack(struct cairn_packer *p, struct cairn_buf *pack, const uint8_t pack_id[CAIRN_ID_BYTES],
-		      struct cairn_blob_loc *locs, size_t count)
+static int store_pack(struct cairn_packer *p, struct packer_slot *s, struct cairn_buf *pack,
+		      const uint8_t pack_id[CAIRN_ID_BYTES], struct cairn_blob_loc *locs, size_t count)
 {
 	char name[CAIRN_PACK_NAME_MAX];
+	uint64_t bytes = pack->len;
 	int rc, due;
 
 	cairn_repo_pack_name(pack_id, name);
-	rc = cairn_store_put_content(p->repo->store, name, pack->data, pack->len);
+	if (s->broken)
+		return cairn_err(CAIRN_EIO, "cannot store pack '%s': an earlier write of it failed", name);
+	if (s->out != NULL) {
+		/* the rest of the streamed pack, then its name */
+		rc = cairn_store_writer_write(s->out, pack->data, pack->len);
+		if (rc == 0)
+			rc = cairn_store_writer_commit(s->out, name);
+		else
+			cairn_store_writer_abort(s->out);
+		s->out = NULL;
+		bytes += s->out_bytes;
+		s->out_bytes = 0;
+	} else {
+		rc = cairn_store_put_content(p->repo->store, name, pack->data, pack->len);
+	}
 	if (rc < 0)
 		return cairn_err_ctx(rc, "cannot store pack '%s'", name);
-	atomic_fetch_add(&p->stats.bytes_stored, pack->len);
+	atomic_fetch_add(&p->stats.bytes_stored, bytes);
 	atomic_fetch_add(&p->stats.packs_written, 1);
 
 	pthread_mutex_lock(&p->lock);
@@ -302,7 +342,7 @@ static int finish_slot(struct cairn_packer *p, struct packer_slot *s)
 
 	rc = cairn_pack_writer_finish(s->writer, p->repo->keys, &pack, pack_id, &locs, &count);
 	if (rc == 0)
-		rc = store_pack(p, &pack, pack_id, locs, count);
+		rc = store_pack(p, s, &pack, pack_id, locs, count);
 	cairn_pack_writer_give_buffer(s->writer, &pack);
 	free(locs);
 	return rc;
@@ -333,6 +373,32 @@ static void unclaim(struct cairn_packer *p, uint8_t type, const uint8_t id[CAIRN
 	pthread_mutex_lock(&p->lock);
 	cairn_idmap_remove(map_for(p, type), id);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* cairn_pack_writer_spill's sink: the slot's pack object, opened on the
+ * first spill. */
+static int spill_to_store(void *ctx, const void *data, size_t len)
+{
+	struct packer_slot *s = ctx;
+	int rc;
+
+	if (s->broken)
+		return cairn_err(CAIRN_EIO, "cannot add to a pack whose object could not be written");
+	if (s->out == NULL) {
+		rc = cairn_store_writer_open(s->packer->repo->store, &s->out);
+		if (rc < 0)
+			return cairn_err_ctx(rc, "cannot start a pack");
+	}
+	rc = cairn_store_writer_write(s->out, data, len);
+	if (rc < 0) {
+		/* part of it may be written: this object must never be named */
+		cairn_store_writer_abort(s->out);
+		s->out = NULL;
+		s->broken = 1;
+		return cairn_err_ctx(rc, "cannot write a pack");
+	}
+	s->out_bytes += len;
+	return 0;
 }
 
 /* Put a claimed blob into an open pack: its stored bytes (stored != NULL),
@@ -368,6 +434,8 @@ static int add_claimed(struct cairn_packer *p, uint8_t type, const uint8_t id[CA
 		*ret_added = 1;
 	if (cairn_pack_writer_bytes(s->writer) >= target)
 		rc = finish_slot(p, s);
+	else if (streamed(p))
+		rc = cairn_pack_writer_spill(s->writer, PACK_KEEP, spill_to_store, s);
 	due |= rc == 1;
 	slot_give(p, s);
 	if (rc >= 0 && due)

@@ -24,6 +24,29 @@ int cairn_store_put_content(struct cairn_store *s, const char *name, const void 
 	return rc == CAIRN_EEXIST ? 0 : rc;
 }
 
+int cairn_store_writer_open(struct cairn_store *s, struct cairn_store_writer **ret)
+{
+	if (s->ops->writer_open == NULL)
+		return CAIRN_EUNSUPPORTED;
+	return s->ops->writer_open(s, ret);
+}
+
+int cairn_store_writer_write(struct cairn_store_writer *w, const void *data, size_t len)
+{
+	return len == 0 ? 0 : w->ops->write(w, data, len);
+}
+
+int cairn_store_writer_commit(struct cairn_store_writer *w, const char *name)
+{
+	return w->ops->commit(w, name);
+}
+
+void cairn_store_writer_abort(struct cairn_store_writer *w)
+{
+	if (w != NULL)
+		w->ops->abort(w);
+}
+
 /* The fallback of del_many: one del per object, a missing one counted as deleted. */
 static int del_each(struct cairn_store *s, const char *const *names, size_t n)
 {

@@ -113,26 +113,15 @@ static int link_into_place(struct local *l, const char *tmpname, const char *nam
 	return 0;
 }
 
-static int local_put(struct cairn_store *s, const char *name, const void *data, size_t len)
+/* Make the written temporary file `tmpname` (open as fd, which this
+ * closes) the object `name`: fsync, link into place, remove the temporary
+ * name, fsync the directory. An existing object is CAIRN_EEXIST, or 0 when
+ * `exist_ok` (content-named objects). The temporary file is gone after. */
+static int commit_tmp(struct local *l, int fd, const char *tmpname, const char *name, int exist_ok)
 {
-	struct local *l = s->impl;
-	char tmpname[64];
-	struct stat st;
-	int fd = -1, rc, err;
+	int rc, err = 0;
 
-	rc = cairn_store_name_check(l->desc, name);
-	if (rc != 0)
-		return rc;
-	if (data == NULL && len > 0)
-		return cairn_err(CAIRN_EINVAL, "cannot store '%s' in '%s': no data", name, l->desc);
-	/* Cheap early answer; link() below is the real arbiter. */
-	if (fstatat(l->rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return cairn_err(CAIRN_EEXIST, "object '%s' already exists in '%s'", name, l->desc);
-	rc = open_tmp(l, name, tmpname, sizeof(tmpname), &fd);
-	if (rc != 0)
-		return rc;
-	err = cairn_file_write_all_uncached(fd, data, len, tmpname) < 0 ? errno : 0;
-	if (err == 0 && fsync(fd) != 0)
+	if (fsync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && err == 0)
 		err = errno;
@@ -141,7 +130,9 @@ static int local_put(struct cairn_store *s, const char *name, const void *data, 
 		goto err_unlink;
 	}
 	err = -link_into_place(l, tmpname, name);
-	if (err == EEXIST) {
+	if (err == EEXIST && exist_ok)
+		err = 0;
+	else if (err == EEXIST) {
 		rc = cairn_err(CAIRN_EEXIST, "object '%s' already exists in '%s'", name, l->desc);
 		goto err_unlink;
 	}
@@ -164,6 +155,100 @@ err_unlink:
 	unlinkat(l->rootfd, tmpname, 0);
 	return rc;
 }
+
+static int local_put(struct cairn_store *s, const char *name, const void *data, size_t len)
+{
+	struct local *l = s->impl;
+	char tmpname[64];
+	struct stat st;
+	int fd = -1, rc, err;
+
+	rc = cairn_store_name_check(l->desc, name);
+	if (rc != 0)
+		return rc;
+	if (data == NULL && len > 0)
+		return cairn_err(CAIRN_EINVAL, "cannot store '%s' in '%s': no data", name, l->desc);
+	/* Cheap early answer; link() below is the real arbiter. */
+	if (fstatat(l->rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return cairn_err(CAIRN_EEXIST, "object '%s' already exists in '%s'", name, l->desc);
+	rc = open_tmp(l, name, tmpname, sizeof(tmpname), &fd);
+	if (rc != 0)
+		return rc;
+	err = cairn_file_write_all_uncached(fd, data, len, tmpname) < 0 ? errno : 0;
+	if (err != 0) {
+		close(fd);
+		unlinkat(l->rootfd, tmpname, 0);
+		return local_errno(err, "write", name, l->desc);
+	}
+	return commit_tmp(l, fd, tmpname, name, 0);
+}
+
+/* A streamed object: a temporary file written in pieces, linked at commit. */
+struct local_writer {
+	struct cairn_store_writer base;
+	struct local *l;
+	int fd;
+	char tmpname[64];
+};
+
+static const struct cairn_store_writer_ops local_writer_ops;
+
+static int local_writer_open(struct cairn_store *s, struct cairn_store_writer **ret)
+{
+	struct local *l = s->impl;
+	struct local_writer *w = calloc(1, sizeof(*w));
+	int rc;
+
+	if (w == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot start an object in '%s': out of memory", l->desc);
+	rc = open_tmp(l, "a streamed object", w->tmpname, sizeof(w->tmpname), &w->fd);
+	if (rc != 0) {
+		free(w);
+		return rc;
+	}
+	w->base.ops = &local_writer_ops;
+	w->l = l;
+	*ret = &w->base;
+	return 0;
+}
+
+static int local_writer_write(struct cairn_store_writer *base, const void *data, size_t len)
+{
+	struct local_writer *w = (struct local_writer *)base;
+
+	if (cairn_file_write_all_uncached(w->fd, data, len, w->tmpname) < 0)
+		return local_errno(errno, "write", w->tmpname, w->l->desc);
+	return 0;
+}
+
+static void local_writer_abort(struct cairn_store_writer *base)
+{
+	struct local_writer *w = (struct local_writer *)base;
+
+	close(w->fd);
+	unlinkat(w->l->rootfd, w->tmpname, 0);
+	free(w);
+}
+
+static int local_writer_commit(struct cairn_store_writer *base, const char *name)
+{
+	struct local_writer *w = (struct local_writer *)base;
+	int rc = cairn_store_name_check(w->l->desc, name);
+
+	if (rc != 0) {
+		local_writer_abort(base);
+		return rc;
+	}
+	rc = commit_tmp(w->l, w->fd, w->tmpname, name, 1);
+	free(w);
+	return rc;
+}
+
+static const struct cairn_store_writer_ops local_writer_ops = {
+	.write = local_writer_write,
+	.commit = local_writer_commit,
+	.abort = local_writer_abort,
+};
 
 static int not_found(struct local *l, const char *name)
 {
@@ -404,6 +489,7 @@ static const struct cairn_store_ops local_ops = {
 	.list = local_list,
 	.del = local_del,
 	.free = local_free,
+	.writer_open = local_writer_open,
 };
 
 int cairn_store_local_open(const char *root, int create, struct cairn_store **ret)
@@ -454,7 +540,7 @@ int cairn_store_local_open(const char *root, int create, struct cairn_store **re
 	l->base.ops = &local_ops;
 	l->base.description = l->desc;
 	l->base.impl = l;
-	l->base.caps = CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ;
+	l->base.caps = CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ | CAIRN_STORE_CAP_STREAMED_PUT;
 	*ret = &l->base;
 	return 0;
 

@@ -135,7 +135,8 @@ int cairn_store_stats_wrap(struct cairn_store *inner, struct cairn_store **ret)
 	c->base.ops = &stats_ops;
 	c->base.description = inner->description;
 	c->base.impl = c;
-	c->base.caps = inner->caps;
+	/* streamed objects are not passed through: above this layer callers buffer */
+	c->base.caps = inner->caps & ~(unsigned)CAIRN_STORE_CAP_STREAMED_PUT;
 	*ret = &c->base;
 	return 0;
 }

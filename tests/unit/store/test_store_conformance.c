@@ -134,7 +134,7 @@ static void clean_s3(struct fixture *fx)
 }
 
 #define CAPS_FILE (CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ)
-static const struct driver drv_local = { "local", open_local, CAPS_FILE };
+static const struct driver drv_local = { "local", open_local, CAPS_FILE | CAIRN_STORE_CAP_STREAMED_PUT };
 static const struct driver drv_mem = { "mem", open_mem, CAPS_FILE };
 static const struct driver drv_fault_mem = { "fault+mem", open_fault_mem, CAPS_FILE };
 static const struct driver drv_stack_mem = { "stats+retry+fault+mem", open_stack_mem, CAPS_FILE };
@@ -393,6 +393,58 @@ static void test_put_content(void **state)
 	assert_int_equal(cairn_store_put_content(fx->s, "data/../x", data, 1), CAIRN_EINVAL);
 	assert_int_equal(cairn_store_put_content(fx->s, "data/empty", NULL, 0), 0);
 	assert_object(fx->s, "data/empty", 0, 0);
+}
+
+/* A streamed object (stores with CAIRN_STORE_CAP_STREAMED_PUT; others say
+ * CAIRN_EUNSUPPORTED): pieces of any size, aligned or not, make one object
+ * that no listing shows before commit; commit onto an existing name is a
+ * success that leaves the object as it was; an abort or an invalid name
+ * leaves nothing. */
+static void test_streamed_put(void **state)
+{
+	struct fixture *fx = *state;
+	struct cairn_store_writer *w = NULL;
+	const size_t len = 3 * 1024 * 1024 + 777;
+	uint8_t *data = NULL;
+	struct name_list l = { 0 };
+
+	if (!(cairn_store_caps(fx->s) & CAIRN_STORE_CAP_STREAMED_PUT)) {
+		assert_int_equal(cairn_store_writer_open(fx->s, &w), CAIRN_EUNSUPPORTED);
+		return;
+	}
+	assert_int_equal(posix_memalign((void **)&data, 4096, len), 0);
+	cairn_test_fill_random(data, len, 31);
+	assert_int_equal(cairn_store_writer_open(fx->s, &w), 0);
+	assert_int_equal(cairn_store_writer_write(w, data, 2 * 1024 * 1024), 0);   /* aligned, direct */
+	assert_int_equal(cairn_store_writer_write(w, data + 2 * 1024 * 1024, 5), 0); /* a small piece */
+	assert_int_equal(cairn_store_writer_write(w, data + 2 * 1024 * 1024 + 5, len - 2 * 1024 * 1024 - 5), 0);
+	assert_int_equal(cairn_store_list(fx->s, "", collect_cb, &l), 0);
+	assert_int_equal(l.n, 0); /* nothing visible before commit */
+	free(l.names);
+	assert_int_equal(cairn_store_writer_commit(w, "data/streamed"), 0);
+	assert_object(fx->s, "data/streamed", len, 31);
+
+	/* the same name again: success, the first object kept */
+	assert_int_equal(cairn_store_writer_open(fx->s, &w), 0);
+	assert_int_equal(cairn_store_writer_write(w, "other", 5), 0);
+	assert_int_equal(cairn_store_writer_commit(w, "data/streamed"), 0);
+	assert_object(fx->s, "data/streamed", len, 31);
+
+	/* abort and an invalid name leave nothing */
+	assert_int_equal(cairn_store_writer_open(fx->s, &w), 0);
+	assert_int_equal(cairn_store_writer_write(w, data, 4096), 0);
+	cairn_store_writer_abort(w);
+	assert_int_equal(cairn_store_writer_open(fx->s, &w), 0);
+	assert_int_equal(cairn_store_writer_write(w, data, 100), 0);
+	assert_int_equal(cairn_store_writer_commit(w, "../escape"), CAIRN_EINVAL);
+	cairn_store_writer_abort(NULL);
+	l = (struct name_list){ 0 };
+	assert_int_equal(cairn_store_list(fx->s, "", collect_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "data/streamed");
+	free(l.names[0]);
+	free(l.names);
+	free(data);
 }
 
 #define LIST_N 2500
@@ -847,6 +899,7 @@ static void test_put_concurrent_same_name(void **state)
 							 (void *)&drv),                                    \
 		cmocka_unit_test_prestate_setup_teardown(test_put_exists, setup, teardown, (void *)&drv),  \
 		cmocka_unit_test_prestate_setup_teardown(test_put_content, setup, teardown, (void *)&drv), \
+		cmocka_unit_test_prestate_setup_teardown(test_streamed_put, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_list_prefix, setup, teardown, (void *)&drv), \
 		cmocka_unit_test_prestate_setup_teardown(test_list_stop, setup, teardown, (void *)&drv),   \
 		cmocka_unit_test_prestate_setup_teardown(test_del_then_get, setup, teardown, (void *)&drv), \

@@ -83,7 +83,8 @@ static void test_store_open_url_local_stack(void **state)
 	(void)state;
 	/* a local store is the driver alone: its capabilities, and nothing counted */
 	assert_int_equal(cairn_store_open_url(dir, 0, &s), 0);
-	assert_int_equal(cairn_store_caps(s), CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ);
+	assert_int_equal(cairn_store_caps(s), CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ |
+						      CAIRN_STORE_CAP_STREAMED_PUT);
 	assert_int_equal(cairn_store_put(s, "config", "x", 1), 0);
 	cairn_store_stats_get(s, &st);
 	assert_int_equal(st.operations, 0);
