@@ -232,12 +232,58 @@ static void test_packer_parallel_open_packs(void **state)
 	}
 }
 
+/* On a store with streamed puts, packs larger than what a slot keeps in
+ * memory are written out as they fill: every blob reads back, and each
+ * pack object is exactly the bytes its name (their SHA-256) says. */
+static void test_packer_streams_large_packs(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_packer *p = NULL;
+	struct cairn_buf scratch = { 0 }, obj = { 0 };
+	enum { N = 12, LEN = 700 * 1024 };
+	uint8_t *data = malloc(LEN), ids[N][CAIRN_ID_BYTES], got[CAIRN_ID_BYTES];
+	struct cairn_blob_loc locs[N];
+	char name[CAIRN_PACK_NAME_MAX];
+	size_t largest = 0;
+
+	assert_non_null(data);
+	assert_true(cairn_store_caps(f->rf.r->store) & CAIRN_STORE_CAP_STREAMED_PUT);
+	f->rf.r->config.pack_target = 4 * 1024 * 1024;
+	assert_int_equal(cairn_packer_new(f->rf.r, &p), 0);
+	for (unsigned i = 0; i < N; i++) {
+		int added = 0;
+
+		cairn_test_fill_random(data, LEN, 500 + i);
+		assert_int_equal(cairn_packer_add(p, f->z, &scratch, CAIRN_BLOB_DATA, data, LEN, ids[i], &added), 0);
+		assert_int_equal(added, 1);
+	}
+	assert_int_equal(cairn_packer_flush(p), 0);
+	assert_true(cairn_packer_stats(p)->packs_written >= 2);
+	cairn_packer_free(p);
+	for (unsigned i = 0; i < N; i++) {
+		cairn_test_fill_random(data, LEN, 500 + i);
+		assert_reads_back(f, ids[i], data, LEN, &locs[i]);
+		cairn_repo_pack_name(locs[i].pack, name);
+		cairn_buf_reset(&obj);
+		assert_int_equal(cairn_store_get(f->rf.r->store, name, 0, UINT64_MAX, &obj), 0);
+		if (obj.len > largest)
+			largest = obj.len;
+		cairn_storage_id(obj.data, obj.len, got);
+		assert_memory_equal(got, locs[i].pack, CAIRN_ID_BYTES);
+	}
+	assert_true(largest > 3 * 1024 * 1024); /* more than a slot keeps in memory */
+	cairn_buf_free(&obj);
+	cairn_buf_free(&scratch);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_packer_add_and_deduplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packer_add_stored_copies_sealed_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packer_parallel_open_packs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packer_streams_large_packs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
