@@ -38,6 +38,18 @@ int cairn_catalog_begin(struct cairn_catalog *c);
 int cairn_catalog_commit(struct cairn_catalog *c);
 int cairn_catalog_rollback(struct cairn_catalog *c);
 
+/* A run of lookups in one read transaction, so that SQLite takes and checks
+ * its locks once for the run instead of once per statement (in WAL mode 3
+ * system calls per statement). Reads see the catalog as of the first
+ * statement after read_begin, plus this connection's own writes. Does
+ * nothing when a transaction (read or write) is already open. Any write
+ * statement outside begin/commit, and any cairn_catalog_begin, from any
+ * thread, first ends it (so no write waits for read_end), and so does
+ * read_end; lookups after that run in autocommit again. read_end with none
+ * open does nothing (c may be NULL). 0, or <0 from SQLite. */
+int cairn_catalog_read_begin(struct cairn_catalog *c);
+int cairn_catalog_read_end(struct cairn_catalog *c);
+
 /* Blob index. put replaces an existing row for the same id. get returns
  * CAIRN_ENOTFOUND when unknown. */
 int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc *loc);

@@ -544,5 +544,11 @@ int backup_walk(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES])
 	}
 	free(w.frames);
 	cairn_dirstack_free(w.ds);
+	{
+		int end = cairn_catalog_read_end(cairn_repo_catalog(c->repo));
+
+		if (rc == 0)
+			rc = end;
+	}
 	return rc;
 }

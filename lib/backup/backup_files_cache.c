@@ -22,6 +22,11 @@ int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const stru
 
 	if (c->opts->no_files_cache)
 		return 0;
+	/* this lookup and those of the next files share one read transaction,
+	 * ended by the directory's files cache writes (or any other write) */
+	rc = cairn_catalog_read_begin(cairn_repo_catalog(c->repo));
+	if (rc < 0)
+		return rc;
 	rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
 	if (rc == CAIRN_ENOTFOUND)
 		return 0;

@@ -68,9 +68,14 @@ struct cairn_catalog {
 	sqlite3 *db;
 	char *path;
 	int depth; /* nesting of cairn_catalog_begin, 0 = autocommit */
+	int reading; /* a read transaction of cairn_catalog_read_begin is open (depth 0) */
 	sqlite3_stmt *stmt[CAT_STMT_COUNT];
 	struct cairn_catalog_busy busy; /* the waits of db for other connections */
 };
+
+/* End the read transaction of cairn_catalog_read_begin, if one is open
+ * (caller holds the lock): before a write or a write transaction. */
+int cairn_catalog_read_end_locked(struct cairn_catalog *c);
 
 static inline void cairn_catalog_lock(struct cairn_catalog *c)
 {

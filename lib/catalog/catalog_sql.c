@@ -107,8 +107,15 @@ int cairn_catalog_sqlerr(struct cairn_catalog *c, int rc, const char *what)
 
 int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
-	int ret = 0;
+	int rc, ret = cairn_catalog_read_end_locked(c);
+
+	/* a write never joins a read transaction: it would hold the write
+	 * lock until cairn_catalog_read_end */
+	if (ret < 0) {
+		sqlite3_reset(st);
+		return ret;
+	}
+	rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		ret = cairn_err(CAIRN_EBUG, "catalog '%s': %s: statement returned a row", c->path, what);
