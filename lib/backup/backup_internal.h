@@ -150,10 +150,12 @@ int backup_file_finish(struct backup_ctx *c, const char *path, struct file_resul
 void backup_chunk_worker(void *job, int worker, void *ctx);
 
 void backup_free_items(struct dir_item *items, size_t count);
-/* Wait for the workers, then turn the items of the directory c->path into a
- * stored tree blob (files cache updated). Moves the entries out of items. */
-int backup_items_to_tree(struct backup_ctx *c, struct dir_item *items, size_t count,
-			 uint8_t ret_tree[CAIRN_ID_BYTES]);
+
+/* Directories whose tree waits for their files' chunks while the walk goes
+ * on (backup_dir.c): at most this many, holding at most this many entries
+ * in all, before the walk waits for the oldest. */
+#define BACKUP_MAX_PENDING_DIRS 64
+#define BACKUP_MAX_PENDING_ITEMS 65536
 
 /* Walk from "/" (opened once) through the virtual directories above
  * c->roots and every given path, without recursion, and return the root
