@@ -113,6 +113,8 @@ struct cairn_catalog_file {
 	int64_t mtime_ns, ctime_ns;
 	size_t count;    /* content blob ids */
 	uint8_t *ids;    /* count * 32 bytes, malloc'd; owned by the receiver */
+	int no_xattrs;   /* 1: no extended attributes at this ctime (setting or
+			  * removing one changes the ctime); 0: unknown */
 };
 /* path_len must be at least 1. get: CAIRN_ENOTFOUND when the path has no
  * entry, CAIRN_ECORRUPT when the stored ids are not a multiple of 32 bytes;

@@ -350,15 +350,23 @@ static int visit_entry(struct walk *w, struct dir_item *it, const struct stat *s
 	case CAIRN_ENTRY_DIR:
 		c->stats.dirs++;
 		return enter_dir(w, it, st, 0);
-	case CAIRN_ENTRY_FILE:
+	case CAIRN_ENTRY_FILE: {
+		uint64_t failures = c->xattr_failures;
+
 		c->stats.files++;
 		c->stats.bytes += (uint64_t)st->st_size;
+		c->xattrs_skip = 0;
+		c->hit_no_xattrs = -1;
 		rc = backup_file_content(c, dirfd, it->name, st, &it->res, e);
+		c->xattrs_skip = 0;
+		it->xattrs_none = c->xattr_failures == failures && e->xattr_count == 0;
+		it->row_stale = c->hit_no_xattrs == 0 && it->xattrs_none;
 		if (rc == 1)
 			e->flags |= CAIRN_ENTRY_F_UNREADABLE;
 		else if (rc == 0)
 			it->has_content = 1;
 		return rc < 0 ? rc : 0;
+	}
 	case CAIRN_ENTRY_SYMLINK:
 		c->stats.others++;
 		rc = backup_read_symlink(c, dirfd, it->name, st, e);
@@ -470,7 +478,7 @@ static int finish_files(struct walk *w, struct pending *pd)
 			backup_warn(c, CAIRN_EVENT_UNREADABLE, p->buf, "%s", it->res.error);
 			it->entry.flags |= CAIRN_ENTRY_F_UNREADABLE;
 		} else {
-			rc = backup_file_finish(c, p->buf, &it->res, &it->entry);
+			rc = backup_file_finish(c, p->buf, &it->res, &it->entry, it->xattrs_none, it->row_stale);
 		}
 		it->has_content = 0;
 	}
@@ -506,7 +514,8 @@ static int has_rows(const struct pending *pd)
 	for (size_t i = 0; i < pd->count; i++) {
 		const struct dir_item *it = &pd->items[i];
 
-		if (it->entry.type != 0 && it->has_content && !it->res.from_cache && it->res.error == NULL)
+		if (it->entry.type != 0 && it->has_content && it->res.error == NULL &&
+		    (!it->res.from_cache || (it->row_stale && it->xattrs_none)))
 			return 1;
 	}
 	return 0;

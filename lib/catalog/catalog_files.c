@@ -33,6 +33,7 @@ static int read_file_row(struct cairn_catalog *c, sqlite3_stmt *st, struct cairn
 	f->size = (uint64_t)sqlite3_column_int64(st, 2);
 	f->mtime_ns = sqlite3_column_int64(st, 3);
 	f->ctime_ns = sqlite3_column_int64(st, 4);
+	f->no_xattrs = sqlite3_column_int(st, 6) == 1;
 	f->count = len / CAIRN_ID_BYTES;
 	f->ids = NULL;
 	if (len > 0) {
@@ -106,6 +107,8 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 		rc = sqlite3_bind_zeroblob(st, 7, 0);
 	else if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(st, 7, file->ids, (int)(file->count * CAIRN_ID_BYTES), SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 8, file->no_xattrs ? 1 : 0);
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot write files entry");
 	} else {

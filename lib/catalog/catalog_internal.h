@@ -9,7 +9,7 @@
 #include "cairn/catalog.h"
 
 /* Schema version written to PRAGMA user_version (see catalog_open.c). */
-#define CAIRN_CATALOG_VERSION 3
+#define CAIRN_CATALOG_VERSION 4
 
 /* Every statement the API runs, prepared once at open and reused. */
 enum cairn_catalog_stmt {

@@ -21,9 +21,9 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_SNAP_DELETE] = "DELETE FROM snapshots WHERE id = ?1",
 	[CAT_SNAP_KNOWN] = "SELECT 1 FROM snapshots WHERE id = ?1",
 	[CAT_SNAP_EACH] = "SELECT id, time_ns, json FROM snapshots ORDER BY time_ns, id",
-	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids FROM files WHERE path = ?1",
-	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs FROM files WHERE path = ?1",
+	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[CAT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[CAT_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	[CAT_SITE_HAS] = "SELECT 1 FROM site_objects WHERE site = ?1 AND name = ?2",

@@ -23,6 +23,7 @@ static void assert_file_equal(const struct cairn_catalog_file *got, const struct
 	assert_int_equal(got->mtime_ns, want->mtime_ns);
 	assert_int_equal(got->ctime_ns, want->ctime_ns);
 	assert_int_equal(got->count, want->count);
+	assert_int_equal(got->no_xattrs, want->no_xattrs);
 	if (want->count == 0)
 		assert_null(got->ids);
 	else
@@ -128,6 +129,32 @@ static void test_catalog_file_invalid_args(void **state)
 	cairn_catalog_file_clear(NULL);
 }
 
+static void test_catalog_file_no_xattrs(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file in = { .dev = 1, .ino = 2, .size = 0, .mtime_ns = 3, .ctime_ns = 4, .no_xattrs = 1 };
+	struct cairn_catalog_file out;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(cairn_catalog_file_put(f->c, "/n", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/n", 2, &out), 0);
+	assert_file_equal(&out, &in);
+	in.no_xattrs = 0;
+	assert_int_equal(cairn_catalog_file_put(f->c, "/n", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/n", 2, &out), 0);
+	assert_file_equal(&out, &in);
+	/* a row written without the column (as before version 4): unknown */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
+					  "VALUES (x'2f6f', 1, 2, 0, 3, 4, x'')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(cairn_catalog_file_get(f->c, "/o", 2, &out), 0);
+	assert_int_equal(out.no_xattrs, 0);
+	assert_int_equal(out.count, 0);
+}
+
 static void test_catalog_file_get_corrupt_ids(void **state)
 {
 	struct fixture *f = *state;
@@ -137,9 +164,9 @@ static void test_catalog_file_get_corrupt_ids(void **state)
 	/* Rows written behind our back: 33 bytes of ids, NULL ids, text ids. */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO files VALUES (x'2f61', 1, 2, 3, 4, 5, zeroblob(33));"
-				      "INSERT INTO files VALUES (x'2f62', 1, 2, 3, 4, 5, NULL);"
-				      "INSERT INTO files VALUES (x'2f63', 1, 2, 3, 4, 5, '"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f61', 1, 2, 3, 4, 5, zeroblob(33));"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f62', 1, 2, 3, 4, 5, NULL);"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f63', 1, 2, 3, 4, 5, '"
 				      "0123456789abcdef0123456789abcdef');",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -161,6 +188,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_catalog_file_binary_paths, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_invalid_args, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_no_xattrs, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_get_corrupt_ids, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 

@@ -116,7 +116,7 @@ static void assert_usable(const char *path, const char *repo)
 	assert_int_equal(cairn_catalog_blob_get(c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &loc);
 	cairn_catalog_close(c);
-	assert_int_equal(raw_user_version(path), 3);
+	assert_int_equal(raw_user_version(path), 4);
 }
 
 static void test_catalog_open_creates_and_reopens(void **state)
@@ -158,7 +158,7 @@ static void test_catalog_open_creates_and_reopens(void **state)
 	assert_string_equal(value, REPO_A);
 	free(value);
 	cairn_catalog_close(c);
-	assert_int_equal(raw_user_version(path), 3);
+	assert_int_equal(raw_user_version(path), 4);
 
 	cairn_test_rmtree(dir);
 	free(wal);
