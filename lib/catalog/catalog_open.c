@@ -16,7 +16,8 @@
  *       index snapshots_time(time_ns)
  *       decrypted snapshot documents; id is 64 lowercase hex digits.
  *   files(path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT,
- *         ctime_ns INT, ids BLOB, no_xattrs INT (version 4))
+ *         ctime_ns INT, ids BLOB, no_xattrs INT) WITHOUT ROWID (version 4;
+ *         before: a rowid table without no_xattrs, its rows kept)
  *       the files cache; path is raw bytes, ids is count * 32 bytes and
  *       dev/ino/size are u64 stored as two's-complement int64; no_xattrs 1:
  *       the file had no extended attributes at that ctime (0: unknown, the
@@ -92,7 +93,15 @@ static const char schema_v3[] =
 	"DELETE FROM index_objects;"
 	"DELETE FROM blobs;";
 
-static const char schema_v4[] = "ALTER TABLE files ADD COLUMN no_xattrs INT NOT NULL DEFAULT 0;";
+/* The files cache without a rowid (one B-tree search per lookup instead of
+ * the path index's and the table's), with no_xattrs; rows are kept. */
+static const char schema_v4[] =
+	"CREATE TABLE files_v4 (path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT, ctime_ns INT,"
+	" ids BLOB, no_xattrs INT NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"INSERT INTO files_v4 (path, dev, ino, size, mtime_ns, ctime_ns, ids)"
+	" SELECT path, dev, ino, size, mtime_ns, ctime_ns, ids FROM files WHERE path IS NOT NULL;"
+	"DROP TABLE files;"
+	"ALTER TABLE files_v4 RENAME TO files;";
 
 static const char *const migrations[CAIRN_CATALOG_VERSION] = {
 	schema_v1,
