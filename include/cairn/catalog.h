@@ -124,6 +124,15 @@ int cairn_catalog_file_get(struct cairn_catalog *c, const void *path, size_t pat
 int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t path_len,
 			   const struct cairn_catalog_file *file);
 void cairn_catalog_file_clear(struct cairn_catalog_file *f); /* frees ids */
+/* The rows of the entries names[0 .. n) of one directory, whose path `dir`
+ * (dir_len bytes; 0 for "/") has no trailing '/': the row of "dir/NAME" goes
+ * to ret[i] with found[i] = 1, else found[i] = 0 (ret[i] zeroed). names must
+ * be sorted bytewise (strcmp), without duplicates. One range scan in path
+ * order under the catalog's lock, seeking again past a subdirectory's rows;
+ * much cheaper than n lookups. On error (<0) nothing is returned (the ids
+ * already read are freed); on success the caller owns every ret[i].ids. */
+int cairn_catalog_file_get_dir(struct cairn_catalog *c, const void *dir, size_t dir_len, const char *const *names,
+			       size_t n, struct cairn_catalog_file *ret, uint8_t *found);
 
 /* Objects known to be on a replica site, keyed by the site's name (a
  * configured replica name, or a URL for one-off runs; 1..512 bytes).

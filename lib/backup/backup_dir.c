@@ -122,6 +122,7 @@ void backup_free_items(struct dir_item *items, size_t count)
 		cairn_entry_clear(&items[i].entry);
 		free(items[i].res.ids);
 		free(items[i].res.error);
+		cairn_catalog_file_clear(&items[i].cached);
 	}
 	free(items);
 }
@@ -151,8 +152,57 @@ static void stat_in_inode_order(int dirfd, struct dir_item *items, size_t count)
 	free(order);
 }
 
+/* The files cache rows of the regular files among the sorted items of the
+ * directory c->path, in one range scan (cairn_catalog_file_get_dir) instead
+ * of a lookup per file. 0 or <0. */
+static int prefetch_files_cache(struct backup_ctx *c, struct dir_item *items, size_t count)
+{
+	struct cairn_catalog *cat = cairn_repo_catalog(c->repo);
+	struct cairn_catalog_file *rows;
+	const char **names;
+	uint8_t *found;
+	size_t n = 0;
+	int rc;
+
+	if (c->opts->no_files_cache || count == 0)
+		return 0;
+	for (size_t i = 0; i < count; i++)
+		n += items[i].stat_errno == 0 && S_ISREG(items[i].st.st_mode);
+	if (n == 0)
+		return 0;
+	names = cairn_calloc(n, sizeof(*names));
+	rows = cairn_calloc(n, sizeof(*rows));
+	found = malloc(n);
+	if (names == NULL || rows == NULL || found == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot read the files cache of '%s'", backup_path_str(c));
+		goto out;
+	}
+	n = 0;
+	for (size_t i = 0; i < count; i++)
+		if (items[i].stat_errno == 0 && S_ISREG(items[i].st.st_mode))
+			names[n++] = items[i].name;
+	rc = cairn_catalog_read_begin(cat);
+	if (rc == 0)
+		rc = cairn_catalog_file_get_dir(cat, c->path.len > 0 ? c->path.buf : "", c->path.len, names, n, rows, found);
+	if (rc < 0)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (items[i].stat_errno != 0 || !S_ISREG(items[i].st.st_mode))
+			continue;
+		items[i].cached_state = found[n] ? 2 : 1;
+		items[i].cached = rows[n];
+		n++;
+	}
+out:
+	free(names);
+	free(rows);
+	free(found);
+	return rc;
+}
+
 /* The names of the directory open as `dirfd` (path c->path), sorted and
- * stat'ed. 1 (with a warning, no items) when it cannot be read. */
+ * stat'ed, with the files cache rows of its files. 1 (with a warning, no items) when it cannot be read. */
 static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size_t *ret_count)
 {
 	const char *path = backup_path_str(c);
@@ -215,6 +265,7 @@ static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size
 	if (count > 1)
 		qsort(items, count, sizeof(*items), item_cmp);
 	stat_in_inode_order(dirfd, items, count);
+	rc = prefetch_files_cache(c, items, count);
 out:
 	closedir(d);
 	if (rc < 0) {
@@ -357,7 +408,9 @@ static int visit_entry(struct walk *w, struct dir_item *it, const struct stat *s
 		c->stats.bytes += (uint64_t)st->st_size;
 		c->xattrs_skip = 0;
 		c->hit_no_xattrs = -1;
+		c->cur_item = it;
 		rc = backup_file_content(c, dirfd, it->name, st, &it->res, e);
+		c->cur_item = NULL;
 		c->xattrs_skip = 0;
 		it->xattrs_none = c->xattr_failures == failures && e->xattr_count == 0;
 		it->row_stale = c->hit_no_xattrs == 0 && it->xattrs_none;

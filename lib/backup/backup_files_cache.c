@@ -27,11 +27,22 @@ int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const stru
 	rc = cairn_catalog_read_begin(cairn_repo_catalog(c->repo));
 	if (rc < 0)
 		return rc;
-	rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
-	if (rc == CAIRN_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
+	if (c->cur_item != NULL && c->cur_item->cached_state != 0) {
+		/* read with the directory's listing */
+		int had = c->cur_item->cached_state == 2;
+
+		f = c->cur_item->cached;
+		memset(&c->cur_item->cached, 0, sizeof(c->cur_item->cached));
+		c->cur_item->cached_state = 0;
+		if (!had)
+			return 0;
+	} else {
+		rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
+		if (rc == CAIRN_ENOTFOUND)
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
 	if (f.dev != (uint64_t)st->st_dev || f.ino != (uint64_t)st->st_ino || f.size != (uint64_t)st->st_size ||
 	    f.mtime_ns != ts_ns(&st->st_mtim) || f.ctime_ns != ts_ns(&st->st_ctim))
 		goto miss;

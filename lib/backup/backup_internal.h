@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cairn/backup.h"
+#include "cairn/catalog.h"
 #include "cairn/tree.h"
 #include "repo/idmap.h"
 #include "repo/packer.h"
@@ -34,6 +35,10 @@ struct dir_item {
 	int has_content;
 	uint8_t xattrs_none;      /* files: xattrs read (or known from the files cache): none */
 	uint8_t row_stale;        /* files: taken from the files cache, whose row does not say xattrs_none yet */
+	/* files: the files cache row read with the directory's listing
+	 * (cairn_catalog_file_get_dir): 0 not read, 1 no row, 2 row in `cached` */
+	uint8_t cached_state;
+	struct cairn_catalog_file cached;
 	/* virtual directories only: the given paths below this name are
 	 * c->roots[root_first .. root_first + root_count) */
 	size_t root_first, root_count;
@@ -106,6 +111,7 @@ struct backup_ctx {
 	 * when no row was taken. */
 	int xattrs_skip;
 	int hit_no_xattrs;
+	struct dir_item *cur_item;      /* the regular file being visited (its prefetched files cache row) */
 	uint64_t xattr_failures;        /* xattr lists or reads that failed or could not be made */
 };
 

@@ -29,6 +29,7 @@ enum cairn_catalog_stmt {
 	CAT_SNAP_EACH,
 	CAT_FILE_GET,
 	CAT_FILE_PUT,
+	CAT_FILE_SCAN,
 	CAT_META_GET,
 	CAT_META_SET,
 	CAT_SITE_HAS,

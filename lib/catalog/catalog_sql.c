@@ -24,6 +24,10 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs FROM files WHERE path = ?1",
 	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* one directory's rows, in path order: ?1 the first path wanted, ?2 the
+	 * directory's path followed by '0' (the byte after '/') */
+	[CAT_FILE_SCAN] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs, path FROM files "
+			  "WHERE path >= ?1 AND path < ?2 ORDER BY path",
 	[CAT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[CAT_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	[CAT_SITE_HAS] = "SELECT 1 FROM site_objects WHERE site = ?1 AND name = ?2",
