@@ -112,10 +112,10 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 		struct cairn_xattr *x;
 
 		if (vlen < 0) {
-			if (errno != ENODATA)
+			if (errno != ENODATA) { /* ENODATA: removed since the listing (the ctime moved) */
 				c->xattr_failures++;
-			if (errno != ENODATA)
 				backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
+			}
 			continue;
 		}
 		x = &e->xattrs[e->xattr_count];
