@@ -38,6 +38,18 @@ int cairn_catalog_begin(struct cairn_catalog *c);
 int cairn_catalog_commit(struct cairn_catalog *c);
 int cairn_catalog_rollback(struct cairn_catalog *c);
 
+/* A run of lookups in one read transaction, so that SQLite takes and checks
+ * its locks once for the run instead of once per statement (in WAL mode 3
+ * system calls per statement). Reads see the catalog as of the first
+ * statement after read_begin, plus this connection's own writes. Does
+ * nothing when a transaction (read or write) is already open. Any write
+ * statement outside begin/commit, and any cairn_catalog_begin, from any
+ * thread, first ends it (so no write waits for read_end), and so does
+ * read_end; lookups after that run in autocommit again. read_end with none
+ * open does nothing (c may be NULL). 0, or <0 from SQLite. */
+int cairn_catalog_read_begin(struct cairn_catalog *c);
+int cairn_catalog_read_end(struct cairn_catalog *c);
+
 /* Blob index. put replaces an existing row for the same id. get returns
  * CAIRN_ENOTFOUND when unknown. */
 int cairn_catalog_blob_put(struct cairn_catalog *c, const struct cairn_blob_loc *loc);
@@ -101,6 +113,8 @@ struct cairn_catalog_file {
 	int64_t mtime_ns, ctime_ns;
 	size_t count;    /* content blob ids */
 	uint8_t *ids;    /* count * 32 bytes, malloc'd; owned by the receiver */
+	int no_xattrs;   /* 1: no extended attributes at this ctime (setting or
+			  * removing one changes the ctime); 0: unknown */
 };
 /* path_len must be at least 1. get: CAIRN_ENOTFOUND when the path has no
  * entry, CAIRN_ECORRUPT when the stored ids are not a multiple of 32 bytes;
@@ -110,6 +124,15 @@ int cairn_catalog_file_get(struct cairn_catalog *c, const void *path, size_t pat
 int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t path_len,
 			   const struct cairn_catalog_file *file);
 void cairn_catalog_file_clear(struct cairn_catalog_file *f); /* frees ids */
+/* The rows of the entries names[0 .. n) of one directory, whose path `dir`
+ * (dir_len bytes; 0 for "/") has no trailing '/': the row of "dir/NAME" goes
+ * to ret[i] with found[i] = 1, else found[i] = 0 (ret[i] zeroed). names must
+ * be sorted bytewise (strcmp), without duplicates. One range scan in path
+ * order under the catalog's lock, seeking again past a subdirectory's rows;
+ * much cheaper than n lookups. On error (<0) nothing is returned (the ids
+ * already read are freed); on success the caller owns every ret[i].ids. */
+int cairn_catalog_file_get_dir(struct cairn_catalog *c, const void *dir, size_t dir_len, const char *const *names,
+			       size_t n, struct cairn_catalog_file *ret, uint8_t *found);
 
 /* Objects known to be on a replica site, keyed by the site's name (a
  * configured replica name, or a URL for one-off runs; 1..512 bytes).

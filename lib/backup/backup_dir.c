@@ -1,11 +1,22 @@
 /* Walking directories: an explicit stack of frames, one per directory on the
  * current path; every system call relative to the parent directory's
  * descriptor (a cairn_dirstack, which bounds the descriptors held and checks
- * device and inode of each directory entered); the tree blob of a directory
- * stored when its frame is popped.
+ * device and inode of each directory entered).
  *
- * Memory: the items of the directories on the current path, plus one path
- * buffer; time: O(entries), whatever the depth. No name of the tree is ever
+ * A popped directory does not wait for the workers: it joins a queue of
+ * pending directories with a ticket of the worker pool (every job submitted
+ * so far, its files' among them) and the walk goes on to the next directory
+ * while the workers finish its files. Pending directories are completed in
+ * the order they were popped (files cache rows, then the tree blob, whose id
+ * goes into the parent's entry), as soon as their ticket is done; a child
+ * is popped before its parent, so its tree is stored before the parent's is
+ * encoded. At most BACKUP_MAX_PENDING_DIRS directories or
+ * BACKUP_MAX_PENDING_ITEMS entries wait: beyond that the walk waits for the
+ * oldest.
+ *
+ * Memory: the items of the directories on the current path and of the
+ * pending ones (bounded as above), plus two path buffers; time: O(entries),
+ * whatever the depth. No name of the tree is ever
  * resolved as a path: a directory swapped for a symlink or for another
  * directory between its listing and its descent is reported and not read. */
 #include "backup_internal.h"
@@ -29,11 +40,26 @@ struct frame {
 	int virtual;                /* above the given paths: items are components of c->roots */
 };
 
+/* A popped directory waiting for its files' chunks. */
+struct pending {
+	struct dir_item *items;     /* owned */
+	size_t count;
+	char *path;                 /* for messages and the files cache; owned */
+	size_t path_len;
+	uint8_t *tree;              /* where its tree id goes: the parent item's
+				     * entry (alive until the parent completes,
+				     * after this one), or the walk's result */
+	uint64_t ticket;            /* the pool's jobs up to this directory's last */
+};
+
 struct walk {
 	struct backup_ctx *c;
 	struct cairn_dirstack *ds;  /* top: the directory of the top frame */
 	struct frame *frames;       /* frames[0 .. depth) */
 	size_t depth, cap;
+	struct pending *pend;       /* ring of pending directories, oldest at pend_head */
+	size_t pend_head, pend_count, pend_cap, pend_items;
+	struct backup_path done_path; /* the path of the directory being completed */
 };
 
 int backup_path_push(struct backup_ctx *c, const char *name)
@@ -96,6 +122,7 @@ void backup_free_items(struct dir_item *items, size_t count)
 		cairn_entry_clear(&items[i].entry);
 		free(items[i].res.ids);
 		free(items[i].res.error);
+		cairn_catalog_file_clear(&items[i].cached);
 	}
 	free(items);
 }
@@ -125,8 +152,57 @@ static void stat_in_inode_order(int dirfd, struct dir_item *items, size_t count)
 	free(order);
 }
 
+/* The files cache rows of the regular files among the sorted items of the
+ * directory c->path, in one range scan (cairn_catalog_file_get_dir) instead
+ * of a lookup per file. 0 or <0. */
+static int prefetch_files_cache(struct backup_ctx *c, struct dir_item *items, size_t count)
+{
+	struct cairn_catalog *cat = cairn_repo_catalog(c->repo);
+	struct cairn_catalog_file *rows;
+	const char **names;
+	uint8_t *found;
+	size_t n = 0;
+	int rc;
+
+	if (c->opts->no_files_cache || count == 0)
+		return 0;
+	for (size_t i = 0; i < count; i++)
+		n += items[i].stat_errno == 0 && S_ISREG(items[i].st.st_mode);
+	if (n == 0)
+		return 0;
+	names = cairn_calloc(n, sizeof(*names));
+	rows = cairn_calloc(n, sizeof(*rows));
+	found = malloc(n);
+	if (names == NULL || rows == NULL || found == NULL) {
+		rc = cairn_err(CAIRN_ENOMEM, "cannot read the files cache of '%s'", backup_path_str(c));
+		goto out;
+	}
+	n = 0;
+	for (size_t i = 0; i < count; i++)
+		if (items[i].stat_errno == 0 && S_ISREG(items[i].st.st_mode))
+			names[n++] = items[i].name;
+	rc = cairn_catalog_read_begin(cat);
+	if (rc == 0)
+		rc = cairn_catalog_file_get_dir(cat, c->path.len > 0 ? c->path.buf : "", c->path.len, names, n, rows, found);
+	if (rc < 0)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (items[i].stat_errno != 0 || !S_ISREG(items[i].st.st_mode))
+			continue;
+		items[i].cached_state = found[n] ? 2 : 1;
+		items[i].cached = rows[n];
+		n++;
+	}
+out:
+	free(names);
+	free(rows);
+	free(found);
+	return rc;
+}
+
 /* The names of the directory open as `dirfd` (path c->path), sorted and
- * stat'ed. 1 (with a warning, no items) when it cannot be read. */
+ * stat'ed, with the files cache rows of its files. 1 (with a warning, no items) when it cannot be read. */
 static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size_t *ret_count)
 {
 	const char *path = backup_path_str(c);
@@ -189,6 +265,7 @@ static int list_dir(struct backup_ctx *c, int dirfd, struct dir_item **ret, size
 	if (count > 1)
 		qsort(items, count, sizeof(*items), item_cmp);
 	stat_in_inode_order(dirfd, items, count);
+	rc = prefetch_files_cache(c, items, count);
 out:
 	closedir(d);
 	if (rc < 0) {
@@ -324,15 +401,25 @@ static int visit_entry(struct walk *w, struct dir_item *it, const struct stat *s
 	case CAIRN_ENTRY_DIR:
 		c->stats.dirs++;
 		return enter_dir(w, it, st, 0);
-	case CAIRN_ENTRY_FILE:
+	case CAIRN_ENTRY_FILE: {
+		uint64_t failures = c->xattr_failures;
+
 		c->stats.files++;
 		c->stats.bytes += (uint64_t)st->st_size;
+		c->xattrs_skip = 0;
+		c->hit_no_xattrs = -1;
+		c->cur_item = it;
 		rc = backup_file_content(c, dirfd, it->name, st, &it->res, e);
+		c->cur_item = NULL;
+		c->xattrs_skip = 0;
+		it->xattrs_none = c->xattr_failures == failures && e->xattr_count == 0;
+		it->row_stale = c->hit_no_xattrs == 0 && it->xattrs_none;
 		if (rc == 1)
 			e->flags |= CAIRN_ENTRY_F_UNREADABLE;
 		else if (rc == 0)
 			it->has_content = 1;
 		return rc < 0 ? rc : 0;
+	}
 	case CAIRN_ENTRY_SYMLINK:
 		c->stats.others++;
 		rc = backup_read_symlink(c, dirfd, it->name, st, e);
@@ -396,72 +483,213 @@ static int visit_virtual(struct walk *w, struct dir_item *it)
 	return enter_dir(w, it, &it->st, 1);
 }
 
-int backup_items_to_tree(struct backup_ctx *c, struct dir_item *items, size_t count,
-			 uint8_t ret_tree[CAIRN_ID_BYTES])
+/* Append "/name" to `p` (a path buffer like c->path). 0 or CAIRN_ENOMEM. */
+static int path_append(struct backup_path *p, const char *name)
 {
-	size_t dir_len = c->path.len, n = 0;
+	size_t n = strlen(name), need = p->len + n + 2;
+
+	if (need > p->cap) {
+		size_t cap = p->cap ? p->cap : 256;
+		char *q;
+
+		while (cap < need)
+			cap *= 2;
+		q = realloc(p->buf, cap);
+		if (q == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot grow the path buffer to %zu bytes", cap);
+		p->buf = q;
+		p->cap = cap;
+	}
+	p->buf[p->len++] = '/';
+	memcpy(p->buf + p->len, name, n + 1);
+	p->len += n;
+	return 0;
+}
+
+/* Files cache rows of the files of one finished directory (path pd->path);
+ * their ids move into the entries. Within the caller's transaction. */
+static int finish_files(struct walk *w, struct pending *pd)
+{
+	struct backup_ctx *c = w->c;
+	struct backup_path *p = &w->done_path;
+	int rc = 0;
+
+	p->len = 0;
+	if (pd->path_len > 0 && (rc = path_append(p, pd->path + 1)) < 0)
+		return rc;
+	for (size_t i = 0; i < pd->count && rc == 0; i++) {
+		struct dir_item *it = &pd->items[i];
+
+		if (it->entry.type == 0 || !it->has_content)
+			continue;
+		p->len = pd->path_len;
+		rc = path_append(p, it->name);
+		if (rc < 0)
+			break;
+		if (it->res.error != NULL) {
+			/* a worker could not read it: metadata only */
+			backup_warn(c, CAIRN_EVENT_UNREADABLE, p->buf, "%s", it->res.error);
+			it->entry.flags |= CAIRN_ENTRY_F_UNREADABLE;
+		} else {
+			rc = backup_file_finish(c, p->buf, &it->res, &it->entry, it->xattrs_none, it->row_stale);
+		}
+		it->has_content = 0;
+	}
+	return rc;
+}
+
+/* The tree blob of one finished directory, its files done: the entries
+ * move out of its items; the id goes to pd->tree. */
+static int store_dir_tree(struct backup_ctx *c, struct pending *pd)
+{
 	struct cairn_entry *entries = NULL;
+	size_t n = 0;
 	int rc;
 
-	/* the workers must finish this directory's files before its tree */
-	cairn_workpool_drain(c->pool);
-	if (atomic_load(&c->failed))
-		return c->fail_rc;
-	entries = cairn_calloc(count, sizeof(*entries));
-	if (entries == NULL && count > 0)
-		return cairn_err(CAIRN_ENOMEM, "cannot allocate the tree of '%s'", backup_path_str(c));
-	rc = cairn_catalog_begin(cairn_repo_catalog(c->repo));
-	if (rc < 0) {
-		free(entries);
-		return rc;
-	}
-	for (size_t i = 0; i < count; i++) {
-		if (items[i].entry.type == 0)
+	entries = cairn_calloc(pd->count, sizeof(*entries));
+	if (entries == NULL && pd->count > 0)
+		return cairn_err(CAIRN_ENOMEM, "cannot allocate the tree of '%s'", pd->path_len ? pd->path : "/");
+	for (size_t i = 0; i < pd->count; i++) {
+		if (pd->items[i].entry.type == 0)
 			continue;
-		if (items[i].has_content) {
-			rc = backup_path_push(c, items[i].name);
-			if (rc < 0)
-				break;
-			if (items[i].res.error != NULL) {
-				/* a worker could not read it: metadata only */
-				backup_warn(c, CAIRN_EVENT_UNREADABLE, backup_path_str(c), "%s", items[i].res.error);
-				items[i].entry.flags |= CAIRN_ENTRY_F_UNREADABLE;
-			} else {
-				rc = backup_file_finish(c, backup_path_str(c), &items[i].res, &items[i].entry);
-			}
-			path_cut(c, dir_len);
-			if (rc < 0)
-				break;
-		}
-		entries[n++] = items[i].entry;
-		memset(&items[i].entry, 0, sizeof(items[i].entry));
+		entries[n++] = pd->items[i].entry;
+		memset(&pd->items[i].entry, 0, sizeof(pd->items[i].entry));
 	}
-	if (rc == 0)
-		rc = cairn_catalog_commit(cairn_repo_catalog(c->repo));
-	else
-		cairn_catalog_rollback(cairn_repo_catalog(c->repo));
-	if (rc == 0)
-		rc = backup_store_tree(c, entries, n, ret_tree);
+	rc = backup_store_tree(c, entries, n, pd->tree);
 	cairn_entries_free(entries, n);
 	return rc;
 }
 
-/* The top directory is done: store its tree, go back to its parent. */
+/* Whether finishing the directory writes files cache rows: a file read
+ * (not taken from the cache) without error. */
+static int has_rows(const struct pending *pd)
+{
+	for (size_t i = 0; i < pd->count; i++) {
+		const struct dir_item *it = &pd->items[i];
+
+		if (it->entry.type != 0 && it->has_content && it->res.error == NULL &&
+		    (!it->res.from_cache || (it->row_stale && it->xattrs_none)))
+			return 1;
+	}
+	return 0;
+}
+
+static void pending_free(struct pending *pd)
+{
+	backup_free_items(pd->items, pd->count);
+	free(pd->path);
+	memset(pd, 0, sizeof(*pd));
+}
+
+/* Complete the oldest pending directories whose files are done: all of them
+ * when `all` (waiting for the workers), else those already done, waiting
+ * only while more than the bounds are pending. Their files cache rows go in
+ * one transaction, then their trees, oldest first. */
+static int complete_pending(struct walk *w, int all)
+{
+	struct backup_ctx *c = w->c;
+	struct cairn_catalog *cat = cairn_repo_catalog(c->repo);
+	size_t ready = 0, items_left = w->pend_items;
+	int rc, writes = 0;
+
+	while (ready < w->pend_count) {
+		struct pending *pd = &w->pend[(w->pend_head + ready) % w->pend_cap];
+		int over = w->pend_count - ready > BACKUP_MAX_PENDING_DIRS || items_left > BACKUP_MAX_PENDING_ITEMS;
+
+		if (!cairn_workpool_done(c->pool, pd->ticket)) {
+			if (!all && !over)
+				break;
+			cairn_workpool_wait(c->pool, pd->ticket);
+		}
+		items_left -= pd->count;
+		ready++;
+	}
+	if (ready == 0)
+		return 0;
+	if (atomic_load(&c->failed))
+		return c->fail_rc;
+	/* a transaction only when rows are written: an unchanged tree keeps
+	 * the read transaction of its lookups */
+	for (size_t k = 0; k < ready && !writes; k++)
+		writes = has_rows(&w->pend[(w->pend_head + k) % w->pend_cap]);
+	rc = writes ? cairn_catalog_begin(cat) : 0;
+	for (size_t k = 0; k < ready && rc == 0; k++)
+		rc = finish_files(w, &w->pend[(w->pend_head + k) % w->pend_cap]);
+	if (writes && rc == 0)
+		rc = cairn_catalog_commit(cat);
+	else if (writes)
+		cairn_catalog_rollback(cat);
+	for (size_t k = 0; k < ready && rc == 0; k++) {
+		struct pending *pd = &w->pend[w->pend_head];
+
+		rc = store_dir_tree(c, pd);
+		if (rc < 0)
+			break;
+		pending_free(pd);
+		w->pend_head = (w->pend_head + 1) % w->pend_cap;
+		w->pend_count--;
+	}
+	if (rc == 0)
+		w->pend_items = items_left;
+	return rc;
+}
+
+/* Queue the top frame's directory (path c->path) as pending: its tree goes
+ * to `tree` once its files are done. Takes the frame's items. */
+static int pend_dir(struct walk *w, struct frame *f, uint8_t *tree)
+{
+	struct backup_ctx *c = w->c;
+	struct pending *pd;
+
+	if (w->pend_count == w->pend_cap) {
+		size_t ncap = w->pend_cap ? w->pend_cap * 2 : 16;
+		struct pending *p = cairn_calloc(ncap, sizeof(*p));
+
+		if (p == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot queue the tree of '%s'", backup_path_str(c));
+		for (size_t k = 0; k < w->pend_count; k++)
+			p[k] = w->pend[(w->pend_head + k) % w->pend_cap];
+		free(w->pend);
+		w->pend = p;
+		w->pend_cap = ncap;
+		w->pend_head = 0;
+	}
+	pd = &w->pend[(w->pend_head + w->pend_count) % w->pend_cap];
+	pd->path = cairn_strdup(c->path.len > 0 ? c->path.buf : "");
+	if (pd->path == NULL)
+		return cairn_err(CAIRN_ENOMEM, "cannot queue the tree of '%s'", backup_path_str(c));
+	pd->path_len = c->path.len;
+	pd->items = f->items;
+	pd->count = f->count;
+	pd->tree = tree;
+	pd->ticket = cairn_workpool_ticket(c->pool);
+	f->items = NULL;
+	f->count = 0;
+	w->pend_count++;
+	w->pend_items += pd->count;
+	return 0;
+}
+
+/* The top directory is listed and visited: queue its tree, go back to its
+ * parent, and complete the pending directories that are done. */
 static int pop_frame(struct walk *w, uint8_t ret_tree[CAIRN_ID_BYTES])
 {
 	struct backup_ctx *c = w->c;
 	struct frame *f = &w->frames[w->depth - 1];
-	uint8_t tree[CAIRN_ID_BYTES];
 	int rc;
 
 	path_cut(c, f->path_len);
-	rc = backup_items_to_tree(c, f->items, f->count, tree);
-	if (rc == 0)
-		memcpy(f->entry != NULL ? f->entry->subtree : ret_tree, tree, CAIRN_ID_BYTES);
-	backup_free_items(f->items, f->count);
-	f->items = NULL;
-	f->count = 0;
+	rc = pend_dir(w, f, f->entry != NULL ? f->entry->subtree : ret_tree);
+	if (rc < 0) {
+		/* not queued: jobs in flight still write into its items */
+		cairn_workpool_drain(c->pool);
+		backup_free_items(f->items, f->count);
+		f->items = NULL;
+		f->count = 0;
+	}
 	w->depth--;
+	if (rc == 0)
+		rc = complete_pending(w, w->depth == 0);
 	if (rc < 0 || w->depth == 0)
 		return rc;
 	rc = cairn_dirstack_pop(w->ds);
@@ -534,15 +762,27 @@ int backup_walk(struct backup_ctx *c, uint8_t ret_tree[CAIRN_ID_BYTES])
 		if (rc == 0)
 			backup_progress(c, backup_path_str(c), 0);
 	}
-	if (w.depth > 0) {
+	if (w.depth > 0 || w.pend_count > 0) {
 		/* failed: jobs in flight still write into the items */
 		cairn_workpool_drain(c->pool);
 		while (w.depth > 0) {
 			w.depth--;
 			backup_free_items(w.frames[w.depth].items, w.frames[w.depth].count);
 		}
+		for (; w.pend_count > 0; w.pend_count--) {
+			pending_free(&w.pend[w.pend_head]);
+			w.pend_head = (w.pend_head + 1) % w.pend_cap;
+		}
 	}
+	free(w.pend);
+	free(w.done_path.buf);
 	free(w.frames);
 	cairn_dirstack_free(w.ds);
+	{
+		int end = cairn_catalog_read_end(cairn_repo_catalog(c->repo));
+
+		if (rc == 0)
+			rc = end;
+	}
 	return rc;
 }

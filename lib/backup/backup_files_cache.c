@@ -22,11 +22,27 @@ int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const stru
 
 	if (c->opts->no_files_cache)
 		return 0;
-	rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
-	if (rc == CAIRN_ENOTFOUND)
-		return 0;
+	/* this lookup and those of the next files share one read transaction,
+	 * ended by the directory's files cache writes (or any other write) */
+	rc = cairn_catalog_read_begin(cairn_repo_catalog(c->repo));
 	if (rc < 0)
 		return rc;
+	if (c->cur_item != NULL && c->cur_item->cached_state != 0) {
+		/* read with the directory's listing */
+		int had = c->cur_item->cached_state == 2;
+
+		f = c->cur_item->cached;
+		memset(&c->cur_item->cached, 0, sizeof(c->cur_item->cached));
+		c->cur_item->cached_state = 0;
+		if (!had)
+			return 0;
+	} else {
+		rc = cairn_catalog_file_get(cairn_repo_catalog(c->repo), path, strlen(path), &f);
+		if (rc == CAIRN_ENOTFOUND)
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
 	if (f.dev != (uint64_t)st->st_dev || f.ino != (uint64_t)st->st_ino || f.size != (uint64_t)st->st_size ||
 	    f.mtime_ns != ts_ns(&st->st_mtim) || f.ctime_ns != ts_ns(&st->st_ctim))
 		goto miss;
@@ -43,13 +59,16 @@ int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const stru
 	res->count = res->cap = f.count;
 	res->size = f.size;
 	res->from_cache = 1;
+	c->xattrs_skip = f.no_xattrs;
+	c->hit_no_xattrs = f.no_xattrs;
 	return 1;
 miss:
 	cairn_catalog_file_clear(&f);
 	return 0;
 }
 
-int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e)
+int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e,
+		       int xattrs_none, int row_stale)
 {
 	struct cairn_catalog_file f;
 	int rc = 0;
@@ -58,10 +77,11 @@ int backup_file_finish(struct backup_ctx *c, const char *path, struct file_resul
 	e->content_count = res->count;
 	e->size = res->size;
 	res->ids = NULL;
-	if (res->from_cache) {
+	if (res->from_cache)
 		c->stats.files_unchanged++;
+	/* a cached row is rewritten only to learn that the file has no xattrs */
+	if (res->from_cache && !(row_stale && xattrs_none))
 		return 0;
-	}
 	/* only a file read whole, and unchanged since its stat, goes into the cache */
 	if (res->size != (uint64_t)res->st->st_size)
 		return 0;
@@ -72,6 +92,7 @@ int backup_file_finish(struct backup_ctx *c, const char *path, struct file_resul
 	f.ctime_ns = ts_ns(&res->st->st_ctim);
 	f.count = e->content_count;
 	f.ids = e->content;
+	f.no_xattrs = xattrs_none;
 	rc = cairn_catalog_file_put(cairn_repo_catalog(c->repo), path, strlen(path), &f);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cairn/backup.h"
+#include "cairn/catalog.h"
 #include "cairn/tree.h"
 #include "repo/idmap.h"
 #include "repo/packer.h"
@@ -32,6 +33,12 @@ struct dir_item {
 	struct cairn_entry entry; /* type 0: dropped (vanished, excluded) */
 	struct file_result res;
 	int has_content;
+	uint8_t xattrs_none;      /* files: xattrs read (or known from the files cache): none */
+	uint8_t row_stale;        /* files: taken from the files cache, whose row does not say xattrs_none yet */
+	/* files: the files cache row read with the directory's listing
+	 * (cairn_catalog_file_get_dir): 0 not read, 1 no row, 2 row in `cached` */
+	uint8_t cached_state;
+	struct cairn_catalog_file cached;
 	/* virtual directories only: the given paths below this name are
 	 * c->roots[root_first .. root_first + root_count) */
 	size_t root_first, root_count;
@@ -98,6 +105,14 @@ struct backup_ctx {
 	struct backup_path path;
 	int no_proc;                    /* "/proc/self/fd" is missing: xattrs by name cannot be read */
 	int no_proc_warned;
+	/* The entry being visited: a files cache hit whose row says the file
+	 * had no xattrs at its (unchanged) ctime sets xattrs_skip, and its read
+	 * of xattrs by name is skipped; hit_no_xattrs: that row's no_xattrs, -1
+	 * when no row was taken. */
+	int xattrs_skip;
+	int hit_no_xattrs;
+	struct dir_item *cur_item;      /* the regular file being visited (its prefetched files cache row) */
+	uint64_t xattr_failures;        /* xattr lists or reads that failed or could not be made */
 };
 
 /* Append "/name" to c->path. 0 or CAIRN_ENOMEM. */
@@ -128,8 +143,9 @@ int backup_read_symlink(struct backup_ctx *c, int dirfd, const char *name, const
 			struct cairn_entry *e);
 /* The extended attributes of the entry: through `fd` when >= 0 (a file or
  * directory opened by the walk), else of `name` in `dirfd` without following
- * it (llistxattr on "/proc/self/fd/DIRFD/NAME"). Failures are warnings
- * naming c->path. 0 or <0 (memory). */
+ * it (llistxattr on "/proc/self/fd/DIRFD/NAME"), except when c->xattrs_skip
+ * (cleared here) says the files cache knows it has none. Failures are
+ * warnings naming c->path, counted in c->xattr_failures. 0 or <0 (memory). */
 int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name, struct cairn_entry *e);
 
 /* Back up the content of the regular file `name` in `dirfd` (path c->path,
@@ -145,15 +161,20 @@ int backup_file_content(struct backup_ctx *c, int dirfd, const char *name, const
  * files cache when all its blobs are still known: 1 (res filled), 0 (read
  * it), <0 on error. */
 int backup_files_cache_lookup(struct backup_ctx *c, const char *path, const struct stat *st, struct file_result *res);
-/* After the drain: put the file's ids into the entry and the files cache. */
-int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e);
+/* Once the file's chunks are done: put its ids into the entry and, for a
+ * file read whole or a cached one whose row is stale, its row into the files
+ * cache (no_xattrs from `xattrs_none`). */
+int backup_file_finish(struct backup_ctx *c, const char *path, struct file_result *res, struct cairn_entry *e,
+		       int xattrs_none, int row_stale);
 void backup_chunk_worker(void *job, int worker, void *ctx);
 
 void backup_free_items(struct dir_item *items, size_t count);
-/* Wait for the workers, then turn the items of the directory c->path into a
- * stored tree blob (files cache updated). Moves the entries out of items. */
-int backup_items_to_tree(struct backup_ctx *c, struct dir_item *items, size_t count,
-			 uint8_t ret_tree[CAIRN_ID_BYTES]);
+
+/* Directories whose tree waits for their files' chunks while the walk goes
+ * on (backup_dir.c): at most this many, holding at most this many entries
+ * in all, before the walk waits for the oldest. */
+#define BACKUP_MAX_PENDING_DIRS 64
+#define BACKUP_MAX_PENDING_ITEMS 65536
 
 /* Walk from "/" (opened once) through the virtual directories above
  * c->roots and every given path, without recursion, and return the root

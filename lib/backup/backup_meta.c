@@ -84,8 +84,10 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 	int rc = 0;
 
 	if (len <= 0) {
-		if (len < 0 && errno != ENOTSUP && errno != ENODATA)
+		if (len < 0 && errno != ENOTSUP && errno != ENODATA) {
+			c->xattr_failures++;
 			backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot list extended attributes: %s", strerror(errno));
+		}
 		return 0;
 	}
 	names = malloc((size_t)len);
@@ -93,6 +95,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 		return cairn_err(CAIRN_ENOMEM, "cannot allocate xattr names");
 	len = src_list(s, names, (size_t)len);
 	if (len < 0) {
+		c->xattr_failures++;
 		backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot list extended attributes: %s", strerror(errno));
 		goto out;
 	}
@@ -109,8 +112,10 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 		struct cairn_xattr *x;
 
 		if (vlen < 0) {
-			if (errno != ENODATA)
+			if (errno != ENODATA) { /* ENODATA: removed since the listing (the ctime moved) */
+				c->xattr_failures++;
 				backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
+			}
 			continue;
 		}
 		x = &e->xattrs[e->xattr_count];
@@ -130,6 +135,7 @@ static int read_xattrs_from(struct backup_ctx *c, const struct xattr_src *s, str
 			free(x->value);
 			x->name = NULL;
 			x->value = NULL;
+			c->xattr_failures++;
 			backup_warn(c, CAIRN_EVENT_UNREADABLE, path, "cannot read extended attribute '%s': %s", name, strerror(errno));
 			continue;
 		}
@@ -147,7 +153,13 @@ int backup_read_xattrs(struct backup_ctx *c, int fd, int dirfd, const char *name
 	char *proc = NULL;
 	int rc;
 
+	if (fd < 0 && c->xattrs_skip) {
+		/* unchanged since a backup that found none (same ctime) */
+		c->xattrs_skip = 0;
+		return 0;
+	}
 	if (fd < 0 && c->no_proc) {
+		c->xattr_failures++;
 		/* never by a path of the tree: reported once, the snapshot partial */
 		if (!c->no_proc_warned)
 			backup_warn(c, CAIRN_EVENT_UNREADABLE, "/proc/self/fd", "missing (is /proc mounted?): the extended attributes of "

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn/buf.h"
 #include "cairn/err.h"
 
 static int check_path(struct cairn_catalog *c, const void *path, size_t path_len, const char *what)
@@ -33,6 +34,7 @@ static int read_file_row(struct cairn_catalog *c, sqlite3_stmt *st, struct cairn
 	f->size = (uint64_t)sqlite3_column_int64(st, 2);
 	f->mtime_ns = sqlite3_column_int64(st, 3);
 	f->ctime_ns = sqlite3_column_int64(st, 4);
+	f->no_xattrs = sqlite3_column_int(st, 6) == 1;
 	f->count = len / CAIRN_ID_BYTES;
 	f->ids = NULL;
 	if (len > 0) {
@@ -106,6 +108,8 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 		rc = sqlite3_bind_zeroblob(st, 7, 0);
 	else if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(st, 7, file->ids, (int)(file->count * CAIRN_ID_BYTES), SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 8, file->no_xattrs ? 1 : 0);
 	if (rc == SQLITE_OK) {
 		ret = cairn_catalog_step_done(c, st, "cannot write files entry");
 	} else {
@@ -114,6 +118,110 @@ int cairn_catalog_file_put(struct cairn_catalog *c, const void *path, size_t pat
 	}
 	cairn_catalog_unlock(c);
 	return ret;
+}
+
+/* Bytewise order of SQLite BLOBs: memcmp, then the shorter first. */
+static int blob_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r != 0)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* Rows skipped (a subdirectory's, or missing names) before seeking again. */
+#define SCAN_SKIP_MAX 8
+
+/* Bind ?1 to `from` and step to the first row at or after it: SQLITE_ROW,
+ * SQLITE_DONE or an error. */
+static int scan_seek(sqlite3_stmt *st, const char *from, size_t len)
+{
+	int rc;
+
+	sqlite3_reset(st);
+	rc = sqlite3_bind_blob(st, 1, from, (int)len, SQLITE_TRANSIENT);
+	return rc == SQLITE_OK ? sqlite3_step(st) : rc;
+}
+
+int cairn_catalog_file_get_dir(struct cairn_catalog *c, const void *dir, size_t dir_len, const char *const *names,
+			       size_t n, struct cairn_catalog_file *ret, uint8_t *found)
+{
+	struct cairn_buf want = { 0 }, end = { 0 };
+	sqlite3_stmt *st;
+	size_t skipped = 0;
+	int rc = SQLITE_DONE, ret_code = 0;
+
+	if (c == NULL || (n > 0 && (names == NULL || ret == NULL || found == NULL)) || (dir == NULL && dir_len > 0))
+		return cairn_err(CAIRN_EINVAL, "catalog file get dir: catalog, names and results are required");
+	if (n == 0)
+		return 0;
+	memset(ret, 0, n * sizeof(*ret));
+	memset(found, 0, n);
+	if (cairn_buf_append(&end, dir, dir_len) < 0 || cairn_buf_append(&end, "0", 1) < 0 ||
+	    cairn_buf_append(&want, dir, dir_len) < 0 || cairn_buf_append(&want, "/", 1) < 0) {
+		ret_code = cairn_err(CAIRN_ENOMEM, "catalog '%s': out of memory reading files entries", c->path);
+		goto out_bufs;
+	}
+	if (end.len > INT_MAX) {
+		ret_code = cairn_err(CAIRN_EINVAL, "catalog '%s': file get dir: path too long", c->path);
+		goto out_bufs;
+	}
+	cairn_catalog_lock(c);
+	st = c->stmt[CAT_FILE_SCAN];
+	rc = sqlite3_bind_blob(st, 2, end.data, (int)end.len, SQLITE_STATIC);
+	for (size_t i = 0; i < n && ret_code == 0; i++) {
+		size_t nlen = strlen(names[i]);
+
+		want.len = dir_len + 1;
+		if (cairn_buf_append(&want, names[i], nlen) < 0 || want.len > INT_MAX) {
+			ret_code = cairn_err(CAIRN_ENOMEM, "catalog '%s': out of memory reading files entries", c->path);
+			break;
+		}
+		if (i == 0 && rc == SQLITE_OK)
+			rc = scan_seek(st, (const char *)want.data, want.len);
+		for (;;) {
+			int cmp;
+
+			if (rc == SQLITE_DONE)
+				break; /* no row at or after this name */
+			if (rc != SQLITE_ROW) {
+				ret_code = cairn_catalog_sqlerr(c, rc, "cannot read files entries");
+				break;
+			}
+			cmp = blob_cmp(sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7), want.data,
+				       want.len);
+			if (cmp == 0) {
+				ret_code = read_file_row(c, st, &ret[i]);
+				if (ret_code == 0)
+					found[i] = 1;
+				rc = sqlite3_step(st);
+				skipped = 0;
+				break;
+			}
+			if (cmp > 0)
+				break; /* this name has no row */
+			if (++skipped > SCAN_SKIP_MAX) {
+				/* a subdirectory's rows: seek instead of stepping over them */
+				rc = scan_seek(st, (const char *)want.data, want.len);
+				skipped = 0;
+			} else {
+				rc = sqlite3_step(st);
+			}
+		}
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	cairn_catalog_unlock(c);
+	if (ret_code < 0) {
+		for (size_t i = 0; i < n; i++)
+			cairn_catalog_file_clear(&ret[i]);
+		memset(found, 0, n);
+	}
+out_bufs:
+	cairn_buf_free(&want);
+	cairn_buf_free(&end);
+	return ret_code;
 }
 
 void cairn_catalog_file_clear(struct cairn_catalog_file *f)

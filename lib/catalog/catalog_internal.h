@@ -9,7 +9,7 @@
 #include "cairn/catalog.h"
 
 /* Schema version written to PRAGMA user_version (see catalog_open.c). */
-#define CAIRN_CATALOG_VERSION 3
+#define CAIRN_CATALOG_VERSION 4
 
 /* Every statement the API runs, prepared once at open and reused. */
 enum cairn_catalog_stmt {
@@ -29,6 +29,7 @@ enum cairn_catalog_stmt {
 	CAT_SNAP_EACH,
 	CAT_FILE_GET,
 	CAT_FILE_PUT,
+	CAT_FILE_SCAN,
 	CAT_META_GET,
 	CAT_META_SET,
 	CAT_SITE_HAS,
@@ -68,9 +69,14 @@ struct cairn_catalog {
 	sqlite3 *db;
 	char *path;
 	int depth; /* nesting of cairn_catalog_begin, 0 = autocommit */
+	int reading; /* a read transaction of cairn_catalog_read_begin is open (depth 0) */
 	sqlite3_stmt *stmt[CAT_STMT_COUNT];
 	struct cairn_catalog_busy busy; /* the waits of db for other connections */
 };
+
+/* End the read transaction of cairn_catalog_read_begin, if one is open
+ * (caller holds the lock): before a write or a write transaction. */
+int cairn_catalog_read_end_locked(struct cairn_catalog *c);
 
 static inline void cairn_catalog_lock(struct cairn_catalog *c)
 {

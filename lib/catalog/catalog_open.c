@@ -1,6 +1,6 @@
 /* Opening, creating, migrating, wiping and closing the catalog database.
  *
- * Schema (PRAGMA user_version = 3). Ids are raw 32-byte BLOBs, never hex:
+ * Schema (PRAGMA user_version = 4). Ids are raw 32-byte BLOBs, never hex:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)
  *       bookkeeping; 'repo_id' (hex) binds the file to one repository and is
@@ -16,9 +16,12 @@
  *       index snapshots_time(time_ns)
  *       decrypted snapshot documents; id is 64 lowercase hex digits.
  *   files(path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT,
- *         ctime_ns INT, ids BLOB)
+ *         ctime_ns INT, ids BLOB, no_xattrs INT) WITHOUT ROWID (version 4;
+ *         before: a rowid table without no_xattrs, its rows kept)
  *       the files cache; path is raw bytes, ids is count * 32 bytes and
- *       dev/ino/size are u64 stored as two's-complement int64.
+ *       dev/ino/size are u64 stored as two's-complement int64; no_xattrs 1:
+ *       the file had no extended attributes at that ctime (0: unknown, the
+ *       value of rows from before version 4).
  *   site_objects(site TEXT, name TEXT, size INT, PRIMARY KEY (site, name))
  *         WITHOUT ROWID (version 2)
  *       objects known to be stored on a replica site (by its name), so that
@@ -90,10 +93,21 @@ static const char schema_v3[] =
 	"DELETE FROM index_objects;"
 	"DELETE FROM blobs;";
 
+/* The files cache without a rowid (one B-tree search per lookup instead of
+ * the path index's and the table's), with no_xattrs; rows are kept. */
+static const char schema_v4[] =
+	"CREATE TABLE files_v4 (path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT, ctime_ns INT,"
+	" ids BLOB, no_xattrs INT NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"INSERT INTO files_v4 (path, dev, ino, size, mtime_ns, ctime_ns, ids)"
+	" SELECT path, dev, ino, size, mtime_ns, ctime_ns, ids FROM files WHERE path IS NOT NULL;"
+	"DROP TABLE files;"
+	"ALTER TABLE files_v4 RENAME TO files;";
+
 static const char *const migrations[CAIRN_CATALOG_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 /* Errors during open that mean "this file is not a usable catalog": record

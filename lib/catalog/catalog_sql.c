@@ -21,9 +21,13 @@ const char *const cairn_catalog_sql[CAT_STMT_COUNT] = {
 	[CAT_SNAP_DELETE] = "DELETE FROM snapshots WHERE id = ?1",
 	[CAT_SNAP_KNOWN] = "SELECT 1 FROM snapshots WHERE id = ?1",
 	[CAT_SNAP_EACH] = "SELECT id, time_ns, json FROM snapshots ORDER BY time_ns, id",
-	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids FROM files WHERE path = ?1",
-	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[CAT_FILE_GET] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs FROM files WHERE path = ?1",
+	[CAT_FILE_PUT] = "INSERT OR REPLACE INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* one directory's rows, in path order: ?1 the first path wanted, ?2 the
+	 * directory's path followed by '0' (the byte after '/') */
+	[CAT_FILE_SCAN] = "SELECT dev, ino, size, mtime_ns, ctime_ns, ids, no_xattrs, path FROM files "
+			  "WHERE path >= ?1 AND path < ?2 ORDER BY path",
 	[CAT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[CAT_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	[CAT_SITE_HAS] = "SELECT 1 FROM site_objects WHERE site = ?1 AND name = ?2",
@@ -107,8 +111,15 @@ int cairn_catalog_sqlerr(struct cairn_catalog *c, int rc, const char *what)
 
 int cairn_catalog_step_done(struct cairn_catalog *c, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
-	int ret = 0;
+	int rc, ret = cairn_catalog_read_end_locked(c);
+
+	/* a write never joins a read transaction: it would hold the write
+	 * lock until cairn_catalog_read_end */
+	if (ret < 0) {
+		sqlite3_reset(st);
+		return ret;
+	}
+	rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		ret = cairn_err(CAIRN_EBUG, "catalog '%s': %s: statement returned a row", c->path, what);

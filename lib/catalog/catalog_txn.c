@@ -19,6 +19,8 @@ int cairn_catalog_begin(struct cairn_catalog *c)
 	if (c->depth == INT_MAX)
 		ret = cairn_err(CAIRN_EINVAL, "catalog '%s': transactions nested too deeply", c->path);
 	else if (c->depth == 0)
+		ret = cairn_catalog_read_end_locked(c);
+	if (ret == 0 && c->depth == 0)
 		ret = cairn_catalog_exec(c, "BEGIN IMMEDIATE", "cannot begin transaction");
 	if (ret == 0)
 		c->depth++;
@@ -58,6 +60,47 @@ int cairn_catalog_rollback(struct cairn_catalog *c)
 	if (c->depth > 0 && !sqlite3_get_autocommit(c->db))
 		ret = cairn_catalog_exec(c, "ROLLBACK", "cannot roll back");
 	c->depth = 0;
+	cairn_catalog_unlock(c);
+	return ret;
+}
+
+int cairn_catalog_read_end_locked(struct cairn_catalog *c)
+{
+	int ret = 0;
+
+	if (!c->reading)
+		return 0;
+	c->reading = 0;
+	if (c->depth == 0 && !sqlite3_get_autocommit(c->db))
+		ret = cairn_catalog_exec(c, "COMMIT", "cannot end read transaction");
+	return ret;
+}
+
+int cairn_catalog_read_begin(struct cairn_catalog *c)
+{
+	int ret = 0;
+
+	if (c == NULL)
+		return cairn_err(CAIRN_EINVAL, "catalog read begin: no catalog");
+	cairn_catalog_lock(c);
+	if (c->depth == 0 && !c->reading) {
+		/* deferred: the read lock is taken by the first statement */
+		ret = cairn_catalog_exec(c, "BEGIN DEFERRED", "cannot begin read transaction");
+		if (ret == 0)
+			c->reading = 1;
+	}
+	cairn_catalog_unlock(c);
+	return ret;
+}
+
+int cairn_catalog_read_end(struct cairn_catalog *c)
+{
+	int ret;
+
+	if (c == NULL)
+		return 0;
+	cairn_catalog_lock(c);
+	ret = cairn_catalog_read_end_locked(c);
 	cairn_catalog_unlock(c);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "repo_fixture.h"
 
 #include "cairn/backup.h"
+#include "cairn/catalog.h"
 #include "cairn/err.h"
 #include "cairn/tree.h"
 
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* test paths are short; snprintf into fixed buffers is fine here */
@@ -666,6 +668,201 @@ static void test_backup_walk_small_files_fd_budget(void **state)
 	cairn_snapshot_clear(&s);
 }
 
+static int run_backup_opts(struct walk_test *t, int threads, int no_files_cache, struct cairn_snapshot *snap)
+{
+	const char *paths[1] = { t->rf.src };
+	struct cairn_backup_opts o = { 0 };
+
+	o.paths = paths;
+	o.npaths = 1;
+	o.threads = threads;
+	o.no_files_cache = no_files_cache;
+	o.on_warning = on_warning;
+	o.ctx = t;
+	return cairn_backup_run(t->rf.r, &o, snap);
+}
+
+/* The trees of the source directory in two snapshots are the same blob
+ * (the root trees may differ: the directories above the source are shared
+ * with other tests and their times move). */
+static void assert_same_src_tree(struct walk_test *t, const struct cairn_snapshot *a, const struct cairn_snapshot *b)
+{
+	uint8_t ta[CAIRN_ID_BYTES], tb[CAIRN_ID_BYTES];
+
+	tree_of(t->rf.r, a, t->rf.src, ta);
+	tree_of(t->rf.r, b, t->rf.src, tb);
+	assert_memory_equal(ta, tb, CAIRN_ID_BYTES);
+}
+
+#define OVERLAP_DIRS 200 /* more than BACKUP_MAX_PENDING_DIRS (64) */
+
+/* Many small directories: the walk goes on while their files are read, and
+ * each tree is stored once its files are done. Every file's content is in
+ * its directory's tree, and the trees are the same whatever the number of
+ * workers, with or without the files cache. */
+static void test_backup_walk_many_dirs_overlap(void **state)
+{
+	struct walk_test *t = *state;
+	struct cairn_snapshot s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+	uint8_t id[CAIRN_ID_BYTES];
+	struct cairn_entry *top;
+	size_t ntop, files = 0;
+	char p[700];
+
+	for (int d = 0; d < OVERLAP_DIRS; d++) {
+		snprintf(p, sizeof(p), "%s/d%03d", t->rf.src, d);
+		assert_int_equal(mkdir(p, 0755), 0);
+		for (int k = 0; k < 3; k++) {
+			char text[64];
+
+			snprintf(p, sizeof(p), "%s/d%03d/f%d", t->rf.src, d, k);
+			snprintf(text, sizeof(text), "dir %d file %d\n", d, k);
+			write_file(p, text);
+		}
+		snprintf(p, sizeof(p), "%s/d%03d/s", t->rf.src, d);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/d%03d/s/g", t->rf.src, d);
+		write_file(p, d % 2 ? "odd\n" : "even\n");
+	}
+	if (run_backup_opts(t, 4, 0, &s1) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(s1.partial, 0);
+	assert_int_equal(s1.stats.files, OVERLAP_DIRS * 4);
+	tree_of(t->rf.r, &s1, t->rf.src, id);
+	read_tree(t->rf.r, id, &top, &ntop);
+	assert_int_equal(ntop, OVERLAP_DIRS);
+	for (size_t i = 0; i < ntop; i++) {
+		struct cairn_entry *e, *sub;
+		const struct cairn_entry *s;
+		size_t n, nsub, len;
+		uint8_t *data;
+		int d;
+
+		assert_int_equal(sscanf((const char *)top[i].name, "d%3d", &d), 1);
+		read_tree(t->rf.r, top[i].subtree, &e, &n);
+		assert_int_equal(n, 4);
+		for (int k = 0; k < 3; k++) {
+			char name[8], want[64];
+			const struct cairn_entry *f;
+
+			snprintf(name, sizeof(name), "f%d", k);
+			snprintf(want, sizeof(want), "dir %d file %d\n", d, k);
+			f = find(e, n, name);
+			assert_non_null(f);
+			data = file_content(t->rf.r, f, &len);
+			assert_int_equal(len, strlen(want));
+			assert_memory_equal(data, want, len);
+			free(data);
+			files++;
+		}
+		s = find(e, n, "s");
+		assert_non_null(s);
+		assert_int_equal(s->type, CAIRN_ENTRY_DIR);
+		read_tree(t->rf.r, s->subtree, &sub, &nsub);
+		assert_int_equal(nsub, 1);
+		data = file_content(t->rf.r, &sub[0], &len);
+		assert_int_equal(len, d % 2 ? 4 : 5);
+		assert_memory_equal(data, d % 2 ? "odd\n" : "even\n", len);
+		free(data);
+		files++;
+		cairn_entries_free(sub, nsub);
+		cairn_entries_free(e, n);
+	}
+	assert_int_equal(files, OVERLAP_DIRS * 4);
+	cairn_entries_free(top, ntop);
+	/* one worker, every file read again: the same trees */
+	if (run_backup_opts(t, 1, 1, &s2) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_same_src_tree(t, &s2, &s1);
+	assert_int_equal(s2.stats.files_unchanged, 0);
+	/* unchanged: every file from the files cache, the same trees */
+	if (run_backup_opts(t, 2, 0, &s3) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_same_src_tree(t, &s3, &s1);
+	assert_int_equal(s3.stats.files_unchanged, OVERLAP_DIRS * 4);
+	cairn_snapshot_clear(&s1);
+	cairn_snapshot_clear(&s2);
+	cairn_snapshot_clear(&s3);
+}
+
+/* The entry `name` of the source directory in the snapshot `s`, as a copy
+ * of its xattr `xname` (NULL when it has none of that name) and its count. */
+static size_t xattr_of(struct walk_test *t, const struct cairn_snapshot *s, const char *name, const char *xname,
+		       char *ret_value, size_t cap)
+{
+	uint8_t id[CAIRN_ID_BYTES];
+	struct cairn_entry *e;
+	const struct cairn_entry *x;
+	size_t n, count;
+
+	tree_of(t->rf.r, s, t->rf.src, id);
+	read_tree(t->rf.r, id, &e, &n);
+	x = find(e, n, name);
+	assert_non_null(x);
+	count = x->xattr_count;
+	ret_value[0] = '\0';
+	for (size_t k = 0; k < x->xattr_count; k++)
+		if (strcmp(x->xattrs[k].name, xname) == 0) {
+			assert_true(x->xattrs[k].value_len < cap);
+			memcpy(ret_value, x->xattrs[k].value, x->xattrs[k].value_len);
+			ret_value[x->xattrs[k].value_len] = '\0';
+		}
+	cairn_entries_free(e, n);
+	return count;
+}
+
+/* The files cache remembers that a file had no xattrs at its ctime, so an
+ * unchanged file's xattrs are not listed again; an xattr set later changes
+ * the ctime and is backed up; xattrs of unchanged files are kept. */
+static void test_backup_walk_xattrs_files_cache(void **state)
+{
+	struct walk_test *t = *state;
+	struct cairn_snapshot s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+	struct cairn_catalog_file row;
+	char plain[700], tagged[700], v[64];
+
+	snprintf(plain, sizeof(plain), "%s/plain", t->rf.src);
+	snprintf(tagged, sizeof(tagged), "%s/tagged", t->rf.src);
+	write_file(plain, "no xattrs here\n");
+	write_file(tagged, "one xattr here\n");
+	if (setxattr(tagged, "user.k", "v1", 2, 0) != 0) {
+		print_message("no user xattrs on this file system (%s): skipped\n", strerror(errno));
+		skip();
+	}
+	if (run_backup_opts(t, 2, 0, &s1) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(xattr_of(t, &s1, "plain", "user.k", v, sizeof(v)), 0);
+	assert_int_equal(xattr_of(t, &s1, "tagged", "user.k", v, sizeof(v)), 1);
+	assert_string_equal(v, "v1");
+	assert_int_equal(cairn_catalog_file_get(cairn_repo_catalog(t->rf.r), plain, strlen(plain), &row), 0);
+	assert_int_equal(row.no_xattrs, 1);
+	cairn_catalog_file_clear(&row);
+	assert_int_equal(cairn_catalog_file_get(cairn_repo_catalog(t->rf.r), tagged, strlen(tagged), &row), 0);
+	assert_int_equal(row.no_xattrs, 0);
+	cairn_catalog_file_clear(&row);
+
+	/* unchanged: both from the files cache, the tagged one's xattr kept */
+	if (run_backup_opts(t, 2, 0, &s2) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(s2.stats.files_unchanged, 2);
+	assert_same_src_tree(t, &s2, &s1);
+
+	/* an xattr added to the plain file (its ctime moves) is found */
+	assert_int_equal(setxattr(plain, "user.new", "v2", 2, 0), 0);
+	if (run_backup_opts(t, 2, 0, &s3) != 0)
+		fail_msg("backup: %s", cairn_err_msg());
+	assert_int_equal(xattr_of(t, &s3, "plain", "user.new", v, sizeof(v)), 1);
+	assert_string_equal(v, "v2");
+	assert_int_equal(xattr_of(t, &s3, "tagged", "user.k", v, sizeof(v)), 1);
+	assert_string_equal(v, "v1");
+	assert_int_equal(cairn_catalog_file_get(cairn_repo_catalog(t->rf.r), plain, strlen(plain), &row), 0);
+	assert_int_equal(row.no_xattrs, 0);
+	cairn_catalog_file_clear(&row);
+	cairn_snapshot_clear(&s1);
+	cairn_snapshot_clear(&s2);
+	cairn_snapshot_clear(&s3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +873,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_walk_deeper_than_path_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_parent_moved_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_walk_small_files_fd_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_walk_many_dirs_overlap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_walk_xattrs_files_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

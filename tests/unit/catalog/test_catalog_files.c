@@ -23,6 +23,7 @@ static void assert_file_equal(const struct cairn_catalog_file *got, const struct
 	assert_int_equal(got->mtime_ns, want->mtime_ns);
 	assert_int_equal(got->ctime_ns, want->ctime_ns);
 	assert_int_equal(got->count, want->count);
+	assert_int_equal(got->no_xattrs, want->no_xattrs);
 	if (want->count == 0)
 		assert_null(got->ids);
 	else
@@ -128,6 +129,90 @@ static void test_catalog_file_invalid_args(void **state)
 	cairn_catalog_file_clear(NULL);
 }
 
+static void test_catalog_file_no_xattrs(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file in = { .dev = 1, .ino = 2, .size = 0, .mtime_ns = 3, .ctime_ns = 4, .no_xattrs = 1 };
+	struct cairn_catalog_file out;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(cairn_catalog_file_put(f->c, "/n", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/n", 2, &out), 0);
+	assert_file_equal(&out, &in);
+	in.no_xattrs = 0;
+	assert_int_equal(cairn_catalog_file_put(f->c, "/n", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/n", 2, &out), 0);
+	assert_file_equal(&out, &in);
+	/* a row written without the column (as before version 4): unknown */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
+					  "VALUES (x'2f6f', 1, 2, 0, 3, 4, x'')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(cairn_catalog_file_get(f->c, "/o", 2, &out), 0);
+	assert_int_equal(out.no_xattrs, 0);
+	assert_int_equal(out.count, 0);
+}
+
+static void put_size(struct cairn_catalog *c, const char *path, uint64_t size)
+{
+	struct cairn_catalog_file in = { .dev = 1, .ino = 2, .size = size, .mtime_ns = 3, .ctime_ns = 4 };
+
+	assert_int_equal(cairn_catalog_file_put(c, path, strlen(path), &in), 0);
+}
+
+/* One directory's rows in one scan: names with rows are found (each its own
+ * row), others not, whatever rows of subdirectories, of neighbours sharing
+ * a prefix ("/d0", "/d.x") or of other directories lie around them. */
+static void test_catalog_file_get_dir(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = { "a", "b", "c", "sub", "sub0", "z", "\xff" };
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	const char *root_names[] = { "d", "top" };
+	struct cairn_catalog_file rows[7];
+	uint8_t found[7];
+	char p[64];
+
+	put_size(f->c, "/d/a", 1);
+	put_size(f->c, "/d/b", 2);
+	for (int i = 0; i < 40; i++) { /* more than the rows stepped over before a seek */
+		snprintf(p, sizeof(p), "/d/sub/x%02d", i);
+		put_size(f->c, p, 100 + (uint64_t)i);
+	}
+	put_size(f->c, "/d/sub0", 3);
+	put_size(f->c, "/d/z", 4);
+	put_size(f->c, "/d/\xff", 5);
+	put_size(f->c, "/d0", 6);
+	put_size(f->c, "/d.x", 7);
+	put_size(f->c, "/e/c", 8);
+	put_size(f->c, "/top", 9);
+
+	assert_int_equal(cairn_catalog_file_get_dir(f->c, "/d", 2, names, n, rows, found), 0);
+	{
+		const uint8_t want_found[7] = { 1, 1, 0, 0, 1, 1, 1 };
+		const uint64_t want_size[7] = { 1, 2, 0, 0, 3, 4, 5 };
+
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(found[i], want_found[i]);
+			assert_int_equal(rows[i].size, want_size[i]);
+			cairn_catalog_file_clear(&rows[i]);
+		}
+	}
+	/* the root directory: "/NAME" */
+	assert_int_equal(cairn_catalog_file_get_dir(f->c, "", 0, root_names, 2, rows, found), 0);
+	assert_int_equal(found[0], 0); /* "/d" itself has no row */
+	assert_int_equal(found[1], 1);
+	assert_int_equal(rows[1].size, 9);
+	/* a directory without rows, and no names */
+	assert_int_equal(cairn_catalog_file_get_dir(f->c, "/none", 5, names, n, rows, found), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(found[i], 0);
+	assert_int_equal(cairn_catalog_file_get_dir(f->c, "/d", 2, names, 0, NULL, NULL), 0);
+	assert_int_equal(cairn_catalog_file_get_dir(NULL, "/d", 2, names, n, rows, found), CAIRN_EINVAL);
+}
+
 static void test_catalog_file_get_corrupt_ids(void **state)
 {
 	struct fixture *f = *state;
@@ -137,9 +222,9 @@ static void test_catalog_file_get_corrupt_ids(void **state)
 	/* Rows written behind our back: 33 bytes of ids, NULL ids, text ids. */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO files VALUES (x'2f61', 1, 2, 3, 4, 5, zeroblob(33));"
-				      "INSERT INTO files VALUES (x'2f62', 1, 2, 3, 4, 5, NULL);"
-				      "INSERT INTO files VALUES (x'2f63', 1, 2, 3, 4, 5, '"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f61', 1, 2, 3, 4, 5, zeroblob(33));"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f62', 1, 2, 3, 4, 5, NULL);"
+				      "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) VALUES (x'2f63', 1, 2, 3, 4, 5, '"
 				      "0123456789abcdef0123456789abcdef');",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -161,6 +246,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_catalog_file_binary_paths, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_put_replaces, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_invalid_args, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_get_dir, catalog_fixture_setup, catalog_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_file_no_xattrs, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_file_get_corrupt_ids, catalog_fixture_setup, catalog_fixture_teardown),
 	};
 

@@ -116,7 +116,7 @@ static void assert_usable(const char *path, const char *repo)
 	assert_int_equal(cairn_catalog_blob_get(c, loc.id, loc.type, &got), 0);
 	assert_loc_equal(&got, &loc);
 	cairn_catalog_close(c);
-	assert_int_equal(raw_user_version(path), 3);
+	assert_int_equal(raw_user_version(path), 4);
 }
 
 static void test_catalog_open_creates_and_reopens(void **state)
@@ -158,7 +158,7 @@ static void test_catalog_open_creates_and_reopens(void **state)
 	assert_string_equal(value, REPO_A);
 	free(value);
 	cairn_catalog_close(c);
-	assert_int_equal(raw_user_version(path), 3);
+	assert_int_equal(raw_user_version(path), 4);
 
 	cairn_test_rmtree(dir);
 	free(wal);
@@ -312,6 +312,55 @@ static void test_catalog_open_future_version_replaced(void **state)
 	assert_int_equal(has_seed(c), CAIRN_ENOTFOUND);
 	cairn_catalog_close(c);
 	assert_usable(path, REPO_A);
+
+	cairn_test_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+/* A version 3 catalog: its files cache rows are kept (no_xattrs unknown),
+ * the table has no rowid afterwards, and so are its blobs. */
+static void test_catalog_open_migrates_files_v3(void **state)
+{
+	char *dir = cairn_test_mkdtemp("cat-open");
+	char *path = join(dir, "catalog.db");
+	struct cairn_catalog *c = NULL;
+	struct cairn_catalog_file f;
+	struct cairn_catalog_file in = { .dev = 7, .ino = 8, .size = 0, .mtime_ns = 9, .ctime_ns = 10, .no_xattrs = 1 };
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	(void)state;
+	seed(path, REPO_A);
+	raw_exec(path, "DROP TABLE files;"
+		       "CREATE TABLE files (path BLOB PRIMARY KEY, dev INT, ino INT, size INT, mtime_ns INT,"
+		       " ctime_ns INT, ids BLOB);"
+		       "INSERT INTO files VALUES (x'2f61', 1, 2, 32, 3, 4, zeroblob(32));"
+		       "PRAGMA user_version = 3");
+	assert_int_equal(cairn_catalog_open(path, REPO_A, &c), 0);
+	assert_int_equal(raw_user_version(path), 4);
+	assert_int_equal(has_seed(c), 0);
+	assert_int_equal(cairn_catalog_file_get(c, "/a", 2, &f), 0);
+	assert_int_equal(f.dev, 1);
+	assert_int_equal(f.ino, 2);
+	assert_int_equal(f.size, 32);
+	assert_int_equal(f.mtime_ns, 3);
+	assert_int_equal(f.ctime_ns, 4);
+	assert_int_equal(f.count, 1);
+	assert_int_equal(f.no_xattrs, 0);
+	cairn_catalog_file_clear(&f);
+	assert_int_equal(cairn_catalog_file_put(c, "/b", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(c, "/b", 2, &f), 0);
+	assert_int_equal(f.no_xattrs, 1);
+	cairn_catalog_file_clear(&f);
+	cairn_catalog_close(c);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'files'", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_non_null(strstr((const char *)sqlite3_column_text(st, 0), "WITHOUT ROWID"));
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 
 	cairn_test_rmtree(dir);
 	free(path);
@@ -494,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_open_invalid_args),
 		cmocka_unit_test(test_catalog_open_unusable_path),
 		cmocka_unit_test(test_catalog_open_uri_like_name),
+		cmocka_unit_test(test_catalog_open_migrates_files_v3),
 		cmocka_unit_test(test_catalog_open_concurrent_creation),
 	};
 

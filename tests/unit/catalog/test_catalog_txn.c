@@ -3,6 +3,7 @@
 #include "cairn_test.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,9 +347,69 @@ static void test_catalog_two_handles_writer_waits(void **state)
 	cairn_catalog_close(second);
 }
 
+static void raw_put_file(const char *path, const char *hexpath)
+{
+	char sql[256];
+	sqlite3 *db = NULL;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO files (path, dev, ino, size, mtime_ns, ctime_ns, ids) "
+		 "VALUES (x'%s', 1, 2, 0, 3, 4, x'')", hexpath);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 100);
+	/* never blocked by the read transaction of the other handle (WAL) */
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* A read transaction sees the catalog as of its first lookup; read_end
+ * (or a write of this handle) ends it and later lookups see new rows. */
+static void test_catalog_read_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct cairn_catalog_file out;
+	struct cairn_catalog_file in = { .dev = 1, .ino = 2, .mtime_ns = 3, .ctime_ns = 4 };
+
+	assert_int_equal(cairn_catalog_read_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_read_begin(f->c), 0); /* already open: nothing */
+	assert_int_equal(cairn_catalog_file_get(f->c, "/a", 2, &out), CAIRN_ENOTFOUND);
+	raw_put_file(f->path, "2f61");
+	/* still the snapshot of the first lookup */
+	assert_int_equal(cairn_catalog_file_get(f->c, "/a", 2, &out), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_catalog_read_end(f->c), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/a", 2, &out), 0);
+	cairn_catalog_file_clear(&out);
+	assert_int_equal(cairn_catalog_read_end(f->c), 0); /* none open: nothing */
+
+	/* a write ends the read transaction: committed at once, not at read_end */
+	assert_int_equal(cairn_catalog_read_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/b", 2, &out), CAIRN_ENOTFOUND);
+	raw_put_file(f->path, "2f62");
+	assert_int_equal(cairn_catalog_file_put(f->c, "/c", 2, &in), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/b", 2, &out), 0); /* autocommit again */
+	cairn_catalog_file_clear(&out);
+	raw_put_file(f->path, "2f64"); /* "/c" committed: this writer is not blocked */
+
+	/* begin ends it too, and the write transaction works as before */
+	assert_int_equal(cairn_catalog_read_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/e", 2, &out), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_catalog_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_file_put(f->c, "/e", 2, &in), 0);
+	assert_int_equal(cairn_catalog_commit(f->c), 0);
+	assert_int_equal(cairn_catalog_file_get(f->c, "/d", 2, &out), 0);
+	cairn_catalog_file_clear(&out);
+	/* inside a write transaction read_begin does nothing */
+	assert_int_equal(cairn_catalog_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_read_begin(f->c), 0);
+	assert_int_equal(cairn_catalog_commit(f->c), 0);
+	assert_int_equal(cairn_catalog_commit(f->c), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_read_begin(NULL), CAIRN_EINVAL);
+	assert_int_equal(cairn_catalog_read_end(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_catalog_read_snapshot, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_rollback_discards, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_begin_nested, catalog_fixture_setup, catalog_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_rollback_nested_ends_all, catalog_fixture_setup, catalog_fixture_teardown),
