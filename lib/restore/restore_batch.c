@@ -1,10 +1,9 @@
-/* A worker's batch of files: the blobs' locations looked up first, each
+/* A worker's batch of files (their blobs located by the walk): each
  * file created in its directory's descriptor (O_EXCL, O_NOFOLLOW), its
  * content read through pack windows (restore_window.h) and written, then
  * its metadata set; the stats counted once per batch. */
 #include "restore_internal.h"
 
-#include "cairn/catalog.h"
 #include "cairn/err.h"
 #include "cairn/timeutil.h"
 #include "repo/repo_internal.h"
@@ -15,68 +14,30 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The data blobs of a batch in file order, with their locations when the
- * catalog knows them and they are data blobs. */
-struct batch_blobs {
-	struct cairn_blob_loc *locs;
-	unsigned char *known;
-	size_t n;
-};
-
-/* Look the batch's blobs up. Without memory (or without a local store to
- * read windows from) nothing is known and every blob is read alone. */
-static void blobs_locate(struct restore_ctx *c, const struct file_batch *b, struct batch_blobs *bl)
-{
-	size_t n = 0, k = 0;
-
-	memset(bl, 0, sizeof(*bl));
-	if (c->repo->packcache != NULL)
-		return;
-	for (size_t i = 0; i < b->count; i++)
-		n += b->jobs[i].entry.content_count;
-	if (n < 2)
-		return; /* a window of one blob is the blob's own read */
-	bl->locs = cairn_calloc(n, sizeof(*bl->locs));
-	bl->known = cairn_calloc(n, 1);
-	if (bl->locs == NULL || bl->known == NULL) {
-		free(bl->locs);
-		free(bl->known);
-		memset(bl, 0, sizeof(*bl));
-		return;
-	}
-	bl->n = n;
-	for (size_t i = 0; i < b->count; i++) {
-		const struct cairn_entry *e = &b->jobs[i].entry;
-
-		for (size_t j = 0; j < e->content_count; j++, k++) {
-			if (cairn_catalog_blob_get(c->repo->catalog, e->content + j * CAIRN_ID_BYTES, CAIRN_BLOB_DATA,
-						   &bl->locs[k]) == 0)
-				bl->known[k] = bl->locs[k].type == CAIRN_BLOB_DATA;
-			else
-				cairn_err_clear();
-		}
-	}
-}
-
 /* Read blob k of the batch (its id `id`) into buf: from the worker's
  * window, reading a new window when it does not hold the blob; anything
  * irregular (unknown location, window read or verification failing) goes
  * to the blob's own read by the re-read rule, which reports it. */
-static int blob_get(struct restore_ctx *c, int worker, const struct batch_blobs *bl, size_t k,
+static int blob_get(struct restore_ctx *c, int worker, const struct file_batch *b, size_t k,
 		    const uint8_t id[CAIRN_ID_BYTES], struct cairn_buf *buf, struct cairn_blob_loc *loc)
 {
 	struct restore_window *w = &c->windows[worker];
 	struct cairn_repo *r = c->repo;
 	const uint8_t *data;
 
-	if (k < bl->n && bl->known[k]) {
-		const struct cairn_blob_loc *l = &bl->locs[k];
+	if (k < b->nblobs && b->known[k] && r->packcache != NULL) {
+		/* remote: the pack cache reads windows (and the plan prefetched them) */
+		*loc = b->locs[k];
+		return cairn_repo_blob_read_at(r, c->zctx[worker], loc, CAIRN_REPO_READ_CACHED, buf, NULL);
+	}
+	if (k < b->nblobs && b->known[k]) {
+		const struct cairn_blob_loc *l = &b->locs[k];
 
 		if (!restore_window_has(w, l, &data)) {
 			char name[CAIRN_PACK_NAME_MAX];
 			uint64_t end;
 
-			restore_window_span(l, bl->known + k, bl->n - k, RESTORE_WINDOW_MAX, RESTORE_WINDOW_GAP, &end);
+			restore_window_span(l, b->known + k, b->nblobs - k, RESTORE_WINDOW_MAX, RESTORE_WINDOW_GAP, &end);
 			cairn_repo_pack_name(l->pack, name);
 			cairn_buf_reset(&w->buf);
 			memcpy(w->pack, l->pack, CAIRN_ID_BYTES);
@@ -95,6 +56,9 @@ static int blob_get(struct restore_ctx *c, int worker, const struct batch_blobs 
 		}
 		cairn_err_clear();
 		cairn_buf_reset(buf);
+		/* read alone, by the re-read rule, which reports what is wrong */
+		*loc = *l;
+		return cairn_repo_blob_read_at(r, c->zctx[worker], loc, CAIRN_REPO_READ_CACHED, buf, NULL);
 	}
 	return cairn_repo_blob_read(r, c->zctx[worker], CAIRN_BLOB_DATA, id, buf, loc);
 }
@@ -120,10 +84,10 @@ static int job_create(struct restore_ctx *c, const struct file_batch *b, struct 
 }
 
 /* One file: content, size, metadata; on any failure it is removed. Blobs
- * from *k on are its own in bl; *k is advanced past them. Returns the
+ * from *k on are its own in b->locs; *k is advanced past them. Returns the
  * bytes of content written; *created is 1 when the file was created by the worker. */
 static uint64_t job_run(struct restore_ctx *c, int worker, const struct file_batch *b, struct file_job *job,
-			const struct batch_blobs *bl, size_t *k, int *created)
+			size_t *k, int *created)
 {
 	struct cairn_buf *buf = &c->scratch[worker];
 	uint64_t off = 0, written_end = 0;
@@ -144,7 +108,7 @@ static uint64_t job_run(struct restore_ctx *c, int worker, const struct file_bat
 
 		memset(&loc, 0, sizeof(loc));
 		cairn_buf_reset(buf);
-		rc = blob_get(c, worker, bl, first + i, id, buf, &loc);
+		rc = blob_get(c, worker, b, first + i, id, buf, &loc);
 		if (rc < 0) {
 			restore_damaged(c, job->relpath, rc, restore_loc_known(&loc) ? &loc : NULL, CAIRN_BLOB_DATA, id);
 			ok = 0;
@@ -178,7 +142,7 @@ static uint64_t job_run(struct restore_ctx *c, int worker, const struct file_bat
 		ok = 0;
 	}
 	if (ok) {
-		restore_metadata(c, fd, b->dirfd, job->name, job->relpath, &job->entry);
+		restore_metadata_as(c, fd, b->dirfd, job->name, job->relpath, &job->entry, job->uid, job->gid);
 		if (job->link_slot > 0) {
 			pthread_mutex_lock(&c->lock);
 			c->links[job->link_slot - 1].ok = 1;
@@ -195,15 +159,13 @@ void restore_batch_worker(void *arg, int worker, void *ctx)
 {
 	struct file_batch *b = arg;
 	struct restore_ctx *c = ctx;
-	struct batch_blobs bl;
 	uint64_t bytes = 0, files = 0;
 	size_t k = 0;
 
-	blobs_locate(c, b, &bl);
 	for (size_t i = 0; i < b->count; i++) {
 		struct file_job *job = &b->jobs[i];
 		int created;
-		uint64_t n = job_run(c, worker, b, job, &bl, &k, &created);
+		uint64_t n = job_run(c, worker, b, job, &k, &created);
 
 		if (n > 0 && bytes == 0) {
 			pthread_mutex_lock(&c->lock);
@@ -221,8 +183,8 @@ void restore_batch_worker(void *arg, int worker, void *ctx)
 	c->stats.files += files;
 	c->stats.bytes += bytes;
 	pthread_mutex_unlock(&c->lock);
-	free(bl.locs);
-	free(bl.known);
+	free(b->locs);
+	free(b->known);
 	close(b->dirfd);
 	free(b);
 }

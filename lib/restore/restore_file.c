@@ -149,14 +149,10 @@ int restore_write_sparse(int fd, int holes, const uint8_t *data, size_t len, uin
 	return 0;
 }
 
-/* The owner an entry gets here: names win when they exist on this host,
- * looked up once per distinct name for the run. */
-static void owner_ids(struct restore_ctx *c, const struct cairn_entry *e, uid_t *uid, gid_t *gid)
+void restore_owner_of(struct restore_ctx *c, const struct cairn_entry *e, uid_t *ret_uid, gid_t *ret_gid)
 {
-	pthread_mutex_lock(&c->lock);
-	*uid = (uid_t)restore_owner_id(&c->owners, 0, e->user, e->uid);
-	*gid = (gid_t)restore_owner_id(&c->owners, 1, e->group, e->gid);
-	pthread_mutex_unlock(&c->lock);
+	*ret_uid = (uid_t)restore_owner_id(&c->owners, 0, e->user, e->uid);
+	*ret_gid = (gid_t)restore_owner_id(&c->owners, 1, e->group, e->gid);
 }
 
 static mode_t entry_ifmt(uint8_t type)
@@ -191,12 +187,10 @@ static void set_times(struct restore_ctx *c, int rc, const char *relpath)
  * opens a device), checked to be of the entry's type, and changed only
  * through that descriptor: "/proc/self/fd/N" names exactly its inode. */
 static void special_metadata(struct restore_ctx *c, int dirfd, const char *name, const char *relpath,
-			     const struct cairn_entry *e, const struct timespec times[2])
+			     const struct cairn_entry *e, const struct timespec times[2], uid_t uid, gid_t gid)
 {
 	char self[64];
 	struct stat st;
-	uid_t uid;
-	gid_t gid;
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -212,7 +206,6 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (c->as_root) {
-		owner_ids(c, e, &uid, &gid);
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}
@@ -233,21 +226,29 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e)
 {
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (c->as_root)
+		restore_owner_of(c, e, &uid, &gid);
+	restore_metadata_as(c, fd, dirfd, name, relpath, e, uid, gid);
+}
+
+void restore_metadata_as(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
+			 const struct cairn_entry *e, uid_t uid, gid_t gid)
+{
 	struct timespec times[2];
 	char procpath[64];
-	uid_t uid;
-	gid_t gid;
 
 	times[0].tv_sec = 0;
 	times[0].tv_nsec = UTIME_OMIT;
 	times[1].tv_sec = (time_t)e->mtime_sec;
 	times[1].tv_nsec = (long)e->mtime_nsec;
 	if (fd < 0 && e->type != CAIRN_ENTRY_SYMLINK) {
-		special_metadata(c, dirfd, name, relpath, e, times);
+		special_metadata(c, dirfd, name, relpath, e, times, uid, gid);
 		return;
 	}
 	if (c->as_root) {
-		owner_ids(c, e, &uid, &gid);
 		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}

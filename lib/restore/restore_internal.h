@@ -29,7 +29,7 @@ struct restore_ctx {
 	pthread_mutex_t lock;       /* stats, damaged set, callbacks */
 	struct cairn_restore_stats stats;
 	struct cairn_idmap damaged; /* pack ids already reported */
-	struct restore_owners owners; /* user and group names looked up (under `lock`) */
+	struct restore_owners owners; /* user and group names looked up (main thread only) */
 	int64_t start_ns;
 	int64_t last_progress_ns;
 
@@ -85,6 +85,8 @@ struct file_job {
 	char *relpath;      /* for messages */
 	struct cairn_entry entry; /* owned */
 	size_t link_slot;   /* 1 + index into links[] for the first of a hardlink group, else 0 */
+	uid_t uid;          /* the owner it gets here (restore_owner_id) */
+	gid_t gid;
 };
 
 /* Files handed to a worker at once: at most RESTORE_BATCH_FILES of one
@@ -99,6 +101,11 @@ struct file_batch {
 	size_t count;
 	uint64_t bytes;     /* recorded sizes, summed */
 	struct file_job jobs[RESTORE_BATCH_FILES];
+	/* the jobs' data blobs in order, located by the walk: known[i] when
+	 * the catalog knows blob i as a data blob */
+	struct cairn_blob_loc *locs;
+	unsigned char *known;
+	size_t nblobs, blobs_cap;
 };
 
 /* Something of that name is there already. In a directory this run
@@ -143,9 +150,17 @@ int restore_loc_known(const struct cairn_blob_loc *loc);
  * dirfd) no call follows the name: a fifo, device or socket is opened with
  * O_PATH|O_NOFOLLOW, checked to still be of its type, and changed through
  * that descriptor; a symlink gets owner, xattrs and mtime by name without
- * following it (no mode). Failures are reported, not returned. */
+ * following it (no mode). Failures are reported, not returned. The owner
+ * comes from c->owners, which has no lock: the walk's thread only (and the
+ * final pass); workers use restore_metadata_as. */
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e);
+/* restore_metadata with the owner resolved already (as root: uid, gid). */
+void restore_metadata_as(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
+			 const struct cairn_entry *e, uid_t uid, gid_t gid);
+/* The owner `e` gets on this host (names win when they exist here; each
+ * distinct name looked up once per run). Main thread only. */
+void restore_owner_of(struct restore_ctx *c, const struct cairn_entry *e, uid_t *ret_uid, gid_t *ret_gid);
 void restore_progress(struct restore_ctx *c, const char *current, int force);
 
 /* A growing path for messages: components are pushed and popped, so a walk

@@ -4,6 +4,7 @@
  * bounded number of descriptors, whatever the depth. */
 #include "restore_internal.h"
 
+#include "cairn/catalog.h"
 #include "cairn/dirstack.h"
 #include "cairn/err.h"
 
@@ -302,6 +303,40 @@ static int batch_get(struct walk *w, const struct frame *f, const char *path, st
 	return 0;
 }
 
+/* Locate the data blobs of `e` for the workers, appended to the batch's
+ * list (a blob the catalog does not know, or knows as another type, is
+ * left to the worker's own read, which reports it). */
+static int batch_locate(struct restore_ctx *c, struct file_batch *b, const struct cairn_entry *e)
+{
+	if (b->nblobs + e->content_count > b->blobs_cap) {
+		size_t cap = b->blobs_cap * 2 > b->nblobs + e->content_count ? b->blobs_cap * 2
+									      : b->nblobs + e->content_count + 32;
+		struct cairn_blob_loc *locs = cairn_reallocarray(b->locs, cap, sizeof(*locs));
+		unsigned char *known;
+
+		if (locs == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate the locations of a batch of files");
+		b->locs = locs;
+		known = cairn_reallocarray(b->known, cap, 1);
+		if (known == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate the locations of a batch of files");
+		b->known = known;
+		b->blobs_cap = cap;
+	}
+	for (size_t i = 0; i < e->content_count; i++) {
+		struct cairn_blob_loc *l = &b->locs[b->nblobs];
+
+		if (cairn_catalog_blob_get(cairn_repo_catalog(c->repo), e->content + i * CAIRN_ID_BYTES, CAIRN_BLOB_DATA, l) == 0)
+			b->known[b->nblobs] = l->type == CAIRN_BLOB_DATA;
+		else {
+			cairn_err_clear();
+			b->known[b->nblobs] = 0;
+		}
+		b->nblobs++;
+	}
+	return 0;
+}
+
 /* Add the file `e` (its content moves to the job) as `name`, already
  * created as fd, or (fd -1) to be created by the worker; the batch goes
  * to the workers when full. */
@@ -312,6 +347,9 @@ static int batch_add(struct walk *w, const struct frame *f, const char *name, co
 	struct file_job *job;
 	int rc = batch_get(w, f, path, &b);
 
+	if (rc < 0)
+		return rc;
+	rc = batch_locate(w->c, b, e);
 	if (rc < 0)
 		return rc;
 	job = &b->jobs[b->count];
@@ -325,6 +363,8 @@ static int batch_add(struct walk *w, const struct frame *f, const char *name, co
 	}
 	job->entry = *e;
 	job->link_slot = slot;
+	if (w->c->as_root)
+		restore_owner_of(w->c, &job->entry, &job->uid, &job->gid);
 	memset(e, 0, sizeof(*e));
 	b->count++;
 	b->bytes += job->entry.size;
