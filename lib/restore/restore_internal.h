@@ -92,7 +92,7 @@ struct file_job {
 /* Files handed to a worker at once: at most RESTORE_BATCH_FILES of one
  * directory, of about RESTORE_BATCH_BYTES of content in all (one queue
  * round trip per batch, one pack window read for many small files). */
-#define RESTORE_BATCH_FILES 32
+#define RESTORE_BATCH_FILES 64
 #define RESTORE_BATCH_BYTES (4u * 1024u * 1024u)
 struct file_batch {
 	int dirfd;          /* dup of the directory, for creating (openat O_EXCL|O_NOFOLLOW) and unlinking */

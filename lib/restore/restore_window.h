@@ -11,7 +11,11 @@
  * pack the window read failed on) is read again alone by the repository's
  * re-read rule, so damage is reported exactly as a read of that blob alone
  * reports it. Remote stores read through their pack cache instead, which
- * reads windows of its own: there every blob is read alone. */
+ * reads windows of its own: there every blob is read alone.
+ * A window is kept small (1 MiB): it is for many small blobs, where it
+ * saves an open, a stat and a read per blob; a large blob is read alone,
+ * so it is decrypted while still in the CPU's cache (a 4 MiB window cost
+ * ~5% more user time on 1 GiB of 1 MiB blobs). */
 #ifndef CAIRN_RESTORE_WINDOW_H
 #define CAIRN_RESTORE_WINDOW_H
 
@@ -21,7 +25,7 @@
 #include "cairn/buf.h"
 #include "cairn/pack.h"
 
-#define RESTORE_WINDOW_MAX (4u * 1024u * 1024u)
+#define RESTORE_WINDOW_MAX (1024u * 1024u)
 #define RESTORE_WINDOW_GAP (64u * 1024u)
 
 /* The blobs one window read serves, starting at locs[0] (which must be
