@@ -4,8 +4,10 @@
  * O_NOFOLLOW, never through a path, so neither a hostile name in a tree nor a
  * symlink planted in the target can make the restore write outside it.
  * Any depth: the walk keeps its own stack (no recursion, no PATH_MAX) and
- * holds a bounded number of descriptors (16 directories, two per queued
- * file job). */
+ * holds a bounded number of descriptors (16 directories, one per queued
+ * batch of files, one per file being written). Files are handed to the
+ * workers in batches of one directory, created by the workers with
+ * O_CREAT|O_EXCL|O_NOFOLLOW relative to that directory's descriptor. */
 #ifndef CAIRN_RESTORE_H
 #define CAIRN_RESTORE_H
 

@@ -101,7 +101,8 @@ int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, c
 	c.threads = opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 2);
 	c.zctx = cairn_calloc((size_t)c.threads + 1, sizeof(*c.zctx));
 	c.scratch = cairn_calloc((size_t)c.threads + 1, sizeof(*c.scratch));
-	if (c.zctx == NULL || c.scratch == NULL) {
+	c.windows = cairn_calloc((size_t)c.threads, sizeof(*c.windows));
+	if (c.zctx == NULL || c.scratch == NULL || c.windows == NULL) {
 		rc = cairn_err(CAIRN_ENOMEM, "cannot allocate restore buffers");
 		goto out;
 	}
@@ -113,7 +114,7 @@ int cairn_restore_run(struct cairn_repo *r, const struct cairn_snapshot *snap, c
 	rc = open_target(opts->target, opts->overwrite, &rootfd);
 	if (rc < 0)
 		goto out;
-	rc = cairn_workpool_new(c.threads, restore_plan_queue(r, c.threads), restore_file_worker, &c, &c.pool);
+	rc = cairn_workpool_new(c.threads, restore_plan_queue(r, c.threads), restore_batch_worker, &c, &c.pool);
 	if (rc < 0)
 		goto out;
 	rc = restore_walk(&c, snap, rootfd, &restored);
@@ -140,9 +141,13 @@ out:
 		cairn_zctx_free(c.zctx[i]);
 	for (int i = 0; c.scratch != NULL && i <= c.threads; i++)
 		cairn_buf_free(&c.scratch[i]);
+	for (int i = 0; c.windows != NULL && i < c.threads; i++)
+		restore_window_free(&c.windows[i]);
 	free(c.zctx);
 	free(c.scratch);
+	free(c.windows);
 	cairn_idmap_free(&c.damaged);
+	restore_owners_free(&c.owners);
 	restore_links_free(&c);
 	pthread_mutex_destroy(&c.lock);
 	return rc;

@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define HOLE_BLOCK 4096
+#define HOLE_BLOCK RESTORE_HOLE_BLOCK
 
 void restore_report(struct restore_ctx *c, const struct cairn_event *ev)
 {
@@ -78,6 +76,24 @@ int restore_loc_known(const struct cairn_blob_loc *loc)
 	return memcmp(loc->pack, zero, CAIRN_ID_BYTES) != 0;
 }
 
+void restore_exists_problem(struct restore_ctx *c, const char *path, const char *what, int err, int created)
+{
+	if (err == EEXIST && created)
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: another entry restored in "
+				"this directory has the same name on this file system", what);
+	else
+		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: %s", what, strerror(err));
+}
+
+int restore_clear_name(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+}
+
 /* 1 when `n` bytes at `p` are all zero and holes are wanted. */
 static int all_zero(int holes, const uint8_t *p, size_t n)
 {
@@ -92,8 +108,9 @@ static int all_zero(int holes, const uint8_t *p, size_t n)
  * is written, in one chunk or across two, a partial block at the end of the
  * file included, stays a hole (the final ftruncate gives the size). Without
  * `holes` (a file smaller than one block: a hole would be all of it) every
- * byte is written. */
-static int write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint64_t off)
+ * byte is written. *written_end is raised to the end of the last byte
+ * written, so a file whose last block was written needs no ftruncate. */
+int restore_write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint64_t off, uint64_t *written_end)
 {
 	size_t pos = 0;
 
@@ -126,93 +143,16 @@ static int write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint
 			}
 			w += (size_t)k;
 		}
+		if (pos > run_start && off + pos > *written_end)
+			*written_end = off + pos;
 	}
 	return 0;
 }
 
-void restore_file_worker(void *arg, int worker, void *ctx)
+void restore_owner_of(struct restore_ctx *c, const struct cairn_entry *e, uid_t *ret_uid, gid_t *ret_gid)
 {
-	struct file_job *job = arg;
-	struct restore_ctx *c = ctx;
-	struct cairn_buf *buf = &c->scratch[worker];
-	uint64_t off = 0;
-	int ok = 1;
-
-	for (size_t i = 0; i < job->entry.content_count; i++) {
-		const uint8_t *id = job->entry.content + i * CAIRN_ID_BYTES;
-		struct cairn_blob_loc loc;
-		int rc;
-
-		memset(&loc, 0, sizeof(loc));
-		cairn_buf_reset(buf);
-		rc = cairn_repo_blob_read(c->repo, c->zctx[worker], CAIRN_BLOB_DATA, id, buf, &loc);
-		if (rc < 0) {
-			restore_damaged(c, job->relpath, rc, restore_loc_known(&loc) ? &loc : NULL, CAIRN_BLOB_DATA, id);
-			ok = 0;
-			break;
-		}
-		if (buf->len > job->entry.size - off) {
-			/* checked before writing: a wrong size never costs more than it says */
-			restore_problem(c, CAIRN_EVENT_SIZE_MISMATCH, job->relpath,
-					"content is at least %llu bytes but the snapshot recorded %llu",
-					(unsigned long long)(off + buf->len), (unsigned long long)job->entry.size);
-			ok = 0;
-			break;
-		}
-		rc = write_sparse(job->fd, job->entry.size >= HOLE_BLOCK, buf->data, buf->len, off);
-		if (rc < 0) {
-			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, job->relpath, "cannot write: %s", strerror(-rc));
-			ok = 0;
-			break;
-		}
-		off += buf->len;
-		pthread_mutex_lock(&c->lock);
-		if (c->stats.first_byte_ns < 0)
-			c->stats.first_byte_ns = cairn_time_now_ns() - c->start_ns;
-		c->stats.bytes += buf->len;
-		pthread_mutex_unlock(&c->lock);
-	}
-	if (ok && off != job->entry.size) {
-		restore_problem(c, CAIRN_EVENT_SIZE_MISMATCH, job->relpath,
-				"content is %llu bytes but the snapshot recorded %llu", (unsigned long long)off,
-				(unsigned long long)job->entry.size);
-		ok = 0;
-	}
-	if (ok && ftruncate(job->fd, (off_t)off) < 0) {
-		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, job->relpath, "cannot set size: %s", strerror(errno));
-		ok = 0;
-	}
-	if (ok) {
-		restore_metadata(c, job->fd, job->dirfd, job->name, job->relpath, &job->entry);
-		if (job->link_slot > 0) {
-			pthread_mutex_lock(&c->lock);
-			c->links[job->link_slot - 1].ok = 1;
-			pthread_mutex_unlock(&c->lock);
-		}
-	} else {
-		unlinkat(job->dirfd, job->name, 0); /* never leave wrong content behind */
-	}
-	close(job->fd);
-	close(job->dirfd);
-	free(job->name);
-	free(job->relpath);
-	cairn_entry_clear(&job->entry);
-	free(job);
-}
-
-static void owner_ids(const struct cairn_entry *e, uid_t *uid, gid_t *gid)
-{
-	char buf[4096];
-	struct passwd pw, *pres = NULL;
-	struct group gr, *gres = NULL;
-
-	*uid = e->uid;
-	*gid = e->gid;
-	/* names win when they exist here: a fresh host may number users differently */
-	if (e->user != NULL && getpwnam_r(e->user, &pw, buf, sizeof(buf), &pres) == 0 && pres != NULL)
-		*uid = pres->pw_uid;
-	if (e->group != NULL && getgrnam_r(e->group, &gr, buf, sizeof(buf), &gres) == 0 && gres != NULL)
-		*gid = gres->gr_gid;
+	*ret_uid = (uid_t)restore_owner_id(&c->owners, 0, e->user, e->uid);
+	*ret_gid = (gid_t)restore_owner_id(&c->owners, 1, e->group, e->gid);
 }
 
 static mode_t entry_ifmt(uint8_t type)
@@ -247,12 +187,10 @@ static void set_times(struct restore_ctx *c, int rc, const char *relpath)
  * opens a device), checked to be of the entry's type, and changed only
  * through that descriptor: "/proc/self/fd/N" names exactly its inode. */
 static void special_metadata(struct restore_ctx *c, int dirfd, const char *name, const char *relpath,
-			     const struct cairn_entry *e, const struct timespec times[2])
+			     const struct cairn_entry *e, const struct timespec times[2], uid_t uid, gid_t gid)
 {
 	char self[64];
 	struct stat st;
-	uid_t uid;
-	gid_t gid;
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -268,7 +206,6 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (c->as_root) {
-		owner_ids(e, &uid, &gid);
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}
@@ -289,21 +226,29 @@ static void special_metadata(struct restore_ctx *c, int dirfd, const char *name,
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e)
 {
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (c->as_root)
+		restore_owner_of(c, e, &uid, &gid);
+	restore_metadata_as(c, fd, dirfd, name, relpath, e, uid, gid);
+}
+
+void restore_metadata_as(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
+			 const struct cairn_entry *e, uid_t uid, gid_t gid)
+{
 	struct timespec times[2];
 	char procpath[64];
-	uid_t uid;
-	gid_t gid;
 
 	times[0].tv_sec = 0;
 	times[0].tv_nsec = UTIME_OMIT;
 	times[1].tv_sec = (time_t)e->mtime_sec;
 	times[1].tv_nsec = (long)e->mtime_nsec;
 	if (fd < 0 && e->type != CAIRN_ENTRY_SYMLINK) {
-		special_metadata(c, dirfd, name, relpath, e, times);
+		special_metadata(c, dirfd, name, relpath, e, times, uid, gid);
 		return;
 	}
 	if (c->as_root) {
-		owner_ids(e, &uid, &gid);
 		if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, relpath, "cannot set owner: %s", strerror(errno));
 	}

@@ -8,7 +8,9 @@
 #include "cairn/restore.h"
 #include "cairn/tree.h"
 #include "repo/idmap.h"
+#include "restore_owner.h"
 #include "restore_plan.h"
+#include "restore_window.h"
 
 #include <sys/stat.h>
 #include "repo/workpool.h"
@@ -21,11 +23,13 @@ struct restore_ctx {
 	int threads;
 	struct cairn_zctx **zctx;   /* per worker, [threads] for the main thread */
 	struct cairn_buf *scratch;  /* likewise */
+	struct restore_window *windows; /* per worker: the last pack window read */
 	int as_root;
 
 	pthread_mutex_t lock;       /* stats, damaged set, callbacks */
 	struct cairn_restore_stats stats;
 	struct cairn_idmap damaged; /* pack ids already reported */
+	struct restore_owners owners; /* user and group names looked up (main thread only) */
 	int64_t start_ns;
 	int64_t last_progress_ns;
 
@@ -76,13 +80,51 @@ struct link_pending {
 
 /* A file whose content a worker writes. */
 struct file_job {
-	int fd;
-	int dirfd;          /* dup of the parent directory, for unlinking on damage */
-	char *name;         /* in the parent */
+	int fd;             /* created by the walk (first of a hardlink group), or -1: the worker creates it */
+	char *name;         /* in the batch's directory */
 	char *relpath;      /* for messages */
 	struct cairn_entry entry; /* owned */
 	size_t link_slot;   /* 1 + index into links[] for the first of a hardlink group, else 0 */
+	uid_t uid;          /* the owner it gets here (restore_owner_id) */
+	gid_t gid;
 };
+
+/* Files handed to a worker at once: at most RESTORE_BATCH_FILES of one
+ * directory, of about RESTORE_BATCH_BYTES of content in all (one queue
+ * round trip per batch, one pack window read for many small files). */
+#define RESTORE_BATCH_FILES 64
+#define RESTORE_BATCH_BYTES (4u * 1024u * 1024u)
+struct file_batch {
+	int dirfd;          /* dup of the directory, for creating (openat O_EXCL|O_NOFOLLOW) and unlinking */
+	int created;        /* the directory was created by this run, so it held nothing before */
+	size_t rec;         /* its record in recs[] */
+	size_t count;
+	uint64_t bytes;     /* recorded sizes, summed */
+	struct file_job jobs[RESTORE_BATCH_FILES];
+	/* the jobs' data blobs in order, located by the walk: known[i] when
+	 * the catalog knows blob i as a data blob */
+	struct cairn_blob_loc *locs;
+	unsigned char *known;
+	size_t nblobs, blobs_cap;
+};
+
+/* Something of that name is there already. In a directory this run
+ * created, that is another entry of the same tree (names that differ only
+ * in case or normalisation on this file system): never replaced. Reported
+ * as CAIRN_EVENT_NOT_RESTORED "cannot create <what>: ...". */
+void restore_exists_problem(struct restore_ctx *c, const char *path, const char *what, int err, int created);
+/* Remove whatever stands at `name` (overwrite mode), never following links:
+ * a directory is removed only when empty. 0, or -1 with errno. */
+int restore_clear_name(int dirfd, const char *name);
+/* Holes are kept in whole blocks of this size, in files of at least one. */
+#define RESTORE_HOLE_BLOCK 4096
+/* Write `len` bytes of content at `off` of a file this run created, holes
+ * kept as holes when `holes` (restore_file.c). 0 or -errno. *written_end is
+ * raised to the end of the last byte written. */
+int restore_write_sparse(int fd, int holes, const uint8_t *data, size_t len, uint64_t off, uint64_t *written_end);
+/* The workpool's function: create, fill and set up every file of a
+ * struct file_batch, then free it (restore_batch.c). */
+void restore_batch_worker(void *batch, int worker, void *ctx);
 
 /* Count `ev` (its class tells a damaged file from an entry that could not
  * be restored) and pass it to opts->on_problem, serialised. */
@@ -97,7 +139,6 @@ void restore_problem(struct restore_ctx *c, enum cairn_event_code code, const ch
  * counted once in stats.damaged_objects. */
 void restore_damaged(struct restore_ctx *c, const char *path, int rc, const struct cairn_blob_loc *loc, uint8_t type,
 		     const uint8_t blob_id[CAIRN_ID_BYTES]);
-void restore_file_worker(void *job, int worker, void *ctx);
 /* 1 when cairn_repo_blob_read filled in the location (the catalog knew the
  * blob, even if its pack then turned out missing or damaged). */
 int restore_loc_known(const struct cairn_blob_loc *loc);
@@ -109,9 +150,17 @@ int restore_loc_known(const struct cairn_blob_loc *loc);
  * dirfd) no call follows the name: a fifo, device or socket is opened with
  * O_PATH|O_NOFOLLOW, checked to still be of its type, and changed through
  * that descriptor; a symlink gets owner, xattrs and mtime by name without
- * following it (no mode). Failures are reported, not returned. */
+ * following it (no mode). Failures are reported, not returned. The owner
+ * comes from c->owners, which has no lock: the walk's thread only (and the
+ * final pass); workers use restore_metadata_as. */
 void restore_metadata(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
 		      const struct cairn_entry *e);
+/* restore_metadata with the owner resolved already (as root: uid, gid). */
+void restore_metadata_as(struct restore_ctx *c, int fd, int dirfd, const char *name, const char *relpath,
+			 const struct cairn_entry *e, uid_t uid, gid_t gid);
+/* The owner `e` gets on this host (names win when they exist here; each
+ * distinct name looked up once per run). Main thread only. */
+void restore_owner_of(struct restore_ctx *c, const struct cairn_entry *e, uid_t *ret_uid, gid_t *ret_gid);
 void restore_progress(struct restore_ctx *c, const char *current, int force);
 
 /* A growing path for messages: components are pushed and popped, so a walk

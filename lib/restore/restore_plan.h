@@ -23,9 +23,10 @@ struct restore_plan {
  * makes reads faster. */
 void restore_plan_file(struct cairn_repo *r, struct restore_plan *p, const struct cairn_entry *e);
 
-/* How many file jobs may wait for the `threads` workers: a few, or for a
- * store read through the pack cache enough to let the walk (and so the
- * prefetch) run ahead of the workers. Each waiting job holds two fds. */
+/* How many batches of files may wait for the `threads` workers: a few,
+ * or for a store read through the pack cache enough to let the walk (and
+ * so the prefetch) run ahead of the workers. Each waiting batch holds one
+ * fd (its directory's). */
 size_t restore_plan_queue(struct cairn_repo *r, int threads);
 
 /* Drop the prefetches still queued (the restore is over). */

@@ -4,6 +4,7 @@
  * bounded number of descriptors, whatever the depth. */
 #include "restore_internal.h"
 
+#include "cairn/catalog.h"
 #include "cairn/dirstack.h"
 #include "cairn/err.h"
 
@@ -42,6 +43,7 @@ struct walk {
 	struct restore_path path; /* of the current entry */
 	uint64_t entries, limit;  /* decoded so far, and the bound */
 	uint64_t top_restored;
+	struct file_batch *batch; /* files of one directory, being filled */
 };
 
 static int included(const struct restore_ctx *c, const char *relpath)
@@ -99,29 +101,6 @@ static uint64_t entry_limit(const struct cairn_snapshot *snap)
 	uint64_t declared = sat_add(sat_add(snap->stats.files, snap->stats.dirs), snap->stats.others);
 
 	return sat_add(sat_add(declared, declared / 8), RESTORE_ENTRY_MARGIN);
-}
-
-/* Something of that name is there already. In a directory this run
- * created, that is another entry of the same tree (names that differ only
- * in case or normalisation on this file system): never replaced. */
-static void exists_problem(struct restore_ctx *c, const char *path, const char *what, int err, int created)
-{
-	if (err == EEXIST && created)
-		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: another entry restored in "
-				"this directory has the same name on this file system", what);
-	else
-		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot create %s: %s", what, strerror(err));
-}
-
-/* Remove whatever stands at `name` (overwrite mode), never following links:
- * a directory is removed only when empty. */
-static int clear_name(int dirfd, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	return unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
 }
 
 /* Decode tree `id` for the current path; a damaged or missing one is
@@ -216,7 +195,7 @@ static int enter_dir(struct walk *w, size_t fi, const struct cairn_entry *e, con
 
 		created = 0;
 		if (err != EEXIST || !c->opts->overwrite || parent_created) {
-			exists_problem(c, path, "directory", err, parent_created);
+			restore_exists_problem(c, path, "directory", err, parent_created);
 			return 0;
 		}
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
@@ -287,12 +266,119 @@ static int leave_dir(struct walk *w)
 	return 0;
 }
 
+/* Hand the batch being filled to the workers. */
+static void batch_submit(struct walk *w)
+{
+	if (w->batch != NULL)
+		cairn_workpool_submit(w->c->pool, w->batch);
+	w->batch = NULL;
+}
+
+/* The batch the next file of the top frame's directory joins: the one
+ * being filled, or a new one holding a duplicate of the directory's
+ * descriptor (the walk's own may be closed by the time a worker runs). */
+static int batch_get(struct walk *w, const struct frame *f, const char *path, struct file_batch **ret)
+{
+	struct file_batch *b = w->batch;
+
+	if (b != NULL && b->rec != f->rec)
+		batch_submit(w);
+	if (w->batch == NULL) {
+		b = calloc(1, sizeof(*b));
+		if (b == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate a batch of files");
+		b->dirfd = fcntl(cairn_dirstack_fd(w->ds), F_DUPFD_CLOEXEC, 0);
+		if (b->dirfd < 0) {
+			int err = errno;
+
+			free(b);
+			return cairn_err(cairn_err_from_errno(err), "cannot set up the restore of '%s': %s", path,
+					 strerror(err));
+		}
+		b->created = f->created;
+		b->rec = f->rec;
+		w->batch = b;
+	}
+	*ret = w->batch;
+	return 0;
+}
+
+/* Locate the data blobs of `e` for the workers, appended to the batch's
+ * list (a blob the catalog does not know, or knows as another type, is
+ * left to the worker's own read, which reports it). */
+static int batch_locate(struct restore_ctx *c, struct file_batch *b, const struct cairn_entry *e)
+{
+	if (b->nblobs + e->content_count > b->blobs_cap) {
+		size_t cap = b->blobs_cap * 2 > b->nblobs + e->content_count ? b->blobs_cap * 2
+									      : b->nblobs + e->content_count + 32;
+		struct cairn_blob_loc *locs = cairn_reallocarray(b->locs, cap, sizeof(*locs));
+		unsigned char *known;
+
+		if (locs == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate the locations of a batch of files");
+		b->locs = locs;
+		known = cairn_reallocarray(b->known, cap, 1);
+		if (known == NULL)
+			return cairn_err(CAIRN_ENOMEM, "cannot allocate the locations of a batch of files");
+		b->known = known;
+		b->blobs_cap = cap;
+	}
+	for (size_t i = 0; i < e->content_count; i++) {
+		struct cairn_blob_loc *l = &b->locs[b->nblobs];
+
+		if (cairn_catalog_blob_get(cairn_repo_catalog(c->repo), e->content + i * CAIRN_ID_BYTES, CAIRN_BLOB_DATA, l) == 0)
+			b->known[b->nblobs] = l->type == CAIRN_BLOB_DATA;
+		else {
+			cairn_err_clear();
+			b->known[b->nblobs] = 0;
+		}
+		b->nblobs++;
+	}
+	return 0;
+}
+
+/* Add the file `e` (its content moves to the job) as `name`, already
+ * created as fd, or (fd -1) to be created by the worker; the batch goes
+ * to the workers when full. */
+static int batch_add(struct walk *w, const struct frame *f, const char *name, const char *path, int fd, size_t slot,
+		     struct cairn_entry *e)
+{
+	struct file_batch *b = NULL;
+	struct file_job *job;
+	int rc = batch_get(w, f, path, &b);
+
+	if (rc < 0)
+		return rc;
+	rc = batch_locate(w->c, b, e);
+	if (rc < 0)
+		return rc;
+	job = &b->jobs[b->count];
+	job->fd = fd;
+	job->name = cairn_strdup(name);
+	job->relpath = cairn_strdup(path);
+	if (job->name == NULL || job->relpath == NULL) {
+		free(job->name);
+		free(job->relpath);
+		return cairn_err(CAIRN_ENOMEM, "cannot set up the restore of '%s'", path);
+	}
+	job->entry = *e;
+	job->link_slot = slot;
+	if (w->c->as_root)
+		restore_owner_of(w->c, &job->entry, &job->uid, &job->gid);
+	memset(e, 0, sizeof(*e));
+	b->count++;
+	b->bytes += job->entry.size;
+	restore_plan_file(w->c->repo, &w->c->plan, &job->entry);
+	if (fd >= 0 || b->count == RESTORE_BATCH_FILES || b->bytes >= RESTORE_BATCH_BYTES)
+		batch_submit(w);
+	return 0;
+}
+
 static int restore_file(struct walk *w, const struct frame *f, const char *name, struct cairn_entry *e)
 {
 	struct restore_ctx *c = w->c;
 	const char *path = restore_path_str(&w->path);
 	int dirfd = cairn_dirstack_fd(w->ds);
-	struct file_job *job;
 	size_t slot = 0, first;
 	int fd, rc;
 
@@ -305,58 +391,39 @@ static int restore_file(struct walk *w, const struct frame *f, const char *name,
 			return 0;
 		}
 		/* a later name: linked at the end; what stands there goes now */
-		if (c->opts->overwrite && !f->created && clear_name(dirfd, name) < 0) {
+		if (c->opts->overwrite && !f->created && restore_clear_name(dirfd, name) < 0) {
 			restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path, "cannot replace with a hardlink: %s",
 					strerror(errno));
 			return 0;
 		}
 		return restore_link_later(c, first, f->rec, name);
 	}
-	if (e->hardlink != 0) {
-		rc = restore_link_first(c, e->hardlink, f->rec, name, e->size, &slot);
-		if (rc < 0)
-			return rc;
-	}
+	if (e->hardlink == 0)
+		return batch_add(w, f, name, path, -1, 0, e); /* the worker creates it */
+	/* the first of a hardlink group: created here, to be staged at once,
+	 * and sent alone (its descriptor held as briefly as before) */
+	rc = restore_link_first(c, e->hardlink, f->rec, name, e->size, &slot);
+	if (rc < 0)
+		return rc;
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST && c->opts->overwrite && !f->created && clear_name(dirfd, name) == 0)
+	if (fd < 0 && errno == EEXIST && c->opts->overwrite && !f->created && restore_clear_name(dirfd, name) == 0)
 		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		exists_problem(c, path, "file", errno, f->created);
+		restore_exists_problem(c, path, "file", errno, f->created);
 		return 0;
 	}
+	pthread_mutex_lock(&c->lock);
 	c->stats.files++;
-	if (slot > 0)
-		restore_link_stage(c, w->rootfd, slot, fd, dirfd, name, path);
+	pthread_mutex_unlock(&c->lock);
+	restore_link_stage(c, w->rootfd, slot, fd, dirfd, name, path);
 	if (e->flags & CAIRN_ENTRY_F_UNREADABLE)
 		restore_problem(c, CAIRN_EVENT_NOT_RESTORED, path,
 				"the file could not be read when the snapshot was taken: restored empty");
-	job = calloc(1, sizeof(*job));
-	if (job == NULL) {
+	batch_submit(w);
+	rc = batch_add(w, f, name, path, fd, slot, e);
+	if (rc < 0)
 		close(fd);
-		return cairn_err(CAIRN_ENOMEM, "cannot allocate file job");
-	}
-	job->fd = fd;
-	job->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	job->name = cairn_strdup(name);
-	job->relpath = cairn_strdup(path);
-	if (job->dirfd < 0 || job->name == NULL || job->relpath == NULL) {
-		int err = errno;
-
-		close(fd);
-		if (job->dirfd >= 0)
-			close(job->dirfd);
-		free(job->name);
-		free(job->relpath);
-		free(job);
-		return cairn_err(cairn_err_from_errno(err), "cannot set up the restore of '%s': %s", path,
-				 strerror(err));
-	}
-	job->entry = *e;
-	job->link_slot = slot;
-	memset(e, 0, sizeof(*e));
-	restore_plan_file(c->repo, &c->plan, &job->entry);
-	cairn_workpool_submit(c->pool, job);
-	return 0;
+	return rc;
 }
 
 static int restore_special(struct walk *w, const struct frame *f, const char *name, const struct cairn_entry *e)
@@ -393,11 +460,11 @@ static int restore_special(struct walk *w, const struct frame *f, const char *na
 		}
 		if (rc == 0 || errno != EEXIST || !c->opts->overwrite || f->created || attempt > 0)
 			break;
-		if (clear_name(dirfd, name) < 0)
+		if (restore_clear_name(dirfd, name) < 0)
 			break;
 	}
 	if (rc < 0) {
-		exists_problem(c, path, e->type == CAIRN_ENTRY_SYMLINK ? "symlink" : "special file", errno, f->created);
+		restore_exists_problem(c, path, e->type == CAIRN_ENTRY_SYMLINK ? "symlink" : "special file", errno, f->created);
 		return 0;
 	}
 	c->stats.others++;
@@ -469,6 +536,7 @@ int restore_walk(struct restore_ctx *c, const struct cairn_snapshot *snap, int r
 
 		rc = f->next == f->count ? leave_dir(&w) : walk_step(&w);
 	}
+	batch_submit(&w);
 	while (w.nframes > 0) {
 		w.nframes--;
 		cairn_entries_free(w.frames[w.nframes].entries, w.frames[w.nframes].count);

@@ -9,6 +9,7 @@
 #include "repo/packer.h"
 #include "restore/restore_internal.h"
 
+#include "cairn/catalog.h"
 #include "cairn/err.h"
 #include "cairn/restore.h"
 #include "cairn/snapshot.h"
@@ -486,6 +487,60 @@ static void assert_bytes(const char *path, const uint8_t *want, size_t len)
 	free(got);
 }
 
+#define WINDOW_FILES 40
+
+/* Small files whose blobs share one pack are read through one window; a
+ * blob damaged in the pack costs its own file only, reported after the
+ * blob's own reads by the re-read rule, and every other file of the window
+ * is restored byte for byte. */
+static void test_restore_run_window_damage_isolated(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t ids[WINDOW_FILES][CAIRN_ID_BYTES], root[CAIRN_ID_BYTES];
+	char names[WINDOW_FILES][16], bodies[WINDOW_FILES][1200], p[1300], pack[CAIRN_PACK_NAME_MAX];
+	struct cairn_entry e[WINDOW_FILES];
+	struct cairn_restore_stats rs;
+	struct cairn_blob_loc loc;
+	struct cairn_snapshot s;
+	uint8_t byte;
+	int fd;
+
+	for (int i = 0; i < WINDOW_FILES; i++) {
+		snprintf(names[i], sizeof(names[i]), "f%02d", i);
+		for (size_t j = 0; j + 1 < sizeof(bodies[i]); j++)
+			bodies[i][j] = (char)('a' + (j * 7 + (size_t)i * 13 + j / 5 * (size_t)i) % 26);
+		bodies[i][sizeof(bodies[i]) - 1] = '\0';
+		add_data(f, bodies[i], ids[i]);
+		e[i] = mk_file(names[i], ids[i], strlen(bodies[i]), 0);
+	}
+	add_tree(f, e, WINDOW_FILES, root);
+	write_snap(f, root, WINDOW_FILES, 1, &s);
+	/* flip one byte inside the stored blob of f17 */
+	assert_int_equal(cairn_catalog_blob_get(cairn_repo_catalog(f->rf.r), ids[17], CAIRN_BLOB_DATA, &loc), 0);
+	cairn_repo_pack_name(loc.pack, pack);
+	snprintf(p, sizeof(p), "%s/%s", f->rf.repo, pack);
+	chmod(p, 0600);
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, (off_t)(loc.offset + loc.length / 2)), 1);
+	byte ^= 0x40;
+	assert_int_equal(pwrite(fd, &byte, 1, (off_t)(loc.offset + loc.length / 2)), 1);
+	close(fd);
+
+	assert_int_equal(restore(f, &s, 0, &rs), CAIRN_ECORRUPT);
+	assert_int_equal(rs.damaged_files, 1);
+	assert_int_equal(rs.damaged_objects, 1);
+	assert_int_equal(f->nproblems, 1);
+	assert_non_null(strstr(f->problems, "(3 reads)"));
+	for (int i = 0; i < WINDOW_FILES; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->rf.out, names[i]);
+		if (i == 17)
+			assert_int_equal(access(p, F_OK), -1);
+		else
+			assert_bytes(p, (const uint8_t *)bodies[i], strlen(bodies[i]));
+	}
+}
+
 /* Defect 8: zeros are left as holes wherever they cover a 4 KiB block of
  * the file: a zero tail shorter than a block (8192 bytes of data then 1000
  * zeros, as treetool's sparse.tail), and a zero block split across two
@@ -892,6 +947,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restore_run_shared_subtree_bomb_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_overwrite_replaces_hardlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_size_mismatch_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_run_window_damage_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_metadata_never_follows_a_swapped_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_sparse_tail_and_split_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_run_include_prunes_the_walk, setup, teardown),
