@@ -26,12 +26,14 @@ static const char usage[] =
 	"  --gen-file SIZE   file size of generated data (default 8M)\n"
 	"  --seed N          seed of the key and of generated data (default 1)\n"
 	"  --no-prims        skip the primitives\n"
+	"  --write-dir DIR   also time writing each pack to a file in DIR (page cache, no fsync)\n"
 	"  --check           first check the output against the library's (exit 1 on a mismatch)\n"
 	"  --json            print JSON instead of a table\n"
+	"  --json-out FILE   also write the JSON report to FILE\n"
 	"SIZE: bytes, or with K, M, G (powers of 1024).\n";
 
 struct opts {
-	const char *path;
+	const char *path, *json_out, *write_dir;
 	enum stage_gen_kind gen;
 	size_t gen_len, gen_file, window, max_bytes, sample;
 	int repeat, threads, level, prims, check, json;
@@ -82,7 +84,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "gen", required_argument, NULL, 'g' },      { "gen-file", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 'S' },     { "no-prims", no_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'c' },          { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "json-out", required_argument, NULL, 'o' }, { "write-dir", required_argument, NULL, 'W' }, { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	int c, seed, li = 0;
 
@@ -104,6 +106,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'P': o->prims = 0; break;
 		case 'c': o->check = 1; break;
 		case 'j': o->json = 1; break;
+		case 'o': o->json_out = optarg; break;
+		case 'W': o->write_dir = optarg; break;
 		case 'g':
 			if (strcmp(optarg, "random") == 0)
 				o->gen = STAGE_GEN_RANDOM;
@@ -175,6 +179,7 @@ static int run_once(const struct opts *o, const struct cairn_keys *keys, const s
 		rc = stage_ctx_init(&ctx, keys, chunker, CAIRN_PACK_TARGET_DEFAULT, o->level);
 	if (rc < 0)
 		return rc;
+	ctx.write_dir = o->write_dir;
 	for (size_t f = 0; rc == 0 && f < c->nfiles;) {
 		size_t n = stage_window_files(c, f, o->window);
 
@@ -190,6 +195,19 @@ static int run_once(const struct opts *o, const struct cairn_keys *keys, const s
 	if (rc == 0 && o->prims)
 		rc = stage_prims_run(keys, c->data, c->len < o->sample ? c->len : o->sample, random, random_len,
 				     CAIRN_PACK_TARGET_DEFAULT, run->prims, &run->nprims);
+	return rc;
+}
+
+static int write_json(const char *path, const struct stage_report *rep)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (f == NULL)
+		return cairn_err(CAIRN_EIO, "cannot create '%s': %s", path, strerror(errno));
+	rc = stage_report_json(f, rep);
+	if (fclose(f) != 0 && rc == 0)
+		rc = cairn_err(CAIRN_EIO, "cannot write '%s': %s", path, strerror(errno));
 	return rc;
 }
 
@@ -268,6 +286,8 @@ int main(int argc, char **argv)
 	rep.chunks = runs[0].acc[STAGE_CHUNK].items;
 	rep.packs = runs[0].acc[STAGE_FUSED].items;
 	rc = o.json ? stage_report_json(stdout, &rep) : stage_report_text(stdout, &rep);
+	if (rc == 0 && o.json_out != NULL)
+		rc = write_json(o.json_out, &rep);
 	if (rc < 0)
 		fail(rc, "cannot print");
 	else

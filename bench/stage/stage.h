@@ -104,6 +104,7 @@ enum stage_id {
 	STAGE_SEAL,       /* cairn_seal of each plaintext with the blob AD */
 	STAGE_PACK,       /* cairn_pack_writer_add, and _finish at the pack target */
 	STAGE_STORAGE_ID, /* cairn_storage_id of each finished pack */
+	STAGE_WRITE,      /* --write-dir: each finished pack written to a new file (no fsync) */
 	STAGE_FUSED,      /* chunk -> id -> cairn_blob_encode -> pack add/finish */
 	STAGE_RESTORE,    /* cairn_blob_decode of each stored blob */
 	STAGE_COUNT
@@ -116,6 +117,9 @@ const char *stage_name(enum stage_id s);
  * pack. The arguments are valid during the call only. */
 typedef int (*stage_pack_cb)(void *arg, const struct cairn_buf *pack, const uint8_t id[CAIRN_ID_BYTES],
 			     const struct cairn_blob_loc *locs, size_t count);
+
+/* STAGE_WRITE's file in ctx->write_dir (removed by stage_ctx_fini). */
+#define STAGE_WRITE_FILE "cairn-bench-stage.pack"
 
 /* Per-thread state of a run: keys (borrowed), a zstd context, pack writers
  * and the reused buffers of the stages. */
@@ -134,6 +138,7 @@ struct stage_ctx {
 	size_t *pt_off, *sealed_off;       /* per chunk: offsets into pt and sealed */
 	uint8_t *ids;                      /* per chunk: CAIRN_ID_BYTES */
 	size_t nchunks, cap;
+	const char *write_dir;             /* STAGE_WRITE's directory (borrowed), or NULL: not measured */
 	stage_pack_cb on_pack;             /* fused path; may be NULL */
 	void *on_pack_arg;
 };
@@ -159,7 +164,8 @@ int stage_window(struct stage_ctx *ctx, const struct stage_corpus *c, size_t fir
 int stage_fused(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n, struct stage_acc *acc);
 
 /* Finish the open packs of both writers (timed into acc[STAGE_PACK],
- * acc[STAGE_STORAGE_ID] and acc[STAGE_FUSED]). 0 or a Cairn error. */
+ * acc[STAGE_STORAGE_ID], acc[STAGE_WRITE] and acc[STAGE_FUSED]). 0 or a
+ * Cairn error. */
 int stage_finish_packs(struct stage_ctx *ctx, struct stage_acc acc[STAGE_COUNT]);
 
 /* STAGE_READ: open, read() into `buf` of `buf_len` bytes until EOF, close,

@@ -89,6 +89,18 @@ static double parts_sum(const struct stage_report *r)
 	return sum;
 }
 
+static int has_write(const struct stage_report *r)
+{
+	return r->nruns > 0 && r->runs[0].acc[STAGE_WRITE].bytes > 0;
+}
+
+/* CPU s per GB of the whole path: read (when measured) + fused + write (when measured). */
+static double limit_of(const struct stage_report *r)
+{
+	return summary(r, STAGE_FUSED, M_CPU_GB).med + (r->has_read ? summary(r, STAGE_READ, M_CPU_GB).med : 0) +
+	       (has_write(r) ? summary(r, STAGE_WRITE, M_CPU_GB).med : 0);
+}
+
 int stage_report_text(FILE *f, const struct stage_report *r)
 {
 	double gb = (double)r->bytes / 1e9, limit1, fused, sum;
@@ -106,7 +118,7 @@ int stage_report_text(FILE *f, const struct stage_report *r)
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		struct stage_stat cpu = summary(r, s, M_CPU_GB);
 
-		if (s == STAGE_READ && !r->has_read)
+		if ((s == STAGE_READ && !r->has_read) || (s == STAGE_WRITE && r->runs[0].acc[s].bytes == 0))
 			continue;
 		fprintf(f, "%-11s %9.0f %9.0f %9.0f %8.3f [%6.3f-%6.3f] %8.3f %8.3f\n", stage_name((enum stage_id)s),
 			summary(r, s, M_MBS_WALL).med, summary(r, s, M_MBS_CPU).med,
@@ -117,9 +129,9 @@ int stage_report_text(FILE *f, const struct stage_report *r)
 	fused = summary(r, STAGE_FUSED, M_CPU_GB).med;
 	fprintf(f, "\nsum of stages chunk+id+compress+seal+pack: %.3f CPU s/GB; fused: %.3f (fused/sum %.2f)\n", sum,
 		fused, sum > 0 ? fused / sum : 0);
-	limit1 = fused + (r->has_read ? summary(r, STAGE_READ, M_CPU_GB).med : 0);
-	fprintf(f, "data path limit (read + fused): %.3f CPU s/GB = %.0f MB/s on one core\n", limit1,
-		limit1 > 0 ? 1e3 / limit1 : 0);
+	limit1 = limit_of(r);
+	fprintf(f, "data path limit (%sfused%s): %.3f CPU s/GB = %.0f MB/s on one core\n", r->has_read ? "read + " : "",
+		has_write(r) ? " + write" : "", limit1, limit1 > 0 ? 1e3 / limit1 : 0);
 	if (r->threads > 0) {
 		struct stage_stat w = summary(r, -1, M_WALL_GB), c = summary(r, -1, M_CPU_GB);
 
@@ -127,7 +139,7 @@ int stage_report_text(FILE *f, const struct stage_report *r)
 			r->threads, w.med, w.min, w.max, w.med > 0 ? 1e3 / w.med : 0, c.med,
 			w.med > 0 ? summary(r, STAGE_FUSED, M_WALL_GB).med / w.med : 0);
 	}
-	fprintf(f, "limit on 2 cores, (read + fused) / 2: this input (%.3f GB) at best %.2f s\n", gb, limit1 * gb / 2);
+	fprintf(f, "limit on 2 cores, that / 2: this input (%.3f GB) at best %.2f s\n", gb, limit1 * gb / 2);
 	if (r->nruns > 0 && r->runs[0].nprims > 0) {
 		fprintf(f, "\n%-34s %9s %24s %6s  %s\n", "primitive (own input)", "MB/s CPU", "CPU s/GB median [min-max]",
 			"ratio", "what");
@@ -176,11 +188,11 @@ static json_t *entry_json(const struct stage_report *r, int which, const char *n
 int stage_report_json(FILE *f, const struct stage_report *r)
 {
 	json_t *root, *stages = json_array(), *prims = json_array();
-	double limit1 = summary(r, STAGE_FUSED, M_CPU_GB).med + (r->has_read ? summary(r, STAGE_READ, M_CPU_GB).med : 0);
+	double limit1 = limit_of(r);
 	int rc = 0;
 
 	for (int s = 0; stages != NULL && s < STAGE_COUNT; s++)
-		if (s != STAGE_READ || r->has_read)
+		if ((s != STAGE_READ || r->has_read) && (s != STAGE_WRITE || r->runs[0].acc[s].bytes > 0))
 			json_array_append_new(stages, entry_json(r, s, stage_name((enum stage_id)s)));
 	for (size_t i = 0; prims != NULL && r->nruns > 0 && i < r->runs[0].nprims; i++) {
 		const struct stage_prim *p = &r->runs[0].prims[i];

@@ -174,6 +174,34 @@ static void test_stage_prims_run_ratios(void **state)
 	cairn_keys_free(k);
 }
 
+static void test_stage_window_write_dir(void **state)
+{
+	struct cairn_keys *k = test_keys();
+	char *dir = cairn_test_mkdtemp("stage_write");
+	struct stage_acc acc[STAGE_COUNT];
+	struct stage_corpus c;
+	struct stage_ctx ctx;
+
+	memset(acc, 0, sizeof(acc));
+	assert_int_equal(stage_corpus_gen(STAGE_GEN_RANDOM, 5u << 20, 1u << 20, 3, &c), 0);
+	assert_int_equal(stage_ctx_init(&ctx, k, &chunker, 2u << 20, 3), 0);
+	ctx.write_dir = dir;
+	assert_int_equal(stage_window(&ctx, &c, 0, c.nfiles, acc), 0);
+	assert_int_equal(stage_finish_packs(&ctx, acc), 0);
+	/* every pack of the pack stage hashed once alone and written once */
+	assert_true(acc[STAGE_STORAGE_ID].items >= 2);
+	assert_int_equal(acc[STAGE_WRITE].items, acc[STAGE_STORAGE_ID].items);
+	assert_int_equal(acc[STAGE_WRITE].bytes, acc[STAGE_STORAGE_ID].bytes);
+	assert_int_equal(acc[STAGE_FUSED].bytes, c.len);
+	assert_int_equal(cairn_test_count_entries(dir), 1);
+	stage_ctx_fini(&ctx);
+	assert_int_equal(cairn_test_count_entries(dir), 0); /* the pack file is removed */
+	stage_corpus_free(&c);
+	cairn_test_rmtree(dir);
+	free(dir);
+	cairn_keys_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_stage_corpus_load_tree),
 		cmocka_unit_test(test_stage_fused_threads_cover_input),
 		cmocka_unit_test(test_stage_prims_run_ratios),
+		cmocka_unit_test(test_stage_window_write_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
