@@ -76,22 +76,23 @@ void stage_corpus_free(struct stage_corpus *c); /* zeroes *c; NULL fields ok */
 /* CPU (user, sys) and wall seconds, summed over timed sections. */
 struct stage_acc {
 	double user, sys, wall;
+	double cpu; /* CLOCK_THREAD_CPUTIME_ID: user + sys, exact (rusage splits it by ticks) */
 	uint64_t bytes; /* the stage's own input bytes */
 	uint64_t items; /* chunks, packs, files: what the stage counted */
 };
 
 struct stage_clock {
-	struct timespec wall;
+	struct timespec wall, cpu;
 	struct rusage ru;
 };
 
 /* Read the calling thread's CPU times and the monotonic clock. */
 void stage_clock_now(struct stage_clock *c);
-/* acc += to - from (user, sys, wall). */
+/* acc += to - from (user, sys, cpu, wall). */
 void stage_acc_add(struct stage_acc *acc, const struct stage_clock *from, const struct stage_clock *to);
-/* acc -= to - from (user, sys, wall): a section timed inside another. */
+/* acc -= to - from (user, sys, cpu, wall): a section timed inside another. */
 void stage_acc_sub(struct stage_acc *acc, const struct stage_clock *from, const struct stage_clock *to);
-/* Seconds of user + sys. */
+/* Seconds of CPU (user + sys, from the thread's CPU clock). */
 double stage_acc_cpu(const struct stage_acc *acc);
 
 /* ---- the stages (stage_path.c) ---- */

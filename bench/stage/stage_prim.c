@@ -11,34 +11,38 @@
 #include <string.h>
 
 #define ID_PIECE (1u << 20) /* the average chunk */
+#define SMALL_PIECE 8192u   /* a small file: one blob of its own */
 
 enum prim_kind {
 	P_SHA256_CRYPTO, P_SHA256_SODIUM, P_BLAKE2B, P_SHA256_PIECE, P_HMAC_SHA256, P_XCHACHA, P_AESGCM_SODIUM,
-	P_AESGCM_CRYPTO, P_CHACHA_CRYPTO, P_ZSTD1, P_ZSTD3, P_ZSTD1_RANDOM, P_ZSTD3_RANDOM, P_COPY_RANDOM,
+	P_AESGCM_CRYPTO, P_CHACHA_CRYPTO, P_ZSTD1, P_ZSTD3, P_ZSTD1_RANDOM, P_ZSTD3_RANDOM, P_COPY_RANDOM, P_ZSTD3_SMALL,
+	P_ZSTD3_SMALL_RANDOM,
 };
 
 struct prim_def {
 	enum prim_kind kind;
 	const char *name, *note;
 	int on_random; /* 1: over the incompressible buffer */
-	int whole;     /* 1: pieces of `piece` bytes (packs), else ID_PIECE */
+	size_t piece;  /* 0: pieces of `piece` bytes (packs); else this size */
 };
 
 static const struct prim_def defs[] = {
-	{ P_SHA256_CRYPTO, "sha256_libcrypto_pack", "storage id today (cairn_storage_id, SHA-NI when the CPU has it)", 0, 1 },
-	{ P_SHA256_SODIUM, "sha256_libsodium_pack", "the same hash, libsodium's portable code", 0, 1 },
-	{ P_BLAKE2B, "blake2b_keyed_chunk", "blob id today (cairn_blob_id, libsodium)", 0, 0 },
-	{ P_SHA256_PIECE, "sha256_libcrypto_chunk", "an id by SHA-256 instead (unkeyed)", 0, 0 },
-	{ P_HMAC_SHA256, "hmac_sha256_libcrypto_chunk", "a keyed id by HMAC-SHA-256", 0, 0 },
-	{ P_XCHACHA, "xchacha20poly1305_libsodium_chunk", "sealing today (cairn_seal)", 0, 0 },
-	{ P_AESGCM_SODIUM, "aes256gcm_libsodium_chunk", "AES-256-GCM, libsodium (AES-NI)", 0, 0 },
-	{ P_AESGCM_CRYPTO, "aes256gcm_libcrypto_chunk", "AES-256-GCM, libcrypto (AES-NI, VAES)", 0, 0 },
-	{ P_CHACHA_CRYPTO, "chacha20poly1305_libcrypto_chunk", "ChaCha20-Poly1305, libcrypto (AVX2/AVX-512)", 0, 0 },
-	{ P_ZSTD1, "zstd1_chunk", "cairn_compress at level 1 (ratio: out/in)", 0, 0 },
-	{ P_ZSTD3, "zstd3_chunk", "cairn_compress at level 3, the default", 0, 0 },
-	{ P_ZSTD1_RANDOM, "zstd1_random_chunk", "level 1 on incompressible data", 1, 0 },
-	{ P_ZSTD3_RANDOM, "zstd3_random_chunk", "level 3 on incompressible data (what a backup of random spends)", 1, 0 },
-	{ P_COPY_RANDOM, "copy_random_chunk", "storing raw: the copy blob_plaintext makes", 1, 0 },
+	{ P_SHA256_CRYPTO, "sha256_libcrypto_pack", "storage id today (cairn_storage_id, SHA-NI when the CPU has it)", 0, 0 },
+	{ P_SHA256_SODIUM, "sha256_libsodium_pack", "the same hash, libsodium's portable code", 0, 0 },
+	{ P_BLAKE2B, "blake2b_keyed_chunk", "blob id today (cairn_blob_id, libsodium)", 0, ID_PIECE },
+	{ P_SHA256_PIECE, "sha256_libcrypto_chunk", "an id by SHA-256 instead (unkeyed)", 0, ID_PIECE },
+	{ P_HMAC_SHA256, "hmac_sha256_libcrypto_chunk", "a keyed id by HMAC-SHA-256", 0, ID_PIECE },
+	{ P_XCHACHA, "xchacha20poly1305_libsodium_chunk", "sealing today (cairn_seal)", 0, ID_PIECE },
+	{ P_AESGCM_SODIUM, "aes256gcm_libsodium_chunk", "AES-256-GCM, libsodium (AES-NI)", 0, ID_PIECE },
+	{ P_AESGCM_CRYPTO, "aes256gcm_libcrypto_chunk", "AES-256-GCM, libcrypto (AES-NI, VAES)", 0, ID_PIECE },
+	{ P_CHACHA_CRYPTO, "chacha20poly1305_libcrypto_chunk", "ChaCha20-Poly1305, libcrypto (AVX2/AVX-512)", 0, ID_PIECE },
+	{ P_ZSTD1, "zstd1_chunk", "cairn_compress at level 1 (ratio: out/in)", 0, ID_PIECE },
+	{ P_ZSTD3, "zstd3_chunk", "cairn_compress at level 3, the default", 0, ID_PIECE },
+	{ P_ZSTD1_RANDOM, "zstd1_random_chunk", "level 1 on incompressible data", 1, ID_PIECE },
+	{ P_ZSTD3_RANDOM, "zstd3_random_chunk", "level 3 on incompressible data (what a backup of random spends)", 1, ID_PIECE },
+	{ P_COPY_RANDOM, "copy_random_chunk", "storing raw: the copy blob_plaintext makes", 1, ID_PIECE },
+	{ P_ZSTD3_SMALL, "zstd3_8k", "level 3 on 8 KiB pieces of the input (small files)", 0, SMALL_PIECE },
+	{ P_ZSTD3_SMALL_RANDOM, "zstd3_random_8k", "level 3 on 8 KiB incompressible pieces", 1, SMALL_PIECE },
 };
 
 _Static_assert(sizeof(defs) / sizeof(defs[0]) <= STAGE_PRIM_MAX, "STAGE_PRIM_MAX");
@@ -110,6 +114,8 @@ static int prim_piece(struct prim_state *st, enum prim_kind kind, const uint8_t 
 	case P_ZSTD1_RANDOM:
 	case P_ZSTD3:
 	case P_ZSTD3_RANDOM:
+	case P_ZSTD3_SMALL:
+	case P_ZSTD3_SMALL_RANDOM:
 		cairn_buf_reset(&st->out);
 		rc = cairn_compress(kind == P_ZSTD1 || kind == P_ZSTD1_RANDOM ? st->z1 : st->z3, p, n, &st->out,
 				    &compressed);
@@ -167,7 +173,7 @@ int stage_prims_run(const struct cairn_keys *keys, const uint8_t *sample, size_t
 		const struct prim_def *d = &defs[i];
 
 		rc = prim_run(&st, d, d->on_random ? random : sample, d->on_random ? random_len : sample_len,
-			      d->whole ? piece : ID_PIECE, &ret[n]);
+			      d->piece ? d->piece : piece, &ret[n]);
 		n++;
 	}
 	EVP_CIPHER_CTX_free(st.cctx);

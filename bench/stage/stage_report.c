@@ -173,9 +173,9 @@ static json_t *entry_json(const struct stage_report *r, int which, const char *n
 		const struct stage_acc *a = which >= 0 ? &r->runs[i].acc[which]
 				  : which == -1 ? &r->runs[i].threads : &r->runs[i].prims[-2 - which].acc;
 
-		json_array_append_new(raw, json_pack("{s:f,s:f,s:f,s:I,s:I}", "user", a->user, "sys", a->sys, "wall",
-						     a->wall, "bytes", (json_int_t)a->bytes, "items",
-						     (json_int_t)a->items));
+		json_array_append_new(raw, json_pack("{s:f,s:f,s:f,s:f,s:I,s:I}", "cpu", a->cpu, "user", a->user,
+						     "sys", a->sys, "wall", a->wall, "bytes", (json_int_t)a->bytes,
+						     "items", (json_int_t)a->items));
 	}
 	o = json_pack("{s:s,s:o,s:f,s:f,s:f,s:f,s:f,s:o}", "name", name, "cpu_s_per_gb", stat_json(summary(r, which, M_CPU_GB)),
 		      "user_s_per_gb", summary(r, which, M_USER_GB).med, "sys_s_per_gb", summary(r, which, M_SYS_GB).med,

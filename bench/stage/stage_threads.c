@@ -68,6 +68,7 @@ static void *share_main(void *arg)
 		rc = stage_finish_packs(&ctx, acc);
 		s->acc.user += acc[STAGE_FUSED].user;
 		s->acc.sys += acc[STAGE_FUSED].sys;
+		s->acc.cpu += acc[STAGE_FUSED].cpu;
 		s->acc.items += acc[STAGE_FUSED].items;
 	}
 	if (rc < 0)
@@ -132,6 +133,7 @@ int stage_fused_threads(const struct cairn_keys *keys, const struct cairn_chunke
 	for (int t = 0; rc == 0 && t < started; t++) {
 		acc.user += sh[t].acc.user;
 		acc.sys += sh[t].acc.sys;
+		acc.cpu += sh[t].acc.cpu;
 		acc.bytes += sh[t].acc.bytes;
 		acc.items += sh[t].acc.items;
 		if (sh[t].rc < 0)
