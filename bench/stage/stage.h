@@ -195,7 +195,17 @@ struct stage_prim {
 	int available;     /* 0: not on this machine (acc empty) */
 };
 
-#define STAGE_PRIM_MAX 16
+#define STAGE_PRIM_MAX 24
+
+/* XChaCha20-Poly1305-IETF computed by libcrypto: HChaCha20 (libsodium)
+ * derives the subkey, OpenSSL's ChaCha20-Poly1305 seals; the output
+ * (ciphertext || 16-byte tag, len + 16 bytes into `out`) must equal
+ * crypto_aead_xchacha20poly1305_ietf_encrypt's, i.e. cairn_seal's box
+ * after its nonce: the same format, another implementation. `cctx` is an
+ * EVP_CIPHER_CTX. 0, or CAIRN_EINVAL (more than INT_MAX bytes) /
+ * CAIRN_EBUG (libcrypto failed). */
+int stage_xchacha_libcrypto(void *cctx, const uint8_t key[CAIRN_KEY_BYTES], const uint8_t nonce[CAIRN_NONCE_BYTES],
+			    const void *ad, size_t adlen, const void *plain, size_t len, uint8_t *out);
 
 /* Measure the alternative primitives over `sample` (compressible or not, as
  * given) and `random` (incompressible), in pieces of `piece` bytes (hashes of

@@ -4,6 +4,7 @@
 
 #include "cairn/err.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sodium.h>
@@ -16,7 +17,7 @@
 enum prim_kind {
 	P_SHA256_CRYPTO, P_SHA256_SODIUM, P_BLAKE2B, P_SHA256_PIECE, P_HMAC_SHA256, P_XCHACHA, P_AESGCM_SODIUM,
 	P_AESGCM_CRYPTO, P_CHACHA_CRYPTO, P_ZSTD1, P_ZSTD3, P_ZSTD1_RANDOM, P_ZSTD3_RANDOM, P_COPY_RANDOM, P_ZSTD3_SMALL,
-	P_ZSTD3_SMALL_RANDOM,
+	P_ZSTD3_SMALL_RANDOM, P_XCHACHA_CRYPTO,
 };
 
 struct prim_def {
@@ -33,6 +34,7 @@ static const struct prim_def defs[] = {
 	{ P_SHA256_PIECE, "sha256_libcrypto_chunk", "an id by SHA-256 instead (unkeyed)", 0, ID_PIECE },
 	{ P_HMAC_SHA256, "hmac_sha256_libcrypto_chunk", "a keyed id by HMAC-SHA-256", 0, ID_PIECE },
 	{ P_XCHACHA, "xchacha20poly1305_libsodium_chunk", "sealing today (cairn_seal)", 0, ID_PIECE },
+	{ P_XCHACHA_CRYPTO, "xchacha20poly1305_libcrypto_chunk", "the same bytes as today's seal: HChaCha20 (libsodium) + libcrypto's ChaCha20-Poly1305", 0, ID_PIECE },
 	{ P_AESGCM_SODIUM, "aes256gcm_libsodium_chunk", "AES-256-GCM, libsodium (AES-NI)", 0, ID_PIECE },
 	{ P_AESGCM_CRYPTO, "aes256gcm_libcrypto_chunk", "AES-256-GCM, libcrypto (AES-NI, VAES)", 0, ID_PIECE },
 	{ P_CHACHA_CRYPTO, "chacha20poly1305_libcrypto_chunk", "ChaCha20-Poly1305, libcrypto (AVX2/AVX-512)", 0, ID_PIECE },
@@ -71,6 +73,28 @@ static int evp_seal(struct prim_state *st, const EVP_CIPHER *cipher, const uint8
 	return 0;
 }
 
+int stage_xchacha_libcrypto(void *cctx, const uint8_t key[CAIRN_KEY_BYTES], const uint8_t nonce[CAIRN_NONCE_BYTES],
+			    const void *ad, size_t adlen, const void *plain, size_t len, uint8_t *out)
+{
+	uint8_t subkey[CAIRN_KEY_BYTES], iv[12] = { 0 };
+	int n = 0, rc = 0;
+
+	if (len > INT_MAX || adlen > INT_MAX)
+		return cairn_err(CAIRN_EINVAL, "cannot seal %zu bytes with libcrypto: too large", len);
+	/* XChaCha20-Poly1305-IETF = ChaCha20-Poly1305-IETF keyed with
+	 * HChaCha20(key, nonce[0..16)), nonce 0000 || nonce[16..24) */
+	crypto_core_hchacha20(subkey, nonce, key, NULL);
+	memcpy(iv + 4, nonce + 16, 8);
+	if (EVP_EncryptInit_ex(cctx, EVP_chacha20_poly1305(), NULL, subkey, iv) != 1 ||
+	    (adlen > 0 && EVP_EncryptUpdate(cctx, NULL, &n, ad, (int)adlen) != 1) ||
+	    (len > 0 && EVP_EncryptUpdate(cctx, out, &n, plain, (int)len) != 1) ||
+	    EVP_EncryptFinal_ex(cctx, out + len, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG, CAIRN_TAG_BYTES, out + len) != 1)
+		rc = cairn_err(CAIRN_EBUG, "libcrypto cannot seal %zu bytes with ChaCha20-Poly1305", len);
+	sodium_memzero(subkey, sizeof(subkey));
+	return rc;
+}
+
 /* One piece through the primitive `kind`. */
 static int prim_piece(struct prim_state *st, enum prim_kind kind, const uint8_t *p, size_t n)
 {
@@ -99,6 +123,10 @@ static int prim_piece(struct prim_state *st, enum prim_kind kind, const uint8_t 
 		randombytes_buf(nonce, sizeof(nonce));
 		crypto_aead_xchacha20poly1305_ietf_encrypt(st->out.data, &clen, p, n, ad, sizeof(ad), NULL, nonce,
 							   st->keys->enc);
+		break;
+	case P_XCHACHA_CRYPTO:
+		randombytes_buf(nonce, sizeof(nonce));
+		rc = stage_xchacha_libcrypto(st->cctx, st->keys->enc, nonce, ad, sizeof(ad), p, n, st->out.data);
 		break;
 	case P_AESGCM_SODIUM:
 		randombytes_buf(nonce, crypto_aead_aes256gcm_NPUBBYTES);

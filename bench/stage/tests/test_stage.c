@@ -6,6 +6,8 @@
 
 #include "cairn/err.h"
 
+#include <openssl/evp.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +204,36 @@ static void test_stage_window_write_dir(void **state)
 	cairn_keys_free(k);
 }
 
+static void test_stage_xchacha_libcrypto_equals_libsodium(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 63, 64, 65, 1000, 65536 + 7, 1u << 20 };
+	struct cairn_keys *k = test_keys();
+	EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
+	uint8_t *plain = malloc((1u << 20) + 16), *a = malloc((1u << 20) + 16), *b = malloc((1u << 20) + 16);
+	uint8_t nonce[CAIRN_NONCE_BYTES], ad[46];
+	unsigned long long alen = 0;
+
+	assert_non_null(cctx);
+	assert_true(plain && a && b);
+	cairn_test_fill_random(ad, sizeof(ad), 4);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		cairn_test_fill_random(plain, sizes[i] + 1, 100 + i);
+		cairn_test_fill_random(nonce, sizeof(nonce), 200 + i);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(a, &alen, plain, sizes[i], ad, sizeof(ad), NULL, nonce,
+							   k->enc);
+		assert_int_equal(alen, sizes[i] + CAIRN_TAG_BYTES);
+		assert_int_equal(stage_xchacha_libcrypto(cctx, k->enc, nonce, ad, sizeof(ad), plain, sizes[i], b), 0);
+		assert_memory_equal(a, b, alen);
+		b[sizes[i] / 2] ^= 1; /* and a flipped bit shows */
+		assert_memory_not_equal(a, b, alen);
+	}
+	EVP_CIPHER_CTX_free(cctx);
+	free(plain);
+	free(a);
+	free(b);
+	cairn_keys_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_stage_fused_threads_cover_input),
 		cmocka_unit_test(test_stage_prims_run_ratios),
 		cmocka_unit_test(test_stage_window_write_dir),
+		cmocka_unit_test(test_stage_xchacha_libcrypto_equals_libsodium),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
