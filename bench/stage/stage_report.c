@@ -120,6 +120,11 @@ int stage_report_text(FILE *f, const struct stage_report *r)
 
 		if ((s == STAGE_READ && !r->has_read) || (s == STAGE_WRITE && r->runs[0].acc[s].bytes == 0))
 			continue;
+		if (cpu.med < 0.01) { /* nothing measurable (files under the chunker's minimum are not scanned) */
+			fprintf(f, "%-11s %9s %9s %9.0f %8.3f [%6.3f-%6.3f]\n", stage_name((enum stage_id)s), "-", "-",
+				(double)r->runs[0].acc[s].bytes / 1e6, cpu.med, cpu.min, cpu.max);
+			continue;
+		}
 		fprintf(f, "%-11s %9.0f %9.0f %9.0f %8.3f [%6.3f-%6.3f] %8.3f %8.3f\n", stage_name((enum stage_id)s),
 			summary(r, s, M_MBS_WALL).med, summary(r, s, M_MBS_CPU).med,
 			(double)r->runs[0].acc[s].bytes / 1e6, cpu.med, cpu.min, cpu.max, summary(r, s, M_USER_GB).med,
