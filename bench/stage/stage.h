@@ -12,8 +12,9 @@
  *
  * Stages alone run over windows of the input held in memory: each window's
  * chunks are chunked, then all identified, then all compressed, and so on,
- * each stage timed on its own (getrusage(RUSAGE_THREAD) and a monotonic
- * clock around the whole window's work), its output feeding the next stage.
+ * each stage timed on its own (the thread's CPU clock, getrusage for the
+ * user/sys split, and a monotonic clock around the whole window's work), its
+ * output feeding the next stage.
  * The fused path runs cairn_blob_id + cairn_blob_encode +
  * cairn_pack_writer_add chunk by chunk, like cairn_packer_add, without the
  * deduplication lookup, the job copy and the storage put. Nothing here is a
@@ -177,9 +178,10 @@ int stage_read_files(const struct stage_corpus *c, uint8_t *buf, size_t buf_len,
 
 /* Split `c` into `threads` contiguous shares of about equal bytes and run
  * the fused path on each share in its own thread (own context), all started
- * together. *ret_wall: from the start to the last thread's end; *ret_cpu:
- * the threads' CPU summed (user and sys in ret_cpu->user/sys, bytes = all).
- * 0 or the first thread's error. */
+ * together. *ret_acc: wall from the start to the last thread's end; cpu,
+ * user and sys summed over the threads; bytes (all of c) and items (packs)
+ * summed. CAIRN_EINVAL unless 1 <= threads <= 256; otherwise 0 or the first
+ * failing thread's error (*ret_acc untouched). */
 int stage_fused_threads(const struct cairn_keys *keys, const struct cairn_chunker_params *chunker,
 			uint32_t pack_target, int level, const struct stage_corpus *c, int threads,
 			struct stage_acc *ret_acc);
