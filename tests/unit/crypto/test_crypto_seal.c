@@ -4,6 +4,7 @@
 #include "cairn/crypto.h"
 #include "cairn/err.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,61 @@ static void test_open_extended_box(void **state)
 	cairn_buf_free(&out);
 }
 
+/* cairn_seal and cairn_open against libsodium's XChaCha20-Poly1305-IETF,
+ * the reference: for lengths around every block and piece boundary and
+ * random keys, nonces and AD, cairn_seal's box equals libsodium's byte for
+ * byte, libsodium opens it, cairn_open opens libsodium's box, and a box
+ * with any one byte changed (sampled) is refused by both. */
+static void test_seal_matches_libsodium(void **state)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 63, 64, 65, 255, 256, 1000, 4096, 65537, 1048577 };
+	uint8_t k[CAIRN_KEY_BYTES], nonce[CAIRN_NONCE_BYTES], ad[77];
+	const size_t maxlen = 1048577;
+	uint8_t *plain = malloc(maxlen), *ref = malloc(maxlen + CAIRN_SEAL_OVERHEAD);
+	struct cairn_buf box = { 0 }, out = { 0 };
+
+	(void)state;
+	assert_non_null(plain);
+	assert_non_null(ref);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i], adlen = (i * 7) % sizeof(ad);
+		unsigned long long clen = 0, mlen = 0;
+
+		cairn_test_fill_random(k, sizeof(k), 100 + i);
+		cairn_test_fill_random(nonce, sizeof(nonce), 200 + i);
+		cairn_test_fill_random(ad, sizeof(ad), 300 + i);
+		cairn_test_fill_random(plain, len, 400 + i);
+		memcpy(ref, nonce, CAIRN_NONCE_BYTES);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(ref + CAIRN_NONCE_BYTES, &clen, plain, len, ad, adlen, NULL,
+							   nonce, k);
+		cairn_buf_reset(&box);
+		assert_int_equal(cairn_seal(k, ad, adlen, len ? plain : NULL, len, nonce, &box), 0);
+		assert_int_equal(box.len, len + CAIRN_SEAL_OVERHEAD);
+		assert_memory_equal(box.data, ref, box.len);
+		assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt(ref, &mlen, NULL,
+									     box.data + CAIRN_NONCE_BYTES,
+									     box.len - CAIRN_NONCE_BYTES, ad, adlen,
+									     nonce, k),
+				 0);
+		assert_int_equal(mlen, len);
+		cairn_buf_reset(&out);
+		assert_int_equal(cairn_open(k, ad, adlen, box.data, box.len, &out), 0);
+		assert_int_equal(out.len, len);
+		assert_memory_equal(out.data, plain, len);
+		for (size_t at = 0; at < box.len; at += 1 + box.len / 13) {
+			box.data[at] ^= 0x20;
+			cairn_buf_reset(&out);
+			assert_int_equal(cairn_open(k, ad, adlen, box.data, box.len, &out), CAIRN_ECORRUPT);
+			assert_int_equal(out.len, 0);
+			box.data[at] ^= 0x20;
+		}
+	}
+	free(plain);
+	free(ref);
+	cairn_buf_free(&box);
+	cairn_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_open_wrong_key),
 		cmocka_unit_test(test_open_short_box),
 		cmocka_unit_test(test_open_extended_box),
+		cmocka_unit_test(test_seal_matches_libsodium),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
