@@ -9,7 +9,8 @@
 #             backed up (first, unchanged), restored (warm state, then fresh
 #             state for cairn) by every tool; default 100000
 #   --blobs   blob counts of the "many blobs" repositories (cairn only), each
-#             built by one backup of seeded random bytes with a crafted tiny
+#             built by one backup of seeded random bytes (1 MiB files, 10 per
+#             directory, so no tree is larger than ~2.5 MiB) with a crafted tiny
 #             chunker (min 64, avg 128, max 512 B; pack_target 1 MiB), then:
 #             a small backup into it, a restore of that small snapshot with the
 #             warm catalog and with an empty state dir (index sync), a check;
@@ -162,7 +163,7 @@ blob_set() {
 		total = n * 152
 		files = max(1, total >> 20)
 		for i in range(files):
-		    d = os.path.join(root, "d%03d" % (i // 200))
+		    d = os.path.join(root, "d%04d" % (i // 10))
 		    os.makedirs(d, exist_ok=True)
 		    with open(os.path.join(d, "r%05d" % i), "wb") as fh:
 		        fh.write(rng.randbytes(min(1 << 20, total)))
