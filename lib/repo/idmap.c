@@ -38,7 +38,8 @@ struct cairn_idmap_entry *cairn_idmap_get(struct cairn_idmap *m, const uint8_t i
 static int grow(struct cairn_idmap *m)
 {
 	struct cairn_idmap old = *m;
-	size_t cap = m->live * 4 > 64 ? m->live * 4 : 64;
+	/* half full after the move: put grows again at three quarters */
+	size_t cap = m->live * 2 > 64 ? m->live * 2 : 64;
 	size_t pow = 64;
 
 	while (pow < cap)
@@ -61,7 +62,7 @@ struct cairn_idmap_entry *cairn_idmap_put(struct cairn_idmap *m, const uint8_t i
 {
 	size_t i;
 
-	if ((m->used + 1) * 2 > m->cap && grow(m) < 0)
+	if ((m->used + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return NULL;
 	for (i = slot_of(m, id); m->slots[i].state != 0 && m->slots[i].state != SLOT_DELETED; i = (i + 1) & (m->cap - 1))
 		;

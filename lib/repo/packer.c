@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An index object is written after this many packs or blobs. */
+/* An index object is written after this many packs or blobs. The blob
+ * bound also bounds what a backup holds for blobs not yet indexed (the run
+ * map, the list and the index builder: about 200 bytes each), however
+ * many files it backs up (bench/results/issue13-scale). */
 #define INDEX_MAX_PACKS 64
-#define INDEX_MAX_BLOBS 100000
+#define INDEX_MAX_BLOBS 25000
 /* Room in a pack buffer beyond its target: the header of a pack of many
  * small blobs (a larger header, or a single blob above the target, grows
  * the buffer). */

@@ -56,7 +56,6 @@ int sync_fetch_each(struct cairn_repo *r, enum cairn_repo_obj kind, const char *
 
 		for (size_t i = 0; i < count; i++) {
 			memcpy(items[i].id, ids[start + i], CAIRN_ID_HEX);
-			cairn_buf_reset(&items[i].buf);
 			items[i].rc = 0;
 			items[i].err[0] = '\0';
 			if (pool != NULL)
@@ -66,8 +65,14 @@ int sync_fetch_each(struct cairn_repo *r, enum cairn_repo_obj kind, const char *
 		}
 		if (pool != NULL)
 			cairn_workpool_drain(pool);
-		for (size_t i = 0; rc == 0 && i < count; i++)
-			rc = consume(ctx, &items[i]);
+		/* each object's memory goes as soon as it is consumed: at most
+		 * one batch of objects is held (index objects of older writers
+		 * reach 7 MB each; bench/results/issue13-scale) */
+		for (size_t i = 0; i < count; i++) {
+			if (rc == 0)
+				rc = consume(ctx, &items[i]);
+			cairn_buf_free(&items[i].buf);
+		}
 	}
 out:
 	cairn_workpool_free(pool);

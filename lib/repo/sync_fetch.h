@@ -8,7 +8,7 @@
 
 /* Objects in flight at once, and fetch threads. A batch bounds memory:
  * index objects are at most a few MiB (a checkpoint's worth of entries). */
-#define CAIRN_SYNC_BATCH 32
+#define CAIRN_SYNC_BATCH 8
 #define CAIRN_SYNC_FETCHERS 8
 
 struct sync_item {
