@@ -68,10 +68,11 @@ enum cairn_store_cap {
 	 * should read many small pieces with one larger request (the pack
 	 * cache) and keep more requests in flight. */
 	CAIRN_STORE_CAP_REMOTE = 1u << 5,
-	/* writer_open is implemented down to the driver: a content-named
-	 * object can be written in pieces and named once complete
-	 * (cairn_store_writer_open), so its writer need not hold it whole in
-	 * memory. Without it callers buffer the object and put it. */
+	/* A content-named object can be written in pieces and named once
+	 * complete (cairn_store_writer_open), so its writer need not hold it
+	 * whole in memory. Without it callers buffer the object and put it.
+	 * Never declared: cairn_store_caps() derives it from the top layer's
+	 * writer_open (a decorator that does not pass writers on hides it). */
 	CAIRN_STORE_CAP_STREAMED_PUT = 1u << 6
 };
 
@@ -142,8 +143,8 @@ struct cairn_store_ops {
 	 * (a decorator calls cairn_store_stats_add() on its inner store). Must
 	 * be safe to call from any thread at any time. */
 	void (*stats)(struct cairn_store *s, struct cairn_store_stats *acc);
-	/* Optional (NULL: not offered; declare CAIRN_STORE_CAP_STREAMED_PUT
-	 * when set). Start an object written in pieces whose name is given at
+	/* Optional (NULL: not offered; CAIRN_STORE_CAP_STREAMED_PUT follows
+	 * from it). Start an object written in pieces whose name is given at
 	 * the end (see struct cairn_store_writer). */
 	int (*writer_open)(struct cairn_store *s, struct cairn_store_writer **ret);
 };
@@ -210,10 +211,11 @@ struct cairn_store {
 };
 
 /* The CAIRN_STORE_CAP_* flags of `s` (of its whole stack: the driver's, as
- * the decorators pass them on). */
+ * the decorators pass them on; streamed put when `s` offers writer_open). */
 static inline unsigned cairn_store_caps(const struct cairn_store *s)
 {
-	return s->caps;
+	return (s->caps & ~(unsigned)CAIRN_STORE_CAP_STREAMED_PUT) |
+	       (s->ops->writer_open != NULL ? (unsigned)CAIRN_STORE_CAP_STREAMED_PUT : 0u);
 }
 
 static inline int cairn_store_put(struct cairn_store *s, const char *name, const void *data, size_t len)

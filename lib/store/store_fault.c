@@ -219,8 +219,7 @@ int cairn_store_fault_wrap(struct cairn_store *inner, struct cairn_store **ret)
 	f->base.ops = &fault_ops;
 	f->base.description = inner->description;
 	f->base.impl = f;
-	/* streamed objects are not passed through: above this layer callers buffer */
-	f->base.caps = inner->caps & ~(unsigned)CAIRN_STORE_CAP_STREAMED_PUT;
+	f->base.caps = inner->caps;
 	*ret = &f->base;
 	return 0;
 }

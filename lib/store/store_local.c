@@ -540,7 +540,7 @@ int cairn_store_local_open(const char *root, int create, struct cairn_store **re
 	l->base.ops = &local_ops;
 	l->base.description = l->desc;
 	l->base.impl = l;
-	l->base.caps = CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ | CAIRN_STORE_CAP_STREAMED_PUT;
+	l->base.caps = CAIRN_STORE_CAP_ATOMIC_CREATE | CAIRN_STORE_CAP_RANGED_READ;
 	*ret = &l->base;
 	return 0;
 

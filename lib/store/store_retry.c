@@ -311,8 +311,7 @@ int cairn_store_retry_wrap(struct cairn_store *inner, const struct cairn_retry_p
 	r->base.ops = &retry_ops;
 	r->base.description = inner->description;
 	r->base.impl = r;
-	/* streamed objects are not passed through: above this layer callers buffer */
-	r->base.caps = inner->caps & ~(unsigned)CAIRN_STORE_CAP_STREAMED_PUT;
+	r->base.caps = inner->caps;
 	*ret = &r->base;
 	return 0;
 }

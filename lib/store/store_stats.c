@@ -135,8 +135,7 @@ int cairn_store_stats_wrap(struct cairn_store *inner, struct cairn_store **ret)
 	c->base.ops = &stats_ops;
 	c->base.description = inner->description;
 	c->base.impl = c;
-	/* streamed objects are not passed through: above this layer callers buffer */
-	c->base.caps = inner->caps & ~(unsigned)CAIRN_STORE_CAP_STREAMED_PUT;
+	c->base.caps = inner->caps;
 	*ret = &c->base;
 	return 0;
 }
