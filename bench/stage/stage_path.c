@@ -2,6 +2,7 @@
 #include "stage.h"
 
 #include "cairn/err.h"
+#include "cairn/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +12,6 @@
 #include <unistd.h>
 
 /* The blob AD of lib/pack/blob.c: "cairn-blob-v1" || type || blob id. */
-#define BLOB_AD_PREFIX "cairn-blob-v1"
-#define BLOB_AD_PREFIX_LEN (sizeof(BLOB_AD_PREFIX) - 1)
-#define BLOB_AD_BYTES (BLOB_AD_PREFIX_LEN + 1 + CAIRN_ID_BYTES)
 
 static const char *const names[STAGE_COUNT] = {
 	[STAGE_READ] = "read",       [STAGE_CHUNK] = "chunk",     [STAGE_ID] = "id",
@@ -95,21 +93,16 @@ static int grow_chunks(struct stage_ctx *ctx)
 	return 0;
 }
 
-static void blob_ad(uint8_t ad[BLOB_AD_BYTES], const uint8_t id[CAIRN_ID_BYTES])
-{
-	memcpy(ad, BLOB_AD_PREFIX, BLOB_AD_PREFIX_LEN);
-	ad[BLOB_AD_PREFIX_LEN] = CAIRN_BLOB_DATA;
-	memcpy(ad + BLOB_AD_PREFIX_LEN + 1, id, CAIRN_ID_BYTES);
-}
-
-/* STAGE_CHUNK: cut files [first, first + n) into ctx's chunk list. */
-static int run_chunk(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n)
+/* Cut files [first, first + n) of c into chunks as a backup does, calling
+ * emit(ctx, offset in c->data, length, arg) for each; stops at its first
+ * error. */
+static int cut_files(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n,
+		     int (*emit)(struct stage_ctx *ctx, size_t off, size_t len, void *arg), void *arg)
 {
 	struct cairn_chunker ch;
 	int rc;
 
 	cairn_chunker_init(&ch, ctx->keys->gear, &ctx->chunker);
-	ctx->nchunks = 0;
 	for (size_t f = first; f < first + n; f++) {
 		const uint8_t *data = c->data + c->files[f].off;
 		size_t len = c->files[f].len, pos = 0, start = 0;
@@ -121,36 +114,43 @@ static int run_chunk(struct stage_ctx *ctx, const struct stage_corpus *c, size_t
 			pos += cairn_chunker_scan(&ch, data + pos, len - pos, &boundary);
 			if (!boundary && pos < len)
 				continue;
-			if ((rc = grow_chunks(ctx)) < 0)
+			rc = emit(ctx, c->files[f].off + start, pos - start, arg);
+			if (rc < 0)
 				return rc;
-			ctx->chunk_off[ctx->nchunks] = c->files[f].off + start;
-			ctx->chunk_len[ctx->nchunks++] = pos - start;
 			start = pos;
 		}
 	}
 	return 0;
 }
 
-/* STAGE_COMPRESS: plaintext = codec || payload as lib/pack/blob.c builds it. */
+static int record_chunk(struct stage_ctx *ctx, size_t off, size_t len, void *arg)
+{
+	int rc = grow_chunks(ctx);
+
+	(void)arg;
+	if (rc < 0)
+		return rc;
+	ctx->chunk_off[ctx->nchunks] = off;
+	ctx->chunk_len[ctx->nchunks++] = len;
+	return 0;
+}
+
+/* STAGE_CHUNK: cut files [first, first + n) into ctx's chunk list. */
+static int run_chunk(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n)
+{
+	ctx->nchunks = 0;
+	return cut_files(ctx, c, first, n, record_chunk, NULL);
+}
+
+/* STAGE_COMPRESS: plaintext = codec || payload (cairn_blob_plaintext). */
 static int run_compress(struct stage_ctx *ctx, const struct stage_corpus *c)
 {
 	int rc;
 
 	cairn_buf_reset(&ctx->pt);
 	for (size_t i = 0; i < ctx->nchunks; i++) {
-		const uint8_t *chunk = c->data + ctx->chunk_off[i];
-		size_t start = ctx->pt.len;
-		int compressed = 0;
-
-		ctx->pt_off[i] = start;
-		rc = cairn_buf_put_u8(&ctx->pt, 1);
-		if (rc == 0)
-			rc = cairn_compress(ctx->z, chunk, ctx->chunk_len[i], &ctx->pt, &compressed);
-		if (rc == 0 && !compressed) {
-			ctx->pt.data[start] = 0;
-			ctx->pt.len = start + 1;
-			rc = cairn_buf_append(&ctx->pt, chunk, ctx->chunk_len[i]);
-		}
+		ctx->pt_off[i] = ctx->pt.len;
+		rc = cairn_blob_plaintext(ctx->z, c->data + ctx->chunk_off[i], ctx->chunk_len[i], &ctx->pt);
 		if (rc < 0)
 			return rc;
 	}
@@ -164,15 +164,14 @@ static size_t span(const size_t *off, size_t i, size_t n, size_t total)
 
 static int run_seal(struct stage_ctx *ctx)
 {
-	uint8_t ad[BLOB_AD_BYTES];
 	int rc;
 
 	cairn_buf_reset(&ctx->sealed);
 	for (size_t i = 0; i < ctx->nchunks; i++) {
 		ctx->sealed_off[i] = ctx->sealed.len;
-		blob_ad(ad, ctx->ids + i * CAIRN_ID_BYTES);
-		rc = cairn_seal(ctx->keys->enc, ad, sizeof(ad), ctx->pt.data + ctx->pt_off[i],
-				span(ctx->pt_off, i, ctx->nchunks, ctx->pt.len), NULL, &ctx->sealed);
+		rc = cairn_blob_seal(ctx->keys, CAIRN_BLOB_DATA, ctx->ids + i * CAIRN_ID_BYTES,
+				     ctx->pt.data + ctx->pt_off[i], span(ctx->pt_off, i, ctx->nchunks, ctx->pt.len),
+				     &ctx->sealed);
 		if (rc < 0)
 			return rc;
 	}
@@ -186,8 +185,7 @@ static int write_pack(struct stage_ctx *ctx, const struct cairn_buf *pack, struc
 {
 	char path[4096];
 	struct stage_clock t0, t1;
-	size_t done = 0;
-	int fd, rc = 0;
+	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/" STAGE_WRITE_FILE, ctx->write_dir);
 	unlink(path);
@@ -195,14 +193,7 @@ static int write_pack(struct stage_ctx *ctx, const struct cairn_buf *pack, struc
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cairn_err(CAIRN_EIO, "cannot create '%s': %s", path, strerror(errno));
-	while (rc == 0 && done < pack->len) {
-		ssize_t n = write(fd, pack->data + done, pack->len - done);
-
-		if (n < 0 && errno != EINTR)
-			rc = cairn_err(CAIRN_EIO, "cannot write '%s': %s", path, strerror(errno));
-		else if (n > 0)
-			done += (size_t)n;
-	}
+	rc = cairn_file_write_all(fd, pack->data, pack->len, path);
 	if (close(fd) < 0 && rc == 0)
 		rc = cairn_err(CAIRN_EIO, "cannot close '%s': %s", path, strerror(errno));
 	stage_clock_now(&t1);
@@ -308,32 +299,27 @@ static int fused_chunk(struct stage_ctx *ctx, const uint8_t *chunk, size_t len, 
 	return rc;
 }
 
+struct fused_arg {
+	const struct stage_corpus *c;
+	struct stage_acc *acc;
+};
+
+static int fuse_chunk(struct stage_ctx *ctx, size_t off, size_t len, void *arg)
+{
+	struct fused_arg *fa = arg;
+
+	return fused_chunk(ctx, fa->c->data + off, len, fa->acc);
+}
+
 static int fused_files(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n,
 		       struct stage_acc *acc)
 {
-	struct cairn_chunker ch;
-	int rc;
+	struct fused_arg fa = { c, acc };
+	int rc = cut_files(ctx, c, first, n, fuse_chunk, &fa);
 
-	cairn_chunker_init(&ch, ctx->keys->gear, &ctx->chunker);
-	for (size_t f = first; f < first + n; f++) {
-		const uint8_t *data = c->data + c->files[f].off;
-		size_t len = c->files[f].len, pos = 0, start = 0;
-
-		cairn_chunker_reset(&ch);
-		while (pos < len) {
-			int boundary;
-
-			pos += cairn_chunker_scan(&ch, data + pos, len - pos, &boundary);
-			if (!boundary && pos < len)
-				continue;
-			rc = fused_chunk(ctx, data + start, pos - start, acc);
-			if (rc < 0)
-				return rc;
-			start = pos;
-		}
-		acc->bytes += len;
-	}
-	return 0;
+	for (size_t f = first; rc == 0 && f < first + n; f++)
+		acc->bytes += c->files[f].len;
+	return rc;
 }
 
 int stage_fused(struct stage_ctx *ctx, const struct stage_corpus *c, size_t first, size_t n, struct stage_acc *acc)
